@@ -1,0 +1,124 @@
+//! The Alibaba actions we serve: the name → handler table, and what every handler shares
+//! (the request context, RegionId resolution, ClientToken digests). One module per action:
+//! `parse` the parameters into a typed request, `execute` it against the store, render the response.
+
+mod content;
+mod create_image_pipeline;
+mod delete_image_pipeline;
+mod describe_image_pipelines;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::catalog;
+use crate::domain::limits;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::rpc::caller::Caller;
+use crate::rpc::params::Params;
+use crate::store::TokenClaim;
+
+/// Every action of the API, by its wire name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    CreateImagePipeline,
+    DescribeImagePipelines,
+    DeleteImagePipeline,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] =
+        &[Action::CreateImagePipeline, Action::DescribeImagePipelines, Action::DeleteImagePipeline];
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::CreateImagePipeline => "CreateImagePipeline",
+            Action::DescribeImagePipelines => "DescribeImagePipelines",
+            Action::DeleteImagePipeline => "DeleteImagePipeline",
+        }
+    }
+}
+
+/// What a handler gets: the state, who is calling, and the decoded parameters.
+pub struct Ctx<'a> {
+    pub state: &'a AppState,
+    pub caller: &'a Caller,
+    pub params: &'a Params,
+}
+
+/// Runs `action` and returns the response fields (without `RequestId`).
+pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
+    match action {
+        Action::CreateImagePipeline => create_image_pipeline::handle(ctx).await,
+        Action::DescribeImagePipelines => describe_image_pipelines::handle(ctx).await,
+        Action::DeleteImagePipeline => delete_image_pipeline::handle(ctx).await,
+    }
+}
+
+/// The required `RegionId`: present and a real region (`404 InvalidRegionId.NotFound`).
+pub fn region(params: &Params) -> ApiResult<String> {
+    let region = params.required_str("RegionId")?;
+    check_region(region)?;
+    Ok(region.to_string())
+}
+
+pub fn check_region(region: &str) -> ApiResult<()> {
+    if catalog::is_region(region) {
+        Ok(())
+    } else {
+        Err(ApiError::with_message(
+            Code::InvalidRegionIdNotFound,
+            format!("The specified RegionId \"{region}\" does not exist."),
+        ))
+    }
+}
+
+/// Parameters that describe the transport, not the request: left out of ClientToken digests.
+const TRANSPORT_PARAMS: &[&str] = &[
+    "Action",
+    "Version",
+    "Format",
+    "AccessKeyId",
+    "Signature",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureNonce",
+    "SignatureType",
+    "Timestamp",
+    "SecurityToken",
+    "BearerToken",
+    "ClientToken",
+    "RegionId",
+];
+
+/// The `ClientToken` of a request, if any, with the digest of every other parameter
+/// (api-spec §2.8: ASCII, at most 64 characters, else `400 InvalidParameter`).
+pub fn token_claim(ctx: &Ctx<'_>, action: Action, region: &str) -> ApiResult<Option<TokenClaim>> {
+    let Some(token) = ctx.params.opt_str("ClientToken") else {
+        return Ok(None);
+    };
+    if !token.is_ascii() || token.len() > limits::MAX_CLIENT_TOKEN_CHARS {
+        return Err(ApiError::with_message(
+            Code::InvalidParameter,
+            "The specified parameter \"ClientToken\" is not valid. It must be ASCII and at most 64 characters.",
+        ));
+    }
+    let mut hasher = Sha256::new();
+    for (key, value) in ctx.params.iter().filter(|(k, _)| !TRANSPORT_PARAMS.contains(k)) {
+        hasher.update(key.as_bytes());
+        hasher.update([0]);
+        hasher.update(value.as_bytes());
+        hasher.update([0]);
+    }
+    Ok(Some(TokenClaim {
+        account: ctx.caller.account.clone(),
+        region: region.to_string(),
+        action: action.name(),
+        token: token.to_string(),
+        digest: hex::encode(hasher.finalize()),
+    }))
+}

@@ -1,0 +1,297 @@
+//! The built-in world a template is validated against: Alibaba Cloud region IDs, public base images
+//! and image families per region, instance types (with a stock flag for the transit-instance
+//! fallback rule), and the vSwitches and resource groups every account sees.
+//!
+//! All of it is static data shared by every account. Fixture files (control-plane issue) will add
+//! to it; custom images made by builds live in the store, not here.
+
+/// Real Alibaba Cloud ECS region IDs (public regions, 2024–2025).
+pub const REGIONS: &[&str] = &[
+    "cn-qingdao",
+    "cn-beijing",
+    "cn-zhangjiakou",
+    "cn-huhehaote",
+    "cn-wulanchabu",
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-nanjing",
+    "cn-fuzhou",
+    "cn-wuhan-lr",
+    "cn-shenzhen",
+    "cn-heyuan",
+    "cn-guangzhou",
+    "cn-chengdu",
+    "cn-hongkong",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-1",
+    "ap-southeast-3",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "us-east-1",
+    "us-west-1",
+    "na-south-1",
+    "eu-west-1",
+    "eu-central-1",
+    "me-east-1",
+    "me-central-1",
+];
+
+pub fn is_region(id: &str) -> bool {
+    REGIONS.contains(&id)
+}
+
+/// The operating-system family of an image, which decides what Image Builder accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OsType {
+    Linux,
+    Windows,
+    /// An OS Image Builder cannot build from (`InvalidImage.OsTypeUnsupported`).
+    Unsupported,
+}
+
+/// A public image offered in every region.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicImage {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub family: Option<&'static str>,
+    pub os_type: OsType,
+    pub platform: &'static str,
+    pub os_name: &'static str,
+    pub architecture: &'static str,
+    /// `system` for Alibaba's public images, `marketplace` for marketplace images (which cannot be
+    /// distributed: `InvalidImage.ImageOwnerAliasUnsupported`).
+    pub owner_alias: &'static str,
+    /// Whether `RepairMode` may be used on it (`InvalidImage.NotSupportRepair`). Emulator rule:
+    /// end-of-life distributions (CentOS 7) cannot be repaired.
+    pub repairable: bool,
+    pub size_gib: i64,
+    /// Creation date, so the newest image of a family can be chosen (`IMAGE_FAMILY` bases).
+    pub created: &'static str,
+}
+
+const fn linux(
+    id: &'static str,
+    family: &'static str,
+    platform: &'static str,
+    os_name: &'static str,
+    created: &'static str,
+) -> PublicImage {
+    PublicImage {
+        id,
+        name: id,
+        family: Some(family),
+        os_type: OsType::Linux,
+        platform,
+        os_name,
+        architecture: "x86_64",
+        owner_alias: "system",
+        repairable: true,
+        size_gib: 20,
+        created,
+    }
+}
+
+/// Public images, identical in every region (as Alibaba's are).
+pub const PUBLIC_IMAGES: &[PublicImage] = &[
+    linux(
+        "aliyun_3_x64_20G_alibase_20240819.vhd",
+        "acs:alibaba_cloud_linux_3_2104_lts_x64",
+        "Aliyun",
+        "Alibaba Cloud Linux  3.2104 LTS 64位",
+        "2024-08-19T00:00:00Z",
+    ),
+    linux(
+        "aliyun_3_x64_20G_alibase_20240528.vhd",
+        "acs:alibaba_cloud_linux_3_2104_lts_x64",
+        "Aliyun",
+        "Alibaba Cloud Linux  3.2104 LTS 64位",
+        "2024-05-28T00:00:00Z",
+    ),
+    linux(
+        "aliyun_2_1903_x64_20G_alibase_20240628.vhd",
+        "acs:alibaba_cloud_linux_2_1903_x64",
+        "Aliyun",
+        "Alibaba Cloud Linux  2.1903 LTS 64位",
+        "2024-06-28T00:00:00Z",
+    ),
+    linux(
+        "ubuntu_22_04_x64_20G_alibase_20240710.vhd",
+        "acs:ubuntu_22_04_x64",
+        "Ubuntu",
+        "Ubuntu  22.04 64位",
+        "2024-07-10T00:00:00Z",
+    ),
+    linux(
+        "ubuntu_20_04_x64_20G_alibase_20240508.vhd",
+        "acs:ubuntu_20_04_x64",
+        "Ubuntu",
+        "Ubuntu  20.04 64位",
+        "2024-05-08T00:00:00Z",
+    ),
+    linux(
+        "debian_12_6_x64_20G_alibase_20240717.vhd",
+        "acs:debian_12_x64",
+        "Debian",
+        "Debian  12.6 64位",
+        "2024-07-17T00:00:00Z",
+    ),
+    linux(
+        "anolisos_8_9_x64_20G_rhck_alibase_20240724.vhd",
+        "acs:anolis_8_x64",
+        "Anolis",
+        "Anolis OS  8.9 RHCK 64位",
+        "2024-07-24T00:00:00Z",
+    ),
+    PublicImage {
+        repairable: false,
+        ..linux(
+            "centos_7_9_x64_20G_alibase_20240628.vhd",
+            "acs:centos_7_9_x64",
+            "CentOS",
+            "CentOS  7.9 64位",
+            "2024-06-28T00:00:00Z",
+        )
+    },
+    PublicImage {
+        architecture: "arm64",
+        ..linux(
+            "aliyun_3_arm64_20G_alibase_20240819.vhd",
+            "acs:alibaba_cloud_linux_3_2104_lts_arm64",
+            "Aliyun",
+            "Alibaba Cloud Linux  3.2104 LTS 64位 ARM版",
+            "2024-08-19T00:00:00Z",
+        )
+    },
+    PublicImage {
+        id: "win2022_21H2_x64_dtc_en-us_40G_alibase_20240716.vhd",
+        name: "win2022_21H2_x64_dtc_en-us_40G_alibase_20240716.vhd",
+        family: Some("acs:windows_server_2022_datacenter_en-us"),
+        os_type: OsType::Windows,
+        platform: "Windows Server 2022",
+        os_name: "Windows Server  2022 数据中心版 64位英文版",
+        architecture: "x86_64",
+        owner_alias: "system",
+        repairable: true,
+        size_gib: 40,
+        created: "2024-07-16T00:00:00Z",
+    },
+    PublicImage {
+        id: "freebsd_13_2_x64_30G_alibase_20230720.vhd",
+        name: "freebsd_13_2_x64_30G_alibase_20230720.vhd",
+        family: None,
+        os_type: OsType::Unsupported,
+        platform: "FreeBSD",
+        os_name: "FreeBSD  13.2 64位",
+        architecture: "x86_64",
+        owner_alias: "system",
+        repairable: false,
+        size_gib: 30,
+        created: "2023-07-20T00:00:00Z",
+    },
+    PublicImage {
+        id: "m-marketplacewordpress01",
+        name: "WordPress 6.5 on Alibaba Cloud Linux 3",
+        family: None,
+        os_type: OsType::Linux,
+        platform: "Aliyun",
+        os_name: "Alibaba Cloud Linux  3.2104 LTS 64位",
+        architecture: "x86_64",
+        owner_alias: "marketplace",
+        repairable: true,
+        size_gib: 40,
+        created: "2024-06-01T00:00:00Z",
+    },
+];
+
+/// A public image by ID (every public image exists in every region).
+pub fn public_image(id: &str) -> Option<&'static PublicImage> {
+    PUBLIC_IMAGES.iter().find(|image| image.id == id)
+}
+
+/// The newest public image of a family (`BaseImageType=IMAGE_FAMILY`).
+pub fn latest_in_family(family: &str) -> Option<&'static PublicImage> {
+    PUBLIC_IMAGES.iter().filter(|image| image.family == Some(family)).max_by_key(|image| image.created)
+}
+
+/// An instance type a transit instance can use.
+#[derive(Debug, Clone, Copy)]
+pub struct InstanceType {
+    pub id: &'static str,
+    pub cpu: u32,
+    pub memory_gib: u32,
+    /// Whether stock is available; the default transit type falls back when it is not.
+    pub in_stock: bool,
+}
+
+const fn itype(id: &'static str, cpu: u32, memory_gib: u32) -> InstanceType {
+    InstanceType { id, cpu, memory_gib, in_stock: true }
+}
+
+pub const INSTANCE_TYPES: &[InstanceType] = &[
+    itype("ecs.g6.large", 2, 8),
+    itype("ecs.g6.xlarge", 4, 16),
+    itype("ecs.g6.2xlarge", 8, 32),
+    itype("ecs.g7.large", 2, 8),
+    itype("ecs.g7.xlarge", 4, 16),
+    itype("ecs.g8i.large", 2, 8),
+    itype("ecs.c6.large", 2, 4),
+    itype("ecs.c7.large", 2, 4),
+    itype("ecs.r6.large", 2, 16),
+    itype("ecs.t6-c1m1.large", 2, 2),
+    itype("ecs.g6r.large", 2, 8),
+];
+
+pub fn instance_type(id: &str) -> Option<&'static InstanceType> {
+    INSTANCE_TYPES.iter().find(|t| t.id == id)
+}
+
+/// The zones in which the built-in vSwitches exist: every region has an `a`/`b`-style pair named
+/// after the region, e.g. `vsw-cnhangzhoua0001` and `vsw-cnhangzhoub0001`.
+const VSWITCH_ZONES: &[char] = &['a', 'b'];
+
+/// The built-in vSwitch IDs of a region (visible to every account).
+pub fn vswitches(region: &str) -> Vec<String> {
+    let compact: String = region.chars().filter(|c| *c != '-').collect();
+    VSWITCH_ZONES.iter().map(|zone| format!("vsw-{compact}{zone}0001")).collect()
+}
+
+pub fn is_vswitch(region: &str, id: &str) -> bool {
+    vswitches(region).iter().any(|v| v == id)
+}
+
+/// Resource groups every account has. The first one is the account's default group.
+pub const RESOURCE_GROUPS: &[&str] = &["rg-acfmdefault000001", "rg-acfmdev0000000001", "rg-acfmprod000000001"];
+
+pub fn is_resource_group(id: &str) -> bool {
+    RESOURCE_GROUPS.contains(&id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_resolves_to_its_newest_image() {
+        let image = latest_in_family("acs:alibaba_cloud_linux_3_2104_lts_x64");
+        assert_eq!(image.map(|i| i.id), Some("aliyun_3_x64_20G_alibase_20240819.vhd"));
+        assert!(latest_in_family("acs:nothing").is_none());
+    }
+
+    #[test]
+    fn every_region_has_two_vswitches_of_its_own() {
+        assert!(is_vswitch("cn-hangzhou", "vsw-cnhangzhoua0001"));
+        assert!(!is_vswitch("cn-beijing", "vsw-cnhangzhoua0001"));
+        assert_eq!(vswitches("ap-southeast-1"), vec!["vsw-apsoutheast1a0001", "vsw-apsoutheast1b0001"]);
+    }
+
+    #[test]
+    fn the_catalog_has_one_image_for_each_error_path() {
+        assert!(PUBLIC_IMAGES.iter().any(|i| i.os_type == OsType::Windows));
+        assert!(PUBLIC_IMAGES.iter().any(|i| i.os_type == OsType::Unsupported));
+        assert!(PUBLIC_IMAGES.iter().any(|i| i.owner_alias == "marketplace"));
+        assert!(PUBLIC_IMAGES.iter().any(|i| !i.repairable && i.os_type == OsType::Linux));
+    }
+}

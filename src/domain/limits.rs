@@ -1,0 +1,41 @@
+//! Every documented limit, in one place, each with its source in `shared/spec/api-spec.md`.
+
+/// `Tag.N`: at most 20 tags per request and per resource (§2.11, SEED-003 `子级条数 <= 20`).
+pub const MAX_TAGS: usize = 20;
+/// Tag keys and values: at most 128 characters (§2.11).
+pub const MAX_TAG_KEY_CHARS: usize = 128;
+pub const MAX_TAG_VALUE_CHARS: usize = 128;
+/// Template / component `Name`: 2–128 characters (§2.11).
+pub const NAME_CHARS: (usize, usize) = (2, 128);
+/// `Description`: 2–256 characters (§2.11).
+pub const DESCRIPTION_CHARS: (usize, usize) = (2, 256);
+/// `ImageOptions.ImageName` (the image name prefix): 2–64 characters (§3.1.1).
+pub const IMAGE_NAME_CHARS: (usize, usize) = (2, 64);
+/// `ImageOptions.ImageFamily`: 2–128 characters (§3.1.1).
+pub const IMAGE_FAMILY_CHARS: (usize, usize) = (2, 128);
+/// `SystemDiskSize` in GiB: 20–500, default 40 (§3.1.1).
+pub const SYSTEM_DISK_GIB: (i64, i64) = (20, 500);
+pub const DEFAULT_SYSTEM_DISK_GIB: i64 = 40;
+/// `InternetMaxBandwidthOut` in Mbit/s: 0–100, default 0 (§3.1.1).
+pub const BANDWIDTH_MBPS: (i64, i64) = (0, 100);
+/// `AddAccount.N` and `ToRegionId.N`: N 1–20 (§3.1.1; metadata says 21, every prose source and the
+/// error codes say 20 — §8).
+pub const MAX_ADD_ACCOUNTS: usize = 20;
+pub const MAX_TO_REGIONS: usize = 20;
+/// `ImagePipelineId.N` filter of DescribeImagePipelines: N 1–20 (§3.2).
+pub const MAX_PIPELINE_ID_FILTER: usize = 20;
+/// `ImportImageOptions.DiskDeviceMappings.N`: one system disk plus up to 16 data disks (§3.1.1).
+pub const MAX_DISK_DEVICE_MAPPINGS: usize = 17;
+/// `DiskDeviceMappings.N.DiskImageSize` in GiB: 1–2048 (§3.1.1).
+pub const DISK_IMAGE_GIB: (i64, i64) = (1, 2048);
+/// `OSSBucket` ≤ 63 characters, `OSSObject` ≤ 1023 characters (§3.1.1).
+pub const MAX_OSS_BUCKET_CHARS: usize = 63;
+pub const MAX_OSS_OBJECT_CHARS: usize = 1023;
+/// `ClientToken`: ASCII, at most 64 characters (§2.8).
+pub const MAX_CLIENT_TOKEN_CHARS: usize = 64;
+/// `MaxResults` of the Describe actions: 1–500, default 50 (§2.10).
+pub const MAX_RESULTS: (i64, i64) = (1, 500);
+pub const DEFAULT_MAX_RESULTS: i64 = 50;
+/// Largest request body we read. BuildContent (16 KB) percent-encoded can triple, and a template
+/// carries two of them; 1 MiB leaves headroom while refusing abuse (emulator choice).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -1,0 +1,10 @@
+//! Pure types and rules, no I/O: documented limits, names, tags, paging tokens, timestamps,
+//! the template model and the template language.
+
+pub mod limits;
+pub mod names;
+pub mod paging;
+pub mod pipeline;
+pub mod tags;
+pub mod template;
+pub mod time;

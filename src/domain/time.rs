@@ -1,0 +1,23 @@
+//! Timestamps: stored as integer Unix milliseconds, formatted `yyyy-MM-ddTHH:mm:ssZ` (UTC) at the
+//! edge, as every Alibaba response shows them (api-spec §2.9).
+
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+/// Formats Unix milliseconds as `2020-11-24T06:00:00Z`.
+pub fn format_ms(ms: i64) -> String {
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_like_alibaba() {
+        assert_eq!(super::format_ms(1_606_197_600_000), "2020-11-24T06:00:00Z");
+        assert_eq!(super::format_ms(0), "1970-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,259 @@
+//! The one error table: every Alibaba wire code we answer with, its HTTP status and its default
+//! message, plus [`ApiError`], the error every action returns.
+//!
+//! Codes, statuses and fixed messages come from `shared/spec/api-spec.md` (per-action tables first,
+//! then the common gateway codes of §2.7). Where the documentation prints `%s`, the default message
+//! is the emulator's own text suggested in api-spec §9 and call sites usually give a precise one.
+
+use axum::http::StatusCode;
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident => ($code:literal, $status:literal, $message:literal); )+) => {
+        /// A documented wire error code. The variant names the failure; the wire string lives only here.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code { $( $(#[$doc])* $variant, )+ }
+
+        impl Code {
+            /// The `Code` field on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $code, )+ }
+            }
+            /// The documented HTTP status.
+            pub fn status(self) -> StatusCode {
+                let status = match self { $( Code::$variant => $status, )+ };
+                StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            /// The documented message, or the emulator's text where the docs print `%s`.
+            pub fn default_message(self) -> &'static str {
+                match self { $( Code::$variant => $message, )+ }
+            }
+            /// Every code, for tests and documentation.
+            pub const ALL: &'static [Code] = &[ $( Code::$variant, )+ ];
+        }
+    };
+}
+
+error_codes! {
+    // ---- Gateway / common (api-spec §2.7) ----
+    /// A common parameter such as `Action` or `Version` is missing.
+    MissingParameter => ("MissingParameter", 400, "The input parameter that is mandatory for processing this request is not supplied.");
+    /// A parameter has the wrong type or an unsupported value (api-spec §9 item 3).
+    InvalidParameter => ("InvalidParameter", 400, "The specified parameter is not valid.");
+    InvalidVersion => ("InvalidVersion", 400, "Specified parameter Version is not valid.");
+    InvalidActionNotFound => ("InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method.");
+    UnsupportedHttpMethod => ("UnsupportedHTTPMethod", 403, "This http method is not supported.");
+    IdempotentParameterMismatch => ("IdempotentParameterMismatch", 400, "The request is retried with updated parameters.");
+    InvalidRegionIdNotFound => ("InvalidRegionId.NotFound", 404, "The specified RegionId does not exist.");
+    InvalidNextToken => ("Invalid.NextToken", 403, "The specified NextToken is not valid.");
+    InternalError => ("InternalError", 500, "The request processing has failed due to some unknown error, exception or failure.");
+    ServiceUnavailable => ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server.");
+    /// A required action parameter is missing. api-spec §9 item 2 recommends the modern POP form
+    /// `Missing<Param>` with `<Param> is mandatory for this action.`; the code string is built per
+    /// parameter (see [`ApiError::missing`]), this entry only carries the status.
+    MissingActionParameter => ("Missing", 400, "A parameter is mandatory for this action.");
+
+    // ---- Shared validation (api-spec §2.11) ----
+    InvalidNameMalformed => ("InvalidName.Malformed", 400, "The specified Name is not valid.");
+    InvalidDescriptionMalformed => ("InvalidDescription.Malformed", 400, "The specified Description is not valid.");
+    DuplicateTagKey => ("Duplicate.TagKey", 400, "The Tag.N.Key contain duplicate key.");
+    InvalidTagKeyMalformed => ("InvalidTagKey.Malformed", 400, "The specified Tag.N.Key is not valid. Tag keys cannot be empty or null, support up to 128 characters, cannot start with \"aliyun\" or \"acs:\", and cannot contain \"http://\" or \"https://\".");
+    InvalidTagValueMalformed => ("InvalidTagValue.Malformed", 400, "The specified Tag.N.Value is not valid. Tag values support up to 128 characters, and cannot contain \"http://\" or \"https://\".");
+    NumberExceedTags => ("NumberExceed.Tags", 400, "The Tags parameter's number is exceed , Valid : 20.");
+
+    // ---- CreateImagePipeline (api-spec §3.1.4) ----
+    InvalidImageNameMalformed => ("InvalidImageName.Malformed", 400, "The specified ImageName is not valid.");
+    InvalidBaseImageTypeNotSupportedValue => ("InvalidBaseImageType.NotSupportedValue", 400, "The specified BaseImageType is not supported.");
+    InvalidSystemDiskSizeNotSupportedValue => ("InvalidSystemDiskSize.NotSupportedValue", 400, "The specified SystemDiskSize should be between 20 and 500.");
+    InvalidInternetMaxBandwidthOutNotSupportedValue => ("InvalidInternetMaxBandwidthOut.NotSupportedValue", 400, "The specified InternetMaxBandwidthOut should be between 0 and 100.");
+    InvalidAddAccountSizeExceededMaxNumber => ("InvalidAddAccountSize.ExceededMaxNumber", 400, "The number of AddAccount.N exceeds the upper limit 20.");
+    InvalidToRegionIdSizeExceededMaxNumber => ("InvalidToRegionIdSize.ExceededMaxNumber", 400, "The number of ToRegionId.N exceeds the upper limit 20.");
+    InvalidBuildContentLengthExceeded => ("InvalidBuildContent.LengthExceeded", 400, "The size of BuildContent exceeds 16 KB.");
+    InvalidImageTemplateCommandSizeExceededMaxNumber => ("InvalidImageTemplateCommandSize.ExceededMaxNumber", 400, "The number of commands exceeds the upper limit 127.");
+    DuplicatedCommandFrom => ("DuplicatedCommand.FROM", 400, "The command FROM can appear only once.");
+    InvalidCommandOrderFrom => ("InvalidCommandOrder.FROM", 400, "The command FROM must be the first command.");
+    InvalidImageTemplateCommandNotSupported => ("InvalidImageTemplateCommand.NotSupported", 400, "The command is not supported.");
+    InvalidCommandContentRun => ("InvalidCommandContent.RUN", 400, "The content of command RUN is invalid.");
+    InvalidCommandContentEnv => ("InvalidCommandContent.ENV", 400, "The content of command ENV is invalid.");
+    InvalidCommandContentWorkdir => ("InvalidCommandContent.WORKDIR", 400, "The content of command WORKDIR is invalid.");
+    InvalidCommandContentCopy => ("InvalidCommandContent.COPY", 400, "The content of command COPY is invalid.");
+    InvalidCommandContentUser => ("InvalidCommandContent.USER", 400, "The content of command USER is invalid.");
+    InvalidCommandContentFrom => ("InvalidCommandContent.FROM", 400, "The content of command FROM is invalid.");
+    InvalidCommandContentCmd => ("InvalidCommandContent.CMD", 400, "The content of command CMD is invalid.");
+    InvalidCommandContentEntrypoint => ("InvalidCommandContent.ENTRYPOINT", 400, "The content of command ENTRYPOINT is invalid.");
+    QuotaExceedImagePipeline => ("QuotaExceed.ImagePipeline", 400, "The image template quota of your account in this region is used up.");
+    NoPermission => ("NoPermission", 400, "This operation is not allowed.");
+    EmptyCommandContentLabel => ("EmptyCommandContent.LABEL", 400, "The content of command LABEL cannot be empty.");
+    EmptyCommandContentEnv => ("EmptyCommandContent.ENV", 400, "The content of command ENV cannot be empty.");
+    EmptyCommandContentEntrypoint => ("EmptyCommandContent.ENTRYPOINT", 400, "The content of command ENTRYPOINT cannot be empty.");
+    EmptyCommandContentCmd => ("EmptyCommandContent.CMD", 400, "The content of command CMD cannot be empty.");
+    EmptyCommandContentCopy => ("EmptyCommandContent.COPY", 400, "The content of command COPY cannot be empty.");
+    EmptyCommandContentWorkdir => ("EmptyCommandContent.WORKDIR", 400, "The content of command WORKDIR cannot be empty.");
+    EmptyCommandContentUser => ("EmptyCommandContent.USER", 400, "The content of command USER cannot be empty.");
+    EmptyCommandContentRun => ("EmptyCommandContent.RUN", 400, "The content of command RUN cannot be empty.");
+    NotEmptyCommandContentRestart => ("NotEmptyCommandContent.RESTART", 400, "The command RESTART cannot have content.");
+    InvalidImageOsTypeUnsupported => ("InvalidImage.OsTypeUnsupported", 400, "The specified base image does not support image building.");
+    InvalidParameterBuildContent => ("InvalidParameter.BuildContent", 400, "The specified BuildContent is invalid.");
+    InvalidParameterTestContent => ("InvalidParameter.TestContent", 400, "The specified TestContent is invalid.");
+    InvalidImageComponentNotSupported => ("InvalidImageComponent.NotSupported", 400, "The specified image component is not supported here.");
+    InvalidParameterCombination => ("InvalidParameterCombination", 400, "Invalid combination of parameters.");
+    InvalidParameterRepairMode => ("InvalidParameter.RepairMode", 400, "The specified parameter RepairMode is invalid.");
+    InvalidImageFamilyMalformed => ("InvalidImageFamily.Malformed", 400, "The format of the specified image family is invalid.");
+    InvalidImageImageOwnerAliasUnsupported => ("InvalidImage.ImageOwnerAliasUnsupported", 400, "The specified base image does not support distributing.");
+    InvalidParameterImportImageOptionsArchitecture => ("InvalidParameter.ImportImageOptionsArchitecture", 400, "The specified parameter ImportImageOptions.Architecture is invalid. The correct value should be in [x86_64, arm64].");
+    InvalidParameterImportImageOptionsOsType => ("InvalidParameter.ImportImageOptionsOSType", 400, "The specified parameter ImportImageOptions.OSType is invalid. The correct value should be in [windows, linux].");
+    InvalidParameterImportImageOptionsBootMode => ("InvalidParameter.ImportImageOptionsBootMode", 400, "The specified parameter ImportImageOptions.BootMode is invalid. The correct value should be in [BIOS, UEFI].");
+    InvalidImportImageOptionsDiskDeviceMappingsLengthLimitExceeded => ("InvalidImportImageOptionsDiskDeviceMappings.LengthLimitExceeded", 400, "The length of the specified parameter ImportImageOptions.DiskDeviceMappings exceeds the limit(17).");
+    InvalidParameterImportImageOptionsDiskDeviceMappingsOssObject => ("InvalidParameter.ImportImageOptionsDiskDeviceMappingsOSSObject", 400, "The specified parameter ImportImageOptions.DiskDeviceMappings.OSSObject is invalid. OSSObject supports up to 1023 characters, and cannot start with http:// or https://.");
+    InvalidParameterImportImageOptionsDiskDeviceMappingsOssBucket => ("InvalidParameter.ImportImageOptionsDiskDeviceMappingsOSSBucket", 400, "The specified parameter ImportImageOptions.DiskDeviceMappings.OSSBucket is invalid. OSSBucket supports up to 63 characters, only lowercase letters, numbers, and dashes are allowed, and cannot start or end with a dash.");
+    InvalidParameterImportImageOptionsPlatform => ("InvalidParameter.ImportImageOptionsPlatform", 400, "The specified parameter ImportImageOptions.Platform is invalid.");
+    InvalidParameterImportImageOptionsLicenseType => ("InvalidParameter.ImportImageOptionsLicenseType", 400, "The specified parameter ImportImageOptions.LicenseType is invalid. The correct value should be in [Auto, Aliyun, BYOL].");
+    InvalidParameterImportImageOptionsFeaturesNvmeSupport => ("InvalidParameter.ImportImageOptionsFeaturesNvmeSupport", 400, "The specified parameter ImportImageOptions.Features.NvmeSupport is invalid. The correct value should be in [supported, unsupported].");
+    InvalidParameterNvmeSupport => ("InvalidParameter.NvmeSupport", 400, "The specified parameter NvmeSupport is invalid. The correct value should be in [supported, unsupported, auto].");
+    InvalidParameterImportImageOptionsDiskDeviceMappingsFormat => ("InvalidParameter.ImportImageOptionsDiskDeviceMappingsFormat", 400, "The specified parameter ImportImageOptions.DiskDeviceMappings.Format is invalid. The correct value should be in [RAW, VHD, QCOW2].");
+    InvalidOperationDiskImageSizeExceeded => ("InvalidOperation.DiskImageSizeExceeded", 400, "The disk size exceeds the limit. Please check the specified parameter ImportImageOptions.DiskDeviceMappings.DiskImageSize and ImportImageOptions.DiskDeviceMappings.OSSObject. Ensure that each of them is between 1 and 2048 in size.");
+    InvalidImageOptionsDescription => ("InvalidImageOptions.Description", 400, "The specified parameter ImageOptions.Description is invalid. The length should be between 2 to 256 characters, and cannot start with http:// or https://.");
+    InvalidImageNameDuplicated => ("InvalidImageName.Duplicated", 400, "The specified image name is already in use in the target region. Please try a different one.");
+    InvalidImageNotSupportRepair => ("InvalidImage.NotSupportRepair", 400, "The specified base image does not support repair.");
+    InvalidAdvancedOptionsImageNameSuffix => ("InvalidAdvancedOptions.ImageNameSuffix", 400, "The specified parameter AdvancedOptions.ImageNameSuffix is invalid. The correct value should be in [disable].");
+    ImagePipelineNotSupportWindowsInstance => ("ImagePipeline.NotSupportWindowsInstance", 403, "Image pipeline does not support windows instance at this time.");
+    InvalidImageNotFound => ("InvalidImage.NotFound", 404, "The specified image does not exist.");
+    InvalidResourceGroupNotFound => ("InvalidResourceGroup.NotFound", 404, "The ResourceGroup provided does not exist in our records.");
+    ImageComponentNotFound => ("ImageComponent.NotFound", 404, "The specified image component is not found.");
+    InvalidInstanceTypeNotFound => ("InvalidInstanceType.NotFound", 404, "The specified instance type does not exist.");
+    InvalidVSwitchIdNotFound => ("InvalidVSwitchId.NotFound", 404, "The specified VSwitchId does not exist.");
+    MissingParameterRepairMode => ("MissingParameter.RepairMode", 404, "The specified parameter RepairMode is missing.");
+    MissingParameterImportImageOptions => ("MissingParameter.ImportImageOptions", 404, "The specified parameter ImportImageOptions is missing.");
+    MissingParameterImportImageOptionsDiskDeviceMappingsOssObject => ("MissingParameter.ImportImageOptionsDiskDeviceMappingsOSSObject", 404, "The specified parameter ImportImageOptions.DiskDeviceMappings.OSSObject is missing.");
+    MissingParameterImportImageOptionsDiskDeviceMappingsOssBucket => ("MissingParameter.ImportImageOptionsDiskDeviceMappingsOSSBucket", 404, "The specified parameter ImportImageOptions.DiskDeviceMappings.OSSBucket is missing.");
+    MissingParameterImageOptionsDiskDeviceMappings => ("MissingParameter.ImageOptionsDiskDeviceMappings", 404, "The specified parameter ImportImageOptions.DiskDeviceMappings is missing.");
+
+    // ---- Template text in components (api-spec §7.1; used by the parser's component context) ----
+    InvalidContentLengthExceeded => ("InvalidContent.LengthExceeded", 400, "The size of Content exceeds 16 KB.");
+    InvalidParameterContent => ("InvalidParameter.Content", 400, "The image component content is invalid.");
+    InvalidCommandComponent => ("InvalidCommand.Component", 400, "Image component does not support component command.");
+    NotSupportedCommandFrom => ("NotSupportedCommand.FROM", 404, "Image component does not support the FROM command.");
+
+    // ---- DescribeImagePipelines / DeleteImagePipeline (api-spec §3.2, §3.3) ----
+    InvalidImagePipelineIdSizeExceededMaxNumber => ("InvalidImagePipelineIdSize.ExceededMaxNumber", 400, "The number of specified ImagePipelineId.N parameters exceeds the upper limit. Valid values of N: 1 to 20.");
+    InvalidImagePipelineHasRunningExecution => ("InvalidImagePipeline.HasRunningExecution", 403, "The specified image pipeline has a running execution.");
+    InvalidImagePipelineNotFound => ("InvalidImagePipeline.NotFound", 404, "The specified ImagePipelineId does not exist.");
+}
+
+/// The error every action returns: a documented code plus the message sent to the client.
+/// Internal failures carry their cause for the log; the client only ever sees `InternalError`.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    code: Code,
+    /// Overrides the wire code string (only for the per-parameter `Missing<Param>` codes).
+    code_override: Option<String>,
+    message: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: Code) -> Self {
+        ApiError { code, code_override: None, message: None }
+    }
+
+    /// The same code with a precise message (for codes documented as `%s`).
+    pub fn with_message(code: Code, message: impl Into<String>) -> Self {
+        ApiError { code, code_override: None, message: Some(message.into()) }
+    }
+
+    /// `400 Missing<Param>`: a required action parameter is absent (api-spec §9 item 2).
+    pub fn missing(param: &str) -> Self {
+        let compact: String = param.chars().filter(|c| *c != '.').collect();
+        ApiError {
+            code: Code::MissingActionParameter,
+            code_override: Some(format!("Missing{compact}")),
+            message: Some(format!("{param} is mandatory for this action.")),
+        }
+    }
+
+    /// `400 MissingParameter` for a missing common parameter (`Action`, `Version`).
+    pub fn missing_common(param: &str) -> Self {
+        ApiError::with_message(
+            Code::MissingParameter,
+            format!("The input parameter \"{param}\" that is mandatory for processing this request is not supplied."),
+        )
+    }
+
+    /// `400 InvalidParameter` naming the parameter (wrong type or unsupported value).
+    pub fn invalid_param(param: &str) -> Self {
+        ApiError::with_message(Code::InvalidParameter, format!("The specified parameter \"{param}\" is not valid."))
+    }
+
+    /// `500 InternalError`; the cause is logged, never sent.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        ApiError::new(Code::InternalError)
+    }
+
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    pub fn code_str(&self) -> &str {
+        self.code_override.as_deref().unwrap_or(self.code.as_str())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    pub fn message(&self) -> &str {
+        self.message.as_deref().unwrap_or(self.code.default_message())
+    }
+}
+
+impl From<Code> for ApiError {
+    fn from(code: Code) -> Self {
+        ApiError::new(code)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        ApiError::internal(err)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code_str(), self.status().as_u16(), self.message())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_code_string_is_unique_and_every_status_is_an_error() {
+        let mut seen = HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate wire code {}", code.as_str());
+            assert!(code.status().is_client_error() || code.status().is_server_error());
+            assert!(!code.default_message().is_empty());
+        }
+    }
+
+    #[test]
+    fn missing_builds_the_per_parameter_code() {
+        let err = ApiError::missing("RegionId");
+        assert_eq!(err.code_str(), "MissingRegionId");
+        assert_eq!(err.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(err.message(), "RegionId is mandatory for this action.");
+    }
+
+    #[test]
+    fn create_pipeline_missing_parameter_codes_are_404_as_documented() {
+        assert_eq!(Code::MissingParameterRepairMode.status(), StatusCode::NOT_FOUND);
+        assert_eq!(Code::MissingParameterImportImageOptions.status(), StatusCode::NOT_FOUND);
+        assert_eq!(Code::InvalidNextToken.status(), StatusCode::FORBIDDEN);
+    }
+}

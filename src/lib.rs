@@ -1,0 +1,15 @@
+//! ecs-imagebuilder-emulator: a local emulator of the Alibaba Cloud ECS Image Builder RPC API
+//! (version 2014-05-26). The library holds everything; `main.rs` only parses flags and runs it,
+//! so tests build the same app in-process.
+
+pub mod actions;
+pub mod app;
+pub mod catalog;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod ids;
+pub mod rpc;
+pub mod store;
+pub mod telemetry;

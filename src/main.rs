@@ -1,0 +1,66 @@
+//! The `ecs-imagebuilder-emulator` binary: parse flags, start logging, serve until Ctrl-C/SIGTERM.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ecs_imagebuilder_emulator::app::App;
+use ecs_imagebuilder_emulator::config::Config;
+use ecs_imagebuilder_emulator::telemetry;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    telemetry::init();
+    let app = match App::build(config.clone()).await {
+        Ok(app) => app,
+        Err(err) => {
+            eprintln!("ecs-imagebuilder-emulator: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = match app.local_addr() {
+        Ok(addr) => addr,
+        Err(err) => {
+            eprintln!("ecs-imagebuilder-emulator: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // The first stdout line is a contract: tests and scripts read the chosen port from it.
+    println!(
+        "ecs-imagebuilder-emulator listening on http://{addr} (db: {}, clock: {}, auth: accept-any)",
+        config.db,
+        config.clock.as_str()
+    );
+    let _ = std::io::stdout().flush();
+    match app.run(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ecs-imagebuilder-emulator: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,140 @@
+//! Response bodies in the two formats the RPC API speaks (api-spec §2.5–§2.6, protocol.md §4):
+//! JSON, and XML with a `<{Action}Response>` root (errors: `<Error>`). Every body carries the
+//! `RequestId` (also sent as the `x-acs-request-id` header); error bodies carry
+//! `{RequestId, HostId, Code, Message, Recommend}`; a success body never contains `Code`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// `HostId` of error bodies: the ECS endpoint, as in the documented samples.
+pub const HOST_ID: &str = "ecs.aliyuncs.com";
+const JSON_CONTENT_TYPE: &str = "application/json;charset=utf-8";
+/// Exactly this value makes the new SDKs parse an XML error body (protocol.md §4).
+const XML_CONTENT_TYPE: &str = "text/xml;charset=utf-8";
+const XML_DECLARATION: &str = "<?xml version='1.0' encoding='UTF-8'?>";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Xml,
+}
+
+/// A 200 response: `RequestId` first, then the action's fields.
+pub fn success(format: Format, action: &str, request_id: &str, body: Value) -> Response {
+    let mut fields = Map::with_capacity(8);
+    fields.insert("RequestId".into(), Value::String(request_id.to_string()));
+    if let Value::Object(map) = body {
+        fields.extend(map);
+    }
+    render(format, StatusCode::OK, &format!("{action}Response"), request_id, fields)
+}
+
+/// An error response with the documented HTTP status.
+pub fn error(format: Format, request_id: &str, err: &ApiError) -> Response {
+    let mut fields = Map::with_capacity(5);
+    fields.insert("RequestId".into(), Value::String(request_id.to_string()));
+    fields.insert("HostId".into(), Value::String(HOST_ID.into()));
+    fields.insert("Code".into(), Value::String(err.code_str().to_string()));
+    fields.insert("Message".into(), Value::String(err.message().to_string()));
+    fields.insert(
+        "Recommend".into(),
+        Value::String(format!(
+            "https://api.aliyun.com/troubleshoot?q={}&product=Ecs&requestId={request_id}",
+            err.code_str()
+        )),
+    );
+    render(format, err.status(), "Error", request_id, fields)
+}
+
+fn render(format: Format, status: StatusCode, root: &str, request_id: &str, fields: Map<String, Value>) -> Response {
+    let (content_type, body) = match format {
+        Format::Json => (JSON_CONTENT_TYPE, Value::Object(fields).to_string()),
+        Format::Xml => {
+            let mut out = String::with_capacity(256);
+            out.push_str(XML_DECLARATION);
+            write_xml(&mut out, root, &Value::Object(fields));
+            (XML_CONTENT_TYPE, out)
+        }
+    };
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-acs-request-id", value);
+    }
+    response
+}
+
+/// Alibaba's XML convention: an object is an element of its fields; a list repeats its element name
+/// (`{"Tag":[a,b]}` → `<Tag>a</Tag><Tag>b</Tag>`); `null` is left out.
+fn write_xml(out: &mut String, name: &str, value: &Value) {
+    match value {
+        Value::Null => {}
+        Value::Array(items) => items.iter().for_each(|item| write_xml(out, name, item)),
+        Value::Object(map) => {
+            open(out, name);
+            for (key, child) in map {
+                write_xml(out, key, child);
+            }
+            close(out, name);
+        }
+        Value::String(s) => {
+            open(out, name);
+            escape_into(out, s);
+            close(out, name);
+        }
+        Value::Bool(_) | Value::Number(_) => {
+            open(out, name);
+            out.push_str(&value.to_string());
+            close(out, name);
+        }
+    }
+}
+
+fn open(out: &mut String, name: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+}
+
+fn close(out: &mut String, name: &str) {
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn xml_repeats_list_elements_and_escapes_text() {
+        let mut out = String::new();
+        write_xml(
+            &mut out,
+            "R",
+            &json!({"ToRegionIds": {"ToRegionId": ["a", "b"]}, "Empty": {"Tag": []}, "Msg": "x<&>", "N": 40, "B": true, "Z": null}),
+        );
+        assert_eq!(
+            out,
+            "<R><ToRegionIds><ToRegionId>a</ToRegionId><ToRegionId>b</ToRegionId></ToRegionIds><Empty></Empty><Msg>x&lt;&amp;&gt;</Msg><N>40</N><B>true</B></R>"
+        );
+    }
+}

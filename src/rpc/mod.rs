@@ -1,0 +1,151 @@
+//! The Alibaba RPC front door (protocol.md §1–§4, api-spec §2): one handler for `/` that merges
+//! query and form parameters, resolves the action, version, format and caller, dispatches, and
+//! renders the JSON or XML envelope. It also logs one line per request.
+
+pub mod caller;
+pub mod envelope;
+pub mod params;
+
+use std::any::Any;
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, Method, Uri};
+use axum::response::Response;
+
+use crate::actions::{self, Action, Ctx};
+use crate::app::AppState;
+use crate::domain::limits::MAX_BODY_BYTES;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::ids;
+use envelope::Format;
+use params::Params;
+
+/// The only API version this emulator serves.
+pub const API_VERSION: &str = "2014-05-26";
+
+/// Handles every request to `/`.
+pub async fn handle(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let request_id = ids::new_request_id();
+    let mut params = Params::from_urlencoded(uri.query().unwrap_or_default().as_bytes());
+    let body_result = read_form_body(&headers, body, &mut params).await;
+    let format = response_format(&params, &headers);
+    let caller = caller::resolve(&params, &headers);
+    let action_name = action_name(&params, &headers).unwrap_or_default().to_string();
+
+    let (format, outcome) = match (body_result, format) {
+        (Err(err), format) => (format.unwrap_or(Format::Json), Err(err)),
+        (Ok(()), Err(err)) => (Format::Json, Err(err)),
+        (Ok(()), Ok(format)) => (format, run(&state, &method, &params, &headers, &caller).await),
+    };
+    let response = match &outcome {
+        Ok(body) => envelope::success(format, &action_name, &request_id, body.clone()),
+        Err(err) => envelope::error(format, &request_id, err),
+    };
+    tracing::info!(
+        action = %action_name,
+        account = %caller.account,
+        region = params.opt_str("RegionId").unwrap_or("-"),
+        code = outcome.as_ref().err().map_or("OK", |e| e.code_str()),
+        status = response.status().as_u16(),
+        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        request_id = %request_id,
+        "rpc"
+    );
+    response
+}
+
+/// Resolves and runs the action: method, action name, version, then the handler.
+async fn run(
+    state: &AppState,
+    method: &Method,
+    params: &Params,
+    headers: &HeaderMap,
+    caller: &caller::Caller,
+) -> ApiResult<serde_json::Value> {
+    if method != Method::GET && method != Method::POST {
+        return Err(Code::UnsupportedHttpMethod.into());
+    }
+    let name = action_name(params, headers).ok_or_else(|| ApiError::missing_common("Action"))?;
+    let version = params
+        .opt_str("Version")
+        .or_else(|| header_str(headers, "x-acs-version"))
+        .ok_or_else(|| ApiError::missing_common("Version"))?;
+    if version != API_VERSION {
+        return Err(ApiError::with_message(
+            Code::InvalidVersion,
+            format!("Specified parameter Version is not valid. Only {API_VERSION} is served."),
+        ));
+    }
+    let action = Action::from_name(name).ok_or(Code::InvalidActionNotFound)?;
+    actions::dispatch(action, &Ctx { state, caller, params }).await
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
+}
+
+/// `Action` parameter, else the `x-acs-action` header (V3 requests carry no `Action` parameter).
+fn action_name<'a>(params: &'a Params, headers: &'a HeaderMap) -> Option<&'a str> {
+    params.opt_str("Action").or_else(|| header_str(headers, "x-acs-action"))
+}
+
+/// A V3 (ACS3) request: signed in the `Authorization` header, or action given only as a header.
+fn is_v3(params: &Params, headers: &HeaderMap) -> bool {
+    header_str(headers, "authorization").is_some_and(|a| a.starts_with("ACS3-"))
+        || (params.opt_str("Action").is_none() && header_str(headers, "x-acs-action").is_some())
+}
+
+/// `Format` (any case) decides; without it V3 requests get JSON and V1 requests the documented
+/// default, XML (api-spec §2.5). An unknown `Format` is `400 InvalidParameter`, answered in JSON.
+fn response_format(params: &Params, headers: &HeaderMap) -> ApiResult<Format> {
+    match params.opt_str("Format") {
+        Some(f) if f.eq_ignore_ascii_case("json") => Ok(Format::Json),
+        Some(f) if f.eq_ignore_ascii_case("xml") => Ok(Format::Xml),
+        Some(_) => Err(ApiError::invalid_param("Format")),
+        None if is_v3(params, headers) => Ok(Format::Json),
+        None => Ok(Format::Xml),
+    }
+}
+
+/// Merges an `application/x-www-form-urlencoded` body into `params` (the body wins). Bodies over
+/// [`MAX_BODY_BYTES`] are refused with `400 InvalidParameter`.
+async fn read_form_body(headers: &HeaderMap, body: Body, params: &mut Params) -> ApiResult<()> {
+    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
+        ApiError::with_message(
+            Code::InvalidParameter,
+            format!("The request body exceeds the limit of {MAX_BODY_BYTES} bytes."),
+        )
+    })?;
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if is_form && !bytes.is_empty() {
+        params.merge_urlencoded(&bytes);
+    }
+    Ok(())
+}
+
+/// Any path other than `/` (and the reserved `/_emulator/` prefix): not an API.
+pub async fn not_found() -> Response {
+    envelope::error(Format::Json, &ids::new_request_id(), &Code::InvalidActionNotFound.into())
+}
+
+/// A panic in a handler becomes `500 InternalError`; the server keeps serving.
+pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    envelope::error(Format::Json, &ids::new_request_id(), &ApiError::internal(format!("handler panicked: {detail}")))
+}

@@ -1,0 +1,75 @@
+//! All SQL lives under this module. SQLite through sqlx: one writer connection (so write
+//! transactions never contend for the lock and rules like "one token, one template" hold) and a
+//! pool of reader connections that never wait on the writer (WAL).
+
+mod idempotency;
+mod pipelines;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use idempotency::TokenClaim;
+pub use pipelines::{PipelineFilter, PipelinePage};
+
+/// Resource types as the tag APIs name them (api-spec §7.4).
+pub const RESOURCE_TYPE_PIPELINE: &str = "imagepipeline";
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+/// How many read connections to keep (reads run in parallel in WAL mode).
+const READERS: u32 = 4;
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// `:memory:` gives a throw-away database on one connection.
+    pub async fn open(path: &str) -> Result<Store, sqlx::Error> {
+        let busy = Duration::from_secs(10);
+        if path == ":memory:" {
+            let options = SqliteConnectOptions::from_str("sqlite::memory:")?.busy_timeout(busy);
+            // One connection that never idles out: the in-memory database lives as long as it does.
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(options)
+                .await?;
+            sqlx::migrate!("./migrations").run(&pool).await?;
+            return Ok(Store { writer: pool.clone(), reader: pool });
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(busy);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await?;
+        Ok(Store { writer, reader })
+    }
+
+    /// Closes both pools (graceful shutdown).
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
