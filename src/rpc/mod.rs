@@ -42,7 +42,11 @@ pub async fn handle(
     let action_name = action_name(&params, &headers).unwrap_or_default().to_string();
 
     let (format, outcome) = match (body_result, format) {
-        (Err(err), format) => (format.unwrap_or(Format::Json), Err(err)),
+        // The body (and any Format in it) was not read: JSON unless the query asked otherwise.
+        (Err(err), format) => {
+            let explicit = params.opt_str("Format").is_some();
+            (format.ok().filter(|_| explicit).unwrap_or(Format::Json), Err(err))
+        }
         (Ok(()), Err(err)) => (Format::Json, Err(err)),
         (Ok(()), Ok(format)) => (format, run(&state, &method, &params, &headers, &caller).await),
     };

@@ -1,0 +1,157 @@
+//! `TestApp`: a real emulator on a free port with a temporary SQLite file and a manual clock,
+//! plus typed helpers to call it the ways real clients do.
+
+use std::sync::Arc;
+
+use ecs_imagebuilder_emulator::app::App;
+use ecs_imagebuilder_emulator::clock::ManualClock;
+use ecs_imagebuilder_emulator::config::Config;
+use reqwest::StatusCode;
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A base image every test can build from.
+pub const BASE_IMAGE: &str = "aliyun_3_x64_20G_alibase_20240819.vhd";
+pub const REGION: &str = "cn-hangzhou";
+
+pub struct TestApp {
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub config: Config,
+    // Keeps the database file alive for the life of the test.
+    _dir: Arc<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+/// A JSON response: status and body.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// The error `Code`, if the body has one.
+    pub fn code(&self) -> Option<&str> {
+        self.body.get("Code").and_then(Value::as_str)
+    }
+
+    /// Asserts a documented error: HTTP status and Code.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!((self.status.as_u16(), self.code()), (status, Some(code)), "body: {}", self.body);
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Value {
+        assert_eq!(self.status, StatusCode::OK, "body: {}", self.body);
+        assert!(self.body.get("Code").is_none(), "a success body must not carry Code: {}", self.body);
+        &self.body
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with a tweaked configuration (quota, …).
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let mut config = Config::for_tests(dir.path().join("emulator.db").to_string_lossy().into_owned());
+        tweak(&mut config);
+        let clock = ManualClock::starting_at(1_700_000_000_000);
+        TestApp::start(config, clock, dir).await
+    }
+
+    async fn start(config: Config, clock: ManualClock, dir: Arc<tempfile::TempDir>) -> TestApp {
+        let app = App::build_with_clock(config.clone(), Arc::new(clock.clone())).await.expect("app builds");
+        let addr = app.local_addr().expect("bound");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run(async move {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            base_url: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            clock,
+            config,
+            _dir: dir,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// Stops the server gracefully and starts a new one on the same database file.
+    pub async fn restart(mut self) -> TestApp {
+        self.shutdown().await;
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        TestApp::start(config, self.clock.clone(), self._dir.clone()).await
+    }
+
+    pub async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server ran");
+        }
+    }
+
+    /// V1-style GET: every parameter in the query string, `Format=JSON`.
+    pub async fn call(&self, action: &str, params: &[(&str, &str)]) -> Reply {
+        let mut query: Vec<(&str, &str)> = vec![("Action", action), ("Version", "2014-05-26"), ("Format", "JSON")];
+        query.extend_from_slice(params);
+        let response = self.client.get(&self.base_url).query(&query).send().await.expect("request sent");
+        reply(response).await
+    }
+
+    /// Like [`TestApp::call`] with `RegionId=cn-hangzhou` added.
+    pub async fn call_in_region(&self, action: &str, params: &[(&str, &str)]) -> Reply {
+        let mut all = vec![("RegionId", REGION)];
+        all.extend_from_slice(params);
+        self.call(action, &all).await
+    }
+
+    /// Creates a template from `BASE_IMAGE` with extra parameters; panics unless it succeeds.
+    pub async fn create_pipeline(&self, extra: &[(&str, &str)]) -> String {
+        let mut params = vec![("BaseImageType", "IMAGE"), ("BaseImage", BASE_IMAGE)];
+        params.extend_from_slice(extra);
+        let reply = self.call_in_region("CreateImagePipeline", &params).await;
+        reply.assert_ok()["ImagePipelineId"].as_str().expect("ImagePipelineId").to_string()
+    }
+
+    /// CreateImagePipeline with the given extra parameters (not asserted).
+    pub async fn try_create(&self, extra: &[(&str, &str)]) -> Reply {
+        let mut params = vec![("BaseImageType", "IMAGE"), ("BaseImage", BASE_IMAGE)];
+        params.extend_from_slice(extra);
+        self.call_in_region("CreateImagePipeline", &params).await
+    }
+
+    /// DescribeImagePipelines of one template; returns its item, if any.
+    pub async fn describe_pipeline(&self, id: &str) -> Option<Value> {
+        let reply = self.call_in_region("DescribeImagePipelines", &[("ImagePipelineId.1", id)]).await;
+        reply.assert_ok()["ImagePipeline"]["ImagePipelineSet"].as_array().and_then(|set| set.first().cloned())
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Reply { status, body, headers }
+}
