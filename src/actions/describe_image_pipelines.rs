@@ -8,11 +8,11 @@
 use serde_json::{json, Map, Value};
 
 use super::{region, Ctx};
-use crate::domain::limits;
 use crate::domain::paging::Page;
 use crate::domain::pipeline::{KeyValue, Pipeline};
 use crate::domain::tags::{self, Tag};
 use crate::domain::time::format_ms;
+use crate::domain::{limits, names};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::store::PipelineFilter;
 
@@ -23,8 +23,11 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         return Err(Code::InvalidImagePipelineIdSizeExceededMaxNumber.into());
     }
     let name = ctx.params.opt_str("Name");
-    if name.is_some_and(|n| n.chars().count() > limits::NAME_CHARS.1) {
-        return Err(ApiError::with_message(Code::InvalidNameMalformed, "The specified Name is not valid."));
+    if let Some(n) = name.filter(|n| !names::is_valid_name(n)) {
+        return Err(ApiError::with_message(
+            Code::InvalidNameMalformed,
+            format!("The specified Name \"{n}\" is not valid."),
+        ));
     }
     let filter = PipelineFilter {
         ids,

@@ -1,6 +1,7 @@
 //! Pure types and rules, no I/O: documented limits, names, tags, paging tokens, timestamps,
 //! the template model and the template language.
 
+pub mod execution;
 pub mod limits;
 pub mod names;
 pub mod paging;

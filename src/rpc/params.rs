@@ -13,6 +13,9 @@ use crate::error::{ApiError, ApiResult};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
     map: BTreeMap<String, String>,
+    /// For a sub-map made by [`Params::object`], the dotted prefix it was taken from, so errors
+    /// name the full wire parameter (`AdvancedOptions.RetainCloudAssistant`).
+    prefix: String,
 }
 
 impl Params {
@@ -59,14 +62,19 @@ impl Params {
 
     /// A required scalar: absent or empty is `400 Missing<Name>`.
     pub fn required_str(&self, name: &str) -> ApiResult<&str> {
-        self.opt_str(name).ok_or_else(|| ApiError::missing(name))
+        self.opt_str(name).ok_or_else(|| ApiError::missing(&self.full_name(name)))
+    }
+
+    /// The wire name of a parameter of this map (with the prefix of a sub-map).
+    pub fn full_name(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
     }
 
     /// An optional decimal integer.
     pub fn opt_i64(&self, name: &str) -> ApiResult<Option<i64>> {
         match self.opt_str(name) {
             None => Ok(None),
-            Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| ApiError::invalid_param(name)),
+            Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| ApiError::invalid_param(&self.full_name(name))),
         }
     }
 
@@ -76,7 +84,7 @@ impl Params {
             None => Ok(None),
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
             Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(_) => Err(ApiError::invalid_param(name)),
+            Some(_) => Err(ApiError::invalid_param(&self.full_name(name))),
         }
     }
 
@@ -96,7 +104,7 @@ impl Params {
             .take_while(|(k, _)| k.starts_with(&dotted))
             .map(|(k, v)| (k[dotted.len()..].to_string(), v.clone()))
             .collect();
-        Params { map }
+        Params { map, prefix: self.full_name(&dotted) }
     }
 
     /// A 1-based list of scalars, `prefix.N=value`, sorted by N. Empty values are kept.
@@ -106,7 +114,8 @@ impl Params {
             if rest.contains('.') {
                 continue; // `prefix.N.Field` belongs to a list of objects, not this list
             }
-            let index = parse_index(&rest).ok_or_else(|| ApiError::invalid_param(&format!("{prefix}.{rest}")))?;
+            let index = parse_index(&rest)
+                .ok_or_else(|| ApiError::invalid_param(&self.full_name(&format!("{prefix}.{rest}"))))?;
             items.insert(index, value);
         }
         Ok(items.into_values().collect())
@@ -119,8 +128,14 @@ impl Params {
             let Some((index, field)) = rest.split_once('.') else {
                 continue; // a scalar list item, not an object
             };
-            let index = parse_index(index).ok_or_else(|| ApiError::invalid_param(&format!("{prefix}.{rest}")))?;
-            items.entry(index).or_default().map.insert(field.to_string(), value);
+            let index = parse_index(index)
+                .ok_or_else(|| ApiError::invalid_param(&self.full_name(&format!("{prefix}.{rest}"))))?;
+            let item_prefix = self.full_name(&format!("{prefix}.{index}."));
+            items
+                .entry(index)
+                .or_insert_with(|| Params { map: BTreeMap::new(), prefix: item_prefix })
+                .map
+                .insert(field.to_string(), value);
         }
         Ok(items.into_values().collect())
     }
@@ -212,6 +227,23 @@ mod tests {
         assert!(!p.has_prefix("Image"));
         let image_tags = p.object("ImageOptions").objects("ImageTags").unwrap_or_default();
         assert_eq!(image_tags[0].raw("Key"), Some("ik"));
+    }
+
+    #[test]
+    fn errors_in_sub_maps_name_the_full_parameter() {
+        let p =
+            params("AdvancedOptions.RetainCloudAssistant=yes&ImportImageOptions.DiskDeviceMappings.2.DiskImageSize=x");
+        let err = p.object("AdvancedOptions").opt_bool("RetainCloudAssistant").err().map(|e| e.message().to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("The specified parameter \"AdvancedOptions.RetainCloudAssistant\" is not valid.")
+        );
+        let disks = p.object("ImportImageOptions").objects("DiskDeviceMappings").unwrap_or_default();
+        let err = disks[0].opt_i64("DiskImageSize").err().map(|e| e.message().to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("The specified parameter \"ImportImageOptions.DiskDeviceMappings.2.DiskImageSize\" is not valid.")
+        );
     }
 
     #[test]

@@ -1,0 +1,95 @@
+//! Build-task (execution) statuses and the rules attached to them (api-spec §4.2, §5.1): which are
+//! terminal, which count as running, and which can be cancelled.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Status {
+    Preparing,
+    Repairing,
+    Building,
+    Testing,
+    Distributing,
+    Releasing,
+    Success,
+    PartitionSuccess,
+    Failed,
+    TestFailed,
+    Cancelling,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 12] = [
+        Status::Preparing,
+        Status::Repairing,
+        Status::Building,
+        Status::Testing,
+        Status::Distributing,
+        Status::Releasing,
+        Status::Success,
+        Status::PartitionSuccess,
+        Status::Failed,
+        Status::TestFailed,
+        Status::Cancelling,
+        Status::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Preparing => "PREPARING",
+            Status::Repairing => "REPAIRING",
+            Status::Building => "BUILDING",
+            Status::Testing => "TESTING",
+            Status::Distributing => "DISTRIBUTING",
+            Status::Releasing => "RELEASING",
+            Status::Success => "SUCCESS",
+            Status::PartitionSuccess => "PARTITION_SUCCESS",
+            Status::Failed => "FAILED",
+            Status::TestFailed => "TEST_FAILED",
+            Status::Cancelling => "CANCELLING",
+            Status::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Terminal statuses (DOC-DELP): the template may be deleted or built again.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            Status::Success | Status::PartitionSuccess | Status::Failed | Status::TestFailed | Status::Cancelled
+        )
+    }
+
+    /// Cancellation is accepted only in PREPARING, REPAIRING and BUILDING (DOC-CANCEL, the current
+    /// page; an older page said BUILDING/DISTRIBUTING/RELEASING — we follow the newer one).
+    pub fn can_cancel(self) -> bool {
+        matches!(self, Status::Preparing | Status::Repairing | Status::Building)
+    }
+}
+
+/// The SQL list of terminal statuses, for queries and the one-running-execution constraint.
+pub const TERMINAL_SQL: &str = "('SUCCESS','PARTITION_SUCCESS','FAILED','TEST_FAILED','CANCELLED')";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_round_trip_and_partition_as_documented() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert!(!(s.is_terminal() && s.can_cancel()));
+        }
+        let terminal: Vec<&str> = Status::ALL.iter().filter(|s| s.is_terminal()).map(|s| s.as_str()).collect();
+        assert_eq!(terminal, ["SUCCESS", "PARTITION_SUCCESS", "FAILED", "TEST_FAILED", "CANCELLED"]);
+        for t in &terminal {
+            assert!(TERMINAL_SQL.contains(&format!("'{t}'")));
+        }
+        assert!(Status::Building.can_cancel() && !Status::Testing.can_cancel() && !Status::Cancelling.can_cancel());
+    }
+}
