@@ -6,19 +6,27 @@ use std::sync::Arc;
 
 use axum::routing::any;
 use axum::Router;
+use std::time::Duration;
+
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::config::{ClockMode, Config};
+use crate::engine::Engine;
 use crate::rpc;
 use crate::store::Store;
+
+/// How long shutdown waits for the scheduler to finish its current tick.
+const SCHEDULER_EXIT_DEADLINE: Duration = Duration::from_secs(8);
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    pub engine: Arc<Engine>,
     pub config: Arc<Config>,
 }
 
@@ -55,7 +63,8 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| StartupError(format!("cannot listen on {}: {e}", config.listen)))?;
-        Ok(App { listener, state: AppState { store, clock, config: Arc::new(config) } })
+        let engine = Engine::new(store.clone(), clock.clone());
+        Ok(App { listener, state: AppState { store, clock, engine, config: Arc::new(config) } })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -66,11 +75,20 @@ impl App {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, then drains in-flight requests and closes the database.
+    /// Serves (and runs the build scheduler) until `shutdown` resolves; then stops taking
+    /// requests, drains those in flight, stops the scheduler and closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let App { listener, state } = self;
         let store = state.store.clone();
+        let (stop_scheduler, stopped) = watch::channel(false);
+        let scheduler = state.config.run_scheduler.then(|| tokio::spawn(state.engine.clone().run(stopped)));
         let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+        let _ = stop_scheduler.send(true);
+        if let Some(scheduler) = scheduler {
+            if tokio::time::timeout(SCHEDULER_EXIT_DEADLINE, scheduler).await.is_err() {
+                tracing::warn!("the scheduler did not stop in time");
+            }
+        }
         store.close().await;
         served
     }

@@ -39,6 +39,15 @@ pub struct Config {
     #[arg(long, value_enum, env = "IBE_CLOCK", default_value = "real")]
     pub clock: ClockMode,
 
+    /// One duration for every build phase (`0`, `300ms`, `2s`, `1m`; a bare number is seconds);
+    /// `0` makes a build finish at once. Unset: realistic durations (tens of seconds per step).
+    #[arg(long, env = "IBE_PHASE_DURATION", value_parser = parse_duration_ms)]
+    pub phase_duration: Option<i64>,
+
+    /// Whether the scheduler loop runs (always in the binary; tests drive `Engine::tick` instead).
+    #[arg(skip = true)]
+    pub run_scheduler: bool,
+
     /// Image templates allowed per account and region (`QuotaExceed.ImagePipeline` beyond it);
     /// unlimited when unset. The real quota is undisclosed (api-spec §9 item 11).
     #[arg(long, env = "IBE_PIPELINE_QUOTA")]
@@ -52,7 +61,44 @@ impl Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             db: db.into(),
             clock: ClockMode::Manual,
+            phase_duration: None,
+            run_scheduler: false,
             pipeline_quota: None,
         }
+    }
+}
+
+/// Parses `0`, `250ms`, `2s`, `1m` (a bare number is seconds) into milliseconds.
+pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (number, unit_ms) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1_000)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60_000)
+    } else {
+        (text, 1_000)
+    };
+    let value: i64 = number.trim().parse().map_err(|_| format!("\"{text}\" is not a duration like 0, 300ms, 2s or 1m"))?;
+    if value < 0 {
+        return Err("a duration cannot be negative".into());
+    }
+    value.checked_mul(unit_ms).ok_or_else(|| "the duration is too long".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration_ms;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration_ms("0"), Ok(0));
+        assert_eq!(parse_duration_ms("300ms"), Ok(300));
+        assert_eq!(parse_duration_ms("2s"), Ok(2_000));
+        assert_eq!(parse_duration_ms("1m"), Ok(60_000));
+        assert_eq!(parse_duration_ms("5"), Ok(5_000));
+        assert!(parse_duration_ms("fast").is_err());
+        assert!(parse_duration_ms("-1s").is_err());
     }
 }

@@ -127,6 +127,21 @@ error_codes! {
     MissingParameterImportImageOptionsDiskDeviceMappingsOssBucket => ("MissingParameter.ImportImageOptionsDiskDeviceMappingsOSSBucket", 404, "The specified parameter ImportImageOptions.DiskDeviceMappings.OSSBucket is missing.");
     MissingParameterImageOptionsDiskDeviceMappings => ("MissingParameter.ImageOptionsDiskDeviceMappings", 404, "The specified parameter ImportImageOptions.DiskDeviceMappings is missing.");
 
+    // ---- Build executions (api-spec §4.1–§4.3) ----
+    InvalidImagePipelineBaseImageNotFound => ("InvalidImagePipeline.BaseImageNotFound", 404, "The BaseImage of the specified ImagePipeline is not found.");
+    StartImagePipelineExecutionFailed => ("StartImagePipelineExecution.Failed", 500, "Start image pipeline execution failed.");
+    InvalidStatusCancelFailed => ("InvalidStatus.CancelFailed", 400, "Failed to cancel execution,status is success, failed or cancelled.");
+    InvalidStatusImagePipelineExecution => ("InvalidStatus.ImagePipelineExecution", 403, "The execution cannot be cancelled in its current status.");
+    InvalidImagePipelineExecutionNotFound => ("InvalidImagePipelineExecution.NotFound", 404, "The specified image pipeline execution does not exist!");
+    InvalidImagePipelineExecutionIdNotFound => ("InvalidImagePipelineExecutionId.NotFound", 404, "The specified ImagePipelineExecutionId does not exist.");
+    InvalidParameterStatus => ("InvalidParameter.Status", 400, "The specified Status is not valid.");
+    MissingParameterImagePipelineId => ("MissingParameter.ImagePipelineId", 400, "The specified parameter ImagePipelineId should not be empty.");
+    InvalidExecutionIdSizeExceeded => ("InvalidExecutionId.SizeExceeded", 400, "ExecutionId list exceeds maximum size.");
+
+    // ---- ECS image actions served for build results (DescribeImages, DeleteImage, DescribeImageSharePermission) ----
+    InvalidImageIdNotFound => ("InvalidImageId.NotFound", 404, "The specified ImageId does not exist.");
+    ImageUseShared => ("ImageUseShared", 403, "The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared.");
+
     // ---- Template text in components (api-spec §7.1; used by the parser's component context) ----
     InvalidContentLengthExceeded => ("InvalidContent.LengthExceeded", 400, "The size of Content exceeds 16 KB.");
     InvalidParameterContent => ("InvalidParameter.Content", 400, "The image component content is invalid.");

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub mod ids;
 pub mod rpc;

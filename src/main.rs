@@ -28,9 +28,10 @@ async fn main() -> ExitCode {
     };
     // The first stdout line is a contract: tests and scripts read the chosen port from it.
     println!(
-        "ecs-imagebuilder-emulator listening on http://{addr} (db: {}, clock: {}, auth: accept-any)",
+        "ecs-imagebuilder-emulator listening on http://{addr} (db: {}, clock: {}, phase-duration: {}, auth: accept-any)",
         config.db,
-        config.clock.as_str()
+        config.clock.as_str(),
+        config.phase_duration.map_or_else(|| "realistic".to_string(), |ms| format!("{ms}ms"))
     );
     let _ = std::io::stdout().flush();
     match app.run(shutdown_signal()).await {

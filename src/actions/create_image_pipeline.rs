@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{check_region, content, region, token_claim, Action, Ctx};
+use super::{base_image, check_region, content, region, token_claim, Action, Ctx};
 use crate::catalog::{self, OsType};
 use crate::domain::names;
 use crate::domain::pipeline::{
@@ -12,6 +12,7 @@ use crate::domain::pipeline::{
 };
 use crate::domain::tags::{self, Tag};
 use crate::domain::template::Context;
+use crate::engine::plan;
 use crate::domain::{limits, limits::DEFAULT_SYSTEM_DISK_GIB};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::{self, Kind};
@@ -20,6 +21,8 @@ use crate::rpc::params::Params;
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let (mut pipeline, tags) = parse(ctx.params, &ctx.caller.account, &region)?;
+    check_base_image(ctx, &pipeline).await?;
+    check_image_name_free(ctx, &pipeline).await?;
     let claim = token_claim(ctx, Action::CreateImagePipeline, &region)?;
     pipeline.created_ms = ctx.state.clock.now_ms();
     let id = ctx.state.store.create_pipeline(&pipeline, &tags, claim.as_ref(), ctx.state.config.pipeline_quota).await?;
@@ -209,13 +212,7 @@ fn parse(params: &Params, account: &str, region: &str) -> ApiResult<(Pipeline, V
             Some(parse_import_options(params)?)
         }
         BaseImageType::Image | BaseImageType::ImageFamily => {
-            let base = base_image.ok_or_else(|| ApiError::missing("BaseImage"))?;
-            check_base_image(
-                base_image_type,
-                base,
-                repair_mode.is_some(),
-                !to_region_ids.is_empty() || !add_accounts.is_empty(),
-            )?;
+            base_image.ok_or_else(|| ApiError::missing("BaseImage"))?;
             None
         }
     };
@@ -276,26 +273,42 @@ fn parse(params: &Params, account: &str, region: &str) -> ApiResult<(Pipeline, V
 }
 
 /// The base image of an `IMAGE` / `IMAGE_FAMILY` template must exist and be buildable.
-fn check_base_image(kind: BaseImageType, base: &str, repair: bool, distributes: bool) -> ApiResult<()> {
-    let image = match kind {
-        BaseImageType::ImageFamily => catalog::latest_in_family(base),
-        _ => catalog::public_image(base),
-    }
-    .ok_or_else(|| {
-        ApiError::with_message(Code::InvalidImageNotFound, format!("The specified image \"{base}\" does not exist."))
-    })?;
+async fn check_base_image(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<()> {
+    let Some(base) = p.base_image.as_deref() else { return Ok(()) };
+    let image = base_image::resolve(&ctx.state.store, &p.account, &p.region, p.base_image_type, base)
+        .await?
+        .ok_or_else(|| ApiError::with_message(Code::InvalidImageNotFound, format!("The specified image \"{base}\" does not exist.")))?;
     match image.os_type {
         OsType::Windows => return Err(Code::ImagePipelineNotSupportWindowsInstance.into()),
         OsType::Unsupported => return Err(Code::InvalidImageOsTypeUnsupported.into()),
         OsType::Linux => {}
     }
+    let distributes = !p.to_region_ids.is_empty() || !p.add_accounts.is_empty();
     if distributes && image.owner_alias == "marketplace" {
         return Err(Code::InvalidImageImageOwnerAliasUnsupported.into());
     }
-    if repair && !image.repairable {
+    if p.repair_mode.is_some() && !image.repairable {
         return Err(Code::InvalidImageNotSupportRepair.into());
     }
     Ok(())
+}
+
+/// With `AdvancedOptions.ImageNameSuffix=disable` every build makes an image named exactly the
+/// prefix, so an image of that name in the region or a target region is a clash.
+async fn check_image_name_free(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<()> {
+    if p.advanced_options.image_name_suffix.is_none() {
+        return Ok(());
+    }
+    let name = plan::output_image_name(p, "");
+    let mut regions: Vec<&str> = vec![p.region.as_str()];
+    regions.extend(p.to_region_ids.iter().map(String::as_str));
+    match ctx.state.store.image_name_in_use(&p.account, &regions, &name).await? {
+        Some(region) => Err(ApiError::with_message(
+            Code::InvalidImageNameDuplicated,
+            format!("The specified image name \"{name}\" is already in use in the target region \"{region}\". Please try a different one."),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `ImportImageOptions` of an OSS template, with defaults (api-spec §3.1.1).

@@ -2,10 +2,17 @@
 //! (the request context, RegionId resolution, ClientToken digests). One module per action:
 //! `parse` the parameters into a typed request, `execute` it against the store, render the response.
 
+mod base_image;
+mod cancel_image_pipeline_execution;
 mod content;
 mod create_image_pipeline;
+mod delete_image;
 mod delete_image_pipeline;
+mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
+mod describe_image_share_permission;
+mod describe_images;
+mod start_image_pipeline_execution;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -24,11 +31,26 @@ pub enum Action {
     CreateImagePipeline,
     DescribeImagePipelines,
     DeleteImagePipeline,
+    StartImagePipelineExecution,
+    CancelImagePipelineExecution,
+    DescribeImagePipelineExecutions,
+    DescribeImages,
+    DescribeImageSharePermission,
+    DeleteImage,
 }
 
 impl Action {
-    pub const ALL: &'static [Action] =
-        &[Action::CreateImagePipeline, Action::DescribeImagePipelines, Action::DeleteImagePipeline];
+    pub const ALL: &'static [Action] = &[
+        Action::CreateImagePipeline,
+        Action::DescribeImagePipelines,
+        Action::DeleteImagePipeline,
+        Action::StartImagePipelineExecution,
+        Action::CancelImagePipelineExecution,
+        Action::DescribeImagePipelineExecutions,
+        Action::DescribeImages,
+        Action::DescribeImageSharePermission,
+        Action::DeleteImage,
+    ];
 
     pub fn from_name(name: &str) -> Option<Action> {
         Action::ALL.iter().copied().find(|a| a.name() == name)
@@ -39,6 +61,12 @@ impl Action {
             Action::CreateImagePipeline => "CreateImagePipeline",
             Action::DescribeImagePipelines => "DescribeImagePipelines",
             Action::DeleteImagePipeline => "DeleteImagePipeline",
+            Action::StartImagePipelineExecution => "StartImagePipelineExecution",
+            Action::CancelImagePipelineExecution => "CancelImagePipelineExecution",
+            Action::DescribeImagePipelineExecutions => "DescribeImagePipelineExecutions",
+            Action::DescribeImages => "DescribeImages",
+            Action::DescribeImageSharePermission => "DescribeImageSharePermission",
+            Action::DeleteImage => "DeleteImage",
         }
     }
 }
@@ -56,6 +84,12 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::CreateImagePipeline => create_image_pipeline::handle(ctx).await,
         Action::DescribeImagePipelines => describe_image_pipelines::handle(ctx).await,
         Action::DeleteImagePipeline => delete_image_pipeline::handle(ctx).await,
+        Action::StartImagePipelineExecution => start_image_pipeline_execution::handle(ctx).await,
+        Action::CancelImagePipelineExecution => cancel_image_pipeline_execution::handle(ctx).await,
+        Action::DescribeImagePipelineExecutions => describe_image_pipeline_executions::handle(ctx).await,
+        Action::DescribeImages => describe_images::handle(ctx).await,
+        Action::DescribeImageSharePermission => describe_image_share_permission::handle(ctx).await,
+        Action::DeleteImage => delete_image::handle(ctx).await,
     }
 }
 

@@ -248,6 +248,15 @@ pub fn instance_type(id: &str) -> Option<&'static InstanceType> {
     INSTANCE_TYPES.iter().find(|t| t.id == id)
 }
 
+/// The transit instance type when a template names none: the smallest type in stock, `ecs.g6.large`,
+/// falling back to `ecs.g6.xlarge` (api-spec §5.5).
+pub fn default_transit_type() -> &'static str {
+    ["ecs.g6.large", "ecs.g6.xlarge"]
+        .into_iter()
+        .find(|id| instance_type(id).is_some_and(|t| t.in_stock))
+        .unwrap_or("ecs.g6.xlarge")
+}
+
 /// The zones in which the built-in vSwitches exist: every region has an `a`/`b`-style pair named
 /// after the region, e.g. `vsw-cnhangzhoua0001` and `vsw-cnhangzhoub0001`.
 const VSWITCH_ZONES: &[char] = &['a', 'b'];

@@ -24,6 +24,12 @@ pub const MAX_ADD_ACCOUNTS: usize = 20;
 pub const MAX_TO_REGIONS: usize = 20;
 /// `ImagePipelineId.N` filter of DescribeImagePipelines: N 1–20 (§3.2).
 pub const MAX_PIPELINE_ID_FILTER: usize = 20;
+/// `ExecutionId` of DescribeImagePipelineExecutions as a comma-separated list: the size limit behind
+/// `InvalidExecutionId.SizeExceeded` is undocumented; 20 matches the family's other ID lists.
+pub const MAX_EXECUTION_ID_FILTER: usize = 20;
+/// `PageSize` of DescribeImages / DescribeImageSharePermission: 1–100, default 10 (ECS docs).
+pub const PAGE_SIZE: (i64, i64) = (1, 100);
+pub const DEFAULT_PAGE_SIZE: i64 = 10;
 /// `ImportImageOptions.DiskDeviceMappings.N`: one system disk plus up to 16 data disks (§3.1.1).
 pub const MAX_DISK_DEVICE_MAPPINGS: usize = 17;
 /// `DiskDeviceMappings.N.DiskImageSize` in GiB: 1–2048 (§3.1.1).

@@ -65,6 +65,36 @@ impl Page {
     }
 }
 
+/// Number paging of the classic ECS actions (DescribeImages): `PageNumber` from 1, `PageSize`
+/// 1–100 (default 10). Out of range is `400 InvalidParameter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberPage {
+    pub number: i64,
+    pub size: i64,
+}
+
+impl NumberPage {
+    pub fn parse(params: &Params) -> ApiResult<NumberPage> {
+        let number = params.opt_i64("PageNumber")?.unwrap_or(1);
+        if number < 1 {
+            return Err(ApiError::invalid_param("PageNumber"));
+        }
+        let size = params.opt_i64("PageSize")?.unwrap_or(limits::DEFAULT_PAGE_SIZE);
+        let (min, max) = limits::PAGE_SIZE;
+        if !(min..=max).contains(&size) {
+            return Err(ApiError::invalid_param("PageSize"));
+        }
+        Ok(NumberPage { number, size })
+    }
+
+    /// The slice of `items` this page covers.
+    pub fn slice<T>(&self, items: Vec<T>) -> Vec<T> {
+        let skip = usize::try_from((self.number - 1).saturating_mul(self.size)).unwrap_or(usize::MAX);
+        let take = usize::try_from(self.size).unwrap_or(0);
+        items.into_iter().skip(skip).take(take).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

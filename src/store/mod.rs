@@ -2,8 +2,11 @@
 //! transactions never contend for the lock and rules like "one token, one template" hold) and a
 //! pool of reader connections that never wait on the writer (WAL).
 
+pub mod executions;
 mod idempotency;
+pub mod images;
 mod pipelines;
+mod tags;
 
 use std::str::FromStr;
 use std::time::Duration;

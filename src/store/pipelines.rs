@@ -1,11 +1,11 @@
 //! SQL for image templates and their tags.
 
-use std::collections::HashMap;
-
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::idempotency::{self, TokenClaim};
+use super::tags;
 use super::{Store, RESOURCE_TYPE_PIPELINE};
+use crate::domain::execution::TERMINAL_SQL;
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::{Tag, TagFilter};
@@ -45,16 +45,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, f
     if let Some(rg) = &filter.resource_group_id {
         qb.push(" AND p.resource_group_id = ").push_bind(rg.clone());
     }
-    for tag in &filter.tags {
-        qb.push(" AND EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = ")
-            .push_bind(RESOURCE_TYPE_PIPELINE)
-            .push(" AND t.resource_id = p.id AND t.key = ")
-            .push_bind(tag.key.clone());
-        if let Some(value) = &tag.value {
-            qb.push(" AND t.value = ").push_bind(value.clone());
-        }
-        qb.push(")");
-    }
+    tags::push_filters(qb, RESOURCE_TYPE_PIPELINE, "p.id", &filter.tags);
 }
 
 impl Store {
@@ -100,20 +91,7 @@ impl Store {
         .bind(spec)
         .execute(&mut *tx)
         .await?;
-        for (position, tag) in tags.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(RESOURCE_TYPE_PIPELINE)
-            .bind(&pipeline.id)
-            .bind(&pipeline.account)
-            .bind(&pipeline.region)
-            .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .bind(&tag.key)
-            .bind(&tag.value)
-            .execute(&mut *tx)
-            .await?;
-        }
+        tags::insert(&mut tx, RESOURCE_TYPE_PIPELINE, &pipeline.id, &pipeline.account, &pipeline.region, tags).await?;
         if let Some(claim) = claim {
             idempotency::record(&mut tx, claim, &pipeline.id, pipeline.created_ms).await?;
         }
@@ -160,7 +138,8 @@ impl Store {
             None
         };
         let ids: Vec<&str> = pipelines.iter().map(|p| p.id.as_str()).collect();
-        let mut tags = self.tags_of(RESOURCE_TYPE_PIPELINE, &ids).await?;
+        let mut conn = self.reader.acquire().await?;
+        let mut tags = tags::of(&mut conn, RESOURCE_TYPE_PIPELINE, &ids).await?;
         let items = pipelines
             .into_iter()
             .map(|p| {
@@ -171,48 +150,51 @@ impl Store {
         Ok(PipelinePage { items, total_count, next })
     }
 
-    /// Deletes a template and its tags. `InvalidImagePipeline.NotFound` if it is not the caller's.
+    /// Deletes a template, its tags and its build history. `InvalidImagePipeline.NotFound` if it is
+    /// not the caller's; `InvalidImagePipeline.HasRunningExecution` while a build is not terminal.
     pub async fn delete_pipeline(&self, account: &str, region: &str, id: &str) -> ApiResult<()> {
         let mut tx = self.writer.begin().await?;
-        let deleted = sqlx::query("DELETE FROM image_pipelines WHERE id = ? AND account = ? AND region = ?")
-            .bind(id)
-            .bind(account)
-            .bind(region)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if deleted == 0 {
+        let exists: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM image_pipelines WHERE id = ? AND account = ? AND region = ?")
+                .bind(id)
+                .bind(account)
+                .bind(region)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_none() {
             return Err(ApiError::with_message(
                 Code::InvalidImagePipelineNotFound,
                 format!("The specified ImagePipelineId \"{id}\" does not exist."),
             ));
         }
-        sqlx::query("DELETE FROM tags WHERE resource_type = ? AND resource_id = ?")
-            .bind(RESOURCE_TYPE_PIPELINE)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let running: Option<(String, String)> = sqlx::query_as(&format!(
+            "SELECT id, status FROM executions WHERE pipeline_id = ? AND status NOT IN {TERMINAL_SQL} LIMIT 1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((execution, status)) = running {
+            return Err(ApiError::with_message(
+                Code::InvalidImagePipelineHasRunningExecution,
+                format!("The image pipeline \"{id}\" has a running execution \"{execution}\" ({status})."),
+            ));
+        }
+        sqlx::query("DELETE FROM image_pipelines WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        tags::delete_all(&mut tx, RESOURCE_TYPE_PIPELINE, id).await?;
+        super::executions::delete_of_pipeline(&mut tx, id).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// The tags of each resource, in the order they were given.
-    async fn tags_of(&self, resource_type: &str, ids: &[&str]) -> ApiResult<HashMap<String, Vec<Tag>>> {
-        let mut map: HashMap<String, Vec<Tag>> = HashMap::new();
-        if ids.is_empty() {
-            return Ok(map);
-        }
-        let mut qb = QueryBuilder::<Sqlite>::new("SELECT resource_id, key, value FROM tags WHERE resource_type = ");
-        qb.push_bind(resource_type.to_string()).push(" AND resource_id IN (");
-        let mut list = qb.separated(", ");
-        for id in ids {
-            list.push_bind(id.to_string());
-        }
-        qb.push(") ORDER BY resource_id, position");
-        let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&self.reader).await?;
-        for (id, key, value) in rows {
-            map.entry(id).or_default().push(Tag { key, value });
-        }
-        Ok(map)
+    /// One of the caller's templates.
+    pub async fn get_pipeline(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<Pipeline>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT spec FROM image_pipelines WHERE id = ? AND account = ? AND region = ?")
+                .bind(id)
+                .bind(account)
+                .bind(region)
+                .fetch_optional(&self.reader)
+                .await?;
+        row.map(|(spec,)| serde_json::from_str(&spec).map_err(ApiError::internal)).transpose()
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use ecs_imagebuilder_emulator::app::App;
 use ecs_imagebuilder_emulator::clock::ManualClock;
 use ecs_imagebuilder_emulator::config::Config;
+use ecs_imagebuilder_emulator::engine::Engine;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -19,6 +20,7 @@ pub struct TestApp {
     pub base_url: String,
     pub client: reqwest::Client,
     pub clock: ManualClock,
+    pub engine: Arc<Engine>,
     pub config: Config,
     // Keeps the database file alive for the life of the test.
     _dir: Arc<tempfile::TempDir>,
@@ -65,12 +67,13 @@ impl TestApp {
         let mut config = Config::for_tests(dir.path().join("emulator.db").to_string_lossy().into_owned());
         tweak(&mut config);
         let clock = ManualClock::starting_at(1_700_000_000_000);
-        TestApp::start(config, clock, dir).await
+        TestApp::boot(config, clock, dir).await
     }
 
-    async fn start(config: Config, clock: ManualClock, dir: Arc<tempfile::TempDir>) -> TestApp {
+    async fn boot(config: Config, clock: ManualClock, dir: Arc<tempfile::TempDir>) -> TestApp {
         let app = App::build_with_clock(config.clone(), Arc::new(clock.clone())).await.expect("app builds");
         let addr = app.local_addr().expect("bound");
+        let engine = app.state().engine.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run(async move {
             let _ = stopped.await;
@@ -79,6 +82,7 @@ impl TestApp {
             base_url: format!("http://{addr}"),
             client: reqwest::Client::new(),
             clock,
+            engine,
             config,
             _dir: dir,
             stop: Some(stop),
@@ -91,7 +95,7 @@ impl TestApp {
         self.shutdown().await;
         let mut config = self.config.clone();
         config.listen = "127.0.0.1:0".parse().expect("addr");
-        TestApp::start(config, self.clock.clone(), self._dir.clone()).await
+        TestApp::boot(config, self.clock.clone(), self._dir.clone()).await
     }
 
     pub async fn shutdown(&mut self) {
@@ -101,6 +105,45 @@ impl TestApp {
         if let Some(server) = self.server.take() {
             server.await.expect("server task").expect("server ran");
         }
+    }
+
+    /// Applies every build step due now (the scheduler loop does not run in tests).
+    pub async fn tick(&self) -> usize {
+        self.engine.tick().await.expect("tick")
+    }
+
+    /// Moves simulated time forward by `ms` and applies what became due.
+    pub async fn advance(&self, ms: i64) -> usize {
+        self.clock.advance(ms);
+        self.tick().await
+    }
+
+    /// Runs builds to completion: advances time in large steps until nothing is due any more.
+    pub async fn run_builds_to_completion(&self) {
+        self.tick().await;
+        for _ in 0..10_000 {
+            if self.advance(600_000).await == 0 {
+                return;
+            }
+        }
+        panic!("builds did not finish");
+    }
+
+    /// StartImagePipelineExecution; returns the ExecutionId.
+    pub async fn start(&self, pipeline_id: &str) -> String {
+        let reply = self.call_in_region("StartImagePipelineExecution", &[("ImagePipelineId", pipeline_id)]).await;
+        reply.assert_ok()["ExecutionId"].as_str().expect("ExecutionId").to_string()
+    }
+
+    /// The execution's item from DescribeImagePipelineExecutions.
+    pub async fn execution(&self, execution_id: &str) -> Value {
+        let reply = self.call_in_region("DescribeImagePipelineExecutions", &[("ExecutionId", execution_id)]).await;
+        reply.assert_ok()["ImagePipelineExecution"]["ImagePipelineExecutionSet"][0].clone()
+    }
+
+    /// The execution's current `Status`.
+    pub async fn status(&self, execution_id: &str) -> String {
+        self.execution(execution_id).await["Status"].as_str().expect("Status").to_string()
     }
 
     /// V1-style GET: every parameter in the query string, `Format=JSON`.

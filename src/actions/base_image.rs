@@ -1,0 +1,70 @@
+//! Resolves a template's base image: a public image or family from the catalog, or a custom image
+//! (built here, owned or shared) or custom family from the store. `IMAGE_FAMILY` resolves to the
+//! family's newest image at the moment of asking (api-spec §5.6).
+
+use crate::catalog::{self, OsType};
+use crate::domain::pipeline::BaseImageType;
+use crate::error::ApiResult;
+use crate::store::images::ImageRow;
+use crate::store::Store;
+
+#[derive(Debug, Clone)]
+pub struct ResolvedBase {
+    pub id: String,
+    pub os_type: OsType,
+    pub owner_alias: String,
+    pub repairable: bool,
+    pub size_gib: i64,
+    pub platform: String,
+    pub os_name: String,
+    pub architecture: String,
+}
+
+impl From<&catalog::PublicImage> for ResolvedBase {
+    fn from(image: &catalog::PublicImage) -> Self {
+        ResolvedBase {
+            id: image.id.to_string(),
+            os_type: image.os_type,
+            owner_alias: image.owner_alias.to_string(),
+            repairable: image.repairable,
+            size_gib: image.size_gib,
+            platform: image.platform.to_string(),
+            os_name: image.os_name.to_string(),
+            architecture: image.architecture.to_string(),
+        }
+    }
+}
+
+fn custom(row: ImageRow, account: &str) -> ResolvedBase {
+    ResolvedBase {
+        owner_alias: if row.account == account { "self" } else { "others" }.to_string(),
+        id: row.id,
+        os_type: OsType::Linux,
+        repairable: true,
+        size_gib: row.size_gib,
+        platform: row.platform,
+        os_name: row.os_name,
+        architecture: row.architecture,
+    }
+}
+
+/// The image `base` names for `kind` (IMAGE or IMAGE_FAMILY), if the caller can see it.
+pub async fn resolve(
+    store: &Store,
+    account: &str,
+    region: &str,
+    kind: BaseImageType,
+    base: &str,
+) -> ApiResult<Option<ResolvedBase>> {
+    match kind {
+        BaseImageType::Image => match catalog::public_image(base) {
+            Some(image) => Ok(Some(image.into())),
+            None => Ok(store.visible_image(account, region, base).await?.map(|row| custom(row, account))),
+        },
+        BaseImageType::ImageFamily => match catalog::latest_in_family(base) {
+            Some(image) => Ok(Some(image.into())),
+            None => Ok(store.latest_in_family(account, region, base).await?.map(|row| custom(row, account))),
+        },
+        BaseImageType::Oss => Ok(None),
+    }
+}

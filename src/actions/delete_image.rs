@@ -1,0 +1,16 @@
+//! `DeleteImage` (ECS API): deletes one of the caller's custom images. An image shared with other
+//! accounts needs `Force=true` (`403 ImageUseShared`). An unknown ID is `404 InvalidImageId.NotFound`
+//! (the ECS error table; its parameter text says such a request "is ignored" — we follow the table).
+
+use serde_json::{json, Value};
+
+use super::{region, Ctx};
+use crate::error::ApiResult;
+
+pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
+    let region = region(ctx.params)?;
+    let image_id = ctx.params.required_str("ImageId")?;
+    let force = ctx.params.opt_bool("Force")?.unwrap_or(false);
+    ctx.state.store.delete_image(&ctx.caller.account, &region, image_id, force).await?;
+    Ok(json!({}))
+}

@@ -1,0 +1,300 @@
+//! The build engine: a persisted state machine per execution, driven by one scheduler over the
+//! [`Clock`]. Each execution row holds its plan (see [`plan`]) and a cursor; [`Engine::tick`]
+//! applies every step that is due, at the simulated time it was due, batching many executions per
+//! transaction. 10 000 builds in flight are 10 000 rows, not 10 000 tasks, and a restart simply
+//! finds the due rows again.
+
+pub mod plan;
+pub mod rules;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::{watch, Mutex, Notify};
+
+use crate::clock::Clock;
+use crate::domain::execution::Status;
+use crate::domain::tags::Tag;
+use crate::error::ApiResult;
+use crate::store::executions::{EngineTx, Execution, ImageRecord};
+use crate::store::Store;
+use plan::{Durations, Effect, ErrorInfo, Live, Step};
+
+/// Executions loaded per transaction by a tick.
+const BATCH: i64 = 512;
+/// Longest the scheduler sleeps without looking (a safety net; Start/Cancel wake it at once).
+const MAX_IDLE: Duration = Duration::from_millis(1_000);
+
+/// An execution's state beyond its status: what exists, what it made, how it should fail.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Runtime {
+    pub live: Live,
+    pub image_id: Option<String>,
+    pub copies: Vec<String>,
+    pub partial_errors: Vec<ErrorInfo>,
+    /// `DeleteInstanceOnFailure=false`: a failed build keeps its transit instance.
+    pub keep_instances_on_failure: bool,
+    /// `--phase-duration` in force when the build started (None: realistic durations).
+    pub per_phase_ms: Option<i64>,
+    /// `ImageOptions.ImageTags` for the images made.
+    pub image_tags: Vec<Tag>,
+    /// Events recorded so far (the next event's sequence number minus one).
+    pub events: i64,
+}
+
+impl Runtime {
+    pub fn durations(&self) -> Durations {
+        self.per_phase_ms.map_or(Durations::Realistic, Durations::PerPhase)
+    }
+}
+
+/// The scheduler. Cheap to share: tick from anywhere (tests, the clock endpoint), run once.
+pub struct Engine {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    wake: Notify,
+    /// One tick at a time, so no step is applied twice.
+    ticking: Mutex<()>,
+}
+
+impl Engine {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Arc<Engine> {
+        Arc::new(Engine { store, clock, wake: Notify::new(), ticking: Mutex::new(()) })
+    }
+
+    /// Asks the scheduler loop to look for due work now (after Start/Cancel).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Applies every step due at the clock's current time; returns how many steps were applied.
+    pub async fn tick(&self) -> ApiResult<usize> {
+        let _one_at_a_time = self.ticking.lock().await;
+        let now = self.clock.now_ms();
+        let mut applied = 0;
+        loop {
+            let mut tx = self.store.engine_tx().await?;
+            let due = tx.due(now, BATCH).await?;
+            if due.is_empty() {
+                break;
+            }
+            for mut execution in due {
+                applied += advance(&mut tx, &mut execution, now).await?;
+                tx.save(&execution).await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(applied)
+    }
+
+    /// Runs until `shutdown` flips: tick, then sleep until the next due step, a wake-up, or
+    /// [`MAX_IDLE`].
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if let Err(err) = self.tick().await {
+                tracing::error!(error = %err, "scheduler tick failed");
+            }
+            let sleep = match self.store.next_due().await {
+                Ok(Some(due)) => {
+                    Duration::from_millis(u64::try_from(due - self.clock.now_ms()).unwrap_or(0)).min(MAX_IDLE)
+                }
+                Ok(None) => MAX_IDLE,
+                Err(err) => {
+                    tracing::error!(error = %err, "scheduler could not read the next due time");
+                    MAX_IDLE
+                }
+            };
+            tokio::select! {
+                () = tokio::time::sleep(sleep) => {}
+                () = self.wake.notified() => {}
+                _ = shutdown.changed() => break,
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    }
+}
+
+/// Applies the due steps of one execution, each at the time it was due.
+async fn advance(tx: &mut EngineTx, execution: &mut Execution, now: i64) -> ApiResult<usize> {
+    let mut applied = 0;
+    while let Some(due) = execution.next_due_ms.filter(|due| *due <= now) {
+        let Some(step) = execution.plan.get(execution.cursor).cloned() else {
+            execution.next_due_ms = None;
+            break;
+        };
+        execution.cursor += 1;
+        execution.status = step.status;
+        execution.message = step.message.clone();
+        execution.modified_ms = due;
+        apply(tx, execution, &step, due).await?;
+        tx.event(execution, due).await?;
+        applied += 1;
+        execution.next_due_ms = if execution.status.is_terminal() { None } else { Some(due + step.duration_ms) };
+    }
+    Ok(applied)
+}
+
+/// Replaces the rest of the plan after a failure at the current step.
+fn fail(execution: &mut Execution, terminal: Status, code: &str, info: String) {
+    let keep = terminal == Status::Failed && execution.runtime.keep_instances_on_failure;
+    let tail = plan::failure_tail(
+        &execution.runtime.live,
+        terminal,
+        ErrorInfo { code: code.to_string(), info },
+        keep,
+        execution.runtime.durations(),
+    );
+    execution.plan.truncate(execution.cursor);
+    execution.plan.extend(tail);
+}
+
+/// Error codes of failed builds (emulator-defined: the real values are undocumented, api-spec §9 item 8).
+pub mod error_codes {
+    pub const COMMAND_FAILED: &str = "CommandExecutionFailed";
+    pub const TEST_FAILED: &str = "TestCommandFailed";
+    pub const COPY_FAILED: &str = "CopyImageFailed";
+    pub const SHARE_FAILED: &str = "ShareImageFailed";
+    pub const NAME_DUPLICATED: &str = "InvalidImageName.Duplicated";
+}
+
+async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i64) -> ApiResult<()> {
+    match &step.effect {
+        Effect::Note | Effect::RestartInstance { .. } | Effect::RunCommand { failure: None } => {}
+        Effect::RunCommand { failure: Some(why) } => {
+            let (terminal, code) = if step.status == Status::Testing {
+                (Status::TestFailed, error_codes::TEST_FAILED)
+            } else {
+                (Status::Failed, error_codes::COMMAND_FAILED)
+            };
+            fail(execution, terminal, code, why.clone());
+        }
+        Effect::CreateNetwork { vpc_id, vswitch_id } => {
+            tx.create_resource(execution, vpc_id, "vpc", &json!({"VpcId": vpc_id, "temporary": true}), at).await?;
+            tx.create_resource(execution, vswitch_id, "vswitch", &json!({"VSwitchId": vswitch_id, "VpcId": vpc_id, "temporary": true}), at)
+                .await?;
+            execution.runtime.live.network = Some((vpc_id.clone(), vswitch_id.clone()));
+        }
+        Effect::CreateInstance { instance } => {
+            let detail = serde_json::to_value(instance).unwrap_or_default();
+            tx.create_resource(execution, &instance.id, "instance", &detail, at).await?;
+            execution.runtime.live.instances.push(instance.id.clone());
+        }
+        Effect::CreateImage { image } => {
+            if tx.image_name_taken(&execution.account, &execution.region, &image.name).await? {
+                let info = format!("The image name \"{}\" is already in use in region \"{}\".", image.name, execution.region);
+                execution.message = format!("Create image failed: {info}");
+                fail(execution, Status::Failed, error_codes::NAME_DUPLICATED, info);
+                return Ok(());
+            }
+            let record = ImageRecord {
+                id: &image.id,
+                account: &execution.account,
+                region: &execution.region,
+                name: &image.name,
+                family: image.family.as_deref(),
+                description: image.description.as_deref(),
+                nvme_support: image.nvme_support.as_deref(),
+                source_image: &image.source_image,
+                execution_id: &execution.id,
+                copied_from: None,
+                size_gib: image.size_gib,
+                platform: &image.platform,
+                os_name: &image.os_name,
+                architecture: &image.architecture,
+            };
+            tx.insert_image(&record, &execution.runtime.image_tags, at).await?;
+            execution.image_id = Some(image.id.clone());
+            execution.runtime.image_id = Some(image.id.clone());
+        }
+        Effect::CopyImage { target_region, image_id, failure } => {
+            copy_image(tx, execution, target_region, image_id, failure.as_deref(), at).await?;
+        }
+        Effect::ShareImage { account, failure } => match failure {
+            Some(why) => execution.runtime.partial_errors.push(ErrorInfo { code: error_codes::SHARE_FAILED.into(), info: why.clone() }),
+            None => {
+                let images: Vec<String> =
+                    execution.runtime.image_id.iter().chain(execution.runtime.copies.iter()).cloned().collect();
+                for image_id in images {
+                    tx.share_image(&image_id, account, at).await?;
+                }
+            }
+        },
+        Effect::ReleaseInstance { instance_id } => {
+            tx.release_resource(instance_id, at).await?;
+            execution.runtime.live.instances.retain(|i| i != instance_id);
+        }
+        Effect::ReleaseNetwork { vpc_id, vswitch_id } => {
+            tx.release_resource(vswitch_id, at).await?;
+            tx.release_resource(vpc_id, at).await?;
+            execution.runtime.live.network = None;
+        }
+        Effect::Finish { status, error } => {
+            let partial = &execution.runtime.partial_errors;
+            let (status, error) = if *status == Status::Success && !partial.is_empty() {
+                let info = partial.iter().map(|e| e.info.as_str()).collect::<Vec<_>>().join(" ");
+                (Status::PartitionSuccess, Some(ErrorInfo { code: partial[0].code.clone(), info }))
+            } else {
+                (*status, error.clone())
+            };
+            execution.status = status;
+            if let Some(error) = error {
+                if status == Status::PartitionSuccess {
+                    execution.message = format!("The image was built, but distribution partially failed: {}", error.info);
+                }
+                execution.error_code = Some(error.code);
+                execution.error_info = Some(error.info);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn copy_image(
+    tx: &mut EngineTx,
+    execution: &mut Execution,
+    target_region: &str,
+    copy_id: &str,
+    failure: Option<&str>,
+    at: i64,
+) -> ApiResult<()> {
+    let partial = |info: String| ErrorInfo { code: error_codes::COPY_FAILED.into(), info };
+    if let Some(why) = failure {
+        execution.runtime.partial_errors.push(partial(why.to_string()));
+        return Ok(());
+    }
+    let Some(source_id) = execution.runtime.image_id.clone() else { return Ok(()) };
+    let Some(Effect::CreateImage { image }) =
+        execution.plan.iter().map(|s| &s.effect).find(|e| matches!(e, Effect::CreateImage { .. })).cloned()
+    else {
+        return Ok(());
+    };
+    if tx.image_name_taken(&execution.account, target_region, &image.name).await? {
+        let info = format!("The image name \"{}\" is already in use in region \"{target_region}\".", image.name);
+        execution.message = format!("Copy image \"{source_id}\" to region \"{target_region}\" failed: {info}");
+        execution.runtime.partial_errors.push(partial(info));
+        return Ok(());
+    }
+    let record = ImageRecord {
+        id: copy_id,
+        account: &execution.account,
+        region: target_region,
+        name: &image.name,
+        family: image.family.as_deref(),
+        description: image.description.as_deref(),
+        nvme_support: image.nvme_support.as_deref(),
+        source_image: &image.source_image,
+        execution_id: &execution.id,
+        copied_from: Some(&source_id),
+        size_gib: image.size_gib,
+        platform: &image.platform,
+        os_name: &image.os_name,
+        architecture: &image.architecture,
+    };
+    tx.insert_image(&record, &execution.runtime.image_tags, at).await?;
+    execution.runtime.copies.push(copy_id.to_string());
+    Ok(())
+}

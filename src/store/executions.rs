@@ -1,0 +1,546 @@
+//! SQL for build executions: starting (one running build per template, ClientToken-aware),
+//! cancelling, listing, and the engine's transaction ([`EngineTx`]) that loads due executions and
+//! records what their steps do (events, transit resources, images, shares).
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
+
+use super::idempotency::{self, TokenClaim};
+use super::{tags, Store};
+use crate::domain::execution::{Status, TERMINAL_SQL};
+use crate::domain::paging::{Cursor, Page};
+use crate::domain::tags::{Tag, TagFilter};
+use crate::engine::plan::Step;
+use crate::engine::Runtime;
+use crate::error::{ApiError, ApiResult, Code};
+
+pub const RESOURCE_TYPE_EXECUTION: &str = "imagepipelineexecution";
+
+/// A build execution with its plan and runtime state.
+#[derive(Debug, Clone)]
+pub struct Execution {
+    pub id: String,
+    pub account: String,
+    pub region: String,
+    pub pipeline_id: String,
+    pub status: Status,
+    pub message: String,
+    pub image_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_info: Option<String>,
+    pub resource_group_id: Option<String>,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+    pub next_due_ms: Option<i64>,
+    pub cursor: usize,
+    pub plan: Vec<Step>,
+    pub runtime: Runtime,
+}
+
+type Row = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+    i64,
+    String,
+    String,
+);
+
+const COLUMNS: &str = "id, account, region, pipeline_id, status, message, image_id, error_code, error_info, \
+     resource_group_id, created_ms, modified_ms, next_due_ms, cursor, plan, runtime";
+
+fn from_row(row: Row) -> ApiResult<Execution> {
+    let (id, account, region, pipeline_id, status, message, image_id, error_code, error_info, rg, created, modified, due, cursor, plan, runtime) =
+        row;
+    Ok(Execution {
+        status: Status::parse(&status).ok_or_else(|| ApiError::internal(format!("bad status {status} on {id}")))?,
+        id,
+        account,
+        region,
+        pipeline_id,
+        message,
+        image_id,
+        error_code,
+        error_info,
+        resource_group_id: rg,
+        created_ms: created,
+        modified_ms: modified,
+        next_due_ms: due,
+        cursor: usize::try_from(cursor).unwrap_or(0),
+        plan: serde_json::from_str(&plan).map_err(ApiError::internal)?,
+        runtime: serde_json::from_str(&runtime).map_err(ApiError::internal)?,
+    })
+}
+
+/// Filters of DescribeImagePipelineExecutions (api-spec §4.3).
+#[derive(Debug, Clone, Default)]
+pub struct ExecutionFilter {
+    pub pipeline_id: Option<String>,
+    pub ids: Vec<String>,
+    pub statuses: Vec<Status>,
+    pub tags: Vec<TagFilter>,
+}
+
+pub struct ExecutionPage {
+    pub items: Vec<(Execution, Vec<Tag>)>,
+    pub total_count: i64,
+    pub next: Option<Cursor>,
+}
+
+/// A transit resource (instance, VPC, vSwitch) as recorded for the timeline.
+#[derive(Debug, Clone)]
+pub struct TransitResource {
+    pub id: String,
+    pub kind: String,
+    pub detail: serde_json::Value,
+    pub created_ms: i64,
+    pub released_ms: Option<i64>,
+}
+
+/// One entry of an execution's timeline.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub at_ms: i64,
+    pub status: String,
+    pub message: String,
+}
+
+fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &ExecutionFilter) {
+    qb.push(" WHERE e.account = ").push_bind(account.to_string());
+    qb.push(" AND e.region = ").push_bind(region.to_string());
+    if let Some(pipeline) = &filter.pipeline_id {
+        qb.push(" AND e.pipeline_id = ").push_bind(pipeline.clone());
+    }
+    if !filter.ids.is_empty() {
+        qb.push(" AND e.id IN (");
+        let mut list = qb.separated(", ");
+        for id in &filter.ids {
+            list.push_bind(id.clone());
+        }
+        qb.push(")");
+    }
+    if !filter.statuses.is_empty() {
+        qb.push(" AND e.status IN (");
+        let mut list = qb.separated(", ");
+        for status in &filter.statuses {
+            list.push_bind(status.as_str());
+        }
+        qb.push(")");
+    }
+    tags::push_filters(qb, RESOURCE_TYPE_EXECUTION, "e.id", &filter.tags);
+}
+
+async fn insert_event(conn: &mut SqliteConnection, execution: &mut Execution, at_ms: i64) -> ApiResult<()> {
+    execution.runtime.events += 1;
+    sqlx::query("INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES (?, ?, ?, ?, ?)")
+        .bind(&execution.id)
+        .bind(execution.runtime.events)
+        .bind(at_ms)
+        .bind(execution.status.as_str())
+        .bind(&execution.message)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn save(conn: &mut SqliteConnection, e: &Execution) -> ApiResult<()> {
+    let plan = serde_json::to_string(&e.plan).map_err(ApiError::internal)?;
+    let runtime = serde_json::to_string(&e.runtime).map_err(ApiError::internal)?;
+    sqlx::query(
+        "UPDATE executions SET status = ?, message = ?, image_id = ?, error_code = ?, error_info = ?, modified_ms = ?, \
+         next_due_ms = ?, cursor = ?, plan = ?, runtime = ? WHERE id = ?",
+    )
+    .bind(e.status.as_str())
+    .bind(&e.message)
+    .bind(&e.image_id)
+    .bind(&e.error_code)
+    .bind(&e.error_info)
+    .bind(e.modified_ms)
+    .bind(e.next_due_ms)
+    .bind(i64::try_from(e.cursor).unwrap_or(i64::MAX))
+    .bind(plan)
+    .bind(runtime)
+    .bind(&e.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the executions of a deleted template, with their events and tags.
+pub(super) async fn delete_of_pipeline(conn: &mut SqliteConnection, pipeline_id: &str) -> ApiResult<()> {
+    sqlx::query("DELETE FROM execution_events WHERE execution_id IN (SELECT id FROM executions WHERE pipeline_id = ?)")
+        .bind(pipeline_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM tags WHERE resource_type = ? AND resource_id IN (SELECT id FROM executions WHERE pipeline_id = ?)")
+        .bind(RESOURCE_TYPE_EXECUTION)
+        .bind(pipeline_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM executions WHERE pipeline_id = ?").bind(pipeline_id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+impl Store {
+    /// Records a new execution (status PREPARING, first step due at once) unless the template is
+    /// gone or already building. Returns its ID (the earlier one on a ClientToken replay).
+    pub async fn start_execution(&self, execution: &Execution, tags: &[Tag], claim: Option<&TokenClaim>) -> ApiResult<String> {
+        let mut tx = self.writer.begin().await?;
+        if let Some(claim) = claim {
+            if let Some(existing) = idempotency::lookup(&mut tx, claim).await? {
+                return Ok(existing);
+            }
+        }
+        let exists: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM image_pipelines WHERE id = ? AND account = ? AND region = ?")
+                .bind(&execution.pipeline_id)
+                .bind(&execution.account)
+                .bind(&execution.region)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_none() {
+            return Err(pipeline_not_found(&execution.pipeline_id));
+        }
+        let running: Option<(String, String)> = sqlx::query_as(&format!(
+            "SELECT id, status FROM executions WHERE pipeline_id = ? AND status NOT IN {TERMINAL_SQL} LIMIT 1"
+        ))
+        .bind(&execution.pipeline_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((id, status)) = running {
+            return Err(ApiError::with_message(
+                Code::InvalidImagePipelineHasRunningExecution,
+                format!("The image pipeline \"{}\" already has a running execution \"{id}\" ({status}).", execution.pipeline_id),
+            ));
+        }
+        let plan = serde_json::to_string(&execution.plan).map_err(ApiError::internal)?;
+        let runtime = serde_json::to_string(&execution.runtime).map_err(ApiError::internal)?;
+        sqlx::query(&format!(
+            "INSERT INTO executions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&execution.id)
+        .bind(&execution.account)
+        .bind(&execution.region)
+        .bind(&execution.pipeline_id)
+        .bind(execution.status.as_str())
+        .bind(&execution.message)
+        .bind(&execution.image_id)
+        .bind(&execution.error_code)
+        .bind(&execution.error_info)
+        .bind(&execution.resource_group_id)
+        .bind(execution.created_ms)
+        .bind(execution.modified_ms)
+        .bind(execution.next_due_ms)
+        .bind(i64::try_from(execution.cursor).unwrap_or(0))
+        .bind(plan)
+        .bind(runtime)
+        .execute(&mut *tx)
+        .await?;
+        let mut started = execution.clone();
+        insert_event(&mut tx, &mut started, execution.created_ms).await?;
+        save(&mut tx, &started).await?;
+        tags::insert(&mut tx, RESOURCE_TYPE_EXECUTION, &execution.id, &execution.account, &execution.region, tags).await?;
+        if let Some(claim) = claim {
+            idempotency::record(&mut tx, claim, &execution.id, execution.created_ms).await?;
+        }
+        tx.commit().await?;
+        Ok(execution.id.clone())
+    }
+
+    /// Cancels an execution: only in PREPARING/REPAIRING/BUILDING (a repeated cancel while
+    /// CANCELLING is a no-op). `tail` gives the steps that release what exists.
+    pub async fn cancel_execution(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        now_ms: i64,
+        tail: impl FnOnce(&Runtime) -> Vec<Step>,
+    ) -> ApiResult<()> {
+        let mut tx = self.writer.begin().await?;
+        let row: Option<Row> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = ? AND account = ? AND region = ?"))
+                .bind(id)
+                .bind(account)
+                .bind(region)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(row) = row else {
+            return Err(ApiError::with_message(
+                Code::InvalidImagePipelineExecutionIdNotFound,
+                format!("The specified ImagePipelineExecutionId \"{id}\" does not exist."),
+            ));
+        };
+        let mut execution = from_row(row)?;
+        match execution.status {
+            Status::Cancelling => return Ok(()),
+            s if s.is_terminal() => return Err(Code::InvalidStatusCancelFailed.into()),
+            s if !s.can_cancel() => {
+                return Err(ApiError::with_message(
+                    Code::InvalidStatusImagePipelineExecution,
+                    format!("The execution \"{id}\" is {} and can only be cancelled while PREPARING, REPAIRING or BUILDING.", s.as_str()),
+                ))
+            }
+            _ => {}
+        }
+        execution.plan.truncate(execution.cursor);
+        execution.plan.extend(tail(&execution.runtime));
+        execution.status = Status::Cancelling;
+        execution.message = "Cancelling the image pipeline execution.".into();
+        execution.modified_ms = now_ms;
+        execution.next_due_ms = Some(now_ms);
+        insert_event(&mut tx, &mut execution, now_ms).await?;
+        save(&mut tx, &execution).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A page of executions, newest first.
+    pub async fn describe_executions(
+        &self,
+        account: &str,
+        region: &str,
+        filter: &ExecutionFilter,
+        page: &Page,
+    ) -> ApiResult<ExecutionPage> {
+        let mut conn = self.reader.acquire().await?;
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM executions e");
+        push_filter(&mut count, account, region, filter);
+        let (total_count,): (i64,) = count.build_query_as().fetch_one(&mut *conn).await?;
+        let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {} FROM executions e", prefixed_columns()));
+        push_filter(&mut select, account, region, filter);
+        if let Some(after) = &page.after {
+            select
+                .push(" AND (e.created_ms < ")
+                .push_bind(after.created_ms)
+                .push(" OR (e.created_ms = ")
+                .push_bind(after.created_ms)
+                .push(" AND e.id < ")
+                .push_bind(after.id.clone())
+                .push("))");
+        }
+        select.push(" ORDER BY e.created_ms DESC, e.id DESC LIMIT ").push_bind(page.max_results + 1);
+        let rows: Vec<Row> = select.build_query_as().fetch_all(&mut *conn).await?;
+        let mut executions = rows.into_iter().map(from_row).collect::<ApiResult<Vec<_>>>()?;
+        let limit = usize::try_from(page.max_results).unwrap_or(usize::MAX);
+        let next = if executions.len() > limit {
+            executions.truncate(limit);
+            executions.last().map(|e| Cursor { created_ms: e.created_ms, id: e.id.clone() })
+        } else {
+            None
+        };
+        let ids: Vec<&str> = executions.iter().map(|e| e.id.as_str()).collect();
+        let mut tags = tags::of(&mut conn, RESOURCE_TYPE_EXECUTION, &ids).await?;
+        let items = executions
+            .into_iter()
+            .map(|e| {
+                let t = tags.remove(&e.id).unwrap_or_default();
+                (e, t)
+            })
+            .collect();
+        Ok(ExecutionPage { items, total_count, next })
+    }
+
+    /// One execution of the caller, with its timeline and transit resources.
+    pub async fn execution_detail(
+        &self,
+        account: Option<&str>,
+        id: &str,
+    ) -> ApiResult<Option<(Execution, Vec<Event>, Vec<TransitResource>)>> {
+        let mut conn = self.reader.acquire().await?;
+        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(execution) = row.map(from_row).transpose()? else { return Ok(None) };
+        if account.is_some_and(|a| a != execution.account) {
+            return Ok(None);
+        }
+        let events: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT at_ms, status, message FROM execution_events WHERE execution_id = ? ORDER BY seq")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let resources: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, kind, detail, created_ms, released_ms FROM transit_resources WHERE execution_id = ? ORDER BY created_ms, rowid",
+        )
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(Some((
+            execution,
+            events.into_iter().map(|(at_ms, status, message)| Event { at_ms, status, message }).collect(),
+            resources
+                .into_iter()
+                .map(|(id, kind, detail, created_ms, released_ms)| TransitResource {
+                    id,
+                    kind,
+                    detail: serde_json::from_str(&detail).unwrap_or_default(),
+                    created_ms,
+                    released_ms,
+                })
+                .collect(),
+        )))
+    }
+
+    /// The earliest time a step is due, if any build is running.
+    pub async fn next_due(&self) -> ApiResult<Option<i64>> {
+        let (due,): (Option<i64>,) =
+            sqlx::query_as("SELECT MIN(next_due_ms) FROM executions WHERE next_due_ms IS NOT NULL")
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(due)
+    }
+
+    /// Opens the engine's write transaction.
+    pub async fn engine_tx(&self) -> ApiResult<EngineTx> {
+        Ok(EngineTx { tx: self.writer.begin().await? })
+    }
+}
+
+fn prefixed_columns() -> String {
+    COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect::<Vec<_>>().join(", ")
+}
+
+pub fn pipeline_not_found(id: &str) -> ApiError {
+    ApiError::with_message(Code::InvalidImagePipelineNotFound, format!("The specified ImagePipelineId \"{id}\" does not exist."))
+}
+
+/// A custom image to record.
+#[derive(Debug, Clone)]
+pub struct ImageRecord<'a> {
+    pub id: &'a str,
+    pub account: &'a str,
+    pub region: &'a str,
+    pub name: &'a str,
+    pub family: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub nvme_support: Option<&'a str>,
+    pub source_image: &'a str,
+    pub execution_id: &'a str,
+    pub copied_from: Option<&'a str>,
+    pub size_gib: i64,
+    pub platform: &'a str,
+    pub os_name: &'a str,
+    pub architecture: &'a str,
+}
+
+/// The engine's transaction: every write a batch of steps makes commits together.
+pub struct EngineTx {
+    tx: Transaction<'static, Sqlite>,
+}
+
+impl EngineTx {
+    /// Executions with a step due at or before `now_ms`, earliest first.
+    pub async fn due(&mut self, now_ms: i64, limit: i64) -> ApiResult<Vec<Execution>> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM executions WHERE next_due_ms IS NOT NULL AND next_due_ms <= ? ORDER BY next_due_ms LIMIT ?"
+        ))
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.into_iter().map(from_row).collect()
+    }
+
+    pub async fn save(&mut self, execution: &Execution) -> ApiResult<()> {
+        save(&mut self.tx, execution).await
+    }
+
+    pub async fn event(&mut self, execution: &mut Execution, at_ms: i64) -> ApiResult<()> {
+        insert_event(&mut self.tx, execution, at_ms).await
+    }
+
+    pub async fn create_resource(
+        &mut self,
+        execution: &Execution,
+        id: &str,
+        kind: &str,
+        detail: &serde_json::Value,
+        at_ms: i64,
+    ) -> ApiResult<()> {
+        sqlx::query(
+            "INSERT INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(&execution.id)
+        .bind(&execution.account)
+        .bind(&execution.region)
+        .bind(kind)
+        .bind(detail.to_string())
+        .bind(at_ms)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn release_resource(&mut self, id: &str, at_ms: i64) -> ApiResult<()> {
+        sqlx::query("UPDATE transit_resources SET released_ms = ? WHERE id = ?")
+            .bind(at_ms)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the account already has an image of this name in the region.
+    pub async fn image_name_taken(&mut self, account: &str, region: &str, name: &str) -> ApiResult<bool> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT id FROM images WHERE account = ? AND region = ? AND name = ? LIMIT 1")
+            .bind(account)
+            .bind(region)
+            .bind(name)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    pub async fn insert_image(&mut self, image: &ImageRecord<'_>, tags: &[Tag], at_ms: i64) -> ApiResult<()> {
+        sqlx::query(
+            "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, source_image, \
+             execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'Available', ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(image.id)
+        .bind(image.account)
+        .bind(image.region)
+        .bind(image.name)
+        .bind(image.family)
+        .bind(image.description)
+        .bind(image.nvme_support)
+        .bind(image.source_image)
+        .bind(image.execution_id)
+        .bind(image.copied_from)
+        .bind(image.size_gib)
+        .bind(image.platform)
+        .bind(image.os_name)
+        .bind(image.architecture)
+        .bind(at_ms)
+        .execute(&mut *self.tx)
+        .await?;
+        tags::insert(&mut self.tx, super::images::RESOURCE_TYPE_IMAGE, image.id, image.account, image.region, tags).await
+    }
+
+    pub async fn share_image(&mut self, image_id: &str, account: &str, at_ms: i64) -> ApiResult<()> {
+        sqlx::query("INSERT OR IGNORE INTO image_shares (image_id, account, shared_ms) VALUES (?, ?, ?)")
+            .bind(image_id)
+            .bind(account)
+            .bind(at_ms)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> ApiResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,168 @@
+//! SQL for custom images (built by executions, or copies of them) and their share permissions.
+//! Public images are static and live in the catalog.
+
+use std::collections::HashMap;
+
+use super::{tags, Store};
+use crate::domain::tags::Tag;
+use crate::error::{ApiError, ApiResult, Code};
+
+pub const RESOURCE_TYPE_IMAGE: &str = "image";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ImageRow {
+    pub id: String,
+    pub account: String,
+    pub region: String,
+    pub name: String,
+    pub family: Option<String>,
+    pub description: Option<String>,
+    pub nvme_support: Option<String>,
+    pub status: String,
+    pub source_image: String,
+    pub execution_id: Option<String>,
+    pub copied_from: Option<String>,
+    pub size_gib: i64,
+    pub platform: String,
+    pub os_name: String,
+    pub architecture: String,
+    pub created_ms: i64,
+}
+
+const COLUMNS: &str = "i.id, i.account, i.region, i.name, i.family, i.description, i.nvme_support, i.status, \
+     i.source_image, i.execution_id, i.copied_from, i.size_gib, i.platform, i.os_name, i.architecture, i.created_ms";
+
+/// A custom image as one account sees it.
+#[derive(Debug, Clone)]
+pub struct VisibleImage {
+    pub image: ImageRow,
+    pub tags: Vec<Tag>,
+    /// Whether the owner has shared it with anyone (the owner's view of `IsSelfShared`).
+    pub shared: bool,
+}
+
+impl Store {
+    /// Custom images in `region` that `account` owns or that are shared with it, newest first.
+    pub async fn visible_images(&self, account: &str, region: &str) -> ApiResult<Vec<VisibleImage>> {
+        let mut conn = self.reader.acquire().await?;
+        let rows: Vec<ImageRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM images i WHERE i.region = ? AND (i.account = ? OR EXISTS \
+             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) ORDER BY i.created_ms DESC, i.id DESC"
+        ))
+        .bind(region)
+        .bind(account)
+        .bind(account)
+        .fetch_all(&mut *conn)
+        .await?;
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let mut tags = tags::of(&mut conn, RESOURCE_TYPE_IMAGE, &ids).await?;
+        let shared: Vec<(String,)> = sqlx::query_as(
+            "SELECT DISTINCT s.image_id FROM image_shares s JOIN images i ON i.id = s.image_id WHERE i.account = ? AND i.region = ?",
+        )
+        .bind(account)
+        .bind(region)
+        .fetch_all(&mut *conn)
+        .await?;
+        let shared: HashMap<String, ()> = shared.into_iter().map(|(id,)| (id, ())).collect();
+        Ok(rows
+            .into_iter()
+            .map(|image| VisibleImage {
+                tags: tags.remove(&image.id).unwrap_or_default(),
+                shared: shared.contains_key(&image.id),
+                image,
+            })
+            .collect())
+    }
+
+    /// A custom image `account` may build from in `region` (owned or shared).
+    pub async fn visible_image(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<ImageRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.region = ? AND (i.account = ? OR EXISTS \
+             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?))"
+        ))
+        .bind(id)
+        .bind(region)
+        .bind(account)
+        .bind(account)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// The newest custom image of a family visible to `account` in `region`.
+    pub async fn latest_in_family(&self, account: &str, region: &str, family: &str) -> ApiResult<Option<ImageRow>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM images i WHERE i.family = ? AND i.region = ? AND (i.account = ? OR EXISTS \
+             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) ORDER BY i.created_ms DESC, i.id DESC LIMIT 1"
+        ))
+        .bind(family)
+        .bind(region)
+        .bind(account)
+        .bind(account)
+        .fetch_optional(&self.reader)
+        .await?)
+    }
+
+    /// Whether `account` owns an image named `name` in any of `regions`.
+    pub async fn image_name_in_use(&self, account: &str, regions: &[&str], name: &str) -> ApiResult<Option<String>> {
+        for region in regions {
+            let row: Option<(String,)> =
+                sqlx::query_as("SELECT region FROM images WHERE account = ? AND region = ? AND name = ? LIMIT 1")
+                    .bind(account)
+                    .bind(*region)
+                    .bind(name)
+                    .fetch_optional(&self.reader)
+                    .await?;
+            if let Some((region,)) = row {
+                return Ok(Some(region));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The accounts an owned image is shared with, with when (`InvalidImageId.NotFound` otherwise).
+    pub async fn image_share_accounts(&self, account: &str, region: &str, id: &str) -> ApiResult<Vec<(String, i64)>> {
+        let owned: Option<(String,)> = sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
+            .bind(id)
+            .bind(account)
+            .bind(region)
+            .fetch_optional(&self.reader)
+            .await?;
+        if owned.is_none() {
+            return Err(image_not_found(id));
+        }
+        Ok(sqlx::query_as("SELECT account, shared_ms FROM image_shares WHERE image_id = ? ORDER BY shared_ms, account")
+            .bind(id)
+            .fetch_all(&self.reader)
+            .await?)
+    }
+
+    /// Deletes an owned custom image. A shared image needs `force` (`403 ImageUseShared`).
+    pub async fn delete_image(&self, account: &str, region: &str, id: &str, force: bool) -> ApiResult<()> {
+        let mut tx = self.writer.begin().await?;
+        let owned: Option<(String,)> = sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
+            .bind(id)
+            .bind(account)
+            .bind(region)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if owned.is_none() {
+            return Err(image_not_found(id));
+        }
+        let (shares,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if shares > 0 && !force {
+            return Err(Code::ImageUseShared.into());
+        }
+        sqlx::query("DELETE FROM image_shares WHERE image_id = ?").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM images WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        tags::delete_all(&mut tx, RESOURCE_TYPE_IMAGE, id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+pub fn image_not_found(id: &str) -> ApiError {
+    ApiError::with_message(Code::InvalidImageIdNotFound, format!("The specified ImageId \"{id}\" does not exist."))
+}

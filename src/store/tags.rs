@@ -1,0 +1,81 @@
+//! SQL for resource tags, shared by every taggable resource (templates, executions, images).
+
+use std::collections::HashMap;
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+use crate::domain::tags::{Tag, TagFilter};
+use crate::error::ApiResult;
+
+/// Stores `tags` on a resource, in the order given.
+pub(super) async fn insert(
+    conn: &mut SqliteConnection,
+    resource_type: &str,
+    resource_id: &str,
+    account: &str,
+    region: &str,
+    tags: &[Tag],
+) -> ApiResult<()> {
+    for (position, tag) in tags.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(resource_type)
+        .bind(resource_id)
+        .bind(account)
+        .bind(region)
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .bind(&tag.key)
+        .bind(&tag.value)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn delete_all(conn: &mut SqliteConnection, resource_type: &str, resource_id: &str) -> ApiResult<()> {
+    sqlx::query("DELETE FROM tags WHERE resource_type = ? AND resource_id = ?")
+        .bind(resource_type)
+        .bind(resource_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The tags of each resource, in the order they were given.
+pub(super) async fn of(
+    conn: &mut SqliteConnection,
+    resource_type: &str,
+    ids: &[&str],
+) -> ApiResult<HashMap<String, Vec<Tag>>> {
+    let mut map: HashMap<String, Vec<Tag>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let mut qb = QueryBuilder::<Sqlite>::new("SELECT resource_id, key, value FROM tags WHERE resource_type = ");
+    qb.push_bind(resource_type.to_string()).push(" AND resource_id IN (");
+    let mut list = qb.separated(", ");
+    for id in ids {
+        list.push_bind(id.to_string());
+    }
+    qb.push(") ORDER BY resource_id, position");
+    let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    for (id, key, value) in rows {
+        map.entry(id).or_default().push(Tag { key, value });
+    }
+    Ok(map)
+}
+
+/// Appends `AND EXISTS (…)` for each tag filter, for resources whose ID column is `id_column`.
+pub(super) fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, resource_type: &'static str, id_column: &str, filters: &[TagFilter]) {
+    for tag in filters {
+        qb.push(" AND EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = ")
+            .push_bind(resource_type)
+            .push(format!(" AND t.resource_id = {id_column} AND t.key = "))
+            .push_bind(tag.key.clone());
+        if let Some(value) = &tag.value {
+            qb.push(" AND t.value = ").push_bind(value.clone());
+        }
+        qb.push(")");
+    }
+}
