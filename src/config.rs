@@ -80,7 +80,8 @@ pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
     } else {
         (text, 1_000)
     };
-    let value: i64 = number.trim().parse().map_err(|_| format!("\"{text}\" is not a duration like 0, 300ms, 2s or 1m"))?;
+    let value: i64 =
+        number.trim().parse().map_err(|_| format!("\"{text}\" is not a duration like 0, 300ms, 2s or 1m"))?;
     if value < 0 {
         return Err("a duration cannot be negative".into());
     }

@@ -12,8 +12,8 @@ use crate::domain::pipeline::{
 };
 use crate::domain::tags::{self, Tag};
 use crate::domain::template::Context;
-use crate::engine::plan;
 use crate::domain::{limits, limits::DEFAULT_SYSTEM_DISK_GIB};
+use crate::engine::plan;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::{self, Kind};
 use crate::rpc::params::Params;
@@ -21,9 +21,14 @@ use crate::rpc::params::Params;
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let (mut pipeline, tags) = parse(ctx.params, &ctx.caller.account, &region)?;
+    let claim = token_claim(ctx, Action::CreateImagePipeline, &region)?;
+    if let Some(claim) = &claim {
+        if let Some(id) = ctx.state.store.replay(claim).await? {
+            return Ok(json!({ "ImagePipelineId": id }));
+        }
+    }
     check_base_image(ctx, &pipeline).await?;
     check_image_name_free(ctx, &pipeline).await?;
-    let claim = token_claim(ctx, Action::CreateImagePipeline, &region)?;
     pipeline.created_ms = ctx.state.clock.now_ms();
     let id = ctx.state.store.create_pipeline(&pipeline, &tags, claim.as_ref(), ctx.state.config.pipeline_quota).await?;
     Ok(json!({ "ImagePipelineId": id }))
@@ -277,7 +282,12 @@ async fn check_base_image(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<()> {
     let Some(base) = p.base_image.as_deref() else { return Ok(()) };
     let image = base_image::resolve(&ctx.state.store, &p.account, &p.region, p.base_image_type, base)
         .await?
-        .ok_or_else(|| ApiError::with_message(Code::InvalidImageNotFound, format!("The specified image \"{base}\" does not exist.")))?;
+        .ok_or_else(|| {
+            ApiError::with_message(
+                Code::InvalidImageNotFound,
+                format!("The specified image \"{base}\" does not exist."),
+            )
+        })?;
     match image.os_type {
         OsType::Windows => return Err(Code::ImagePipelineNotSupportWindowsInstance.into()),
         OsType::Unsupported => return Err(Code::InvalidImageOsTypeUnsupported.into()),

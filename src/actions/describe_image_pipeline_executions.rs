@@ -26,7 +26,11 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     if ids.len() > limits::MAX_EXECUTION_ID_FILTER {
         return Err(ApiError::with_message(
             Code::InvalidExecutionIdSizeExceeded,
-            format!("ExecutionId list exceeds maximum size of {}. Current size is {}.", limits::MAX_EXECUTION_ID_FILTER, ids.len()),
+            format!(
+                "ExecutionId list exceeds maximum size of {}. Current size is {}.",
+                limits::MAX_EXECUTION_ID_FILTER,
+                ids.len()
+            ),
         ));
     }
     if pipeline_id.is_none() && ids.is_empty() {
@@ -40,7 +44,10 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             .filter(|s| !s.is_empty())
             .map(|s| {
                 Status::parse(s).ok_or_else(|| {
-                    ApiError::with_message(Code::InvalidParameterStatus, format!("The specified Status \"{s}\" is not valid."))
+                    ApiError::with_message(
+                        Code::InvalidParameterStatus,
+                        format!("The specified Status \"{s}\" is not valid."),
+                    )
                 })
             })
             .collect::<ApiResult<Vec<_>>>()?,

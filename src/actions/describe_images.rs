@@ -139,7 +139,15 @@ fn custom(v: VisibleImage, account: &str, region: &str) -> Candidate {
         platform: &i.platform,
         nvme_support: i.nvme_support.as_deref().unwrap_or("unsupported"),
         is_copied: i.copied_from.is_some(),
-        is_self_shared: if owner_alias == "self" { if v.shared { "True" } else { "False" } } else { "" },
+        is_self_shared: if owner_alias == "self" {
+            if v.shared {
+                "True"
+            } else {
+                "False"
+            }
+        } else {
+            ""
+        },
         tags: &v.tags,
         region,
     });

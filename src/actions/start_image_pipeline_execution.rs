@@ -21,6 +21,11 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let pipeline_id = ctx.params.required_str("ImagePipelineId")?;
     let tags = tags::parse_tags(ctx.params, "Tag")?;
     let claim = token_claim(ctx, Action::StartImagePipelineExecution, &region)?;
+    if let Some(claim) = &claim {
+        if let Some(id) = ctx.state.store.replay(claim).await? {
+            return Ok(json!({ "ExecutionId": id }));
+        }
+    }
     let account = &ctx.caller.account;
     let pipeline = ctx
         .state
@@ -60,6 +65,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         next_due_ms: Some(now),
         cursor: 0,
         plan: steps,
+        plan_changed: false,
         runtime: Runtime {
             keep_instances_on_failure: !pipeline.delete_instance_on_failure,
             per_phase_ms: ctx.state.config.phase_duration,

@@ -138,7 +138,7 @@ impl VersionPattern {
     /// True when every non-wildcard position equals the given version's position.
     pub fn matches(&self, major: u32, minor: u32, patch: u32) -> bool {
         fn position(pattern: Option<u32>, value: u32) -> bool {
-            pattern.map_or(true, |p| p == value)
+            pattern.is_none_or(|p| p == value)
         }
         position(self.major, major) && position(self.minor, minor) && position(self.patch, patch)
     }
@@ -559,7 +559,7 @@ impl<'a> Cursor<'a> {
 
     /// True at end of input or before whitespace.
     fn at_boundary(&mut self) -> bool {
-        self.peek().map_or(true, char::is_whitespace)
+        self.peek().is_none_or(char::is_whitespace)
     }
 }
 

@@ -150,6 +150,7 @@ fn fail(execution: &mut Execution, terminal: Status, code: &str, info: String) {
     );
     execution.plan.truncate(execution.cursor);
     execution.plan.extend(tail);
+    execution.plan_changed = true;
 }
 
 /// Error codes of failed builds (emulator-defined: the real values are undocumented, api-spec §9 item 8).
@@ -174,8 +175,14 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
         }
         Effect::CreateNetwork { vpc_id, vswitch_id } => {
             tx.create_resource(execution, vpc_id, "vpc", &json!({"VpcId": vpc_id, "temporary": true}), at).await?;
-            tx.create_resource(execution, vswitch_id, "vswitch", &json!({"VSwitchId": vswitch_id, "VpcId": vpc_id, "temporary": true}), at)
-                .await?;
+            tx.create_resource(
+                execution,
+                vswitch_id,
+                "vswitch",
+                &json!({"VSwitchId": vswitch_id, "VpcId": vpc_id, "temporary": true}),
+                at,
+            )
+            .await?;
             execution.runtime.live.network = Some((vpc_id.clone(), vswitch_id.clone()));
         }
         Effect::CreateInstance { instance } => {
@@ -185,7 +192,8 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
         }
         Effect::CreateImage { image } => {
             if tx.image_name_taken(&execution.account, &execution.region, &image.name).await? {
-                let info = format!("The image name \"{}\" is already in use in region \"{}\".", image.name, execution.region);
+                let info =
+                    format!("The image name \"{}\" is already in use in region \"{}\".", image.name, execution.region);
                 execution.message = format!("Create image failed: {info}");
                 fail(execution, Status::Failed, error_codes::NAME_DUPLICATED, info);
                 return Ok(());
@@ -214,7 +222,10 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
             copy_image(tx, execution, target_region, image_id, failure.as_deref(), at).await?;
         }
         Effect::ShareImage { account, failure } => match failure {
-            Some(why) => execution.runtime.partial_errors.push(ErrorInfo { code: error_codes::SHARE_FAILED.into(), info: why.clone() }),
+            Some(why) => execution
+                .runtime
+                .partial_errors
+                .push(ErrorInfo { code: error_codes::SHARE_FAILED.into(), info: why.clone() }),
             None => {
                 let images: Vec<String> =
                     execution.runtime.image_id.iter().chain(execution.runtime.copies.iter()).cloned().collect();
@@ -243,7 +254,8 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
             execution.status = status;
             if let Some(error) = error {
                 if status == Status::PartitionSuccess {
-                    execution.message = format!("The image was built, but distribution partially failed: {}", error.info);
+                    execution.message =
+                        format!("The image was built, but distribution partially failed: {}", error.info);
                 }
                 execution.error_code = Some(error.code);
                 execution.error_info = Some(error.info);

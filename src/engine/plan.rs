@@ -16,18 +16,44 @@ use crate::ids::{self, Kind};
 pub enum Effect {
     /// Only a status/message change.
     Note,
-    CreateNetwork { vpc_id: String, vswitch_id: String },
-    CreateInstance { instance: TransitInstance },
+    CreateNetwork {
+        vpc_id: String,
+        vswitch_id: String,
+    },
+    CreateInstance {
+        instance: TransitInstance,
+    },
     /// A command of BuildContent/TestContent; `failure` is set when the simulation rules say it fails.
-    RunCommand { failure: Option<String> },
-    RestartInstance { instance_id: String },
-    CreateImage { image: NewImage },
-    CopyImage { target_region: String, image_id: String, failure: Option<String> },
-    ShareImage { account: String, failure: Option<String> },
-    ReleaseInstance { instance_id: String },
-    ReleaseNetwork { vpc_id: String, vswitch_id: String },
+    RunCommand {
+        failure: Option<String>,
+    },
+    RestartInstance {
+        instance_id: String,
+    },
+    CreateImage {
+        image: NewImage,
+    },
+    CopyImage {
+        target_region: String,
+        image_id: String,
+        failure: Option<String>,
+    },
+    ShareImage {
+        account: String,
+        failure: Option<String>,
+    },
+    ReleaseInstance {
+        instance_id: String,
+    },
+    ReleaseNetwork {
+        vpc_id: String,
+        vswitch_id: String,
+    },
     /// The last step: the terminal status (SUCCESS becomes PARTITION_SUCCESS after partial errors).
-    Finish { status: Status, error: Option<ErrorInfo> },
+    Finish {
+        status: Status,
+        error: Option<ErrorInfo>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,7 +160,12 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
     // PREPARING: network, (OSS import), the build instance.
     let vswitch_id = match &p.vswitch_id {
         Some(v) => {
-            b.push(Status::Preparing, realistic::NETWORK, format!("Use vswitch \"{v}\" for the transition instance."), Effect::Note);
+            b.push(
+                Status::Preparing,
+                realistic::NETWORK,
+                format!("Use vswitch \"{v}\" for the transition instance."),
+                Effect::Note,
+            );
             v.clone()
         }
         None => {
@@ -234,22 +265,33 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
 
     // DISTRIBUTING: copies, then shares (of the image and its copies).
     for region in &p.to_region_ids {
-        let failure = (region == &p.region)
-            .then(|| format!("The image cannot be copied to its own region \"{region}\"."));
+        let failure =
+            (region == &p.region).then(|| format!("The image cannot be copied to its own region \"{region}\"."));
         let image_id = ids::new_id(Kind::Image);
         let message = match &failure {
             None => format!("Copy image \"{}\" to region \"{region}\" as \"{image_id}\" success!", image.id),
             Some(why) => format!("Copy image \"{}\" to region \"{region}\" failed: {why}", image.id),
         };
-        b.push(Status::Distributing, realistic::COPY, message, Effect::CopyImage { target_region: region.clone(), image_id, failure });
+        b.push(
+            Status::Distributing,
+            realistic::COPY,
+            message,
+            Effect::CopyImage { target_region: region.clone(), image_id, failure },
+        );
     }
     for account in &p.add_accounts {
-        let failure = (account == &p.account).then(|| "An image cannot be shared with the account that owns it.".to_string());
+        let failure =
+            (account == &p.account).then(|| "An image cannot be shared with the account that owns it.".to_string());
         let message = match &failure {
             None => format!("Share image \"{}\" with account \"{account}\" success!", image.id),
             Some(why) => format!("Share image \"{}\" with account \"{account}\" failed: {why}", image.id),
         };
-        b.push(Status::Distributing, realistic::SHARE, message, Effect::ShareImage { account: account.clone(), failure });
+        b.push(
+            Status::Distributing,
+            realistic::SHARE,
+            message,
+            Effect::ShareImage { account: account.clone(), failure },
+        );
     }
 
     // RELEASING: every temporary resource.
@@ -265,7 +307,12 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
     for step in release_steps(&live, Status::Releasing, false) {
         b.steps.push(step);
     }
-    b.push(Status::Success, 0, format!("Build image \"{}\" success!", image.id), Effect::Finish { status: Status::Success, error: None });
+    b.push(
+        Status::Success,
+        0,
+        format!("Build image \"{}\" success!", image.id),
+        Effect::Finish { status: Status::Success, error: None },
+    );
 
     apply_durations(b.steps, input.durations)
 }
@@ -291,7 +338,9 @@ fn push_commands(
             Command::From { .. } => b.push(
                 status,
                 0,
-                format!("Skip {noun} {position}: FROM is deprecated; the base image comes from BaseImageType/BaseImage."),
+                format!(
+                    "Skip {noun} {position}: FROM is deprecated; the base image comes from BaseImageType/BaseImage."
+                ),
                 Effect::Note,
             ),
             command => {
@@ -356,7 +405,13 @@ pub fn release_steps(live: &Live, status: Status, keep_instances: bool) -> Vec<S
 
 /// After a failure in PREPARING/REPAIRING/BUILDING (→ FAILED) or TESTING (→ TEST_FAILED):
 /// release what exists, then finish.
-pub fn failure_tail(live: &Live, terminal: Status, error: ErrorInfo, keep_instances: bool, durations: Durations) -> Vec<Step> {
+pub fn failure_tail(
+    live: &Live,
+    terminal: Status,
+    error: ErrorInfo,
+    keep_instances: bool,
+    durations: Durations,
+) -> Vec<Step> {
     let mut steps = release_steps(live, Status::Releasing, keep_instances);
     steps.push(Step {
         status: terminal,
@@ -416,7 +471,13 @@ mod tests {
 
     #[test]
     fn per_phase_durations_split_each_phase_evenly() {
-        let steps = vec![step(Status::Preparing), step(Status::Preparing), step(Status::Preparing), step(Status::Building), step(Status::Success)];
+        let steps = vec![
+            step(Status::Preparing),
+            step(Status::Preparing),
+            step(Status::Preparing),
+            step(Status::Building),
+            step(Status::Success),
+        ];
         let out = apply_durations(steps, Durations::PerPhase(1_000));
         let durations: Vec<i64> = out.iter().map(|s| s.duration_ms).collect();
         assert_eq!(durations, [333, 333, 334, 1_000, 0]);

@@ -19,7 +19,8 @@ pub enum CommandCheck {
 }
 
 /// Tools that need the public network whenever they run.
-const DOWNLOADERS: &[&str] = &["curl", "wget", "yum", "dnf", "apt", "apt-get", "pip", "pip3", "npm", "yarn", "gem", "snap"];
+const DOWNLOADERS: &[&str] =
+    &["curl", "wget", "yum", "dnf", "apt", "apt-get", "pip", "pip3", "npm", "yarn", "gem", "snap"];
 /// Tools that need it only for some subcommands.
 const DOWNLOADING_SUBCOMMANDS: &[(&str, &[&str])] = &[("git", &["clone", "pull", "fetch"]), ("docker", &["pull"])];
 
@@ -131,9 +132,8 @@ fn simple_commands(script: &str) -> Vec<Vec<String>> {
 }
 
 fn is_assignment(word: &str) -> bool {
-    word.split_once('=').is_some_and(|(name, _)| {
-        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    })
+    word.split_once('=')
+        .is_some_and(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 /// A one-line description of a command for execution messages (at most 120 characters).
@@ -178,7 +178,14 @@ mod tests {
 
     #[test]
     fn downloads_fail_without_public_network_only() {
-        for script in ["yum install -y nginx", "sudo apt-get update", "cd /tmp && curl -O http://x/y", "/usr/bin/wget x", "git clone https://x", "FOO=1 pip3 install x"] {
+        for script in [
+            "yum install -y nginx",
+            "sudo apt-get update",
+            "cd /tmp && curl -O http://x/y",
+            "/usr/bin/wget x",
+            "git clone https://x",
+            "FOO=1 pip3 install x",
+        ] {
             assert!(matches!(run(0, script), CommandCheck::Fails(_)), "{script}");
             assert_eq!(run(5, script), CommandCheck::Ok, "{script}");
         }

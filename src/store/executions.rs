@@ -33,6 +33,8 @@ pub struct Execution {
     pub next_due_ms: Option<i64>,
     pub cursor: usize,
     pub plan: Vec<Step>,
+    /// Whether `plan` changed since it was loaded (failure or cancel): only then is it rewritten.
+    pub plan_changed: bool,
     pub runtime: Runtime,
 }
 
@@ -59,8 +61,24 @@ const COLUMNS: &str = "id, account, region, pipeline_id, status, message, image_
      resource_group_id, created_ms, modified_ms, next_due_ms, cursor, plan, runtime";
 
 fn from_row(row: Row) -> ApiResult<Execution> {
-    let (id, account, region, pipeline_id, status, message, image_id, error_code, error_info, rg, created, modified, due, cursor, plan, runtime) =
-        row;
+    let (
+        id,
+        account,
+        region,
+        pipeline_id,
+        status,
+        message,
+        image_id,
+        error_code,
+        error_info,
+        rg,
+        created,
+        modified,
+        due,
+        cursor,
+        plan,
+        runtime,
+    ) = row;
     Ok(Execution {
         status: Status::parse(&status).ok_or_else(|| ApiError::internal(format!("bad status {status} on {id}")))?,
         id,
@@ -77,6 +95,7 @@ fn from_row(row: Row) -> ApiResult<Execution> {
         next_due_ms: due,
         cursor: usize::try_from(cursor).unwrap_or(0),
         plan: serde_json::from_str(&plan).map_err(ApiError::internal)?,
+        plan_changed: false,
         runtime: serde_json::from_str(&runtime).map_err(ApiError::internal)?,
     })
 }
@@ -153,11 +172,11 @@ async fn insert_event(conn: &mut SqliteConnection, execution: &mut Execution, at
 }
 
 async fn save(conn: &mut SqliteConnection, e: &Execution) -> ApiResult<()> {
-    let plan = serde_json::to_string(&e.plan).map_err(ApiError::internal)?;
     let runtime = serde_json::to_string(&e.runtime).map_err(ApiError::internal)?;
+    let plan = if e.plan_changed { Some(serde_json::to_string(&e.plan).map_err(ApiError::internal)?) } else { None };
     sqlx::query(
         "UPDATE executions SET status = ?, message = ?, image_id = ?, error_code = ?, error_info = ?, modified_ms = ?, \
-         next_due_ms = ?, cursor = ?, plan = ?, runtime = ? WHERE id = ?",
+         next_due_ms = ?, cursor = ?, plan = COALESCE(?, plan), runtime = ? WHERE id = ?",
     )
     .bind(e.status.as_str())
     .bind(&e.message)
@@ -181,11 +200,13 @@ pub(super) async fn delete_of_pipeline(conn: &mut SqliteConnection, pipeline_id:
         .bind(pipeline_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM tags WHERE resource_type = ? AND resource_id IN (SELECT id FROM executions WHERE pipeline_id = ?)")
-        .bind(RESOURCE_TYPE_EXECUTION)
-        .bind(pipeline_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DELETE FROM tags WHERE resource_type = ? AND resource_id IN (SELECT id FROM executions WHERE pipeline_id = ?)",
+    )
+    .bind(RESOURCE_TYPE_EXECUTION)
+    .bind(pipeline_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("DELETE FROM executions WHERE pipeline_id = ?").bind(pipeline_id).execute(&mut *conn).await?;
     Ok(())
 }
@@ -193,7 +214,12 @@ pub(super) async fn delete_of_pipeline(conn: &mut SqliteConnection, pipeline_id:
 impl Store {
     /// Records a new execution (status PREPARING, first step due at once) unless the template is
     /// gone or already building. Returns its ID (the earlier one on a ClientToken replay).
-    pub async fn start_execution(&self, execution: &Execution, tags: &[Tag], claim: Option<&TokenClaim>) -> ApiResult<String> {
+    pub async fn start_execution(
+        &self,
+        execution: &Execution,
+        tags: &[Tag],
+        claim: Option<&TokenClaim>,
+    ) -> ApiResult<String> {
         let mut tx = self.writer.begin().await?;
         if let Some(claim) = claim {
             if let Some(existing) = idempotency::lookup(&mut tx, claim).await? {
@@ -219,7 +245,10 @@ impl Store {
         if let Some((id, status)) = running {
             return Err(ApiError::with_message(
                 Code::InvalidImagePipelineHasRunningExecution,
-                format!("The image pipeline \"{}\" already has a running execution \"{id}\" ({status}).", execution.pipeline_id),
+                format!(
+                    "The image pipeline \"{}\" already has a running execution \"{id}\" ({status}).",
+                    execution.pipeline_id
+                ),
             ));
         }
         let plan = serde_json::to_string(&execution.plan).map_err(ApiError::internal)?;
@@ -248,7 +277,8 @@ impl Store {
         let mut started = execution.clone();
         insert_event(&mut tx, &mut started, execution.created_ms).await?;
         save(&mut tx, &started).await?;
-        tags::insert(&mut tx, RESOURCE_TYPE_EXECUTION, &execution.id, &execution.account, &execution.region, tags).await?;
+        tags::insert(&mut tx, RESOURCE_TYPE_EXECUTION, &execution.id, &execution.account, &execution.region, tags)
+            .await?;
         if let Some(claim) = claim {
             idempotency::record(&mut tx, claim, &execution.id, execution.created_ms).await?;
         }
@@ -287,13 +317,17 @@ impl Store {
             s if !s.can_cancel() => {
                 return Err(ApiError::with_message(
                     Code::InvalidStatusImagePipelineExecution,
-                    format!("The execution \"{id}\" is {} and can only be cancelled while PREPARING, REPAIRING or BUILDING.", s.as_str()),
+                    format!(
+                    "The execution \"{id}\" is {} and can only be cancelled while PREPARING, REPAIRING or BUILDING.",
+                    s.as_str()
+                ),
                 ))
             }
             _ => {}
         }
         execution.plan.truncate(execution.cursor);
         execution.plan.extend(tail(&execution.runtime));
+        execution.plan_changed = true;
         execution.status = Status::Cancelling;
         execution.message = "Cancelling the image pipeline execution.".into();
         execution.modified_ms = now_ms;
@@ -412,7 +446,10 @@ fn prefixed_columns() -> String {
 }
 
 pub fn pipeline_not_found(id: &str) -> ApiError {
-    ApiError::with_message(Code::InvalidImagePipelineNotFound, format!("The specified ImagePipelineId \"{id}\" does not exist."))
+    ApiError::with_message(
+        Code::InvalidImagePipelineNotFound,
+        format!("The specified ImagePipelineId \"{id}\" does not exist."),
+    )
 }
 
 /// A custom image to record.
@@ -494,12 +531,13 @@ impl EngineTx {
 
     /// Whether the account already has an image of this name in the region.
     pub async fn image_name_taken(&mut self, account: &str, region: &str, name: &str) -> ApiResult<bool> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT id FROM images WHERE account = ? AND region = ? AND name = ? LIMIT 1")
-            .bind(account)
-            .bind(region)
-            .bind(name)
-            .fetch_optional(&mut *self.tx)
-            .await?;
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM images WHERE account = ? AND region = ? AND name = ? LIMIT 1")
+                .bind(account)
+                .bind(region)
+                .bind(name)
+                .fetch_optional(&mut *self.tx)
+                .await?;
         Ok(row.is_some())
     }
 
@@ -526,7 +564,8 @@ impl EngineTx {
         .bind(at_ms)
         .execute(&mut *self.tx)
         .await?;
-        tags::insert(&mut self.tx, super::images::RESOURCE_TYPE_IMAGE, image.id, image.account, image.region, tags).await
+        tags::insert(&mut self.tx, super::images::RESOURCE_TYPE_IMAGE, image.id, image.account, image.region, tags)
+            .await
     }
 
     pub async fn share_image(&mut self, image_id: &str, account: &str, at_ms: i64) -> ApiResult<()> {

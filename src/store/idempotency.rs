@@ -2,7 +2,9 @@
 //! its parameters, keyed by (account, region, action, token). Read and written inside the same
 //! transaction as the resource, so concurrent retries yield one resource.
 
-use sqlx::{Sqlite, Transaction};
+use sqlx::SqliteConnection;
+
+use super::Store;
 
 use crate::error::{ApiResult, Code};
 
@@ -18,7 +20,7 @@ pub struct TokenClaim {
 
 /// `Ok(Some(id))` when the token was used before with the same parameters (replay the result),
 /// `Ok(None)` when it is new, `IdempotentParameterMismatch` when it was used with other parameters.
-pub(super) async fn lookup(tx: &mut Transaction<'_, Sqlite>, claim: &TokenClaim) -> ApiResult<Option<String>> {
+pub(super) async fn lookup(conn: &mut SqliteConnection, claim: &TokenClaim) -> ApiResult<Option<String>> {
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT digest, resource_id FROM client_tokens WHERE account = ? AND region = ? AND action = ? AND token = ?",
     )
@@ -26,7 +28,7 @@ pub(super) async fn lookup(tx: &mut Transaction<'_, Sqlite>, claim: &TokenClaim)
     .bind(&claim.region)
     .bind(claim.action)
     .bind(&claim.token)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *conn)
     .await?;
     match row {
         None => Ok(None),
@@ -36,7 +38,7 @@ pub(super) async fn lookup(tx: &mut Transaction<'_, Sqlite>, claim: &TokenClaim)
 }
 
 pub(super) async fn record(
-    tx: &mut Transaction<'_, Sqlite>,
+    conn: &mut SqliteConnection,
     claim: &TokenClaim,
     resource_id: &str,
     now_ms: i64,
@@ -51,7 +53,17 @@ pub(super) async fn record(
     .bind(&claim.digest)
     .bind(resource_id)
     .bind(now_ms)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+impl Store {
+    /// The result of an earlier call with this token, checked before any revalidation so that a
+    /// retry gets the first answer even if the world changed since (the write transaction checks
+    /// again, so concurrent retries stay safe).
+    pub async fn replay(&self, claim: &TokenClaim) -> ApiResult<Option<String>> {
+        let mut conn = self.reader.acquire().await?;
+        lookup(&mut conn, claim).await
+    }
 }

@@ -121,12 +121,13 @@ impl Store {
 
     /// The accounts an owned image is shared with, with when (`InvalidImageId.NotFound` otherwise).
     pub async fn image_share_accounts(&self, account: &str, region: &str, id: &str) -> ApiResult<Vec<(String, i64)>> {
-        let owned: Option<(String,)> = sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
-            .bind(id)
-            .bind(account)
-            .bind(region)
-            .fetch_optional(&self.reader)
-            .await?;
+        let owned: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
+                .bind(id)
+                .bind(account)
+                .bind(region)
+                .fetch_optional(&self.reader)
+                .await?;
         if owned.is_none() {
             return Err(image_not_found(id));
         }
@@ -139,19 +140,18 @@ impl Store {
     /// Deletes an owned custom image. A shared image needs `force` (`403 ImageUseShared`).
     pub async fn delete_image(&self, account: &str, region: &str, id: &str, force: bool) -> ApiResult<()> {
         let mut tx = self.writer.begin().await?;
-        let owned: Option<(String,)> = sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
-            .bind(id)
-            .bind(account)
-            .bind(region)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let owned: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
+                .bind(id)
+                .bind(account)
+                .bind(region)
+                .fetch_optional(&mut *tx)
+                .await?;
         if owned.is_none() {
             return Err(image_not_found(id));
         }
-        let (shares,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let (shares,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?").bind(id).fetch_one(&mut *tx).await?;
         if shares > 0 && !force {
             return Err(Code::ImageUseShared.into());
         }

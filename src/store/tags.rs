@@ -67,7 +67,12 @@ pub(super) async fn of(
 }
 
 /// Appends `AND EXISTS (…)` for each tag filter, for resources whose ID column is `id_column`.
-pub(super) fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, resource_type: &'static str, id_column: &str, filters: &[TagFilter]) {
+pub(super) fn push_filters(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    resource_type: &'static str,
+    id_column: &str,
+    filters: &[TagFilter],
+) {
     for tag in filters {
         qb.push(" AND EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = ")
             .push_bind(resource_type)

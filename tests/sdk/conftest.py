@@ -71,7 +71,7 @@ def emulator(tmp_path_factory):
     stderr_path = workdir / "stderr.log"
     with open(stderr_path, "wb") as stderr:
         proc = subprocess.Popen(
-            [str(binary), "--listen", "127.0.0.1:0", "--db", str(workdir / "emu.db")],
+            [str(binary), "--listen", "127.0.0.1:0", "--db", str(workdir / "emu.db"), "--phase-duration", "0"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,
