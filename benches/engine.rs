@@ -3,7 +3,6 @@
 //! clock phase by phase and measures how many build steps (transitions) the engine applies per
 //! second. Run: `cargo bench --bench engine` (N defaults to 10 000; `IBE_BENCH_BUILDS` changes it).
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use ecs_imagebuilder_emulator::app::App;
@@ -39,7 +38,7 @@ async fn main() {
     let mut config = Config::for_tests(dir.path().join("bench.db").to_string_lossy().into_owned());
     config.phase_duration = Some(60_000);
     let clock = ManualClock::starting_at(1_700_000_000_000);
-    let app = App::build_with_clock(config, Arc::new(clock.clone())).await.expect("app");
+    let app = App::build_with_clock(config, clock.clone()).await.expect("app");
     let base = format!("http://{}", app.local_addr().expect("addr"));
     let engine = app.state().engine.clone();
     tokio::spawn(app.run(std::future::pending()));

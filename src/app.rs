@@ -12,28 +12,64 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::clock::{Clock, ManualClock, SystemClock};
-use crate::config::{ClockMode, Config};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::admin;
+use crate::admin::faults::Faults;
+use crate::admin::journal::Journal;
+use crate::catalog::Catalog;
+use crate::clock::{Clock, ManualClock, ScaledClock, SimClock, SystemClock};
+use crate::config::{AuthMode, ClockMode, Config};
 use crate::engine::Engine;
+use crate::fixtures::{self, Fixtures};
+use crate::ids::IdGen;
 use crate::rpc;
+use crate::rpc::auth::Auth;
 use crate::store::Store;
 
 /// How long shutdown waits for the scheduler to finish its current tick.
 const SCHEDULER_EXIT_DEADLINE: Duration = Duration::from_secs(8);
 
+/// Where a manual clock's time is persisted, so a restart resumes simulated time.
+pub const MANUAL_CLOCK_KEY: &str = "manual_clock_ms";
+
+/// How many times a database was opened with `--id-seed` (keeps seeded IDs unique across restarts).
+const ID_BOOT_KEY: &str = "id_seed_boot";
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Every timestamp comes from here (the same clock as `sim_clock`).
     pub clock: Arc<dyn Clock>,
+    /// The concrete clock, for the control plane (advancing a manual clock).
+    pub sim_clock: SimClock,
     pub engine: Arc<Engine>,
     pub config: Arc<Config>,
+    pub journal: Arc<Journal>,
+    pub faults: Arc<Faults>,
+    pub auth: Arc<Auth>,
+    pub catalog: Arc<Catalog>,
+    pub ids: Arc<IdGen>,
+    ready: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// True once migrations and fixtures are loaded.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
+    }
+
+    pub fn auth_mode(&self) -> &'static str {
+        self.config.auth.as_str()
+    }
 }
 
 /// The router: the RPC API on `/` (every method, so unsupported ones get an Alibaba error).
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", any(rpc::handle))
+        .nest("/_emulator", admin::router())
         .fallback(rpc::not_found)
         .layer(CatchPanicLayer::custom(rpc::panic_response))
         .with_state(state)
@@ -48,23 +84,72 @@ pub struct App {
 impl App {
     /// Opens the database (running migrations), picks the clock and binds the listener.
     pub async fn build(config: Config) -> Result<App, StartupError> {
-        let clock: Arc<dyn Clock> = match config.clock {
-            ClockMode::Real => Arc::new(SystemClock),
-            ClockMode::Manual => Arc::new(ManualClock::starting_at(SystemClock.now_ms())),
+        let clock = match (config.clock, config.time_scale) {
+            (ClockMode::Manual, Some(_)) => {
+                return Err(StartupError("--time-scale applies to the real clock, not --clock manual".into()))
+            }
+            (ClockMode::Real, Some(scale)) if scale <= 0.0 || !scale.is_finite() => {
+                return Err(StartupError("--time-scale must be a positive number".into()))
+            }
+            (ClockMode::Real, Some(scale)) => SimClock::Scaled(ScaledClock::new(scale)),
+            (ClockMode::Real, None) => SimClock::System(SystemClock),
+            // Manual time starts at the wall clock, or where a previous run left it.
+            (ClockMode::Manual, None) => SimClock::Manual(ManualClock::starting_at(SystemClock.now_ms())),
         };
         App::build_with_clock(config, clock).await
     }
 
     /// As [`App::build`] with a given clock (tests hold on to a [`ManualClock`]).
-    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<App, StartupError> {
+    pub async fn build_with_clock(config: Config, clock: impl Into<SimClock>) -> Result<App, StartupError> {
+        let sim_clock: SimClock = clock.into();
         let store = Store::open(&config.db)
             .await
             .map_err(|e| StartupError(format!("cannot open database {}: {e}", config.db)))?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| StartupError(format!("cannot listen on {}: {e}", config.listen)))?;
+        let fixtures = match &config.fixtures {
+            Some(path) => fixtures::read(path).map_err(StartupError)?,
+            None => Fixtures::default(),
+        };
+        let keys = fixtures::keys(&fixtures).map_err(StartupError)?;
+        if config.auth == AuthMode::Strict && keys.is_empty() {
+            return Err(StartupError("--auth strict needs access keys: give them in --fixtures (access_keys)".into()));
+        }
+        let catalog = fixtures::catalog(&fixtures).map_err(StartupError)?;
+        if let Some(manual) = sim_clock.manual() {
+            let saved = store.state_get(MANUAL_CLOCK_KEY).await.ok().flatten().and_then(|v| v.parse::<i64>().ok());
+            if let Some(saved) = saved.filter(|s| *s > manual.now_ms()) {
+                manual.advance(saved - manual.now_ms());
+            }
+        }
+        let ids = match config.id_seed {
+            Some(seed) => {
+                let boot = store.state_get(ID_BOOT_KEY).await.ok().flatten().and_then(|v| v.parse::<u64>().ok());
+                let boot = boot.map_or(0, |b| b + 1);
+                store.state_set(ID_BOOT_KEY, &boot.to_string()).await.map_err(|e| StartupError(e.to_string()))?;
+                IdGen::seeded(seed, boot)
+            }
+            None => IdGen::random(),
+        };
+        let clock: Arc<dyn Clock> = Arc::new(sim_clock.clone());
         let engine = Engine::new(store.clone(), clock.clone());
-        Ok(App { listener, state: AppState { store, clock, engine, config: Arc::new(config) } })
+        let state = AppState {
+            store,
+            clock,
+            sim_clock,
+            engine,
+            faults: Arc::new(Faults::new(config.id_seed)),
+            journal: Arc::new(Journal::default()),
+            auth: Arc::new(Auth::new(config.auth == AuthMode::Strict, keys)),
+            catalog: Arc::new(catalog),
+            ids: Arc::new(ids),
+            config: Arc::new(config),
+            ready: Arc::new(AtomicBool::new(false)),
+        };
+        fixtures::create_resources(&state, &fixtures).await.map_err(StartupError)?;
+        state.ready.store(true, Ordering::SeqCst);
+        Ok(App { listener, state })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {

@@ -23,6 +23,22 @@ impl ClockMode {
     }
 }
 
+/// Whether request signatures are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMode {
+    AcceptAny,
+    Strict,
+}
+
+impl AuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMode::AcceptAny => "accept-any",
+            AuthMode::Strict => "strict",
+        }
+    }
+}
+
 /// Local emulator of the Alibaba Cloud ECS Image Builder API (RPC, version 2014-05-26).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ecs-imagebuilder-emulator", version, about, long_about = None)]
@@ -44,6 +60,25 @@ pub struct Config {
     #[arg(long, env = "IBE_PHASE_DURATION", value_parser = parse_duration_ms)]
     pub phase_duration: Option<i64>,
 
+    /// With the real clock: simulated time runs this many times faster than wall time (60: one
+    /// second is a minute). Not allowed with `--clock manual`.
+    #[arg(long, env = "IBE_TIME_SCALE")]
+    pub time_scale: Option<f64>,
+
+    /// Makes every generated ID and RequestId reproducible from this seed, per account and kind.
+    #[arg(long, env = "IBE_ID_SEED")]
+    pub id_seed: Option<u64>,
+
+    /// `accept-any`: credentials are not checked; `strict`: V1 and V3 signatures are verified
+    /// against the access keys of the fixtures file.
+    #[arg(long, value_enum, env = "IBE_AUTH", default_value = "accept-any")]
+    pub auth: AuthMode,
+
+    /// A YAML or JSON file of access keys, catalog additions, components and templates, loaded
+    /// idempotently at start (before `/_emulator/ready` answers 200).
+    #[arg(long, env = "IBE_FIXTURES")]
+    pub fixtures: Option<std::path::PathBuf>,
+
     /// Whether the scheduler loop runs (always in the binary; tests drive `Engine::tick` instead).
     #[arg(skip = true)]
     pub run_scheduler: bool,
@@ -52,6 +87,11 @@ pub struct Config {
     /// unlimited when unset. The real quota is undisclosed (api-spec §9 item 11).
     #[arg(long, env = "IBE_PIPELINE_QUOTA")]
     pub pipeline_quota: Option<u64>,
+
+    /// Image components allowed per account and region (`QuotaExceed.ImageComponent` beyond it);
+    /// unlimited when unset (the real quota is undisclosed).
+    #[arg(long, env = "IBE_COMPONENT_QUOTA")]
+    pub component_quota: Option<u64>,
 }
 
 impl Config {
@@ -62,8 +102,13 @@ impl Config {
             db: db.into(),
             clock: ClockMode::Manual,
             phase_duration: None,
+            time_scale: None,
+            id_seed: None,
+            auth: AuthMode::AcceptAny,
+            fixtures: None,
             run_scheduler: false,
             pipeline_quota: None,
+            component_quota: None,
         }
     }
 }

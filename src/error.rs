@@ -45,6 +45,16 @@ error_codes! {
     IdempotentParameterMismatch => ("IdempotentParameterMismatch", 400, "The request is retried with updated parameters.");
     InvalidRegionIdNotFound => ("InvalidRegionId.NotFound", 404, "The specified RegionId does not exist.");
     InvalidNextToken => ("Invalid.NextToken", 403, "The specified NextToken is not valid.");
+    /// Signature checks (`--auth strict`, protocol.md §3).
+    IncompleteSignature => ("IncompleteSignature", 400, "The request signature does not conform to Aliyun standards.");
+    SignatureDoesNotMatch => ("SignatureDoesNotMatch", 400, "Specified signature is not matched with our calculation.");
+    InvalidAccessKeyIdNotFound => ("InvalidAccessKeyId.NotFound", 404, "Specified access key is not found.");
+    SignatureNonceUsed => ("SignatureNonceUsed", 400, "Specified signature nonce was used already.");
+    InvalidTimeStampExpired => ("InvalidTimeStamp.Expired", 400, "Specified time stamp or date value is expired.");
+    InvalidTimeStampFormat => ("InvalidTimeStamp.Format", 400, "Specified time stamp or date value is not well formatted.");
+    /// Flow control (fault injection); SDKs treat codes containing `Throttling` as retryable.
+    ThrottlingUser => ("Throttling.User", 400, "Request was denied due to user flow control.");
+    Throttling => ("Throttling", 400, "You have made too many requests within a short time; your request is denied due to request throttling.");
     InternalError => ("InternalError", 500, "The request processing has failed due to some unknown error, exception or failure.");
     ServiceUnavailable => ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server.");
     /// A required action parameter is missing. api-spec §9 item 2 recommends the modern POP form
@@ -152,6 +162,30 @@ error_codes! {
     InvalidImagePipelineIdSizeExceededMaxNumber => ("InvalidImagePipelineIdSize.ExceededMaxNumber", 400, "The number of specified ImagePipelineId.N parameters exceeds the upper limit. Valid values of N: 1 to 20.");
     InvalidImagePipelineHasRunningExecution => ("InvalidImagePipeline.HasRunningExecution", 403, "The specified image pipeline has a running execution.");
     InvalidImagePipelineNotFound => ("InvalidImagePipeline.NotFound", 404, "The specified ImagePipelineId does not exist.");
+
+    // ---- Image components (api-spec §7.1–§7.3) ----
+    InvalidSystemTypeNotSupportedValue => ("InvalidSystemType.NotSupportedValue", 400, "The specified SystemType is not supported. Valid values: Linux, Windows.");
+    InvalidComponentTypeNotSupportedValue => ("InvalidComponentType.NotSupportedValue", 400, "The specified ComponentType is not supported. Valid values: Build, Test.");
+    MissingParameterContent => ("MissingParameter.Content", 400, "The parameter Content is mandatory for this action.");
+    QuotaExceedImageComponent => ("QuotaExceed.ImageComponent", 400, "Image component quota exceeded in current region.");
+    InvalidParameterComponentVersion => ("InvalidParameter.ComponentVersion", 400, "The specified ComponentVersion is invalid.");
+    InvalidComponentVersionExist => ("InvalidComponentVersion.Exist", 403, "The specified ComponentVersion does exist with the specified Name.");
+    InvalidParameterOwner => ("InvalidParameter.Owner", 400, "The specified parameter \"Owner\" is not valid.");
+    InvalidImageComponentIdSizeExceededMaxNumber => ("InvalidImageComponentIdSize.ExceededMaxNumber", 400, "The number of ImageComponentId.N exceeds the upper limit 20.");
+    InvalidImageComponentInUse => ("InvalidImageComponent.InUse", 403, "The current component is being used by the image pipeline and cannot be deleted.");
+    InvalidImageComponentNotFound => ("InvalidImageComponent.NotFound", 404, "The specified image component does not exist.");
+
+    // ---- TagResources / UntagResources / ListTagResources (api-spec §7.4) ----
+    NumberExceedResourceIds => ("NumberExceed.ResourceIds", 400, "The ResourceIds parameter's number is exceed , Valid : 50.");
+    OperationDeniedQuotaExceed => ("OperationDenied.QuotaExceed", 400, "The quota of tags on resource is beyond permitted range.");
+    InvalidTagCount => ("InvalidTagCount", 400, "The number of TagFilter.N or TagFilter.N.TagValues.N exceeds the upper limit 5.");
+    InvalidResourceIdNotSupported => ("InvalidResourceId.NotSupported", 403, "The specified ResourceId does not support tagging.");
+    MissingParameterResourceIds => ("MissingParameter.ResourceIds", 404, "The parameter - ResourceIds.N should not be null.");
+    MissingParameterResourceType => ("MissingParameter.ResourceType", 404, "The parameter - ResourceType should not be null.");
+    MissingParameterTags => ("MissingParameter.Tags", 404, "The parameter - Tags should not be null.");
+    MissingParameterRegionId => ("MissingParameter.RegionId", 404, "The parameter - RegionId should not be null.");
+    InvalidResourceIdNotFound => ("InvalidResourceId.NotFound", 404, "The specified ResourceIds are not found in our records.");
+    InvalidResourceTypeNotFound => ("InvalidResourceType.NotFound", 404, "The ResourceType provided does not exist in our records.");
 }
 
 /// The error every action returns: a documented code plus the message sent to the client.

@@ -3,6 +3,7 @@
 //! so tests build the same app in-process.
 
 pub mod actions;
+pub mod admin;
 pub mod app;
 pub mod catalog;
 pub mod clock;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod engine;
 pub mod error;
+pub mod fixtures;
 pub mod ids;
 pub mod rpc;
 pub mod store;

@@ -28,10 +28,12 @@ async fn main() -> ExitCode {
     };
     // The first stdout line is a contract: tests and scripts read the chosen port from it.
     println!(
-        "ecs-imagebuilder-emulator listening on http://{addr} (db: {}, clock: {}, phase-duration: {}, auth: accept-any)",
+        "ecs-imagebuilder-emulator listening on http://{addr} (db: {}, clock: {}, phase-duration: {}, auth: {}{})",
         config.db,
-        config.clock.as_str(),
-        config.phase_duration.map_or_else(|| "realistic".to_string(), |ms| format!("{ms}ms"))
+        config.time_scale.map_or_else(|| config.clock.as_str().to_string(), |f| format!("real x{f}")),
+        config.phase_duration.map_or_else(|| "realistic".to_string(), |ms| format!("{ms}ms")),
+        config.auth.as_str(),
+        config.id_seed.map_or_else(String::new, |seed| format!(", id-seed: {seed}"))
     );
     let _ = std::io::stdout().flush();
     match app.run(shutdown_signal()).await {

@@ -2,7 +2,7 @@
 //! (built here, owned or shared) or custom family from the store. `IMAGE_FAMILY` resolves to the
 //! family's newest image at the moment of asking (api-spec §5.6).
 
-use crate::catalog::{self, OsType};
+use crate::catalog::{self, Catalog, OsType};
 use crate::domain::pipeline::BaseImageType;
 use crate::error::ApiResult;
 use crate::store::images::ImageRow;
@@ -50,6 +50,7 @@ fn custom(row: ImageRow, account: &str) -> ResolvedBase {
 
 /// The image `base` names for `kind` (IMAGE or IMAGE_FAMILY), if the caller can see it.
 pub async fn resolve(
+    catalog: &Catalog,
     store: &Store,
     account: &str,
     region: &str,
@@ -57,11 +58,11 @@ pub async fn resolve(
     base: &str,
 ) -> ApiResult<Option<ResolvedBase>> {
     match kind {
-        BaseImageType::Image => match catalog::public_image(base) {
+        BaseImageType::Image => match catalog.public_image(base) {
             Some(image) => Ok(Some(image.into())),
             None => Ok(store.visible_image(account, region, base).await?.map(|row| custom(row, account))),
         },
-        BaseImageType::ImageFamily => match catalog::latest_in_family(base) {
+        BaseImageType::ImageFamily => match catalog.latest_in_family(base) {
             Some(image) => Ok(Some(image.into())),
             None => Ok(store.latest_in_family(account, region, base).await?.map(|row| custom(row, account))),
         },

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 
-use super::{base_image, check_region, content, region, token_claim, Action, Ctx};
-use crate::catalog::{self, OsType};
+use super::{base_image, check_region, component_refs, content, region, token_claim, Action, Ctx};
+use crate::catalog::{Catalog, OsType};
 use crate::domain::names;
 use crate::domain::pipeline::{
     AdvancedOptions, BaseImageType, DiskDeviceMapping, ImageOptions, ImportImageOptions, KeyValue, Pipeline,
@@ -15,18 +15,20 @@ use crate::domain::template::Context;
 use crate::domain::{limits, limits::DEFAULT_SYSTEM_DISK_GIB};
 use crate::engine::plan;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::ids::{self, Kind};
+use crate::ids::{IdGen, Kind};
 use crate::rpc::params::Params;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
-    let (mut pipeline, tags) = parse(ctx.params, &ctx.caller.account, &region)?;
+    let (mut pipeline, tags) = parse(ctx.params, &ctx.state.catalog, &ctx.state.ids, &ctx.caller.account, &region)?;
     let claim = token_claim(ctx, Action::CreateImagePipeline, &region)?;
     if let Some(claim) = &claim {
         if let Some(id) = ctx.state.store.replay(claim).await? {
             return Ok(json!({ "ImagePipelineId": id }));
         }
     }
+    let (build, test) = (pipeline.build_content.as_deref(), pipeline.test_content.as_deref());
+    component_refs::resolve_contents(&ctx.state.store, &pipeline.account, &pipeline.region, build, test).await?;
     check_base_image(ctx, &pipeline).await?;
     check_image_name_free(ctx, &pipeline).await?;
     pipeline.created_ms = ctx.state.clock.now_ms();
@@ -110,7 +112,13 @@ fn key_values(params: &Params, prefix: &str) -> ApiResult<Vec<KeyValue>> {
 }
 
 /// Parses and validates everything that does not need the store.
-fn parse(params: &Params, account: &str, region: &str) -> ApiResult<(Pipeline, Vec<Tag>)> {
+fn parse(
+    params: &Params,
+    catalog: &Catalog,
+    ids: &IdGen,
+    account: &str,
+    region: &str,
+) -> ApiResult<(Pipeline, Vec<Tag>)> {
     let base_image_type_text = params.required_str("BaseImageType")?;
     let base_image_type = BaseImageType::parse(base_image_type_text).ok_or_else(|| {
         ApiError::with_message(
@@ -223,19 +231,19 @@ fn parse(params: &Params, account: &str, region: &str) -> ApiResult<(Pipeline, V
     };
 
     let instance_type = params.opt_str("InstanceType");
-    if instance_type.is_some_and(|t| catalog::instance_type(t).is_none()) {
+    if instance_type.is_some_and(|t| catalog.instance_type(t).is_none()) {
         return Err(Code::InvalidInstanceTypeNotFound.into());
     }
     let vswitch_id = params.opt_str("VSwitchId");
-    if vswitch_id.is_some_and(|v| !catalog::is_vswitch(region, v)) {
+    if vswitch_id.is_some_and(|v| !catalog.is_vswitch(region, v)) {
         return Err(Code::InvalidVSwitchIdNotFound.into());
     }
     let resource_group_id = params.opt_str("ResourceGroupId");
-    if resource_group_id.is_some_and(|rg| !catalog::is_resource_group(rg)) {
+    if resource_group_id.is_some_and(|rg| !catalog.is_resource_group(rg)) {
         return Err(Code::InvalidResourceGroupNotFound.into());
     }
 
-    let id = ids::new_id(Kind::ImagePipeline);
+    let id = ids.id(account, Kind::ImagePipeline);
     let pipeline = Pipeline {
         name: name.map_or_else(|| id.clone(), str::to_string),
         id,
@@ -280,14 +288,15 @@ fn parse(params: &Params, account: &str, region: &str) -> ApiResult<(Pipeline, V
 /// The base image of an `IMAGE` / `IMAGE_FAMILY` template must exist and be buildable.
 async fn check_base_image(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<()> {
     let Some(base) = p.base_image.as_deref() else { return Ok(()) };
-    let image = base_image::resolve(&ctx.state.store, &p.account, &p.region, p.base_image_type, base)
-        .await?
-        .ok_or_else(|| {
-            ApiError::with_message(
-                Code::InvalidImageNotFound,
-                format!("The specified image \"{base}\" does not exist."),
-            )
-        })?;
+    let image =
+        base_image::resolve(&ctx.state.catalog, &ctx.state.store, &p.account, &p.region, p.base_image_type, base)
+            .await?
+            .ok_or_else(|| {
+                ApiError::with_message(
+                    Code::InvalidImageNotFound,
+                    format!("The specified image \"{base}\" does not exist."),
+                )
+            })?;
     match image.os_type {
         OsType::Windows => return Err(Code::ImagePipelineNotSupportWindowsInstance.into()),
         OsType::Unsupported => return Err(Code::InvalidImageOsTypeUnsupported.into()),

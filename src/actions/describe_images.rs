@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::describe_image_pipelines::tag_list;
 use super::{region, Ctx};
-use crate::catalog::{self, OsType, PublicImage};
+use crate::catalog::{OsType, PublicImage};
 use crate::domain::paging::NumberPage;
 use crate::domain::tags::{self, Tag, TagFilter};
 use crate::domain::time::format_ms;
@@ -54,7 +54,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .into_iter()
         .map(|v| custom(v, &ctx.caller.account, &region))
         .collect();
-    candidates.extend(catalog::PUBLIC_IMAGES.iter().map(|i| public(i, &region)));
+    candidates.extend(ctx.state.catalog.public_images().iter().map(|i| public(i, &region)));
 
     let matches = |c: &Candidate| {
         (ids.is_empty() || ids.contains(&c.id.as_str()))

@@ -4,15 +4,22 @@
 
 mod base_image;
 mod cancel_image_pipeline_execution;
+mod component_refs;
 mod content;
+mod create_image_component;
 mod create_image_pipeline;
 mod delete_image;
+mod delete_image_component;
 mod delete_image_pipeline;
+mod describe_image_components;
 mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
 mod describe_images;
+mod list_tag_resources;
 mod start_image_pipeline_execution;
+mod tag_resources;
+mod untag_resources;
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -37,6 +44,12 @@ pub enum Action {
     DescribeImages,
     DescribeImageSharePermission,
     DeleteImage,
+    CreateImageComponent,
+    DescribeImageComponents,
+    DeleteImageComponent,
+    TagResources,
+    UntagResources,
+    ListTagResources,
 }
 
 impl Action {
@@ -50,6 +63,12 @@ impl Action {
         Action::DescribeImages,
         Action::DescribeImageSharePermission,
         Action::DeleteImage,
+        Action::CreateImageComponent,
+        Action::DescribeImageComponents,
+        Action::DeleteImageComponent,
+        Action::TagResources,
+        Action::UntagResources,
+        Action::ListTagResources,
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -67,6 +86,12 @@ impl Action {
             Action::DescribeImages => "DescribeImages",
             Action::DescribeImageSharePermission => "DescribeImageSharePermission",
             Action::DeleteImage => "DeleteImage",
+            Action::CreateImageComponent => "CreateImageComponent",
+            Action::DescribeImageComponents => "DescribeImageComponents",
+            Action::DeleteImageComponent => "DeleteImageComponent",
+            Action::TagResources => "TagResources",
+            Action::UntagResources => "UntagResources",
+            Action::ListTagResources => "ListTagResources",
         }
     }
 }
@@ -90,6 +115,12 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::DescribeImages => describe_images::handle(ctx).await,
         Action::DescribeImageSharePermission => describe_image_share_permission::handle(ctx).await,
         Action::DeleteImage => delete_image::handle(ctx).await,
+        Action::CreateImageComponent => create_image_component::handle(ctx).await,
+        Action::DescribeImageComponents => describe_image_components::handle(ctx).await,
+        Action::DeleteImageComponent => delete_image_component::handle(ctx).await,
+        Action::TagResources => tag_resources::handle(ctx).await,
+        Action::UntagResources => untag_resources::handle(ctx).await,
+        Action::ListTagResources => list_tag_resources::handle(ctx).await,
     }
 }
 

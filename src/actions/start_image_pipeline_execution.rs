@@ -4,16 +4,16 @@
 
 use serde_json::{json, Value};
 
-use super::{base_image, content, region, token_claim, Action, Ctx};
-use crate::catalog;
+use super::{base_image, component_refs, content, region, token_claim, Action, Ctx};
 use crate::domain::execution::Status;
+use crate::domain::outcome::{OutcomeRule, MESSAGE_TAG, OUTCOME_TAG};
 use crate::domain::pipeline::{BaseImageType, Pipeline};
 use crate::domain::tags::{self, Tag};
 use crate::domain::template::{Context, Program};
 use crate::engine::plan::{self, BaseImage, Durations, PlanInput};
 use crate::engine::Runtime;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::ids::{self, Kind};
+use crate::ids::Kind;
 use crate::store::executions::{pipeline_not_found, Execution};
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
@@ -36,9 +36,14 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let base = resolve_base(ctx, &pipeline).await?;
     let build = parse_content(pipeline.build_content.as_deref(), Context::Build)?;
     let test = pipeline.test_content.as_deref().map(|t| parse_content(Some(t), Context::Test)).transpose()?;
+    // Resolved again at each start: a component version published since creation is picked up.
+    let (build_text, test_text) = (pipeline.build_content.as_deref(), pipeline.test_content.as_deref());
+    let components =
+        component_refs::resolve_contents(&ctx.state.store, account, &region, build_text, test_text).await?;
 
     let now = ctx.state.clock.now_ms();
-    let id = ids::new_id(Kind::Execution);
+    let new_id = |kind: Kind| ctx.state.ids.id(account, kind);
+    let id = new_id(Kind::Execution);
     let durations = ctx.state.config.phase_duration.map_or(Durations::Realistic, Durations::PerPhase);
     let steps = plan::build_plan(&PlanInput {
         pipeline: &pipeline,
@@ -46,8 +51,13 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         build: &build,
         test: test.as_ref(),
         base,
-        instance_type: pipeline.instance_type.clone().unwrap_or_else(|| catalog::default_transit_type().to_string()),
+        instance_type: pipeline
+            .instance_type
+            .clone()
+            .unwrap_or_else(|| ctx.state.catalog.default_transit_type().to_string()),
         durations,
+        components: &components,
+        new_id: &new_id,
     });
     let execution = Execution {
         id,
@@ -78,7 +88,8 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             ..Runtime::default()
         },
     };
-    let id = ctx.state.store.start_execution(&execution, &tags, claim.as_ref()).await?;
+    let tagged = tagged_outcome(ctx, &pipeline).await?;
+    let id = ctx.state.store.start_execution(&execution, &tags, claim.as_ref(), &pipeline.name, tagged).await?;
     ctx.state.engine.wake();
     Ok(json!({ "ExecutionId": id }))
 }
@@ -92,7 +103,7 @@ async fn resolve_base(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<BaseImage> {
     if p.base_image_type == BaseImageType::Oss {
         let import = p.import_image_options.clone().unwrap_or_default();
         return Ok(BaseImage {
-            id: ids::new_id(Kind::Image),
+            id: ctx.state.ids.id(&p.account, Kind::Image),
             size_gib: import.disk_device_mappings.first().and_then(|d| d.disk_image_size).unwrap_or(20),
             platform: import.platform,
             os_name: format!("{} (imported)", import.os_type),
@@ -100,14 +111,15 @@ async fn resolve_base(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<BaseImage> {
         });
     }
     let name = p.base_image.as_deref().unwrap_or_default();
-    let resolved = base_image::resolve(&ctx.state.store, &p.account, &p.region, p.base_image_type, name)
-        .await?
-        .ok_or_else(|| {
-            ApiError::with_message(
-                Code::InvalidImagePipelineBaseImageNotFound,
-                format!("The BaseImage \"{name}\" of the specified ImagePipeline is not found."),
-            )
-        })?;
+    let resolved =
+        base_image::resolve(&ctx.state.catalog, &ctx.state.store, &p.account, &p.region, p.base_image_type, name)
+            .await?
+            .ok_or_else(|| {
+                ApiError::with_message(
+                    Code::InvalidImagePipelineBaseImageNotFound,
+                    format!("The BaseImage \"{name}\" of the specified ImagePipeline is not found."),
+                )
+            })?;
     Ok(BaseImage {
         id: resolved.id,
         size_gib: resolved.size_gib,
@@ -115,4 +127,21 @@ async fn resolve_base(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<BaseImage> {
         os_name: resolved.os_name,
         architecture: resolved.architecture,
     })
+}
+
+/// The outcome scripted by the template's reserved `emulator:outcome` tag (and `emulator:message`),
+/// for users who cannot call the control plane (Terraform, curl).
+async fn tagged_outcome(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<Option<OutcomeRule>> {
+    let tags = ctx.state.store.pipeline_tags(&p.id).await?;
+    let value = |key: &str| tags.iter().find(|t| t.key == key).map(|t| t.value.clone());
+    Ok(value(OUTCOME_TAG).map(|outcome| OutcomeRule {
+        account: None,
+        pipeline: None,
+        outcome,
+        message: value(MESSAGE_TAG),
+        error_code: None,
+        regions: Vec::new(),
+        accounts: Vec::new(),
+        count: None,
+    }))
 }

@@ -5,6 +5,8 @@
 //! All of it is static data shared by every account. Fixture files (control-plane issue) will add
 //! to it; custom images made by builds live in the store, not here.
 
+pub mod components;
+
 /// Real Alibaba Cloud ECS region IDs (public regions, 2024–2025).
 pub const REGIONS: &[&str] = &[
     "cn-qingdao",
@@ -52,7 +54,7 @@ pub enum OsType {
 }
 
 /// A public image offered in every region.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PublicImage {
     pub id: &'static str,
     pub name: &'static str,
@@ -206,16 +208,6 @@ pub const PUBLIC_IMAGES: &[PublicImage] = &[
     },
 ];
 
-/// A public image by ID (every public image exists in every region).
-pub fn public_image(id: &str) -> Option<&'static PublicImage> {
-    PUBLIC_IMAGES.iter().find(|image| image.id == id)
-}
-
-/// The newest public image of a family (`BaseImageType=IMAGE_FAMILY`).
-pub fn latest_in_family(family: &str) -> Option<&'static PublicImage> {
-    PUBLIC_IMAGES.iter().filter(|image| image.family == Some(family)).max_by_key(|image| image.created)
-}
-
 /// An instance type a transit instance can use.
 #[derive(Debug, Clone, Copy)]
 pub struct InstanceType {
@@ -226,6 +218,7 @@ pub struct InstanceType {
     pub in_stock: bool,
 }
 
+/// A type by ID; `in_stock` decides the transit-instance fallback.
 const fn itype(id: &'static str, cpu: u32, memory_gib: u32) -> InstanceType {
     InstanceType { id, cpu, memory_gib, in_stock: true }
 }
@@ -244,17 +237,85 @@ pub const INSTANCE_TYPES: &[InstanceType] = &[
     itype("ecs.g6r.large", 2, 8),
 ];
 
-pub fn instance_type(id: &str) -> Option<&'static InstanceType> {
-    INSTANCE_TYPES.iter().find(|t| t.id == id)
+/// The catalog in force: the built-in data plus what a fixtures file added.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    images: Vec<PublicImage>,
+    instance_types: Vec<InstanceType>,
+    extra_vswitches: Vec<(String, String)>,
+    extra_resource_groups: Vec<String>,
 }
 
-/// The transit instance type when a template names none: the smallest type in stock, `ecs.g6.large`,
-/// falling back to `ecs.g6.xlarge` (api-spec §5.5).
-pub fn default_transit_type() -> &'static str {
-    ["ecs.g6.large", "ecs.g6.xlarge"]
-        .into_iter()
-        .find(|id| instance_type(id).is_some_and(|t| t.in_stock))
-        .unwrap_or("ecs.g6.xlarge")
+impl Default for Catalog {
+    fn default() -> Self {
+        Catalog::builtin()
+    }
+}
+
+impl Catalog {
+    pub fn builtin() -> Self {
+        Catalog {
+            images: PUBLIC_IMAGES.to_vec(),
+            instance_types: INSTANCE_TYPES.to_vec(),
+            extra_vswitches: Vec::new(),
+            extra_resource_groups: Vec::new(),
+        }
+    }
+
+    /// A public image by ID (every public image exists in every region).
+    pub fn public_image(&self, id: &str) -> Option<&PublicImage> {
+        self.images.iter().find(|image| image.id == id)
+    }
+
+    pub fn public_images(&self) -> &[PublicImage] {
+        &self.images
+    }
+
+    /// The newest public image of a family (`BaseImageType=IMAGE_FAMILY`).
+    pub fn latest_in_family(&self, family: &str) -> Option<&PublicImage> {
+        self.images.iter().filter(|image| image.family == Some(family)).max_by_key(|image| image.created)
+    }
+
+    pub fn instance_type(&self, id: &str) -> Option<&InstanceType> {
+        self.instance_types.iter().find(|t| t.id == id)
+    }
+
+    /// The transit instance type when a template names none: the smallest type in stock,
+    /// `ecs.g6.large`, falling back to `ecs.g6.xlarge` (api-spec §5.5).
+    pub fn default_transit_type(&self) -> &'static str {
+        ["ecs.g6.large", "ecs.g6.xlarge"]
+            .into_iter()
+            .find(|id| self.instance_type(id).is_some_and(|t| t.in_stock))
+            .unwrap_or("ecs.g6.xlarge")
+    }
+
+    pub fn is_vswitch(&self, region: &str, id: &str) -> bool {
+        vswitches(region).iter().any(|v| v == id) || self.extra_vswitches.iter().any(|(r, v)| r == region && v == id)
+    }
+
+    pub fn is_resource_group(&self, id: &str) -> bool {
+        RESOURCE_GROUPS.contains(&id) || self.extra_resource_groups.iter().any(|rg| rg == id)
+    }
+
+    /// Adds (or replaces, by ID) a public image.
+    pub fn add_image(&mut self, image: PublicImage) {
+        self.images.retain(|i| i.id != image.id);
+        self.images.push(image);
+    }
+
+    /// Adds (or replaces, by ID, e.g. to mark one out of stock) an instance type.
+    pub fn set_instance_type(&mut self, instance_type: InstanceType) {
+        self.instance_types.retain(|t| t.id != instance_type.id);
+        self.instance_types.push(instance_type);
+    }
+
+    pub fn add_vswitch(&mut self, region: &str, id: &str) {
+        self.extra_vswitches.push((region.to_string(), id.to_string()));
+    }
+
+    pub fn add_resource_group(&mut self, id: &str) {
+        self.extra_resource_groups.push(id.to_string());
+    }
 }
 
 /// The zones in which the built-in vSwitches exist: every region has an `a`/`b`-style pair named
@@ -267,16 +328,8 @@ pub fn vswitches(region: &str) -> Vec<String> {
     VSWITCH_ZONES.iter().map(|zone| format!("vsw-{compact}{zone}0001")).collect()
 }
 
-pub fn is_vswitch(region: &str, id: &str) -> bool {
-    vswitches(region).iter().any(|v| v == id)
-}
-
 /// Resource groups every account has. The first one is the account's default group.
 pub const RESOURCE_GROUPS: &[&str] = &["rg-acfmdefault000001", "rg-acfmdev0000000001", "rg-acfmprod000000001"];
-
-pub fn is_resource_group(id: &str) -> bool {
-    RESOURCE_GROUPS.contains(&id)
-}
 
 #[cfg(test)]
 mod tests {
@@ -284,15 +337,25 @@ mod tests {
 
     #[test]
     fn family_resolves_to_its_newest_image() {
-        let image = latest_in_family("acs:alibaba_cloud_linux_3_2104_lts_x64");
+        let catalog = Catalog::builtin();
+        let image = catalog.latest_in_family("acs:alibaba_cloud_linux_3_2104_lts_x64");
         assert_eq!(image.map(|i| i.id), Some("aliyun_3_x64_20G_alibase_20240819.vhd"));
-        assert!(latest_in_family("acs:nothing").is_none());
+        assert!(catalog.latest_in_family("acs:nothing").is_none());
+    }
+
+    #[test]
+    fn the_default_transit_type_falls_back_when_out_of_stock() {
+        let mut catalog = Catalog::builtin();
+        assert_eq!(catalog.default_transit_type(), "ecs.g6.large");
+        catalog.set_instance_type(InstanceType { id: "ecs.g6.large", cpu: 2, memory_gib: 8, in_stock: false });
+        assert_eq!(catalog.default_transit_type(), "ecs.g6.xlarge");
     }
 
     #[test]
     fn every_region_has_two_vswitches_of_its_own() {
-        assert!(is_vswitch("cn-hangzhou", "vsw-cnhangzhoua0001"));
-        assert!(!is_vswitch("cn-beijing", "vsw-cnhangzhoua0001"));
+        let catalog = Catalog::builtin();
+        assert!(catalog.is_vswitch("cn-hangzhou", "vsw-cnhangzhoua0001"));
+        assert!(!catalog.is_vswitch("cn-beijing", "vsw-cnhangzhoua0001"));
         assert_eq!(vswitches("ap-southeast-1"), vec!["vsw-apsoutheast1a0001", "vsw-apsoutheast1b0001"]);
     }
 

@@ -45,3 +45,17 @@ pub const DEFAULT_MAX_RESULTS: i64 = 50;
 /// Largest request body we read. BuildContent (16 KB) percent-encoded can triple, and a template
 /// carries two of them; 1 MiB leaves headroom while refusing abuse (emulator choice).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// `ImageComponentId.N` filter of DescribeImageComponents: N 1–20 (§7.2).
+pub const MAX_COMPONENT_ID_FILTER: usize = 20;
+/// `ResourceId.N` of TagResources / UntagResources / ListTagResources: N 1–50 (§7.4).
+pub const MAX_TAG_RESOURCE_IDS: usize = 50;
+/// `TagFilter.N` of ListTagResources and the `TagValues.N` of each: N 1–5 (§7.4).
+pub const MAX_TAG_FILTERS: usize = 5;
+pub const MAX_TAG_FILTER_VALUES: usize = 5;
+/// Items per page of ListTagResources, which takes no page size: 50 (ECS ListTagResources docs;
+/// emulator choice where the docs are silent).
+pub const TAG_RESOURCES_PAGE_SIZE: i64 = 50;
+/// Nesting depth of a YAML component (mappings and sequences): the format needs 4 levels
+/// (Tasks → task → Properties → a Json property); deeper input is refused (emulator choice,
+/// keeps parsing of untrusted text bounded).
+pub const MAX_YAML_DEPTH: usize = 16;

@@ -40,6 +40,9 @@ pub struct Runtime {
     pub per_phase_ms: Option<i64>,
     /// `ImageOptions.ImageTags` for the images made.
     pub image_tags: Vec<Tag>,
+    /// Stopped by a scripted HOLD until released.
+    #[serde(default)]
+    pub held: bool,
     /// Events recorded so far (the next event's sequence number minus one).
     pub events: i64,
 }
@@ -133,7 +136,8 @@ async fn advance(tx: &mut EngineTx, execution: &mut Execution, now: i64) -> ApiR
         apply(tx, execution, &step, due).await?;
         tx.event(execution, due).await?;
         applied += 1;
-        execution.next_due_ms = if execution.status.is_terminal() { None } else { Some(due + step.duration_ms) };
+        execution.next_due_ms =
+            if execution.status.is_terminal() || execution.runtime.held { None } else { Some(due + step.duration_ms) };
     }
     Ok(applied)
 }
@@ -165,6 +169,14 @@ pub mod error_codes {
 async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i64) -> ApiResult<()> {
     match &step.effect {
         Effect::Note | Effect::RestartInstance { .. } | Effect::RunCommand { failure: None } => {}
+        Effect::Fail { code, info } => {
+            let terminal = if step.status == Status::Testing { Status::TestFailed } else { Status::Failed };
+            fail(execution, terminal, code, info.clone());
+        }
+        Effect::PartialFailure { code, info } => {
+            execution.runtime.partial_errors.push(ErrorInfo { code: code.clone(), info: info.clone() });
+        }
+        Effect::Hold => execution.runtime.held = true,
         Effect::RunCommand { failure: Some(why) } => {
             let (terminal, code) = if step.status == Status::Testing {
                 (Status::TestFailed, error_codes::TEST_FAILED)

@@ -6,10 +6,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::rules::{self, CommandCheck};
+use crate::domain::component::{self, Resolved, Work};
 use crate::domain::execution::Status;
+use crate::domain::outcome::{phase_order, Outcome, OutcomeRule, SCRIPTED_ERROR_CODE};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::template::{Command, Program};
-use crate::ids::{self, Kind};
+use crate::ids::Kind;
 
 /// What a step does to the simulated world when it runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +51,18 @@ pub enum Effect {
         vpc_id: String,
         vswitch_id: String,
     },
+    /// A scripted failure (control plane): FAILED, or TEST_FAILED in the TESTING phase.
+    Fail {
+        code: String,
+        info: String,
+    },
+    /// A scripted distribution error: the build ends PARTITION_SUCCESS.
+    PartialFailure {
+        code: String,
+        info: String,
+    },
+    /// A scripted stop: the build waits here until released.
+    Hold,
     /// The last step: the terminal status (SUCCESS becomes PARTITION_SUCCESS after partial errors).
     Finish {
         status: Status,
@@ -62,9 +76,11 @@ pub struct ErrorInfo {
     pub info: String,
 }
 
-/// A simulated intermediate (transit) instance (api-spec §5.5).
+/// A simulated intermediate (transit) instance (api-spec §5.5), serialised with ECS-style keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct TransitInstance {
+    #[serde(rename = "InstanceId")]
     pub id: String,
     pub purpose: String,
     pub instance_type: String,
@@ -129,6 +145,10 @@ pub struct PlanInput<'a> {
     pub base: BaseImage,
     pub instance_type: String,
     pub durations: Durations,
+    /// The components the programs' `COMPONENT` commands resolved to when the build started.
+    pub components: &'a Resolved,
+    /// Where the IDs of what the build creates come from (seeded or random).
+    pub new_id: &'a dyn Fn(Kind) -> String,
 }
 
 /// The resolved source image of a build.
@@ -169,8 +189,8 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
             v.clone()
         }
         None => {
-            let vpc_id = ids::new_id(Kind::Vpc);
-            let vswitch_id = ids::new_id(Kind::VSwitch);
+            let vpc_id = (input.new_id)(Kind::Vpc);
+            let vswitch_id = (input.new_id)(Kind::VSwitch);
             b.push(
                 Status::Preparing,
                 realistic::NETWORK,
@@ -191,7 +211,7 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
         );
     }
     let build_instance = TransitInstance {
-        id: ids::new_id(Kind::Instance),
+        id: (input.new_id)(Kind::Instance),
         purpose: "build".into(),
         instance_type: input.instance_type.clone(),
         system_disk_size: p.system_disk_size,
@@ -222,10 +242,10 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
 
     // BUILDING: each command, then the image.
     let mut sim = rules::Simulation::new(p.internet_max_bandwidth_out);
-    push_commands(&mut b, Status::Building, input.build, &build_instance.id, &mut sim, "command");
+    push_commands(&mut b, Status::Building, input.build, &build_instance.id, &mut sim, "command", input.components);
     let image_name = output_image_name(p, input.execution_id);
     let image = NewImage {
-        id: ids::new_id(Kind::Image),
+        id: (input.new_id)(Kind::Image),
         name: image_name,
         family: p.effective_image_family().map(str::to_string),
         description: p.image_options.description.clone(),
@@ -247,7 +267,7 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
     let mut test_instance_id = None;
     if let Some(test) = input.test {
         let instance = TransitInstance {
-            id: ids::new_id(Kind::Instance),
+            id: (input.new_id)(Kind::Instance),
             purpose: "test".into(),
             source_image: image.id.clone(),
             ..build_instance.clone()
@@ -259,7 +279,7 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
             Effect::CreateInstance { instance: instance.clone() },
         );
         let mut test_sim = rules::Simulation::new(p.internet_max_bandwidth_out);
-        push_commands(&mut b, Status::Testing, test, &instance.id, &mut test_sim, "test command");
+        push_commands(&mut b, Status::Testing, test, &instance.id, &mut test_sim, "test command", input.components);
         test_instance_id = Some(instance.id);
     }
 
@@ -267,7 +287,7 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
     for region in &p.to_region_ids {
         let failure =
             (region == &p.region).then(|| format!("The image cannot be copied to its own region \"{region}\"."));
-        let image_id = ids::new_id(Kind::Image);
+        let image_id = (input.new_id)(Kind::Image);
         let message = match &failure {
             None => format!("Copy image \"{}\" to region \"{region}\" as \"{image_id}\" success!", image.id),
             Some(why) => format!("Copy image \"{}\" to region \"{region}\" failed: {why}", image.id),
@@ -324,6 +344,7 @@ fn push_commands(
     instance_id: &str,
     sim: &mut rules::Simulation,
     noun: &str,
+    components: &Resolved,
 ) {
     let total = program.steps.len();
     for (index, step) in program.steps.iter().enumerate() {
@@ -343,6 +364,10 @@ fn push_commands(
                 ),
                 Effect::Note,
             ),
+            Command::Component { reference, params } => {
+                let at = Site { status, instance_id, noun, position: &position, line: step.line };
+                push_component(b, &at, components.get(&reference.to_string()), &reference.to_string(), params, sim);
+            }
             command => {
                 let text = rules::describe(command);
                 let failure = match sim.check(command) {
@@ -356,6 +381,88 @@ fn push_commands(
                 b.push(status, realistic::COMMAND, message, Effect::RunCommand { failure });
             }
         }
+    }
+}
+
+/// Where a `COMPONENT` command runs: its phase, instance, and place in the program.
+struct Site<'a> {
+    status: Status,
+    instance_id: &'a str,
+    noun: &'a str,
+    position: &'a str,
+    line: usize,
+}
+
+/// One step per command (command-line format) or task (YAML) of the resolved component, run on
+/// the same simulated instance as the template's own commands; messages name the component and
+/// its version.
+fn push_component(
+    b: &mut Builder,
+    at: &Site<'_>,
+    component: Option<&component::Component>,
+    reference: &str,
+    args: &[(String, String)],
+    sim: &mut rules::Simulation,
+) {
+    let Site { status, instance_id, noun, position, line } = *at;
+    let resolved = match component {
+        None => Err(format!("the component \"{reference}\" was not resolved")),
+        Some(c) => c
+            .steps(args)
+            .map(|steps| (c, steps))
+            .map_err(|why| format!("the component {} cannot run: {why}", c.label())),
+    };
+    let (component, steps) = match resolved {
+        Ok(found) => found,
+        Err(why) => {
+            let failure = Some(format!("Line {line}: {why}"));
+            let message = format!("Run {noun} {position} failed. Line {line}: {why}");
+            b.push(status, realistic::COMMAND, message, Effect::RunCommand { failure });
+            return;
+        }
+    };
+    let label = format!("component {}", component.label());
+    let count = steps.len();
+    for (index, step) in steps.iter().enumerate() {
+        let sub = format!("{label} step {}/{count} ({})", index + 1, step.label);
+        let (text, check, restart) = match &step.work {
+            Work::Command(Command::Restart) | Work::Reboot => ("restart instance".to_string(), CommandCheck::Ok, true),
+            Work::Command(command) => (rules::describe(command), sim.check(command), false),
+            Work::Shell { script, username } => {
+                let text = rules::describe(&Command::Run { script: script.clone() });
+                let check = match username {
+                    Some(name) => match sim.check(&Command::User { name: name.clone() }) {
+                        CommandCheck::Ok => sim.check(&Command::Run { script: script.clone() }),
+                        fails => fails,
+                    },
+                    None => sim.check(&Command::Run { script: script.clone() }),
+                };
+                (text, check, false)
+            }
+            Work::Download { source, destination } => {
+                let copy = Command::Copy { source: source.clone(), dest: destination.clone(), source_is_url: true };
+                (format!("download {source} to {destination}"), sim.check(&copy), false)
+            }
+            Work::Other(what) => (what.clone(), CommandCheck::Ok, false),
+        };
+        if restart {
+            b.push(
+                status,
+                realistic::RESTART,
+                format!("Run {noun} {position} (line {line}): {sub}: restart instance \"{instance_id}\" success!"),
+                Effect::RestartInstance { instance_id: instance_id.to_string() },
+            );
+            continue;
+        }
+        let failure = match check {
+            CommandCheck::Ok => None,
+            CommandCheck::Fails(why) => Some(format!("Line {line}: {sub}: {text}: {why}")),
+        };
+        let message = match &failure {
+            None => format!("Run {noun} {position} (line {line}): {sub}: {text} success!"),
+            Some(why) => format!("Run {noun} {position} failed. {why}"),
+        };
+        b.push(status, realistic::COMMAND, message, Effect::RunCommand { failure });
     }
 }
 
@@ -459,6 +566,74 @@ fn apply_durations(mut steps: Vec<Step>, durations: Durations) -> Vec<Step> {
         start = end;
     }
     steps
+}
+
+/// Rewrites a plan so the build follows a scripted outcome (see `domain::outcome`).
+pub fn apply_outcome(steps: &mut Vec<Step>, outcome: Outcome, rule: &OutcomeRule) {
+    let code = rule.error_code.clone().unwrap_or_else(|| SCRIPTED_ERROR_CODE.to_string());
+    // Where a phase starts: its first step, or where it would be if the template skips it.
+    let phase_start = |steps: &[Step], phase: Status| {
+        steps
+            .iter()
+            .position(|s| !s.status.is_terminal() && phase_order(s.status) >= phase_order(phase))
+            .unwrap_or(steps.len().saturating_sub(1))
+    };
+    let insert = |steps: &mut Vec<Step>, phase: Status, message: String, effect: Effect| {
+        let at = phase_start(steps, phase);
+        steps.insert(at, Step { status: phase, duration_ms: 0, message, effect });
+    };
+    let fail = |phase: Status| {
+        let info = rule
+            .message
+            .clone()
+            .unwrap_or_else(|| format!("Scripted failure at {} (emulator outcome).", phase.as_str()));
+        (info.clone(), Effect::Fail { code: code.clone(), info })
+    };
+    match outcome {
+        Outcome::Fail(phase) => {
+            let (message, effect) = fail(phase);
+            insert(steps, phase, message, effect);
+        }
+        Outcome::TestFailed => {
+            let (message, effect) = fail(Status::Testing);
+            insert(steps, Status::Testing, message, effect);
+        }
+        Outcome::Hold(phase) => {
+            let message = format!(
+                "Held at {} by a scripted outcome; release with POST /_emulator/executions/{{id}}/release.",
+                phase.as_str()
+            );
+            insert(steps, phase, message, Effect::Hold);
+        }
+        Outcome::PartitionSuccess => {
+            let why =
+                rule.message.clone().unwrap_or_else(|| "Scripted distribution failure (emulator outcome).".into());
+            let mut hit = false;
+            let everything = rule.regions.is_empty() && rule.accounts.is_empty();
+            for step in steps.iter_mut() {
+                match &mut step.effect {
+                    Effect::CopyImage { target_region, failure, .. }
+                        if rule.regions.contains(target_region) || (everything && !hit) =>
+                    {
+                        *failure = Some(why.clone());
+                        step.message = format!("Copy image to region \"{target_region}\" failed: {why}");
+                        hit = true;
+                    }
+                    Effect::ShareImage { account, failure }
+                        if rule.accounts.contains(account) || (everything && !hit) =>
+                    {
+                        *failure = Some(why.clone());
+                        step.message = format!("Share image with account \"{account}\" failed: {why}");
+                        hit = true;
+                    }
+                    _ => {}
+                }
+            }
+            if !hit {
+                insert(steps, Status::Distributing, why.clone(), Effect::PartialFailure { code, info: why });
+            }
+        }
+    }
 }
 
 #[cfg(test)]

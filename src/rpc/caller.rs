@@ -4,8 +4,11 @@
 //! UID, so parallel CI jobs can isolate themselves just by choosing a key; any other key (or none,
 //! for plain curl) belongs to the default account.
 
+use std::collections::HashMap;
+
 use axum::http::HeaderMap;
 
+use super::auth::AccessKey;
 use super::params::Params;
 
 /// The account that owns everything created without a 16-digit AccessKeyId.
@@ -31,9 +34,12 @@ pub fn access_key_id(params: &Params, headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-pub fn resolve(params: &Params, headers: &HeaderMap) -> Caller {
+/// The caller of a request: a key of the fixtures file belongs to its account; otherwise a
+/// 16-digit key is the account and any other key (or none) is the default account.
+pub fn resolve(params: &Params, headers: &HeaderMap, keys: &HashMap<String, AccessKey>) -> Caller {
     let access_key_id = access_key_id(params, headers);
     let account = match &access_key_id {
+        Some(ak) if keys.contains_key(ak) => keys.get(ak).map(|k| k.account.clone()).unwrap_or_default(),
         Some(ak) if ak.len() == 16 && ak.bytes().all(|b| b.is_ascii_digit()) => ak.clone(),
         _ => DEFAULT_ACCOUNT.to_string(),
     };
@@ -49,10 +55,10 @@ mod tests {
     fn numeric_keys_are_accounts_and_others_use_the_default() {
         let headers = HeaderMap::new();
         let p = Params::from_urlencoded(b"AccessKeyId=1234567890123456");
-        assert_eq!(resolve(&p, &headers).account, "1234567890123456");
+        assert_eq!(resolve(&p, &headers, &HashMap::new()).account, "1234567890123456");
         let p = Params::from_urlencoded(b"AccessKeyId=LTAI5tTestKey");
-        assert_eq!(resolve(&p, &headers).account, DEFAULT_ACCOUNT);
-        assert_eq!(resolve(&Params::default(), &headers).account, DEFAULT_ACCOUNT);
+        assert_eq!(resolve(&p, &headers, &HashMap::new()).account, DEFAULT_ACCOUNT);
+        assert_eq!(resolve(&Params::default(), &headers, &HashMap::new()).account, DEFAULT_ACCOUNT);
     }
 
     #[test]
@@ -64,7 +70,7 @@ mod tests {
                 "ACS3-HMAC-SHA256 Credential=2234567890123456,SignedHeaders=host;x-acs-date,Signature=ab",
             ),
         );
-        let caller = resolve(&Params::default(), &headers);
+        let caller = resolve(&Params::default(), &headers, &HashMap::new());
         assert_eq!(caller.access_key_id.as_deref(), Some("2234567890123456"));
         assert_eq!(caller.account, "2234567890123456");
     }

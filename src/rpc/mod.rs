@@ -2,6 +2,7 @@
 //! query and form parameters, resolves the action, version, format and caller, dispatches, and
 //! renders the JSON or XML envelope. It also logs one line per request.
 
+pub mod auth;
 pub mod caller;
 pub mod envelope;
 pub mod params;
@@ -15,8 +16,10 @@ use axum::http::{header, HeaderMap, Method, Uri};
 use axum::response::Response;
 
 use crate::actions::{self, Action, Ctx};
+use crate::admin::journal::Entry;
 use crate::app::AppState;
 use crate::domain::limits::MAX_BODY_BYTES;
+use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids;
 use envelope::Format;
@@ -34,36 +37,74 @@ pub async fn handle(
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let request_id = ids::new_request_id();
     let mut params = Params::from_urlencoded(uri.query().unwrap_or_default().as_bytes());
     let body_result = read_form_body(&headers, body, &mut params).await;
     let format = response_format(&params, &headers);
-    let caller = caller::resolve(&params, &headers);
+    let mut caller = caller::resolve(&params, &headers, &state.auth.keys);
+    // With --auth strict the signature decides who is calling (or the request is refused).
+    let verified = match (&body_result, state.auth.strict) {
+        (Ok(bytes), true) => state
+            .auth
+            .verify(&auth::SignedRequest {
+                method: &method,
+                raw_query: uri.query().unwrap_or_default(),
+                headers: &headers,
+                params: &params,
+                body: bytes,
+            })
+            .map(|v| caller = caller::Caller { access_key_id: Some(v.access_key_id), account: v.account }),
+        _ => Ok(()),
+    };
     let action_name = action_name(&params, &headers).unwrap_or_default().to_string();
 
+    let request_id = state.ids.request_id(&caller.account);
+    let region = params.opt_str("RegionId").unwrap_or("-").to_string();
+    let injection = state.faults.check(&action_name, &caller.account, &region, state.clock.now_ms());
+    if injection.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(injection.latency_ms)).await;
+    }
     let (format, outcome) = match (body_result, format) {
         // The body (and any Format in it) was not read: JSON unless the query asked otherwise.
         (Err(err), format) => {
             let explicit = params.opt_str("Format").is_some();
             (format.ok().filter(|_| explicit).unwrap_or(Format::Json), Err(err))
         }
-        (Ok(()), Err(err)) => (Format::Json, Err(err)),
-        (Ok(()), Ok(format)) => (format, run(&state, &method, &params, &headers, &caller).await),
+        (Ok(_), Err(err)) => (Format::Json, Err(err)),
+        (Ok(_), Ok(format)) => match (verified, injection.error) {
+            (Err(err), _) | (Ok(()), Some(err)) => (format, Err(err)),
+            (Ok(()), None) => (format, run(&state, &method, &params, &headers, &caller).await),
+        },
     };
     let response = match &outcome {
         Ok(body) => envelope::success(format, &action_name, &request_id, body.clone()),
         Err(err) => envelope::error(format, &request_id, err),
     };
+    let code = outcome.as_ref().err().map_or("OK", |e| e.code_str()).to_string();
+    let latency = started.elapsed();
     tracing::info!(
         action = %action_name,
         account = %caller.account,
-        region = params.opt_str("RegionId").unwrap_or("-"),
-        code = outcome.as_ref().err().map_or("OK", |e| e.code_str()),
+        region = %region,
+        code = %code,
         status = response.status().as_u16(),
-        latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
         request_id = %request_id,
         "rpc"
     );
+    let at_ms = state.clock.now_ms();
+    state.journal.record(Entry {
+        request_id,
+        time: format_ms(at_ms),
+        at_ms,
+        method: method.to_string(),
+        action: action_name,
+        account: caller.account,
+        region,
+        params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        code,
+        status: response.status().as_u16(),
+        latency_ms: latency.as_secs_f64() * 1000.0,
+    });
     response
 }
 
@@ -120,9 +161,9 @@ fn response_format(params: &Params, headers: &HeaderMap) -> ApiResult<Format> {
     }
 }
 
-/// Merges an `application/x-www-form-urlencoded` body into `params` (the body wins). Bodies over
-/// [`MAX_BODY_BYTES`] are refused with `400 InvalidParameter`.
-async fn read_form_body(headers: &HeaderMap, body: Body, params: &mut Params) -> ApiResult<()> {
+/// Reads the body and merges an `application/x-www-form-urlencoded` one into `params` (the body
+/// wins). Bodies over [`MAX_BODY_BYTES`] are refused with `400 InvalidParameter`.
+async fn read_form_body(headers: &HeaderMap, body: Body, params: &mut Params) -> ApiResult<axum::body::Bytes> {
     let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
         ApiError::with_message(
             Code::InvalidParameter,
@@ -136,7 +177,7 @@ async fn read_form_body(headers: &HeaderMap, body: Body, params: &mut Params) ->
     if is_form && !bytes.is_empty() {
         params.merge_urlencoded(&bytes);
     }
-    Ok(())
+    Ok(bytes)
 }
 
 /// Any path other than `/` (and the reserved `/_emulator/` prefix): not an API.

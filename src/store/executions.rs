@@ -7,6 +7,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 use super::idempotency::{self, TokenClaim};
 use super::{tags, Store};
 use crate::domain::execution::{Status, TERMINAL_SQL};
+use crate::domain::outcome::OutcomeRule;
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::tags::{Tag, TagFilter};
 use crate::engine::plan::Step;
@@ -219,6 +220,8 @@ impl Store {
         execution: &Execution,
         tags: &[Tag],
         claim: Option<&TokenClaim>,
+        pipeline_name: &str,
+        fallback_outcome: Option<OutcomeRule>,
     ) -> ApiResult<String> {
         let mut tx = self.writer.begin().await?;
         if let Some(claim) = claim {
@@ -251,6 +254,22 @@ impl Store {
                 ),
             ));
         }
+        // A scripted outcome rule (consumed here, so a refused start does not use it up), else the
+        // template's `emulator:outcome` tag.
+        let mut execution = execution.clone();
+        let scripted =
+            match super::control::take_outcome(&mut tx, &execution.account, &execution.pipeline_id, pipeline_name)
+                .await?
+            {
+                Some(rule) => Some(rule),
+                None => fallback_outcome,
+            };
+        if let Some(rule) = scripted {
+            if let Ok(outcome) = rule.validate() {
+                crate::engine::plan::apply_outcome(&mut execution.plan, outcome, &rule);
+            }
+        }
+        let execution = &execution;
         let plan = serde_json::to_string(&execution.plan).map_err(ApiError::internal)?;
         let runtime = serde_json::to_string(&execution.runtime).map_err(ApiError::internal)?;
         sqlx::query(&format!(
@@ -328,6 +347,7 @@ impl Store {
         execution.plan.truncate(execution.cursor);
         execution.plan.extend(tail(&execution.runtime));
         execution.plan_changed = true;
+        execution.runtime.held = false;
         execution.status = Status::Cancelling;
         execution.message = "Cancelling the image pipeline execution.".into();
         execution.modified_ms = now_ms;
@@ -433,6 +453,25 @@ impl Store {
                 .fetch_one(&self.reader)
                 .await?;
         Ok(due)
+    }
+
+    /// Lets a held execution go on (`POST /_emulator/executions/{id}/release`). False if it is
+    /// not held.
+    pub async fn release_execution(&self, id: &str, now_ms: i64) -> ApiResult<bool> {
+        let mut tx = self.writer.begin().await?;
+        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(mut execution) = row.map(from_row).transpose()? else { return Ok(false) };
+        if !execution.runtime.held {
+            return Ok(false);
+        }
+        execution.runtime.held = false;
+        execution.next_due_ms = Some(now_ms);
+        save(&mut tx, &execution).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Opens the engine's write transaction.

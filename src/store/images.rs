@@ -163,6 +163,44 @@ impl Store {
     }
 }
 
+/// An image a build produced (the original or a copy), with whom it is shared.
+#[derive(Debug, Clone)]
+pub struct ProducedImage {
+    pub id: String,
+    pub name: String,
+    pub region: String,
+    pub copied_from: Option<String>,
+    pub shared_with: Vec<String>,
+}
+
+impl Store {
+    /// The images an execution made, original first.
+    pub async fn images_of_execution(&self, execution_id: &str) -> ApiResult<Vec<ProducedImage>> {
+        let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, name, region, copied_from FROM images WHERE execution_id = ? ORDER BY copied_from IS NOT NULL, created_ms, rowid",
+        )
+        .bind(execution_id)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut images = Vec::with_capacity(rows.len());
+        for (id, name, region, copied_from) in rows {
+            let shared: Vec<(String,)> =
+                sqlx::query_as("SELECT account FROM image_shares WHERE image_id = ? ORDER BY account")
+                    .bind(&id)
+                    .fetch_all(&self.reader)
+                    .await?;
+            images.push(ProducedImage {
+                id,
+                name,
+                region,
+                copied_from,
+                shared_with: shared.into_iter().map(|(a,)| a).collect(),
+            });
+        }
+        Ok(images)
+    }
+}
+
 pub fn image_not_found(id: &str) -> ApiError {
     ApiError::with_message(Code::InvalidImageIdNotFound, format!("The specified ImageId \"{id}\" does not exist."))
 }

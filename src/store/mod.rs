@@ -2,10 +2,14 @@
 //! transactions never contend for the lock and rules like "one token, one template" hold) and a
 //! pool of reader connections that never wait on the writer (WAL).
 
+pub mod components;
+pub mod control;
 pub mod executions;
 mod idempotency;
 pub mod images;
 mod pipelines;
+pub mod snapshots;
+pub mod tag_resources;
 mod tags;
 
 use std::str::FromStr;

@@ -186,6 +186,12 @@ impl Store {
         Ok(())
     }
 
+    /// The tags of one template.
+    pub async fn pipeline_tags(&self, id: &str) -> ApiResult<Vec<Tag>> {
+        let mut conn = self.reader.acquire().await?;
+        Ok(tags::of(&mut conn, RESOURCE_TYPE_PIPELINE, &[id]).await?.remove(id).unwrap_or_default())
+    }
+
     /// One of the caller's templates.
     pub async fn get_pipeline(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<Pipeline>> {
         let row: Option<(String,)> =

@@ -4,7 +4,6 @@
 //! images as bases, and one run of the real scheduler on the wall clock.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::Duration;
 
 use ecs_imagebuilder_emulator::app::App;
@@ -783,7 +782,7 @@ async fn the_real_scheduler_runs_a_build_to_success_on_the_wall_clock() {
     let mut config = Config::for_tests(dir.path().join("scheduler.db").to_string_lossy().into_owned());
     config.run_scheduler = true;
     config.phase_duration = Some(5);
-    let app = App::build_with_clock(config, Arc::new(SystemClock)).await.expect("app builds");
+    let app = App::build_with_clock(config, SystemClock).await.expect("app builds");
     let base_url = format!("http://{}", app.local_addr().expect("bound"));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(app.run(async move {

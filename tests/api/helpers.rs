@@ -71,7 +71,7 @@ impl TestApp {
     }
 
     async fn boot(config: Config, clock: ManualClock, dir: Arc<tempfile::TempDir>) -> TestApp {
-        let app = App::build_with_clock(config.clone(), Arc::new(clock.clone())).await.expect("app builds");
+        let app = App::build_with_clock(config.clone(), clock.clone()).await.expect("app builds");
         let addr = app.local_addr().expect("bound");
         let engine = app.state().engine.clone();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -144,6 +144,20 @@ impl TestApp {
     /// The execution's current `Status`.
     pub async fn status(&self, execution_id: &str) -> String {
         self.execution(execution_id).await["Status"].as_str().expect("Status").to_string()
+    }
+
+    /// A control-plane call: `method` on `/_emulator{path}` with an optional JSON body.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}/_emulator{path}", self.base_url);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.client.request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("admin request");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     /// V1-style GET: every parameter in the query string, `Format=JSON`.

@@ -1,8 +1,12 @@
 //! One integration binary: every test starts a real emulator on a free port (see `helpers`).
 
+mod components;
+mod control;
 mod errors;
 mod executions;
 mod helpers;
 mod images;
+mod openapi;
 mod pipelines;
 mod protocol;
+mod tags;

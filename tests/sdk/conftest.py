@@ -7,6 +7,8 @@ throw-away database. Binary path: env IBE_BIN, default
 Run:  scripts/sdk-venv.sh && .venv/bin/python -m pytest tests/sdk -v
 """
 
+import contextlib
+import json
 import os
 import queue
 import re
@@ -56,9 +58,9 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory):
-    """Start the emulator; yield its address as "127.0.0.1:PORT"."""
+@contextlib.contextmanager
+def _emulator_process(tmp_path_factory, name: str, extra_args: list):
+    """Start the emulator with `extra_args`; yield its address as "127.0.0.1:PORT"."""
     binary = Path(os.environ.get("IBE_BIN") or DEFAULT_BIN)
     if not binary.is_file() or not os.access(binary, os.X_OK):
         pytest.fail(
@@ -67,11 +69,11 @@ def emulator(tmp_path_factory):
             pytrace=False,
         )
 
-    workdir = tmp_path_factory.mktemp("emulator")
+    workdir = tmp_path_factory.mktemp(name)
     stderr_path = workdir / "stderr.log"
     with open(stderr_path, "wb") as stderr:
         proc = subprocess.Popen(
-            [str(binary), "--listen", "127.0.0.1:0", "--db", str(workdir / "emu.db"), "--phase-duration", "0"],
+            [str(binary), "--listen", "127.0.0.1:0", "--db", str(workdir / "emu.db"), *extra_args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,
@@ -104,6 +106,28 @@ def emulator(tmp_path_factory):
         yield f"127.0.0.1:{match.group(1)}"
     finally:
         _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    """The emulator with builds that finish at once."""
+    with _emulator_process(tmp_path_factory, "emulator", ["--phase-duration", "0"]) as address:
+        yield address
+
+
+STRICT_KEY_ID = "LTAI5tStrictKey"
+STRICT_SECRET = "strict-secret"
+STRICT_ACCOUNT = "7777888899990000"
+
+
+@pytest.fixture(scope="session")
+def strict_emulator(tmp_path_factory):
+    """The emulator with --auth strict and one access key from a fixtures file."""
+    fixtures = tmp_path_factory.mktemp("strict-fixtures") / "keys.json"
+    fixtures.write_text(json.dumps({"access_keys": [{"id": STRICT_KEY_ID, "secret": STRICT_SECRET, "account": STRICT_ACCOUNT}]}))
+    args = ["--phase-duration", "0", "--auth", "strict", "--fixtures", str(fixtures)]
+    with _emulator_process(tmp_path_factory, "strict", args) as address:
+        yield address
 
 
 def _client(endpoint: str, **extra) -> Client:

@@ -1,0 +1,25 @@
+//! `DeleteImageComponent` (api-spec §7.3): deletes one of the caller's custom components; refused
+//! while a template uses it (`403 InvalidImageComponent.InUse`). System components cannot be
+//! deleted: the docs leave the error open (api-spec §9 item 15) and we take the spec's
+//! suggestion, `404 InvalidImageComponent.NotFound`.
+
+use serde_json::{json, Value};
+
+use super::{region, Ctx};
+use crate::catalog::components as system;
+use crate::error::{ApiError, ApiResult, Code};
+
+pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
+    let region = region(ctx.params)?;
+    let id = ctx.params.required_str("ImageComponentId")?;
+    if system::is_system(id) {
+        return Err(ApiError::with_message(
+            Code::InvalidImageComponentNotFound,
+            format!(
+                "The image component \"{id}\" is a system component (Owner=ALIYUN); only custom components can be deleted."
+            ),
+        ));
+    }
+    ctx.state.store.delete_component(&ctx.caller.account, &region, id).await?;
+    Ok(json!({}))
+}

@@ -1,0 +1,81 @@
+//! `TagResources` (api-spec §7.4): adds tags to up to 50 image templates (`imagepipeline`) or
+//! custom image components (`imagecomponent`); an existing key gets the new value, and a resource
+//! carries at most 20 tags. Also the target parsing the three tag actions share (RegionId,
+//! ResourceType, ResourceId.N, with the error codes of the tag API docs).
+
+use serde_json::{json, Value};
+
+use super::{check_region, Ctx};
+use crate::catalog::components as system;
+use crate::domain::limits;
+use crate::domain::tags;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::rpc::params::Params;
+use crate::store::components::RESOURCE_TYPE_COMPONENT;
+use crate::store::tag_resources::TAGGABLE;
+
+/// The resources a tag action addresses.
+pub struct Target {
+    pub region: String,
+    pub resource_type: &'static str,
+    /// Distinct IDs in the order given.
+    pub ids: Vec<String>,
+}
+
+/// Parses `RegionId`, `ResourceType` and `ResourceId.N` (1–50; required unless `ids_optional`).
+/// The tag API docs give their own codes for a missing RegionId/ResourceType/ResourceId.N.
+pub fn parse_target(params: &Params, ids_optional: bool) -> ApiResult<Target> {
+    let region = params.opt_str("RegionId").ok_or(Code::MissingParameterRegionId)?;
+    check_region(region)?;
+    let text = params.opt_str("ResourceType").ok_or(Code::MissingParameterResourceType)?;
+    let resource_type = TAGGABLE.iter().copied().find(|t| *t == text).ok_or_else(|| {
+        ApiError::with_message(
+            Code::InvalidResourceTypeNotFound,
+            format!(
+                "The ResourceType \"{text}\" provided does not exist in our records. Valid values: {}.",
+                TAGGABLE.join(", ")
+            ),
+        )
+    })?;
+    let mut ids: Vec<String> = Vec::new();
+    for id in params.list("ResourceId")? {
+        if !id.is_empty() && !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.len() > limits::MAX_TAG_RESOURCE_IDS {
+        return Err(Code::NumberExceedResourceIds.into());
+    }
+    if ids.is_empty() && !ids_optional {
+        return Err(Code::MissingParameterResourceIds.into());
+    }
+    Ok(Target { region: region.to_string(), resource_type, ids })
+}
+
+/// `403 InvalidResourceId.NotSupported` for system components: they are read-only.
+pub fn refuse_system_components(target: &Target) -> ApiResult<()> {
+    if target.resource_type != RESOURCE_TYPE_COMPONENT {
+        return Ok(());
+    }
+    match target.ids.iter().find(|id| system::is_system(id)) {
+        Some(id) => Err(ApiError::with_message(
+            Code::InvalidResourceIdNotSupported,
+            format!("The specified ResourceId \"{id}\" does not support tagging: it is a system component."),
+        )),
+        None => Ok(()),
+    }
+}
+
+pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
+    let target = parse_target(ctx.params, false)?;
+    let tags = tags::parse_tags(ctx.params, "Tag")?;
+    if tags.is_empty() {
+        return Err(Code::MissingParameterTags.into());
+    }
+    refuse_system_components(&target)?;
+    ctx.state
+        .store
+        .tag_resources(&ctx.caller.account, &target.region, target.resource_type, &target.ids, &tags)
+        .await?;
+    Ok(json!({}))
+}

@@ -1,0 +1,213 @@
+//! API fault injection: rules that make matching RPC calls fail with a documented code (the ones
+//! SDKs and Terraform retry on — `Throttling.User`, `ServiceUnavailable`, `InternalError` — or any
+//! other code of the error table) or answer late. Rules match action / account / region and fire
+//! with a probability, on the n-th matching call, a limited number of times, and within a window
+//! of emulator time. In memory; a full reset clears them.
+
+use std::sync::Mutex;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, Code};
+
+/// A fault rule as posted to `/_emulator/faults`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FaultSpec {
+    pub action: Option<String>,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// The wire code to answer with (its documented HTTP status applies).
+    pub error: Option<String>,
+    /// Message to send instead of the code's default one.
+    pub message: Option<String>,
+    /// Delay added before the call is handled, in real milliseconds.
+    pub latency_ms: Option<u64>,
+    /// Chance (0–1) that a matching call is hit; default 1.
+    pub probability: Option<f64>,
+    /// Only the n-th matching call (1-based) is hit.
+    pub nth: Option<u64>,
+    /// At most this many hits; default unlimited.
+    pub count: Option<u64>,
+    /// Active from this many emulator seconds after the rule is added …
+    pub after_seconds: Option<f64>,
+    /// … for this many emulator seconds; default forever.
+    pub for_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultRule {
+    pub id: String,
+    #[serde(flatten)]
+    pub spec: FaultSpec,
+    pub created_ms: i64,
+    /// Matching calls seen, and how many were hit.
+    pub matched: u64,
+    pub fired: u64,
+}
+
+/// What to do to one call.
+#[derive(Debug, Clone, Default)]
+pub struct Injection {
+    pub error: Option<ApiError>,
+    pub latency_ms: u64,
+}
+
+pub struct Faults {
+    rules: Mutex<Vec<FaultRule>>,
+    rng: Mutex<StdRng>,
+    next_id: Mutex<u64>,
+}
+
+impl Faults {
+    /// `seed` makes probabilistic rules reproducible (`--id-seed`).
+    pub fn new(seed: Option<u64>) -> Self {
+        let rng = seed.map_or_else(StdRng::from_entropy, StdRng::seed_from_u64);
+        Faults { rules: Mutex::new(Vec::new()), rng: Mutex::new(rng), next_id: Mutex::new(1) }
+    }
+
+    /// Validates and adds a rule.
+    pub fn add(&self, spec: FaultSpec, now_ms: i64) -> Result<FaultRule, String> {
+        if spec.error.is_none() && spec.latency_ms.is_none() {
+            return Err("a fault rule needs \"error\" or \"latencyMs\"".into());
+        }
+        if let Some(code) = &spec.error {
+            if !Code::ALL.iter().any(|c| c.as_str() == code) {
+                return Err(format!("unknown error code \"{code}\"; use a code of the error table, such as Throttling.User, ServiceUnavailable or InternalError"));
+            }
+        }
+        if spec.probability.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
+            return Err("\"probability\" must be between 0 and 1".into());
+        }
+        if spec.nth == Some(0) {
+            return Err("\"nth\" is 1-based".into());
+        }
+        let mut next = self.next_id.lock().map_err(|_| "fault rules are unavailable")?;
+        let rule = FaultRule { id: format!("fault-{}", *next), spec, created_ms: now_ms, matched: 0, fired: 0 };
+        *next += 1;
+        self.rules.lock().map_err(|_| "fault rules are unavailable")?.push(rule.clone());
+        Ok(rule)
+    }
+
+    pub fn list(&self) -> Vec<FaultRule> {
+        self.rules.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    pub fn remove(&self, id: &str) -> bool {
+        self.rules
+            .lock()
+            .map(|mut r| {
+                let before = r.len();
+                r.retain(|rule| rule.id != id);
+                r.len() != before
+            })
+            .unwrap_or(false)
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut rules) = self.rules.lock() {
+            rules.clear();
+        }
+    }
+
+    /// What the first rule that fires does to this call (rules are tried in the order added).
+    pub fn check(&self, action: &str, account: &str, region: &str, now_ms: i64) -> Injection {
+        let (Ok(mut rules), Ok(mut rng)) = (self.rules.lock(), self.rng.lock()) else {
+            return Injection::default();
+        };
+        for rule in rules.iter_mut() {
+            let s = &rule.spec;
+            let matches = s.action.as_deref().is_none_or(|a| a == action)
+                && s.account.as_deref().is_none_or(|a| a == account)
+                && s.region.as_deref().is_none_or(|r| r == region);
+            let start = rule.created_ms + (s.after_seconds.unwrap_or(0.0) * 1000.0) as i64;
+            let in_window = now_ms >= start && s.for_seconds.is_none_or(|d| now_ms < start + (d * 1000.0) as i64);
+            if !matches || !in_window || s.count.is_some_and(|c| rule.fired >= c) {
+                continue;
+            }
+            rule.matched += 1;
+            let nth_ok = s.nth.is_none_or(|n| n == rule.matched);
+            let lucky = s.probability.is_none_or(|p| rng.gen::<f64>() < p);
+            if !(nth_ok && lucky) {
+                continue;
+            }
+            rule.fired += 1;
+            let error =
+                s.error.as_deref().and_then(|wire| Code::ALL.iter().find(|c| c.as_str() == wire)).map(|code| match &s
+                    .message
+                {
+                    Some(m) => ApiError::with_message(*code, m.clone()),
+                    None => ApiError::new(*code),
+                });
+            return Injection { error, latency_ms: s.latency_ms.unwrap_or(0) };
+        }
+        Injection::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(error: &str) -> FaultSpec {
+        FaultSpec {
+            action: Some("DescribeImagePipelines".into()),
+            account: None,
+            region: None,
+            error: Some(error.into()),
+            message: None,
+            latency_ms: None,
+            probability: None,
+            nth: None,
+            count: None,
+            after_seconds: None,
+            for_seconds: None,
+        }
+    }
+
+    fn hit(faults: &Faults, now: i64) -> Option<String> {
+        faults.check("DescribeImagePipelines", "1", "cn-hangzhou", now).error.map(|e| e.code_str().to_string())
+    }
+
+    #[test]
+    fn nth_count_window_and_action_decide_what_is_hit() {
+        let faults = Faults::new(Some(7));
+        faults.add(FaultSpec { nth: Some(2), ..spec("Throttling.User") }, 0).map(|_| ()).unwrap_or_default();
+        assert_eq!(hit(&faults, 0), None);
+        assert_eq!(hit(&faults, 0).as_deref(), Some("Throttling.User"));
+        assert_eq!(hit(&faults, 0), None);
+        faults.clear();
+        let _ = faults.add(
+            FaultSpec {
+                count: Some(2),
+                after_seconds: Some(10.0),
+                for_seconds: Some(5.0),
+                ..spec("ServiceUnavailable")
+            },
+            0,
+        );
+        assert_eq!(hit(&faults, 9_999), None);
+        assert_eq!(hit(&faults, 10_000).as_deref(), Some("ServiceUnavailable"));
+        assert_eq!(hit(&faults, 14_999).as_deref(), Some("ServiceUnavailable"));
+        assert_eq!(hit(&faults, 14_999), None, "count exhausted");
+        assert!(faults.check("CreateImagePipeline", "1", "cn-hangzhou", 12_000).error.is_none());
+    }
+
+    #[test]
+    fn probability_is_reproducible_with_a_seed_and_bad_rules_are_refused() {
+        let run = || {
+            let faults = Faults::new(Some(42));
+            let _ = faults.add(FaultSpec { probability: Some(0.5), ..spec("InternalError") }, 0);
+            (0..64).map(|_| hit(&faults, 0).is_some()).collect::<Vec<_>>()
+        };
+        let first = run();
+        assert_eq!(first, run());
+        assert!(first.iter().any(|h| *h) && first.iter().any(|h| !h));
+        let faults = Faults::new(None);
+        assert!(faults.add(spec("NoSuch.Code"), 0).is_err());
+        assert!(faults.add(FaultSpec { probability: Some(2.0), ..spec("InternalError") }, 0).is_err());
+    }
+}

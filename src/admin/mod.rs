@@ -1,0 +1,370 @@
+//! The control plane under the reserved prefix `/_emulator/`: health and readiness, reset,
+//! virtual time, scripted build outcomes, API fault injection, the request journal and execution
+//! timelines. JSON in, JSON out; never an Alibaba action.
+
+pub mod faults;
+pub mod journal;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::clock::Clock;
+use crate::domain::outcome::OutcomeRule;
+use crate::domain::time::format_ms;
+use crate::error::ApiError;
+use crate::store::snapshots::{snapshot_dir, RestoreError};
+
+/// Routes of the control plane (mounted at `/_emulator`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/reset", post(reset))
+        .route("/clock", get(clock))
+        .route("/clock/advance", post(advance))
+        .route("/requests", get(requests).delete(clear_requests))
+        .route("/executions/{id}", get(execution))
+        .route("/executions/{id}/release", post(release))
+        .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route("/faults/{id}", delete(delete_fault))
+        .route("/outcomes", get(list_outcomes).post(add_outcome).delete(clear_outcomes))
+        .route("/outcomes/{id}", delete(delete_outcome))
+        .route("/snapshots", get(list_snapshots).post(save_snapshot))
+        .route("/snapshots/{name}", axum::routing::put(import_snapshot).delete(delete_snapshot))
+        .route("/snapshots/{name}/export", get(export_snapshot))
+        .route("/snapshots/{name}/restore", post(restore_snapshot))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_SNAPSHOT_BYTES))
+}
+
+/// Largest snapshot file accepted by an import.
+const MAX_SNAPSHOT_BYTES: usize = 512 * 1024 * 1024;
+
+/// A control-plane error: HTTP status and `{"error": …, "message": …}`.
+pub struct AdminError(StatusCode, String);
+
+impl AdminError {
+    fn bad_request(message: impl Into<String>) -> Self {
+        AdminError(StatusCode::BAD_REQUEST, message.into())
+    }
+
+    fn not_found(message: impl Into<String>) -> Self {
+        AdminError(StatusCode::NOT_FOUND, message.into())
+    }
+
+    fn conflict(message: impl Into<String>) -> Self {
+        AdminError(StatusCode::CONFLICT, message.into())
+    }
+}
+
+impl From<ApiError> for AdminError {
+    fn from(err: ApiError) -> Self {
+        AdminError(err.status(), err.message().to_string())
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let kind = self.0.canonical_reason().unwrap_or("Error");
+        (self.0, Json(json!({ "error": kind, "message": self.1 }))).into_response()
+    }
+}
+
+type AdminResult<T = Json<Value>> = Result<T, AdminError>;
+
+/// Parses an optional JSON body (empty means `T::default()`); bad JSON is a clear 400.
+fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> AdminResult<T> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| AdminError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+async fn health(State(state): State<AppState>) -> Json<Value> {
+    let c = &state.config;
+    Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "apiVersion": crate::rpc::API_VERSION,
+        "clock": state.sim_clock.mode(),
+        "now": format_ms(state.clock.now_ms()),
+        "phaseDuration": c.phase_duration.map_or_else(|| "realistic".to_string(), |ms| format!("{ms}ms")),
+        "auth": state.auth_mode(),
+        "idSeed": c.id_seed,
+        "db": c.db,
+    }))
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    if state.is_ready() {
+        (StatusCode::OK, Json(json!({ "ready": true }))).into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ready": false }))).into_response()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResetBody {
+    account: Option<String>,
+}
+
+/// Deletes every resource (and clears the journal, fault rules and outcome rules), or only those
+/// of one account.
+async fn reset(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
+    let request: ResetBody = body(&bytes)?;
+    let deleted = state.store.reset(request.account.as_deref()).await?;
+    if request.account.is_none() {
+        state.journal.clear();
+        state.faults.clear();
+    }
+    Ok(Json(json!({ "reset": request.account.as_deref().unwrap_or("all"), "rowsDeleted": deleted })))
+}
+
+fn clock_view(state: &AppState) -> Value {
+    let now = state.clock.now_ms();
+    json!({ "mode": state.sim_clock.mode(), "nowMs": now, "now": format_ms(now) })
+}
+
+async fn clock(State(state): State<AppState>) -> Json<Value> {
+    Json(clock_view(&state))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvanceBody {
+    seconds: Option<f64>,
+    ms: Option<i64>,
+}
+
+/// Moves a manual clock forward and returns once every build step due in that window is applied.
+async fn advance(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
+    let request: AdvanceBody = body(&bytes)?;
+    let Some(manual) = state.sim_clock.manual() else {
+        return Err(AdminError::conflict(format!(
+            "the clock is {}; start the emulator with --clock manual to advance it",
+            state.sim_clock.mode()
+        )));
+    };
+    let ms = match (request.ms, request.seconds) {
+        (Some(ms), None) => ms,
+        (None, Some(s)) => (s * 1000.0).round() as i64,
+        _ => return Err(AdminError::bad_request("give exactly one of \"seconds\" or \"ms\"")),
+    };
+    if ms < 0 {
+        return Err(AdminError::bad_request("time only moves forward"));
+    }
+    let now = manual.advance(ms);
+    state.store.state_set(crate::app::MANUAL_CLOCK_KEY, &now.to_string()).await?;
+    let applied = state.engine.tick().await?;
+    let mut view = clock_view(&state);
+    view["transitionsApplied"] = json!(applied);
+    Ok(Json(view))
+}
+
+async fn requests(State(state): State<AppState>, Query(filter): Query<journal::Filter>) -> Json<Value> {
+    let entries = state.journal.list(&filter);
+    Json(json!({ "count": entries.len(), "requests": entries }))
+}
+
+async fn clear_requests(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "cleared": state.journal.clear() }))
+}
+
+/// One build's timeline: every transition with its simulated time, the transit resources, and
+/// the images and copies it produced.
+async fn execution(State(state): State<AppState>, Path(id): Path<String>) -> AdminResult {
+    let Some((e, events, resources)) = state.store.execution_detail(None, &id).await? else {
+        return Err(AdminError::not_found(format!("no execution \"{id}\"")));
+    };
+    let images = state.store.images_of_execution(&id).await?;
+    Ok(Json(json!({
+        "executionId": e.id,
+        "imagePipelineId": e.pipeline_id,
+        "account": e.account,
+        "region": e.region,
+        "status": e.status.as_str(),
+        "message": e.message,
+        "imageId": e.image_id,
+        "errorCode": e.error_code,
+        "errorInfo": e.error_info,
+        "held": e.runtime.held,
+        "creationTime": format_ms(e.created_ms),
+        "modifiedTime": format_ms(e.modified_ms),
+        "nextStepAt": e.next_due_ms.map(format_ms),
+        "timeline": events.iter().map(|ev| json!({
+            "time": format_ms(ev.at_ms), "atMs": ev.at_ms, "status": ev.status, "message": ev.message,
+        })).collect::<Vec<_>>(),
+        "transitResources": resources.iter().map(|r| json!({
+            "id": r.id, "kind": r.kind, "detail": r.detail,
+            "created": format_ms(r.created_ms), "released": r.released_ms.map(format_ms),
+        })).collect::<Vec<_>>(),
+        "images": images.iter().map(|i| json!({
+            "imageId": i.id, "imageName": i.name, "region": i.region, "copiedFrom": i.copied_from,
+            "sharedWith": i.shared_with,
+        })).collect::<Vec<_>>(),
+        "remainingSteps": e.plan.len().saturating_sub(e.cursor),
+    })))
+}
+
+async fn release(State(state): State<AppState>, Path(id): Path<String>) -> AdminResult {
+    if !state.store.release_execution(&id, state.clock.now_ms()).await? {
+        return Err(AdminError::conflict(format!("execution \"{id}\" is not held")));
+    }
+    state.engine.wake();
+    if state.sim_clock.manual().is_some() {
+        state.engine.tick().await?;
+    }
+    Ok(Json(json!({ "released": id })))
+}
+
+async fn list_faults(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "faults": state.faults.list() }))
+}
+
+async fn add_fault(State(state): State<AppState>, bytes: Bytes) -> AdminResult<(StatusCode, Json<Value>)> {
+    let spec: faults::FaultSpec =
+        serde_json::from_slice(&bytes).map_err(|e| AdminError::bad_request(format!("invalid fault rule: {e}")))?;
+    let rule = state.faults.add(spec, state.clock.now_ms()).map_err(AdminError::bad_request)?;
+    Ok((StatusCode::CREATED, Json(json!(rule))))
+}
+
+async fn delete_fault(State(state): State<AppState>, Path(id): Path<String>) -> AdminResult {
+    if state.faults.remove(&id) {
+        Ok(Json(json!({ "deleted": id })))
+    } else {
+        Err(AdminError::not_found(format!("no fault rule \"{id}\"")))
+    }
+}
+
+async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
+    state.faults.clear();
+    Json(json!({ "cleared": true }))
+}
+
+async fn list_outcomes(State(state): State<AppState>) -> AdminResult {
+    Ok(Json(json!({ "outcomes": state.store.outcomes().await? })))
+}
+
+async fn add_outcome(State(state): State<AppState>, bytes: Bytes) -> AdminResult<(StatusCode, Json<Value>)> {
+    let rule: OutcomeRule =
+        serde_json::from_slice(&bytes).map_err(|e| AdminError::bad_request(format!("invalid outcome rule: {e}")))?;
+    rule.validate().map_err(AdminError::bad_request)?;
+    let id = format!("outcome-{}", uuid::Uuid::new_v4().simple());
+    state.store.add_outcome(&id, &rule, state.clock.now_ms()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "rule": rule }))))
+}
+
+async fn delete_outcome(State(state): State<AppState>, Path(id): Path<String>) -> AdminResult {
+    match state.store.delete_outcomes(Some(&id)).await? {
+        0 => Err(AdminError::not_found(format!("no outcome rule \"{id}\""))),
+        _ => Ok(Json(json!({ "deleted": id }))),
+    }
+}
+
+async fn clear_outcomes(State(state): State<AppState>) -> AdminResult {
+    Ok(Json(json!({ "deleted": state.store.delete_outcomes(None).await? })))
+}
+
+/// A snapshot name: 1–64 of `A-Z a-z 0-9 _ . -`, not starting with a dot.
+fn snapshot_path(state: &AppState, name: &str) -> AdminResult<std::path::PathBuf> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    if !valid {
+        return Err(AdminError::bad_request(
+            "a snapshot name is 1-64 of A-Z a-z 0-9 _ . - and does not start with a dot",
+        ));
+    }
+    let dir = snapshot_dir(&state.config.db);
+    std::fs::create_dir_all(&dir).map_err(|e| AdminError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(dir.join(format!("{name}.db")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotBody {
+    name: Option<String>,
+}
+
+async fn save_snapshot(State(state): State<AppState>, bytes: Bytes) -> AdminResult<(StatusCode, Json<Value>)> {
+    let request: SnapshotBody = body(&bytes)?;
+    let name = request.name.ok_or_else(|| AdminError::bad_request("give the snapshot a \"name\""))?;
+    let path = snapshot_path(&state, &name)?;
+    state.store.snapshot_to(&path).await?;
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    Ok((StatusCode::CREATED, Json(json!({ "name": name, "bytes": size, "time": format_ms(state.clock.now_ms()) }))))
+}
+
+async fn list_snapshots(State(state): State<AppState>) -> AdminResult {
+    let dir = snapshot_dir(&state.config.db);
+    let mut names = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "db") {
+                let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                names.push(json!({ "name": name, "bytes": size }));
+            }
+        }
+    }
+    names.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    Ok(Json(json!({ "snapshots": names })))
+}
+
+async fn restore_snapshot(State(state): State<AppState>, Path(name): Path<String>) -> AdminResult {
+    let path = snapshot_path(&state, &name)?;
+    match state.store.restore_from(&path).await {
+        Ok(()) => {}
+        Err(RestoreError::NotFound) => return Err(AdminError::not_found(format!("no snapshot \"{name}\""))),
+        Err(RestoreError::TooNew(versions)) => {
+            return Err(AdminError::conflict(format!(
+                "snapshot \"{name}\" was made by a newer emulator (schema versions {versions:?} are unknown to this one); upgrade the emulator to restore it"
+            )))
+        }
+        Err(RestoreError::Invalid(why)) => return Err(AdminError::bad_request(format!("snapshot \"{name}\": {why}"))),
+        Err(RestoreError::Internal(err)) => return Err(err.into()),
+    }
+    if let Some(manual) = state.sim_clock.manual() {
+        state.store.state_set(crate::app::MANUAL_CLOCK_KEY, &manual.now_ms().to_string()).await?;
+    }
+    state.engine.wake();
+    Ok(Json(json!({ "restored": name })))
+}
+
+async fn export_snapshot(State(state): State<AppState>, Path(name): Path<String>) -> AdminResult<Response> {
+    let path = snapshot_path(&state, &name)?;
+    let bytes = std::fs::read(&path).map_err(|_| AdminError::not_found(format!("no snapshot \"{name}\"")))?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/vnd.sqlite3")], bytes).into_response())
+}
+
+/// The first bytes of every SQLite database file.
+const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
+
+async fn import_snapshot(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    bytes: Bytes,
+) -> AdminResult<(StatusCode, Json<Value>)> {
+    if !bytes.starts_with(SQLITE_MAGIC) {
+        return Err(AdminError::bad_request("the body is not an SQLite database file"));
+    }
+    let path = snapshot_path(&state, &name)?;
+    std::fs::write(&path, &bytes).map_err(|e| AdminError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok((StatusCode::CREATED, Json(json!({ "name": name, "bytes": bytes.len() }))))
+}
+
+async fn delete_snapshot(State(state): State<AppState>, Path(name): Path<String>) -> AdminResult {
+    let path = snapshot_path(&state, &name)?;
+    std::fs::remove_file(&path).map_err(|_| AdminError::not_found(format!("no snapshot \"{name}\"")))?;
+    Ok(Json(json!({ "deleted": name })))
+}

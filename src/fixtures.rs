@@ -1,0 +1,263 @@
+//! `--fixtures FILE`: a YAML or JSON file that declares access keys (with their accounts),
+//! additions to the catalog (public images, instance types and their stock, vSwitches, resource
+//! groups), and templates and components to create. Loaded at start, before `/_emulator/ready`
+//! answers 200. Templates and components go through the same action handlers as API calls, with a
+//! `ClientToken` derived from their fixture name, so loading the same file again creates nothing.
+//!
+//! ```yaml
+//! access_keys:
+//!   - { id: LTAI5tCiKey, secret: s3cret, account: "1234567812345678" }
+//! images:
+//!   - { id: m-golden0000000000001, name: golden, family: golden-family, platform: Ubuntu }
+//! instance_types:
+//!   - { id: ecs.g6.large, cpu: 2, memory_gib: 8, in_stock: false }
+//! vswitches:
+//!   - { id: vsw-ci0000000000000001, region: cn-hangzhou }
+//! resource_groups: [rg-ci00000000000001]
+//! templates:
+//!   - name: web
+//!     account: "1234567812345678"
+//!     region: cn-hangzhou
+//!     params: { BaseImageType: IMAGE, BaseImage: aliyun_3_x64_20G_alibase_20240819.vhd, Name: web }
+//! components:
+//!   - { name: base-tools, params: { Name: base-tools, Content: "RUN echo hi" } }
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+use yaml_rust2::{Yaml, YamlLoader};
+
+use crate::actions::{self, Action, Ctx};
+use crate::app::AppState;
+use crate::catalog::{Catalog, InstanceType, OsType, PublicImage};
+use crate::rpc::auth::AccessKey;
+use crate::rpc::caller::{Caller, DEFAULT_ACCOUNT};
+use crate::rpc::params::Params;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixtures {
+    #[serde(default)]
+    pub access_keys: Vec<KeyFixture>,
+    #[serde(default)]
+    pub images: Vec<ImageFixture>,
+    #[serde(default)]
+    pub instance_types: Vec<InstanceTypeFixture>,
+    #[serde(default)]
+    pub vswitches: Vec<VSwitchFixture>,
+    #[serde(default)]
+    pub resource_groups: Vec<String>,
+    #[serde(default)]
+    pub components: Vec<CallFixture>,
+    #[serde(default)]
+    pub templates: Vec<CallFixture>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyFixture {
+    pub id: String,
+    pub secret: String,
+    pub account: String,
+}
+
+/// A public image (in every region), like the built-in ones.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageFixture {
+    pub id: String,
+    pub name: Option<String>,
+    pub family: Option<String>,
+    /// `linux` (default), `windows`, or `unsupported`.
+    pub os_type: Option<String>,
+    pub platform: Option<String>,
+    pub os_name: Option<String>,
+    pub architecture: Option<String>,
+    /// `system` (default) or `marketplace`.
+    pub owner_alias: Option<String>,
+    pub repairable: Option<bool>,
+    pub size_gib: Option<i64>,
+    /// `yyyy-MM-ddTHH:mm:ssZ`, for choosing a family's newest image (default: now-ish, newest).
+    pub created: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstanceTypeFixture {
+    pub id: String,
+    pub cpu: Option<u32>,
+    pub memory_gib: Option<u32>,
+    pub in_stock: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VSwitchFixture {
+    pub id: String,
+    pub region: String,
+}
+
+/// A resource created through its API action.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallFixture {
+    /// Unique within its list; makes loading idempotent.
+    pub name: String,
+    pub account: Option<String>,
+    pub region: Option<String>,
+    /// The action's parameters, flattened as on the wire (`Tag.1.Key`, `ImageOptions.ImageName`).
+    #[serde(default)]
+    pub params: BTreeMap<String, Value>,
+}
+
+/// Reads a fixtures file (JSON if it parses as JSON, else YAML).
+pub fn read(path: &Path) -> Result<Fixtures, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read fixtures {}: {e}", path.display()))?;
+    let value = match serde_json::from_str::<Value>(&text) {
+        Ok(value) => value,
+        Err(_) => {
+            let docs = YamlLoader::load_from_str(&text).map_err(|e| format!("fixtures {}: {e}", path.display()))?;
+            docs.first().map(yaml_to_json).unwrap_or(Value::Null)
+        }
+    };
+    if value.is_null() {
+        return Ok(Fixtures::default());
+    }
+    serde_json::from_value(value).map_err(|e| format!("fixtures {}: {e}", path.display()))
+}
+
+fn yaml_to_json(yaml: &Yaml) -> Value {
+    match yaml {
+        Yaml::Real(r) => {
+            r.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+        }
+        Yaml::Integer(i) => Value::from(*i),
+        Yaml::String(s) => Value::String(s.clone()),
+        Yaml::Boolean(b) => Value::Bool(*b),
+        Yaml::Array(items) => Value::Array(items.iter().map(yaml_to_json).collect()),
+        Yaml::Hash(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Yaml::String(s) => s.clone(),
+                        Yaml::Integer(i) => i.to_string(),
+                        Yaml::Real(r) => r.clone(),
+                        Yaml::Boolean(b) => b.to_string(),
+                        _ => String::new(),
+                    };
+                    (key, yaml_to_json(v))
+                })
+                .collect(),
+        ),
+        Yaml::Alias(_) | Yaml::Null | Yaml::BadValue => Value::Null,
+    }
+}
+
+/// Fixture text lives as long as the process: leaking it once at start lets fixture images use
+/// the same `&'static str` catalog type as the built-in ones.
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// The access keys of the fixtures.
+pub fn keys(fixtures: &Fixtures) -> Result<HashMap<String, AccessKey>, String> {
+    let mut keys = HashMap::new();
+    for key in &fixtures.access_keys {
+        if key.account.len() != 16 || !key.account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("access key {}: account \"{}\" must be 16 digits", key.id, key.account));
+        }
+        keys.insert(key.id.clone(), AccessKey { secret: key.secret.clone(), account: key.account.clone() });
+    }
+    Ok(keys)
+}
+
+/// The built-in catalog with the fixtures' additions.
+pub fn catalog(fixtures: &Fixtures) -> Result<Catalog, String> {
+    let mut catalog = Catalog::builtin();
+    for image in &fixtures.images {
+        let os_type = match image.os_type.as_deref().unwrap_or("linux") {
+            "linux" => OsType::Linux,
+            "windows" => OsType::Windows,
+            "unsupported" => OsType::Unsupported,
+            other => {
+                return Err(format!("image {}: os_type \"{other}\" is not linux, windows or unsupported", image.id))
+            }
+        };
+        catalog.add_image(PublicImage {
+            id: leak(image.id.clone()),
+            name: leak(image.name.clone().unwrap_or_else(|| image.id.clone())),
+            family: image.family.clone().map(leak),
+            os_type,
+            platform: leak(image.platform.clone().unwrap_or_else(|| "Others Linux".into())),
+            os_name: leak(image.os_name.clone().unwrap_or_else(|| image.id.clone())),
+            architecture: leak(image.architecture.clone().unwrap_or_else(|| "x86_64".into())),
+            owner_alias: leak(image.owner_alias.clone().unwrap_or_else(|| "system".into())),
+            repairable: image.repairable.unwrap_or(true),
+            size_gib: image.size_gib.unwrap_or(20),
+            created: leak(image.created.clone().unwrap_or_else(|| "2099-01-01T00:00:00Z".into())),
+        });
+    }
+    for t in &fixtures.instance_types {
+        let existing = catalog.instance_type(&t.id).copied();
+        catalog.set_instance_type(InstanceType {
+            id: existing.map_or_else(|| leak(t.id.clone()), |e| e.id),
+            cpu: t.cpu.or(existing.map(|e| e.cpu)).unwrap_or(2),
+            memory_gib: t.memory_gib.or(existing.map(|e| e.memory_gib)).unwrap_or(8),
+            in_stock: t.in_stock.unwrap_or(true),
+        });
+    }
+    for v in &fixtures.vswitches {
+        if !crate::catalog::is_region(&v.region) {
+            return Err(format!("vSwitch {}: unknown region \"{}\"", v.id, v.region));
+        }
+        catalog.add_vswitch(&v.region, &v.id);
+    }
+    for rg in &fixtures.resource_groups {
+        catalog.add_resource_group(rg);
+    }
+    Ok(catalog)
+}
+
+/// Creates the fixtures' components, then templates, through their actions. A fixture changed since
+/// it was first loaded is an error (its ClientToken no longer matches).
+pub async fn create_resources(state: &AppState, fixtures: &Fixtures) -> Result<(), String> {
+    for (kind, action_name, list) in [
+        ("component", "CreateImageComponent", &fixtures.components),
+        ("template", "CreateImagePipeline", &fixtures.templates),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let action = Action::from_name(action_name).ok_or_else(|| format!("fixture {kind}s are not supported"))?;
+        for fixture in list {
+            let mut params = Params::default();
+            for (key, value) in &fixture.params {
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                params.insert(key.clone(), text);
+            }
+            params.insert("RegionId", fixture.region.clone().unwrap_or_else(|| "cn-hangzhou".into()));
+            let token = format!("fixture-{}", fixture.name);
+            if !token.is_ascii() || token.len() > crate::domain::limits::MAX_CLIENT_TOKEN_CHARS {
+                return Err(format!(
+                    "{kind} fixture name \"{}\" must be ASCII and at most 56 characters",
+                    fixture.name
+                ));
+            }
+            params.insert("ClientToken", token);
+            let caller = Caller {
+                access_key_id: None,
+                account: fixture.account.clone().unwrap_or_else(|| DEFAULT_ACCOUNT.to_string()),
+            };
+            actions::dispatch(action, &Ctx { state, caller: &caller, params: &params })
+                .await
+                .map_err(|e| format!("{kind} fixture \"{}\": {e}", fixture.name))?;
+        }
+    }
+    Ok(())
+}
