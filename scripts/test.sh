@@ -14,3 +14,8 @@ echo "==> official Python SDK (alibabacloud-ecs20140526) against the binary"
 cargo build --locked
 python="$(scripts/sdk-venv.sh)"
 "$python" -m pytest tests/sdk -q
+
+# ---- More real clients (issue 6): the README's examples (curl, Python SDK) and the official Node
+# SDK, against the debug binary built above. Needs node + npm. ----
+echo "==> clients: examples/ and the Node SDK (scripts/clients.sh)"
+scripts/clients.sh

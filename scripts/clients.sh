@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# More real clients against the built binary: starts target/debug/ecs-imagebuilder-emulator on a free
+# port (--phase-duration 0, throw-away database), runs the README's examples (curl and the Python SDK
+# in V3 and V1 mode) and the official Node SDK test (tests/node, `node --test`), then stops it.
+# Called at the end of scripts/test.sh; run it alone after `cargo build`. Needs curl, python3 (the
+# venv comes from scripts/sdk-venv.sh) and node + npm (installs tests/node's locked dependencies).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo="$(pwd)"
+
+binary="${IBE_BIN:-$repo/target/debug/ecs-imagebuilder-emulator}"
+[ -x "$binary" ] || { echo "clients.sh: $binary not found: run 'cargo build' first" >&2; exit 1; }
+command -v node >/dev/null && command -v npm >/dev/null || { echo "clients.sh: node and npm are needed" >&2; exit 1; }
+
+# Everything talks to 127.0.0.1: keep any configured proxy out of the way.
+unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy
+
+echo "==> Node SDK dependencies (npm ci, tests/node/package-lock.json)"
+# --ignore-scripts: @alicloud/openapi-core's postinstall only matters on Node 10/12.
+(cd tests/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+python="$(scripts/sdk-venv.sh)"
+
+workdir="$(mktemp -d)"
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+"$binary" --listen 127.0.0.1:0 --db "$workdir/emulator.db" --phase-duration 0 \
+    >"$workdir/stdout" 2>"$workdir/stderr" &
+server_pid=$!
+
+# The first stdout line: "ecs-imagebuilder-emulator listening on http://127.0.0.1:PORT (…)".
+port=""
+for _ in $(seq 1 200); do
+    port="$(sed -n '1s#^ecs-imagebuilder-emulator listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$workdir/stdout")"
+    [ -n "$port" ] && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if [ -z "$port" ]; then
+    echo "clients.sh: the emulator did not start; stdout:" >&2
+    cat "$workdir/stdout" >&2
+    echo "stderr:" >&2
+    tail -n 40 "$workdir/stderr" >&2
+    exit 1
+fi
+echo "==> emulator on 127.0.0.1:$port"
+
+status=0
+run() {
+    local name="$1"
+    shift
+    echo "==> $name"
+    if ! "$@"; then
+        echo "clients.sh: FAILED: $name" >&2
+        status=1
+    fi
+}
+run "examples/curl-tour.sh" env IBE_URL="http://127.0.0.1:$port" examples/curl-tour.sh
+run "examples/python_tour.py (V3, ACS3-HMAC-SHA256)" env IBE_URL="http://127.0.0.1:$port" "$python" examples/python_tour.py
+run "examples/python_tour.py --v1 (HMAC-SHA1)" env IBE_URL="http://127.0.0.1:$port" "$python" examples/python_tour.py --v1
+run "Node SDK (tests/node, node --test)" env IBE_ENDPOINT="127.0.0.1:$port" sh -c 'cd tests/node && exec node --test'
+
+if [ "$status" -ne 0 ]; then
+    echo "clients.sh: emulator log (last 40 lines):" >&2
+    tail -n 40 "$workdir/stderr" >&2
+fi
+exit "$status"
