@@ -123,3 +123,58 @@ def test_a_build_that_downloads_without_bandwidth_fails_with_an_explanation(owne
     assert done.status == "FAILED"
     assert done.error_code == "CommandExecutionFailed"
     assert "InternetMaxBandwidthOut=0" in done.error_info
+
+
+def test_share_permissions_list_the_target_account_and_a_shared_image_needs_force_to_delete(owner):
+    pipeline_id = owner.create_image_pipeline_with_options(
+        ecs.CreateImagePipelineRequest(
+            region_id=REGION, base_image_type="IMAGE", base_image=BASE_IMAGE, add_account=[int(SHARED_WITH)]
+        ),
+        RuntimeOptions(),
+    ).body.image_pipeline_id
+    execution_id = owner.start_image_pipeline_execution_with_options(
+        ecs.StartImagePipelineExecutionRequest(region_id=REGION, image_pipeline_id=pipeline_id), RuntimeOptions()
+    ).body.execution_id
+    image_id = wait_until_terminal(owner, execution_id).image_id
+
+    shares = owner.describe_image_share_permission_with_options(
+        ecs.DescribeImageSharePermissionRequest(region_id=REGION, image_id=image_id), RuntimeOptions()
+    ).body
+    assert [a.aliyun_id for a in shares.accounts.account] == [SHARED_WITH]
+    assert shares.image_id == image_id and shares.total_count == 1
+
+    with pytest.raises(ClientException) as raised:
+        owner.delete_image_with_options(ecs.DeleteImageRequest(region_id=REGION, image_id=image_id), RuntimeOptions())
+    assert_api_error(raised.value, "ImageUseShared", 403)
+    owner.delete_image_with_options(ecs.DeleteImageRequest(region_id=REGION, image_id=image_id, force=True), RuntimeOptions())
+    assert all(i.image_id != image_id for i in images(owner, REGION, "self"))
+
+
+def test_tags_added_and_removed_through_the_tag_apis_show_in_describe(owner):
+    pipeline_id = owner.create_image_pipeline_with_options(
+        ecs.CreateImagePipelineRequest(region_id=REGION, base_image_type="IMAGE", base_image=BASE_IMAGE),
+        RuntimeOptions(),
+    ).body.image_pipeline_id
+    owner.tag_resources_with_options(
+        ecs.TagResourcesRequest(
+            region_id=REGION,
+            resource_type="imagepipeline",
+            resource_id=[pipeline_id],
+            tag=[ecs.TagResourcesRequestTag(key="team", value="web"), ecs.TagResourcesRequestTag(key="tmp", value="")],
+        ),
+        RuntimeOptions(),
+    )
+    owner.untag_resources_with_options(
+        ecs.UntagResourcesRequest(region_id=REGION, resource_type="imagepipeline", resource_id=[pipeline_id], tag_key=["tmp"]),
+        RuntimeOptions(),
+    )
+    listed = owner.list_tag_resources_with_options(
+        ecs.ListTagResourcesRequest(region_id=REGION, resource_type="imagepipeline", resource_id=[pipeline_id]),
+        RuntimeOptions(),
+    ).body
+    assert [(t.tag_key, t.tag_value) for t in listed.tag_resources.tag_resource] == [("team", "web")]
+    found = owner.describe_image_pipelines_with_options(
+        ecs.DescribeImagePipelinesRequest(region_id=REGION, tag=[ecs.DescribeImagePipelinesRequestTag(key="team", value="web")]),
+        RuntimeOptions(),
+    ).body.image_pipeline.image_pipeline_set
+    assert pipeline_id in [p.image_pipeline_id for p in found]
