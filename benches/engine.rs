@@ -36,7 +36,9 @@ async fn main() {
     let builds: usize = std::env::var("IBE_BENCH_BUILDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::for_tests(dir.path().join("bench.db").to_string_lossy().into_owned());
-    config.phase_duration = Some(60_000);
+    // IBE_BENCH_PHASE_MS=0: every build runs to completion in the first tick.
+    let phase_ms: i64 = std::env::var("IBE_BENCH_PHASE_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(60_000);
+    config.phase_duration = Some(phase_ms);
     let clock = ManualClock::starting_at(1_700_000_000_000);
     let app = App::build_with_clock(config, clock.clone()).await.expect("app");
     let base = format!("http://{}", app.local_addr().expect("addr"));
@@ -81,13 +83,14 @@ async fn main() {
         futures::future::join_all(calls).await;
     }
     let start_secs = started.elapsed().as_secs_f64();
-    let first = engine.tick().await.expect("tick");
     let (in_flight_rss, _) = rss_mib();
+    let t = Instant::now();
+    let first = engine.tick().await.expect("tick");
 
     let mut transitions = first;
-    let mut tick_secs = 0.0;
+    let mut tick_secs = t.elapsed().as_secs_f64();
     loop {
-        clock.advance(60_000);
+        clock.advance(phase_ms.max(1));
         let t = Instant::now();
         let applied = engine.tick().await.expect("tick");
         tick_secs += t.elapsed().as_secs_f64();

@@ -67,12 +67,18 @@ impl AppState {
 
 /// The router: the RPC API on `/` (every method, so unsupported ones get an Alibaba error).
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/", any(rpc::handle))
-        .nest("/_emulator", admin::router())
-        .fallback(rpc::not_found)
-        .layer(CatchPanicLayer::custom(rpc::panic_response))
-        .with_state(state)
+    guard(routes()).with_state(state)
+}
+
+/// Every route: the RPC API on `/` and the control plane under `/_emulator`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/", any(rpc::handle)).nest("/_emulator", admin::router())
+}
+
+/// What wraps every route: an Alibaba error for unknown paths, and a panic in a handler answered as
+/// `500 InternalError` while the server keeps serving.
+pub fn guard(routes: Router<AppState>) -> Router<AppState> {
+    routes.fallback(rpc::not_found).layer(CatchPanicLayer::custom(rpc::panic_response))
 }
 
 /// A bound, ready-to-serve emulator.
@@ -158,6 +164,11 @@ impl App {
 
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// The bound listener and the state, to serve a custom router (tests).
+    pub fn into_parts(self) -> (TcpListener, AppState) {
+        (self.listener, self.state)
     }
 
     /// Serves (and runs the build scheduler) until `shutdown` resolves; then stops taking

@@ -79,6 +79,10 @@ pub struct Config {
     #[arg(long, env = "IBE_FIXTURES")]
     pub fixtures: Option<std::path::PathBuf>,
 
+    /// How long a request body may take to arrive before it is refused (slow clients).
+    #[arg(skip = 10_000_u64)]
+    pub body_timeout_ms: u64,
+
     /// Whether the scheduler loop runs (always in the binary; tests drive `Engine::tick` instead).
     #[arg(skip = true)]
     pub run_scheduler: bool,
@@ -106,6 +110,7 @@ impl Config {
             id_seed: None,
             auth: AuthMode::AcceptAny,
             fixtures: None,
+            body_timeout_ms: 10_000,
             run_scheduler: false,
             pipeline_quota: None,
             component_quota: None,

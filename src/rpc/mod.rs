@@ -38,7 +38,7 @@ pub async fn handle(
 ) -> Response {
     let started = Instant::now();
     let mut params = Params::from_urlencoded(uri.query().unwrap_or_default().as_bytes());
-    let body_result = read_form_body(&headers, body, &mut params).await;
+    let body_result = read_form_body(&headers, body, &mut params, state.config.body_timeout_ms).await;
     let format = response_format(&params, &headers);
     let mut caller = caller::resolve(&params, &headers, &state.auth.keys);
     // With --auth strict the signature decides who is calling (or the request is refused).
@@ -162,14 +162,30 @@ fn response_format(params: &Params, headers: &HeaderMap) -> ApiResult<Format> {
 }
 
 /// Reads the body and merges an `application/x-www-form-urlencoded` one into `params` (the body
-/// wins). Bodies over [`MAX_BODY_BYTES`] are refused with `400 InvalidParameter`.
-async fn read_form_body(headers: &HeaderMap, body: Body, params: &mut Params) -> ApiResult<axum::body::Bytes> {
-    let bytes = to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| {
-        ApiError::with_message(
-            Code::InvalidParameter,
-            format!("The request body exceeds the limit of {MAX_BODY_BYTES} bytes."),
-        )
-    })?;
+/// wins). Bodies over [`MAX_BODY_BYTES`], or that do not arrive within `timeout_ms`, are refused
+/// with `400 InvalidParameter`, so slow or huge uploads cannot tie the server up.
+async fn read_form_body(
+    headers: &HeaderMap,
+    body: Body,
+    params: &mut Params,
+    timeout_ms: u64,
+) -> ApiResult<axum::body::Bytes> {
+    let read = tokio::time::timeout(std::time::Duration::from_millis(timeout_ms), to_bytes(body, MAX_BODY_BYTES));
+    let bytes = match read.await {
+        Err(_) => {
+            return Err(ApiError::with_message(
+                Code::InvalidParameter,
+                format!("The request body was not received within {timeout_ms} ms."),
+            ))
+        }
+        Ok(Err(_)) => {
+            return Err(ApiError::with_message(
+                Code::InvalidParameter,
+                format!("The request body exceeds the limit of {MAX_BODY_BYTES} bytes."),
+            ))
+        }
+        Ok(Ok(bytes)) => bytes,
+    };
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -7,7 +7,7 @@
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::idempotency::{self, TokenClaim};
-use super::{tags, Store};
+use super::{paging, tags, Store};
 use crate::domain::component::{self, Component, ComponentFilter, Version};
 use crate::domain::paging::Page;
 use crate::domain::pipeline::Pipeline;
@@ -212,17 +212,8 @@ impl Store {
 
         let mut select = QueryBuilder::<Sqlite>::new("SELECT c.spec FROM image_components c");
         push_filter(&mut select, account, region, filter);
-        if let Some(after) = &page.after {
-            select
-                .push(" AND (c.created_ms < ")
-                .push_bind(after.created_ms)
-                .push(" OR (c.created_ms = ")
-                .push_bind(after.created_ms)
-                .push(" AND c.id < ")
-                .push_bind(after.id.clone())
-                .push("))");
-        }
-        select.push(" ORDER BY c.created_ms DESC, c.id DESC LIMIT ").push_bind(page.max_results + 1);
+        paging::push_after(&mut select, "c", page.after.as_ref());
+        paging::push_order_limit(&mut select, "c", page);
         let rows: Vec<(String,)> = select.build_query_as().fetch_all(&self.reader).await?;
         let components = rows.iter().map(|(spec,)| from_spec(spec)).collect::<ApiResult<Vec<_>>>()?;
 

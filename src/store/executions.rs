@@ -5,7 +5,7 @@
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
 use super::idempotency::{self, TokenClaim};
-use super::{tags, Store};
+use super::{paging, tags, Store};
 use crate::domain::execution::{Status, TERMINAL_SQL};
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::paging::{Cursor, Page};
@@ -367,30 +367,20 @@ impl Store {
         page: &Page,
     ) -> ApiResult<ExecutionPage> {
         let mut conn = self.reader.acquire().await?;
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM executions e");
-        push_filter(&mut count, account, region, filter);
-        let (total_count,): (i64,) = count.build_query_as().fetch_one(&mut *conn).await?;
         let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {} FROM executions e", prefixed_columns()));
         push_filter(&mut select, account, region, filter);
-        if let Some(after) = &page.after {
-            select
-                .push(" AND (e.created_ms < ")
-                .push_bind(after.created_ms)
-                .push(" OR (e.created_ms = ")
-                .push_bind(after.created_ms)
-                .push(" AND e.id < ")
-                .push_bind(after.id.clone())
-                .push("))");
-        }
-        select.push(" ORDER BY e.created_ms DESC, e.id DESC LIMIT ").push_bind(page.max_results + 1);
+        paging::push_after(&mut select, "e", page.after.as_ref());
+        paging::push_order_limit(&mut select, "e", page);
         let rows: Vec<Row> = select.build_query_as().fetch_all(&mut *conn).await?;
         let mut executions = rows.into_iter().map(from_row).collect::<ApiResult<Vec<_>>>()?;
-        let limit = usize::try_from(page.max_results).unwrap_or(usize::MAX);
-        let next = if executions.len() > limit {
-            executions.truncate(limit);
-            executions.last().map(|e| Cursor { created_ms: e.created_ms, id: e.id.clone() })
+        let next = paging::split_next(&mut executions, page, |e| Cursor { created_ms: e.created_ms, id: e.id.clone() });
+        let total_count = if paging::total_is_known(page, next.as_ref()) {
+            i64::try_from(executions.len()).unwrap_or(i64::MAX)
         } else {
-            None
+            let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM executions e");
+            push_filter(&mut count, account, region, filter);
+            let (total,): (i64,) = count.build_query_as().fetch_one(&mut *conn).await?;
+            total
         };
         let ids: Vec<&str> = executions.iter().map(|e| e.id.as_str()).collect();
         let mut tags = tags::of(&mut conn, RESOURCE_TYPE_EXECUTION, &ids).await?;

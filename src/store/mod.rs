@@ -7,6 +7,7 @@ pub mod control;
 pub mod executions;
 mod idempotency;
 pub mod images;
+mod paging;
 mod pipelines;
 pub mod snapshots;
 pub mod tag_resources;

@@ -4,7 +4,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::idempotency::{self, TokenClaim};
 use super::tags;
-use super::{Store, RESOURCE_TYPE_PIPELINE};
+use super::{paging, Store, RESOURCE_TYPE_PIPELINE};
 use crate::domain::execution::TERMINAL_SQL;
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::pipeline::Pipeline;
@@ -107,35 +107,24 @@ impl Store {
         filter: &PipelineFilter,
         page: &Page,
     ) -> ApiResult<PipelinePage> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM image_pipelines p");
-        push_filter(&mut count, account, region, filter);
-        let (total_count,): (i64,) = count.build_query_as().fetch_one(&self.reader).await?;
-
         let mut select = QueryBuilder::<Sqlite>::new("SELECT p.spec FROM image_pipelines p");
         push_filter(&mut select, account, region, filter);
-        if let Some(after) = &page.after {
-            select
-                .push(" AND (p.created_ms < ")
-                .push_bind(after.created_ms)
-                .push(" OR (p.created_ms = ")
-                .push_bind(after.created_ms)
-                .push(" AND p.id < ")
-                .push_bind(after.id.clone())
-                .push("))");
-        }
-        select.push(" ORDER BY p.created_ms DESC, p.id DESC LIMIT ").push_bind(page.max_results + 1);
+        paging::push_after(&mut select, "p", page.after.as_ref());
+        paging::push_order_limit(&mut select, "p", page);
         let rows: Vec<(String,)> = select.build_query_as().fetch_all(&self.reader).await?;
 
         let mut pipelines = rows
             .into_iter()
             .map(|(spec,)| serde_json::from_str::<Pipeline>(&spec).map_err(ApiError::internal))
             .collect::<ApiResult<Vec<_>>>()?;
-        let limit = usize::try_from(page.max_results).unwrap_or(usize::MAX);
-        let next = if pipelines.len() > limit {
-            pipelines.truncate(limit);
-            pipelines.last().map(|p| Cursor { created_ms: p.created_ms, id: p.id.clone() })
+        let next = paging::split_next(&mut pipelines, page, |p| Cursor { created_ms: p.created_ms, id: p.id.clone() });
+        let total_count = if paging::total_is_known(page, next.as_ref()) {
+            i64::try_from(pipelines.len()).unwrap_or(i64::MAX)
         } else {
-            None
+            let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM image_pipelines p");
+            push_filter(&mut count, account, region, filter);
+            let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await?;
+            total
         };
         let ids: Vec<&str> = pipelines.iter().map(|p| p.id.as_str()).collect();
         let mut conn = self.reader.acquire().await?;

@@ -9,4 +9,5 @@ mod images;
 mod openapi;
 mod pipelines;
 mod protocol;
+mod reliability;
 mod tags;
