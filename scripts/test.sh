@@ -15,7 +15,17 @@ cargo build --locked
 python="$(scripts/sdk-venv.sh)"
 "$python" -m pytest tests/sdk -q
 
+# ---- Contract check (issue 6): schemathesis over the /_emulator control plane against
+# openapi.yaml (the RPC actions are fuzzed by tests/api/fuzz_rpc.rs in `cargo test`). ----
+echo "==> schemathesis: /_emulator/* against openapi.yaml (scripts/schemathesis.sh)"
+scripts/schemathesis.sh
+
 # ---- More real clients (issue 6): the README's examples (curl, Python SDK) and the official Node
 # SDK, against the debug binary built above. Needs node + npm. ----
 echo "==> clients: examples/ and the Node SDK (scripts/clients.sh)"
 scripts/clients.sh
+
+# ---- Web console (issue 8): a real headless Chromium (Debian's, driven by playwright-core) follows
+# a build live in /_emulator/console/ and saves target/console-e2e/timeline.png. ----
+echo "==> web console end-to-end (scripts/console-e2e.sh)"
+scripts/console-e2e.sh

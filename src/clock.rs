@@ -34,9 +34,14 @@ impl ManualClock {
         ManualClock(Arc::new(AtomicI64::new(ms)))
     }
 
-    /// Moves time forward by `ms` milliseconds and returns the new time.
+    /// Moves time forward by `ms` milliseconds (saturating, never wrapping) and returns the new time.
     pub fn advance(&self, ms: i64) -> i64 {
-        self.0.fetch_add(ms, Ordering::SeqCst) + ms
+        let step = ms.max(0);
+        let previous = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |now| Some(now.saturating_add(step)))
+            .unwrap_or_else(|now| now);
+        previous.saturating_add(step)
     }
 }
 
@@ -56,6 +61,8 @@ mod tests {
         assert_eq!(clock.now_ms(), 1_000);
         assert_eq!(clock.advance(500), 1_500);
         assert_eq!(clock.now_ms(), 1_500);
+        assert_eq!(clock.advance(i64::MAX), i64::MAX, "saturates instead of wrapping");
+        assert_eq!(clock.advance(-5), i64::MAX, "never moves backwards");
     }
 }
 

@@ -12,6 +12,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Code};
 
+/// The longest rule window (`afterSeconds`, `forSeconds`): about 100 years.
+const MAX_WINDOW_SECONDS: f64 = 100.0 * 365.0 * 24.0 * 3600.0;
+
+/// Seconds as milliseconds, saturating (values are validated, this keeps arithmetic panic-free).
+fn ms(seconds: f64) -> i64 {
+    (seconds * 1000.0) as i64
+}
+
 /// A fault rule as posted to `/_emulator/faults`.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -85,6 +93,11 @@ impl Faults {
         if spec.nth == Some(0) {
             return Err("\"nth\" is 1-based".into());
         }
+        for (name, value) in [("afterSeconds", spec.after_seconds), ("forSeconds", spec.for_seconds)] {
+            if value.is_some_and(|v| !v.is_finite() || !(0.0..=MAX_WINDOW_SECONDS).contains(&v)) {
+                return Err(format!("\"{name}\" must be between 0 and {MAX_WINDOW_SECONDS} seconds"));
+            }
+        }
         let mut next = self.next_id.lock().map_err(|_| "fault rules are unavailable")?;
         let rule = FaultRule { id: format!("fault-{}", *next), spec, created_ms: now_ms, matched: 0, fired: 0 };
         *next += 1;
@@ -123,8 +136,8 @@ impl Faults {
             let matches = s.action.as_deref().is_none_or(|a| a == action)
                 && s.account.as_deref().is_none_or(|a| a == account)
                 && s.region.as_deref().is_none_or(|r| r == region);
-            let start = rule.created_ms + (s.after_seconds.unwrap_or(0.0) * 1000.0) as i64;
-            let in_window = now_ms >= start && s.for_seconds.is_none_or(|d| now_ms < start + (d * 1000.0) as i64);
+            let start = rule.created_ms.saturating_add(ms(s.after_seconds.unwrap_or(0.0)));
+            let in_window = now_ms >= start && s.for_seconds.is_none_or(|d| now_ms < start.saturating_add(ms(d)));
             if !matches || !in_window || s.count.is_some_and(|c| rule.fired >= c) {
                 continue;
             }
@@ -209,5 +222,8 @@ mod tests {
         let faults = Faults::new(None);
         assert!(faults.add(spec("NoSuch.Code"), 0).is_err());
         assert!(faults.add(FaultSpec { probability: Some(2.0), ..spec("InternalError") }, 0).is_err());
+        assert!(faults.add(FaultSpec { for_seconds: Some(-1.0), ..spec("InternalError") }, 0).is_err());
+        assert!(faults.add(FaultSpec { after_seconds: Some(1e300), ..spec("InternalError") }, 0).is_err());
+        assert!(faults.add(FaultSpec { for_seconds: Some(f64::NAN), ..spec("InternalError") }, 0).is_err());
     }
 }

@@ -24,6 +24,9 @@ pub struct Entry {
     pub region: String,
     pub params: BTreeMap<String, String>,
     pub code: String,
+    /// The error message the client received (absent on success).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
     pub status: u16,
     pub latency_ms: f64,
 }
@@ -96,6 +99,7 @@ mod tests {
             region: "cn-hangzhou".into(),
             params: [("Signature".to_string(), "s".to_string()), ("Name".to_string(), "n".to_string())].into(),
             code: if status == 200 { "OK".into() } else { "X".into() },
+            message: None,
             status,
             latency_ms: 1.0,
         }

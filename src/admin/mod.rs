@@ -41,8 +41,12 @@ pub fn router() -> Router<AppState> {
         .route("/snapshots/{name}", axum::routing::put(import_snapshot).delete(delete_snapshot))
         .route("/snapshots/{name}/export", get(export_snapshot))
         .route("/snapshots/{name}/restore", post(restore_snapshot))
+        .merge(crate::console::router())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_SNAPSHOT_BYTES))
 }
+
+/// The longest single advance of the manual clock (about 100 years), so time stays representable.
+const MAX_ADVANCE_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// Largest snapshot file accepted by an import.
 const MAX_SNAPSHOT_BYTES: usize = 512 * 1024 * 1024;
@@ -78,6 +82,34 @@ impl IntoResponse for AdminError {
 }
 
 type AdminResult<T = Json<Value>> = Result<T, AdminError>;
+
+/// A path segment, with a malformed one answered as JSON (not axum's plain-text rejection).
+struct AdminPath(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AdminPath {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(segment)| AdminPath(segment))
+            .map_err(|e| AdminError::bad_request(format!("invalid path: {e}")))
+    }
+}
+
+/// A query string, with one that does not parse answered as JSON.
+struct AdminQuery<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::FromRequestParts<S> for AdminQuery<T> {
+    type Rejection = AdminError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| AdminQuery(value))
+            .map_err(|e| AdminError::bad_request(format!("invalid query string: {e}")))
+    }
+}
 
 /// Parses an optional JSON body (empty means `T::default()`); bad JSON is a clear 400.
 fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> AdminResult<T> {
@@ -155,11 +187,17 @@ async fn advance(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
     };
     let ms = match (request.ms, request.seconds) {
         (Some(ms), None) => ms,
-        (None, Some(s)) => (s * 1000.0).round() as i64,
+        (None, Some(s)) if s.is_finite() && s.abs() <= MAX_ADVANCE_MS as f64 / 1000.0 => (s * 1000.0).round() as i64,
+        (None, Some(_)) => i64::MAX,
         _ => return Err(AdminError::bad_request("give exactly one of \"seconds\" or \"ms\"")),
     };
     if ms < 0 {
         return Err(AdminError::bad_request("time only moves forward"));
+    }
+    if ms > MAX_ADVANCE_MS {
+        return Err(AdminError::bad_request(format!(
+            "one advance moves at most {MAX_ADVANCE_MS} ms (about 100 years)"
+        )));
     }
     let now = manual.advance(ms);
     state.store.state_set(crate::app::MANUAL_CLOCK_KEY, &now.to_string()).await?;
@@ -169,7 +207,7 @@ async fn advance(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
     Ok(Json(view))
 }
 
-async fn requests(State(state): State<AppState>, Query(filter): Query<journal::Filter>) -> Json<Value> {
+async fn requests(State(state): State<AppState>, AdminQuery(filter): AdminQuery<journal::Filter>) -> Json<Value> {
     let entries = state.journal.list(&filter);
     Json(json!({ "count": entries.len(), "requests": entries }))
 }
@@ -180,7 +218,7 @@ async fn clear_requests(State(state): State<AppState>) -> Json<Value> {
 
 /// One build's timeline: every transition with its simulated time, the transit resources, and
 /// the images and copies it produced.
-async fn execution(State(state): State<AppState>, Path(id): Path<String>) -> AdminResult {
+async fn execution(State(state): State<AppState>, AdminPath(id): AdminPath) -> AdminResult {
     let Some((e, events, resources)) = state.store.execution_detail(None, &id).await? else {
         return Err(AdminError::not_found(format!("no execution \"{id}\"")));
     };
@@ -214,7 +252,7 @@ async fn execution(State(state): State<AppState>, Path(id): Path<String>) -> Adm
     })))
 }
 
-async fn release(State(state): State<AppState>, Path(id): Path<String>) -> AdminResult {
+async fn release(State(state): State<AppState>, AdminPath(id): AdminPath) -> AdminResult {
     if !state.store.release_execution(&id, state.clock.now_ms()).await? {
         return Err(AdminError::conflict(format!("execution \"{id}\" is not held")));
     }
@@ -236,7 +274,7 @@ async fn add_fault(State(state): State<AppState>, bytes: Bytes) -> AdminResult<(
     Ok((StatusCode::CREATED, Json(json!(rule))))
 }
 
-async fn delete_fault(State(state): State<AppState>, Path(id): Path<String>) -> AdminResult {
+async fn delete_fault(State(state): State<AppState>, AdminPath(id): AdminPath) -> AdminResult {
     if state.faults.remove(&id) {
         Ok(Json(json!({ "deleted": id })))
     } else {
@@ -262,7 +300,7 @@ async fn add_outcome(State(state): State<AppState>, bytes: Bytes) -> AdminResult
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "rule": rule }))))
 }
 
-async fn delete_outcome(State(state): State<AppState>, Path(id): Path<String>) -> AdminResult {
+async fn delete_outcome(State(state): State<AppState>, AdminPath(id): AdminPath) -> AdminResult {
     match state.store.delete_outcomes(Some(&id)).await? {
         0 => Err(AdminError::not_found(format!("no outcome rule \"{id}\""))),
         _ => Ok(Json(json!({ "deleted": id }))),
@@ -321,7 +359,7 @@ async fn list_snapshots(State(state): State<AppState>) -> AdminResult {
     Ok(Json(json!({ "snapshots": names })))
 }
 
-async fn restore_snapshot(State(state): State<AppState>, Path(name): Path<String>) -> AdminResult {
+async fn restore_snapshot(State(state): State<AppState>, AdminPath(name): AdminPath) -> AdminResult {
     let path = snapshot_path(&state, &name)?;
     match state.store.restore_from(&path).await {
         Ok(()) => {}
@@ -341,7 +379,7 @@ async fn restore_snapshot(State(state): State<AppState>, Path(name): Path<String
     Ok(Json(json!({ "restored": name })))
 }
 
-async fn export_snapshot(State(state): State<AppState>, Path(name): Path<String>) -> AdminResult<Response> {
+async fn export_snapshot(State(state): State<AppState>, AdminPath(name): AdminPath) -> AdminResult<Response> {
     let path = snapshot_path(&state, &name)?;
     let bytes = std::fs::read(&path).map_err(|_| AdminError::not_found(format!("no snapshot \"{name}\"")))?;
     Ok(([(axum::http::header::CONTENT_TYPE, "application/vnd.sqlite3")], bytes).into_response())
@@ -352,7 +390,7 @@ const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 
 async fn import_snapshot(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    AdminPath(name): AdminPath,
     bytes: Bytes,
 ) -> AdminResult<(StatusCode, Json<Value>)> {
     if !bytes.starts_with(SQLITE_MAGIC) {
@@ -363,7 +401,7 @@ async fn import_snapshot(
     Ok((StatusCode::CREATED, Json(json!({ "name": name, "bytes": bytes.len() }))))
 }
 
-async fn delete_snapshot(State(state): State<AppState>, Path(name): Path<String>) -> AdminResult {
+async fn delete_snapshot(State(state): State<AppState>, AdminPath(name): AdminPath) -> AdminResult {
     let path = snapshot_path(&state, &name)?;
     std::fs::remove_file(&path).map_err(|_| AdminError::not_found(format!("no snapshot \"{name}\"")))?;
     Ok(Json(json!({ "deleted": name })))

@@ -80,6 +80,7 @@ pub async fn handle(
         Err(err) => envelope::error(format, &request_id, err),
     };
     let code = outcome.as_ref().err().map_or("OK", |e| e.code_str()).to_string();
+    let message = outcome.as_ref().err().map(|e| e.message().to_string());
     let latency = started.elapsed();
     tracing::info!(
         action = %action_name,
@@ -102,6 +103,7 @@ pub async fn handle(
         region,
         params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         code,
+        message,
         status: response.status().as_u16(),
         latency_ms: latency.as_secs_f64() * 1000.0,
     });

@@ -3,6 +3,7 @@
 //! pool of reader connections that never wait on the writer (WAL).
 
 pub mod components;
+pub mod console;
 pub mod control;
 pub mod executions;
 mod idempotency;

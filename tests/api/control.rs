@@ -674,3 +674,40 @@ async fn ci_scenario_scripted_failure_snapshot_reset_restore() {
     let last = t["timeline"].as_array().and_then(|s| s.last().cloned()).unwrap_or_default();
     assert_eq!((text(&last, "status"), text(&last, "message")), ("FAILED".into(), "apt mirror down".into()));
 }
+
+/// Found by the schemathesis pass: huge values and unparsable input must be clear 400s, never a
+/// panic, a wrapped clock or a plain-text answer.
+#[tokio::test]
+async fn hostile_control_plane_input_is_a_json_400() {
+    let app = TestApp::spawn().await;
+    let (_, before) = app.admin("GET", "/clock", None).await;
+    for body in [json!({ "ms": i64::MAX }), json!({ "seconds": 1e300 }), json!({ "seconds": 5.06e256 })] {
+        let (status, answer) = app.admin("POST", "/clock/advance", Some(body.clone())).await;
+        assert_eq!(status, 400, "{body} -> {answer}");
+        assert!(answer["message"].is_string(), "{answer}");
+    }
+    let (_, after) = app.admin("GET", "/clock", None).await;
+    assert_eq!(after["nowMs"], before["nowMs"], "the clock did not move");
+
+    for body in [
+        json!({ "error": "InternalError", "forSeconds": 1e300 }),
+        json!({ "error": "InternalError", "afterSeconds": -1 }),
+    ] {
+        assert_eq!(app.admin("POST", "/faults", Some(body.clone())).await.0, 400, "{body}");
+    }
+    app.call_in_region("DescribeImagePipelines", &[]).await.assert_ok();
+    assert_eq!(
+        app.admin("POST", "/faults", Some(json!({ "error": "InternalError", "count": 1 }))).await.0,
+        201,
+        "rules still work"
+    );
+
+    for path in ["/requests?limit=-1", "/requests?status=null", "/executions/%FF"] {
+        let response = app.client.get(format!("{}/_emulator{path}", app.base_url)).send().await.expect("sent");
+        assert_eq!(response.status(), 400, "{path}");
+        assert!(
+            response.headers()["content-type"].to_str().unwrap_or_default().starts_with("application/json"),
+            "{path}"
+        );
+    }
+}

@@ -1,9 +1,11 @@
 //! One integration binary: every test starts a real emulator on a free port (see `helpers`).
 
 mod components;
+mod console;
 mod control;
 mod errors;
 mod executions;
+mod fuzz_rpc;
 mod helpers;
 mod images;
 mod openapi;

@@ -31,7 +31,12 @@ async fn a_panic_in_a_handler_is_a_500_and_the_server_keeps_serving() {
     assert!(!r.body["Message"].as_str().unwrap_or_default().contains("a bug"), "internals stay hidden");
     let ok = client
         .get(&base)
-        .query(&[("Action", "DescribeImagePipelines"), ("Version", "2014-05-26"), ("Format", "JSON"), ("RegionId", "cn-hangzhou")])
+        .query(&[
+            ("Action", "DescribeImagePipelines"),
+            ("Version", "2014-05-26"),
+            ("Format", "JSON"),
+            ("RegionId", "cn-hangzhou"),
+        ])
         .send()
         .await
         .expect("sent");
@@ -121,10 +126,17 @@ async fn after_a_kill_9_every_acknowledged_call_is_there_and_every_build_finishe
         writers.push(tokio::spawn(async move {
             for i in 0.. {
                 let name = format!("crash{w}x{i}");
-                let params = [("Action", "CreateImagePipeline"), ("BaseImageType", "IMAGE"), ("BaseImage", BASE_IMAGE), ("Name", name.as_str())];
+                let params = [
+                    ("Action", "CreateImagePipeline"),
+                    ("BaseImageType", "IMAGE"),
+                    ("BaseImage", BASE_IMAGE),
+                    ("Name", name.as_str()),
+                ];
                 let Some(created) = rpc(&client, &base, &params).await else { break };
                 let id = created["ImagePipelineId"].as_str().unwrap_or_default().to_string();
-                let Some(started) = rpc(&client, &base, &[("Action", "StartImagePipelineExecution"), ("ImagePipelineId", &id)]).await else {
+                let Some(started) =
+                    rpc(&client, &base, &[("Action", "StartImagePipelineExecution"), ("ImagePipelineId", &id)]).await
+                else {
                     let _ = tx.send((id, String::new()));
                     break;
                 };
@@ -170,10 +182,15 @@ async fn after_a_kill_9_every_acknowledged_call_is_there_and_every_build_finishe
         let mut still = Vec::new();
         for chunk in pending.chunks(20) {
             let list = chunk.join(",");
-            let found = rpc(&client, &base, &[("Action", "DescribeImagePipelineExecutions"), ("ExecutionId", &list), ("MaxResults", "100")])
-                .await
-                .expect("describe executions");
-            let set = found["ImagePipelineExecution"]["ImagePipelineExecutionSet"].as_array().cloned().unwrap_or_default();
+            let found = rpc(
+                &client,
+                &base,
+                &[("Action", "DescribeImagePipelineExecutions"), ("ExecutionId", &list), ("MaxResults", "100")],
+            )
+            .await
+            .expect("describe executions");
+            let set =
+                found["ImagePipelineExecution"]["ImagePipelineExecutionSet"].as_array().cloned().unwrap_or_default();
             assert_eq!(set.len(), chunk.len(), "every acknowledged execution survived");
             for item in set {
                 if item["Status"] != "SUCCESS" {
