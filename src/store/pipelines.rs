@@ -107,35 +107,31 @@ impl Store {
         filter: &PipelineFilter,
         page: &Page,
     ) -> ApiResult<PipelinePage> {
-        let mut select = QueryBuilder::<Sqlite>::new("SELECT p.spec FROM image_pipelines p");
+        // One round trip: each template with its tags (in their order) as a JSON array.
+        let mut select = QueryBuilder::<Sqlite>::new("SELECT p.spec, ");
+        tags::push_json_column(&mut select, RESOURCE_TYPE_PIPELINE, "p.id");
+        select.push(" FROM image_pipelines p");
         push_filter(&mut select, account, region, filter);
         paging::push_after(&mut select, "p", page.after.as_ref());
         paging::push_order_limit(&mut select, "p", page);
-        let rows: Vec<(String,)> = select.build_query_as().fetch_all(&self.reader).await?;
+        let rows: Vec<(String, String)> = select.build_query_as().fetch_all(&self.reader).await?;
 
-        let mut pipelines = rows
+        let mut items = rows
             .into_iter()
-            .map(|(spec,)| serde_json::from_str::<Pipeline>(&spec).map_err(ApiError::internal))
+            .map(|(spec, tag_json)| {
+                let pipeline = serde_json::from_str::<Pipeline>(&spec).map_err(ApiError::internal)?;
+                Ok((pipeline, tags::from_json(&tag_json)?))
+            })
             .collect::<ApiResult<Vec<_>>>()?;
-        let next = paging::split_next(&mut pipelines, page, |p| Cursor { created_ms: p.created_ms, id: p.id.clone() });
+        let next = paging::split_next(&mut items, page, |(p, _)| Cursor { created_ms: p.created_ms, id: p.id.clone() });
         let total_count = if paging::total_is_known(page, next.as_ref()) {
-            i64::try_from(pipelines.len()).unwrap_or(i64::MAX)
+            i64::try_from(items.len()).unwrap_or(i64::MAX)
         } else {
             let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM image_pipelines p");
             push_filter(&mut count, account, region, filter);
             let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await?;
             total
         };
-        let ids: Vec<&str> = pipelines.iter().map(|p| p.id.as_str()).collect();
-        let mut conn = self.reader.acquire().await?;
-        let mut tags = tags::of(&mut conn, RESOURCE_TYPE_PIPELINE, &ids).await?;
-        let items = pipelines
-            .into_iter()
-            .map(|p| {
-                let t = tags.remove(&p.id).unwrap_or_default();
-                (p, t)
-            })
-            .collect();
         Ok(PipelinePage { items, total_count, next })
     }
 
