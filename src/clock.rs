@@ -64,26 +64,48 @@ mod tests {
         assert_eq!(clock.advance(i64::MAX), i64::MAX, "saturates instead of wrapping");
         assert_eq!(clock.advance(-5), i64::MAX, "never moves backwards");
     }
+
+    #[test]
+    fn a_scaled_clock_runs_faster_than_its_base() {
+        let base = ManualClock::starting_at(1_000);
+        let scaled = ScaledClock::over(Arc::new(base.clone()), 60.0);
+        assert_eq!(scaled.now_ms(), 1_000);
+        base.advance(1_000);
+        assert_eq!(scaled.now_ms(), 61_000, "one base second is a simulated minute");
+    }
 }
 
 /// Real time sped up (or slowed down) by a factor from the moment the emulator started
 /// (`--time-scale`): with 60, one real second is one simulated minute.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct ScaledClock {
+    base: Arc<dyn Clock>,
     origin_ms: i64,
     scale: f64,
 }
 
+impl std::fmt::Debug for ScaledClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScaledClock").field("origin_ms", &self.origin_ms).field("scale", &self.scale).finish()
+    }
+}
+
 impl ScaledClock {
+    /// Wall-clock time scaled by `scale`.
     pub fn new(scale: f64) -> Self {
-        ScaledClock { origin_ms: SystemClock.now_ms(), scale }
+        ScaledClock::over(Arc::new(SystemClock), scale)
+    }
+
+    /// `base` time scaled by `scale`, from `base`'s current instant.
+    pub fn over(base: Arc<dyn Clock>, scale: f64) -> Self {
+        ScaledClock { origin_ms: base.now_ms(), base, scale }
     }
 }
 
 impl Clock for ScaledClock {
     fn now_ms(&self) -> i64 {
-        let elapsed = (SystemClock.now_ms() - self.origin_ms) as f64;
-        self.origin_ms + (elapsed * self.scale) as i64
+        let elapsed = (self.base.now_ms() - self.origin_ms) as f64;
+        self.origin_ms.saturating_add((elapsed * self.scale) as i64)
     }
 }
 

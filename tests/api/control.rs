@@ -711,3 +711,24 @@ async fn hostile_control_plane_input_is_a_json_400() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_time_scale_speeds_up_the_real_clock_and_is_refused_with_a_manual_one() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut config = Config::for_tests(dir.path().join("db").to_string_lossy().into_owned());
+    config.clock = ClockMode::Manual;
+    config.time_scale = Some(60.0);
+    let err = App::build(config.clone()).await.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("--time-scale applies to the real clock"), "{err}");
+    config.clock = ClockMode::Real;
+    config.time_scale = Some(-1.0);
+    assert!(App::build(config.clone()).await.is_err(), "a negative scale is refused");
+
+    config.time_scale = Some(60.0);
+    let app = App::build(config).await.expect("app");
+    let base = format!("http://{}", app.local_addr().expect("addr"));
+    tokio::spawn(app.run(std::future::pending()));
+    let health: Value =
+        reqwest::get(format!("{base}/_emulator/health")).await.expect("sent").json().await.expect("json");
+    assert_eq!(health["clock"], "scaled");
+}
