@@ -34,25 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$binary" --listen 127.0.0.1:0 --db "$workdir/emulator.db" --phase-duration 2s \
-    >"$workdir/stdout" 2>"$workdir/stderr" &
-server_pid=$!
-
-# The first stdout line: "ecs-imagebuilder-emulator listening on http://127.0.0.1:PORT (…)".
-port=""
-for _ in $(seq 1 200); do
-    port="$(sed -n '1s#^ecs-imagebuilder-emulator listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$workdir/stdout")"
-    [ -n "$port" ] && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [ -z "$port" ]; then
-    echo "console-e2e.sh: the emulator did not start; stdout:" >&2
-    cat "$workdir/stdout" >&2
-    echo "stderr:" >&2
-    tail -n 40 "$workdir/stderr" >&2
-    exit 1
-fi
+# shellcheck source=lib/emulator.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/emulator.sh"
+start_emulator console-e2e.sh "$binary" "$workdir" --phase-duration 2s
 echo "==> emulator on 127.0.0.1:$port, console at http://127.0.0.1:$port/_emulator/console/"
 
 rm -rf "$out"

@@ -7,7 +7,7 @@
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::idempotency::{self, TokenClaim};
-use super::{paging, tags, Store};
+use super::{paging, query, tags, Store};
 use crate::domain::component::{self, Component, ComponentFilter, Version};
 use crate::domain::paging::Page;
 use crate::domain::pipeline::Pipeline;
@@ -36,16 +36,8 @@ pub struct ComponentPage {
 }
 
 fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &ComponentFilter) {
-    qb.push(" WHERE c.account = ").push_bind(account.to_string());
-    qb.push(" AND c.region = ").push_bind(region.to_string());
-    if !filter.ids.is_empty() {
-        qb.push(" AND c.id IN (");
-        let mut ids = qb.separated(", ");
-        for id in &filter.ids {
-            ids.push_bind(id.clone());
-        }
-        qb.push(")");
-    }
+    query::push_tenant(qb, "c", account, region);
+    query::push_in(qb, "c.id", filter.ids.iter().cloned());
     if let Some(name) = &filter.name {
         qb.push(" AND c.name = ").push_bind(name.clone());
     }

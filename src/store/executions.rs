@@ -5,7 +5,7 @@
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
 use super::idempotency::{self, TokenClaim};
-use super::{paging, tags, Store};
+use super::{paging, query, tags, Store};
 use crate::domain::execution::{Status, TERMINAL_SQL};
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::paging::{Cursor, Page};
@@ -135,27 +135,12 @@ pub struct Event {
 }
 
 fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &ExecutionFilter) {
-    qb.push(" WHERE e.account = ").push_bind(account.to_string());
-    qb.push(" AND e.region = ").push_bind(region.to_string());
+    query::push_tenant(qb, "e", account, region);
     if let Some(pipeline) = &filter.pipeline_id {
         qb.push(" AND e.pipeline_id = ").push_bind(pipeline.clone());
     }
-    if !filter.ids.is_empty() {
-        qb.push(" AND e.id IN (");
-        let mut list = qb.separated(", ");
-        for id in &filter.ids {
-            list.push_bind(id.clone());
-        }
-        qb.push(")");
-    }
-    if !filter.statuses.is_empty() {
-        qb.push(" AND e.status IN (");
-        let mut list = qb.separated(", ");
-        for status in &filter.statuses {
-            list.push_bind(status.as_str());
-        }
-        qb.push(")");
-    }
+    query::push_in(qb, "e.id", filter.ids.iter().cloned());
+    query::push_in(qb, "e.status", filter.statuses.iter().map(|s| s.as_str()));
     tags::push_filters(qb, RESOURCE_TYPE_EXECUTION, "e.id", &filter.tags);
 }
 

@@ -10,6 +10,7 @@ mod idempotency;
 pub mod images;
 mod paging;
 mod pipelines;
+mod query;
 pub mod snapshots;
 pub mod tag_resources;
 mod tags;

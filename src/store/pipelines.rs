@@ -4,7 +4,7 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::idempotency::{self, TokenClaim};
 use super::tags;
-use super::{paging, Store, RESOURCE_TYPE_PIPELINE};
+use super::{paging, query, Store, RESOURCE_TYPE_PIPELINE};
 use crate::domain::execution::TERMINAL_SQL;
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::pipeline::Pipeline;
@@ -29,16 +29,8 @@ pub struct PipelinePage {
 }
 
 fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &PipelineFilter) {
-    qb.push(" WHERE p.account = ").push_bind(account.to_string());
-    qb.push(" AND p.region = ").push_bind(region.to_string());
-    if !filter.ids.is_empty() {
-        qb.push(" AND p.id IN (");
-        let mut ids = qb.separated(", ");
-        for id in &filter.ids {
-            ids.push_bind(id.clone());
-        }
-        qb.push(")");
-    }
+    query::push_tenant(qb, "p", account, region);
+    query::push_in(qb, "p.id", filter.ids.iter().cloned());
     if let Some(name) = &filter.name {
         qb.push(" AND p.name = ").push_bind(name.clone());
     }

@@ -1,0 +1,24 @@
+# Sourced by the test scripts: start_emulator NAME BINARY WORKDIR [flags…] starts the emulator on a
+# free port with its database in WORKDIR and sets `server_pid` and `port`. It reads the port from
+# the first stdout line ("ecs-imagebuilder-emulator listening on http://127.0.0.1:PORT (…)"),
+# waiting at most 20 s, and exits with the server's output if it does not start.
+start_emulator() {
+    local name="$1" binary="$2" workdir="$3"
+    shift 3
+    "$binary" --listen 127.0.0.1:0 --db "$workdir/emulator.db" "$@" >"$workdir/stdout" 2>"$workdir/stderr" &
+    server_pid=$!
+    port=""
+    for _ in $(seq 1 200); do
+        port="$(sed -n '1s#^ecs-imagebuilder-emulator listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$workdir/stdout")"
+        [ -n "$port" ] && break
+        kill -0 "$server_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$port" ]; then
+        echo "$name: the emulator did not start; stdout:" >&2
+        cat "$workdir/stdout" >&2
+        echo "stderr:" >&2
+        tail -n 40 "$workdir/stderr" >&2
+        exit 1
+    fi
+}

@@ -1,0 +1,27 @@
+//! Query-building pieces every filtered listing shares: the tenant scope and `IN (…)` lists.
+
+use sqlx::{QueryBuilder, Sqlite};
+
+/// ` WHERE a.account = ? AND a.region = ?` for the table alias `alias`.
+pub(super) fn push_tenant(qb: &mut QueryBuilder<'_, Sqlite>, alias: &str, account: &str, region: &str) {
+    qb.push(format!(" WHERE {alias}.account = ")).push_bind(account.to_string());
+    qb.push(format!(" AND {alias}.region = ")).push_bind(region.to_string());
+}
+
+/// ` AND column IN (?, …)` unless `values` is empty (an empty filter matches everything).
+pub(super) fn push_in<I>(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, values: I)
+where
+    I: IntoIterator,
+    I::Item: Into<String>,
+{
+    let values: Vec<String> = values.into_iter().map(Into::into).collect();
+    if values.is_empty() {
+        return;
+    }
+    qb.push(format!(" AND {column} IN ("));
+    let mut list = qb.separated(", ");
+    for value in values {
+        list.push_bind(value);
+    }
+    qb.push(")");
+}
