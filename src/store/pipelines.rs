@@ -20,6 +20,13 @@ pub struct PipelineFilter {
     pub tags: Vec<TagFilter>,
 }
 
+impl PipelineFilter {
+    /// No filter at all: every template of the tenant.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty() && self.name.is_none() && self.resource_group_id.is_none() && self.tags.is_empty()
+    }
+}
+
 /// One page of templates with their tags.
 #[derive(Debug, Clone)]
 pub struct PipelinePage {
@@ -118,6 +125,14 @@ impl Store {
         let next = paging::split_next(&mut items, page, |(p, _)| Cursor { created_ms: p.created_ms, id: p.id.clone() });
         let total_count = if paging::total_is_known(page, next.as_ref()) {
             i64::try_from(items.len()).unwrap_or(i64::MAX)
+        } else if filter.is_empty() {
+            // Kept by triggers (migration 0005): no scan of the tenant's rows.
+            let row: Option<(i64,)> = sqlx::query_as("SELECT n FROM pipeline_counts WHERE account = ? AND region = ?")
+                .bind(account)
+                .bind(region)
+                .fetch_optional(&self.reader)
+                .await?;
+            row.map_or(0, |(n,)| n)
         } else {
             let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM image_pipelines p");
             push_filter(&mut count, account, region, filter);

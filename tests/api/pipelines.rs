@@ -291,3 +291,40 @@ async fn templates_survive_a_restart() {
     assert_eq!(item["Name"], "durable");
     assert_eq!(item["Tags"]["Tag"][0]["TagKey"], "keep");
 }
+
+#[tokio::test]
+async fn the_unfiltered_total_count_stays_exact_through_deletes_resets_and_restores() {
+    let app = TestApp::spawn().await;
+    // MaxResults=2 with more than two templates takes the counted path (not a short first page).
+    let total = |ak: &'static str| {
+        let app = &app;
+        async move {
+            let r = app.call_in_region("DescribeImagePipelines", &[("MaxResults", "2"), ("AccessKeyId", ak)]).await;
+            r.assert_ok()["TotalCount"].as_i64().unwrap_or(-1)
+        }
+    };
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(app.create_pipeline(&[("AccessKeyId", "1111111111111111")]).await);
+    }
+    for _ in 0..3 {
+        app.create_pipeline(&[("AccessKeyId", "2222222222222222")]).await;
+    }
+    assert_eq!((total("1111111111111111").await, total("2222222222222222").await), (5, 3));
+    for id in &ids[..2] {
+        app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", id), ("AccessKeyId", "1111111111111111")])
+            .await
+            .assert_ok();
+    }
+    assert_eq!(total("1111111111111111").await, 3);
+    app.admin("POST", "/snapshots", Some(json!({ "name": "three" }))).await;
+    app.admin("POST", "/reset", Some(json!({ "account": "2222222222222222" }))).await;
+    assert_eq!((total("1111111111111111").await, total("2222222222222222").await), (3, 0));
+    app.admin("POST", "/snapshots/three/restore", None).await;
+    assert_eq!((total("1111111111111111").await, total("2222222222222222").await), (3, 3));
+    app.admin("POST", "/reset", None).await;
+    app.create_pipeline(&[("AccessKeyId", "1111111111111111")]).await;
+    app.create_pipeline(&[("AccessKeyId", "1111111111111111")]).await;
+    app.create_pipeline(&[("AccessKeyId", "1111111111111111")]).await;
+    assert_eq!(total("1111111111111111").await, 3);
+}
