@@ -20,17 +20,6 @@ echo "==> Node SDK dependencies (npm ci, tests/node/package-lock.json)"
 (cd tests/node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 python="$(scripts/sdk-venv.sh)"
 
-workdir="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$workdir"
-}
-trap cleanup EXIT
-
 # shellcheck source=lib/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulator.sh"
 start_emulator clients.sh "$binary" "$workdir" --phase-duration 0

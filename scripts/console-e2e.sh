@@ -23,17 +23,6 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 echo "==> console e2e dependencies (npm ci, tests/console/package-lock.json)"
 (cd tests/console && timeout 120 npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 
-workdir="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$workdir"
-}
-trap cleanup EXIT
-
 # shellcheck source=lib/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulator.sh"
 start_emulator console-e2e.sh "$binary" "$workdir" --phase-duration 2s

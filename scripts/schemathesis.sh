@@ -25,17 +25,6 @@ python="$(scripts/sdk-venv.sh)"
 st="$(dirname "$python")/st"
 [ -x "$st" ] || { echo "schemathesis.sh: $st missing: is schemathesis in tests/sdk/requirements.txt?" >&2; exit 1; }
 
-workdir="$(mktemp -d)"
-server_pid=""
-cleanup() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$workdir"
-}
-trap cleanup EXIT
-
 # shellcheck source=lib/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulator.sh"
 start_emulator schemathesis.sh "$binary" "$workdir" --clock manual --phase-duration 0

@@ -1,4 +1,17 @@
-# Sourced by the test scripts: start_emulator NAME BINARY WORKDIR [flags…] starts the emulator on a
+# Sourced by the test scripts. Sourcing it makes a temporary `workdir` that is removed, with the
+# emulator stopped, when the script exits.
+workdir="$(mktemp -d)"
+server_pid=""
+emulator_cleanup() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$workdir"
+}
+trap emulator_cleanup EXIT
+
+# start_emulator NAME BINARY WORKDIR [flags…] starts the emulator on a
 # free port with its database in WORKDIR and sets `server_pid` and `port`. It reads the port from
 # the first stdout line ("ecs-imagebuilder-emulator listening on http://127.0.0.1:PORT (…)"),
 # waiting at most 20 s, and exits with the server's output if it does not start.
