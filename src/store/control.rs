@@ -67,6 +67,7 @@ impl Store {
             deleted += sqlx::query(&sql).bind(account).execute(&mut *tx).await?.rows_affected();
         }
         tx.commit().await?;
+        self.pipelines.clear();
         Ok(deleted)
     }
 }

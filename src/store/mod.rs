@@ -2,6 +2,7 @@
 //! transactions never contend for the lock and rules like "one token, one template" hold) and a
 //! pool of reader connections that never wait on the writer (WAL).
 
+mod cache;
 pub mod components;
 pub mod console;
 pub mod control;
@@ -30,6 +31,8 @@ pub const RESOURCE_TYPE_PIPELINE: &str = "imagepipeline";
 pub struct Store {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Templates by ID for the read path (see `cache`).
+    pipelines: std::sync::Arc<cache::PipelineCache>,
 }
 
 /// How many read connections to keep (reads run in parallel in WAL mode).
@@ -51,7 +54,7 @@ impl Store {
                 .connect_with(options)
                 .await?;
             sqlx::migrate!("./migrations").run(&pool).await?;
-            return Ok(Store { writer: pool.clone(), reader: pool });
+            return Ok(Store { writer: pool.clone(), reader: pool, pipelines: Default::default() });
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -74,7 +77,7 @@ impl Store {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        Ok(Store { writer, reader })
+        Ok(Store { writer, reader, pipelines: Default::default() })
     }
 
     /// Closes both pools (graceful shutdown).

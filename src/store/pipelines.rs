@@ -57,28 +57,9 @@ impl Store {
         claim: Option<&TokenClaim>,
         quota: Option<u64>,
     ) -> ApiResult<String> {
-        let mut tx = self.writer.begin().await?;
-        if let Some(claim) = claim {
-            if let Some(existing) = idempotency::lookup(&mut tx, claim).await? {
-                return Ok(existing);
-            }
-        }
-        if let Some(quota) = quota {
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM image_pipelines WHERE account = ? AND region = ?")
-                    .bind(&pipeline.account)
-                    .bind(&pipeline.region)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if u64::try_from(count).unwrap_or(0) >= quota {
-                return Err(ApiError::with_message(
-                    Code::QuotaExceedImagePipeline,
-                    format!("The image template quota ({quota}) of your account in this region is used up."),
-                ));
-            }
-        }
+        let generation = self.pipelines.generation();
         let spec = serde_json::to_string(pipeline).map_err(ApiError::internal)?;
-        sqlx::query(
+        let insert = sqlx::query(
             "INSERT INTO image_pipelines (id, account, region, name, resource_group_id, created_ms, spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&pipeline.id)
@@ -87,14 +68,41 @@ impl Store {
         .bind(&pipeline.name)
         .bind(&pipeline.resource_group_id)
         .bind(pipeline.created_ms)
-        .bind(spec)
-        .execute(&mut *tx)
-        .await?;
+        .bind(spec);
+        if claim.is_none() && quota.is_none() && tags.is_empty() {
+            // A single statement is atomic on its own (the count trigger runs inside it): no
+            // explicit transaction, two round trips to the writer fewer.
+            insert.execute(&self.writer).await?;
+            self.pipelines.offer(generation, [(pipeline.clone(), Vec::new())]);
+            return Ok(pipeline.id.clone());
+        }
+        let mut tx = self.writer.begin().await?;
+        if let Some(claim) = claim {
+            if let Some(existing) = idempotency::lookup(&mut tx, claim).await? {
+                return Ok(existing);
+            }
+        }
+        if let Some(quota) = quota {
+            let count: Option<(i64,)> =
+                sqlx::query_as("SELECT n FROM pipeline_counts WHERE account = ? AND region = ?")
+                    .bind(&pipeline.account)
+                    .bind(&pipeline.region)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if u64::try_from(count.map_or(0, |(n,)| n)).unwrap_or(0) >= quota {
+                return Err(ApiError::with_message(
+                    Code::QuotaExceedImagePipeline,
+                    format!("The image template quota ({quota}) of your account in this region is used up."),
+                ));
+            }
+        }
+        insert.execute(&mut *tx).await?;
         tags::insert(&mut tx, RESOURCE_TYPE_PIPELINE, &pipeline.id, &pipeline.account, &pipeline.region, tags).await?;
         if let Some(claim) = claim {
             idempotency::record(&mut tx, claim, &pipeline.id, pipeline.created_ms).await?;
         }
         tx.commit().await?;
+        self.pipelines.offer(generation, [(pipeline.clone(), tags.to_vec())]);
         Ok(pipeline.id.clone())
     }
 
@@ -106,6 +114,10 @@ impl Store {
         filter: &PipelineFilter,
         page: &Page,
     ) -> ApiResult<PipelinePage> {
+        if let Some(page) = self.cached_page(account, region, filter, page) {
+            return Ok(page);
+        }
+        let generation = self.pipelines.generation();
         // One round trip: each template with its tags (in their order) as a JSON array.
         let mut select = QueryBuilder::<Sqlite>::new("SELECT p.spec, ");
         tags::push_json_column(&mut select, RESOURCE_TYPE_PIPELINE, "p.id");
@@ -122,6 +134,9 @@ impl Store {
                 Ok((pipeline, tags::from_json(&tag_json)?))
             })
             .collect::<ApiResult<Vec<_>>>()?;
+        if !filter.ids.is_empty() {
+            self.pipelines.offer(generation, items.iter().cloned());
+        }
         let next = paging::split_next(&mut items, page, |(p, _)| Cursor { created_ms: p.created_ms, id: p.id.clone() });
         let total_count = if paging::total_is_known(page, next.as_ref()) {
             i64::try_from(items.len()).unwrap_or(i64::MAX)
@@ -140,6 +155,25 @@ impl Store {
             total
         };
         Ok(PipelinePage { items, total_count, next })
+    }
+
+    /// A lookup by IDs alone, answered from the cache when every ID is cached (newest first, as SQL
+    /// would order them).
+    fn cached_page(&self, account: &str, region: &str, filter: &PipelineFilter, page: &Page) -> Option<PipelinePage> {
+        let by_ids_only = filter.name.is_none()
+            && filter.resource_group_id.is_none()
+            && filter.tags.is_empty()
+            && page.after.is_none();
+        let mut ids = filter.ids.clone();
+        ids.sort();
+        ids.dedup();
+        if !by_ids_only || ids.is_empty() || i64::try_from(ids.len()).unwrap_or(i64::MAX) > page.max_results {
+            return None;
+        }
+        let mut entries = self.pipelines.get_all(account, region, &ids)?;
+        entries.sort_by(|a, b| b.0.created_ms.cmp(&a.0.created_ms).then_with(|| b.0.id.cmp(&a.0.id)));
+        let items: Vec<(Pipeline, Vec<Tag>)> = entries.iter().map(|e| (e.0.clone(), e.1.clone())).collect();
+        Some(PipelinePage { total_count: i64::try_from(items.len()).unwrap_or(i64::MAX), items, next: None })
     }
 
     /// Deletes a template, its tags and its build history. `InvalidImagePipeline.NotFound` if it is
@@ -175,6 +209,7 @@ impl Store {
         tags::delete_all(&mut tx, RESOURCE_TYPE_PIPELINE, id).await?;
         super::executions::delete_of_pipeline(&mut tx, id).await?;
         tx.commit().await?;
+        self.pipelines.forget([id]);
         Ok(())
     }
 

@@ -110,6 +110,7 @@ impl Store {
         }
         .await;
         sqlx::query("DETACH DATABASE snapshot").execute(&mut *conn).await?;
+        self.pipelines.clear();
         copied.map_err(RestoreError::from)
     }
 }

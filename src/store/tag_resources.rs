@@ -139,6 +139,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        self.pipelines.forget(ids.iter().map(String::as_str));
         Ok(())
     }
 
@@ -170,6 +171,7 @@ impl Store {
             }
         }
         tx.commit().await?;
+        self.pipelines.forget(ids.iter().map(String::as_str));
         Ok(())
     }
 

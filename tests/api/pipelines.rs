@@ -328,3 +328,42 @@ async fn the_unfiltered_total_count_stays_exact_through_deletes_resets_and_resto
     app.create_pipeline(&[("AccessKeyId", "1111111111111111")]).await;
     assert_eq!(total("1111111111111111").await, 3);
 }
+
+#[tokio::test]
+async fn describe_by_id_sees_every_change_to_tags_and_existence() {
+    let app = TestApp::spawn().await;
+    let id = app.create_pipeline(&[("Tag.1.Key", "a"), ("Tag.1.Value", "1")]).await;
+    let tags_of = |id: String| {
+        let app = &app;
+        async move { app.describe_pipeline(&id).await.map(|item| item["Tags"]["Tag"].clone()) }
+    };
+    // Twice: the second read can come from the cache.
+    assert_eq!(tags_of(id.clone()).await, Some(json!([{"TagKey": "a", "TagValue": "1"}])));
+    assert_eq!(tags_of(id.clone()).await, Some(json!([{"TagKey": "a", "TagValue": "1"}])));
+
+    let tag =
+        [("ResourceType", "imagepipeline"), ("ResourceId.1", id.as_str()), ("Tag.1.Key", "b"), ("Tag.1.Value", "2")];
+    app.call_in_region("TagResources", &tag).await.assert_ok();
+    assert_eq!(
+        tags_of(id.clone()).await,
+        Some(json!([{"TagKey": "a", "TagValue": "1"}, {"TagKey": "b", "TagValue": "2"}]))
+    );
+    let untag = [("ResourceType", "imagepipeline"), ("ResourceId.1", id.as_str()), ("TagKey.1", "a")];
+    app.call_in_region("UntagResources", &untag).await.assert_ok();
+    assert_eq!(tags_of(id.clone()).await, Some(json!([{"TagKey": "b", "TagValue": "2"}])));
+
+    app.admin("POST", "/snapshots", Some(json!({ "name": "with-b" }))).await;
+    app.admin("POST", "/reset", None).await;
+    assert_eq!(tags_of(id.clone()).await, None, "gone after a reset");
+    app.admin("POST", "/snapshots/with-b/restore", None).await;
+    assert_eq!(tags_of(id.clone()).await, Some(json!([{"TagKey": "b", "TagValue": "2"}])), "back after a restore");
+    app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", &id)]).await.assert_ok();
+    assert_eq!(tags_of(id.clone()).await, None, "gone after a delete");
+    // Another tenant never sees it through the cache.
+    let other = app.create_pipeline(&[]).await;
+    assert!(app.describe_pipeline(&other).await.is_some());
+    let foreign = app
+        .call_in_region("DescribeImagePipelines", &[("ImagePipelineId.1", &other), ("AccessKeyId", "4444444444444444")])
+        .await;
+    assert_eq!(foreign.assert_ok()["TotalCount"], 0);
+}

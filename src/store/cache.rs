@@ -1,0 +1,75 @@
+//! Templates recently created or read, by ID, so `DescribeImagePipelines` by ID needs no SQL.
+//!
+//! Templates are immutable; what can change is their tags (tag APIs), their existence (delete,
+//! reset, restore). Every such write calls [`PipelineCache::forget`] or [`PipelineCache::clear`]
+//! after it commits. A reader notes the [`generation`](PipelineCache::generation) before reading
+//! SQL and offers what it read with that generation: if anything was forgotten in between, the
+//! offer is refused, so a stale read can never enter the cache.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::domain::pipeline::Pipeline;
+use crate::domain::tags::Tag;
+
+/// Entries kept at most (~2 KiB each); past it, new ones are not cached.
+const CAPACITY: usize = 20_000;
+
+pub type Entry = Arc<(Pipeline, Vec<Tag>)>;
+
+#[derive(Debug, Default)]
+pub struct PipelineCache {
+    inner: RwLock<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    generation: u64,
+    entries: HashMap<String, Entry>,
+}
+
+impl PipelineCache {
+    pub fn generation(&self) -> u64 {
+        self.inner.read().map(|i| i.generation).unwrap_or(u64::MAX)
+    }
+
+    /// Caches entries read (or written) at `generation`, unless something was forgotten since.
+    pub fn offer(&self, generation: u64, entries: impl IntoIterator<Item = (Pipeline, Vec<Tag>)>) {
+        let Ok(mut inner) = self.inner.write() else { return };
+        if inner.generation != generation {
+            return;
+        }
+        for entry in entries {
+            if inner.entries.len() >= CAPACITY {
+                break;
+            }
+            inner.entries.insert(entry.0.id.clone(), Arc::new(entry));
+        }
+    }
+
+    /// The cached entries of `ids` in the tenant, or `None` if any is not cached.
+    pub fn get_all(&self, account: &str, region: &str, ids: &[String]) -> Option<Vec<Entry>> {
+        let inner = self.inner.read().ok()?;
+        ids.iter()
+            .map(|id| inner.entries.get(id).filter(|e| e.0.account == account && e.0.region == region).cloned())
+            .collect()
+    }
+
+    /// Drops entries whose template changed (tags) or is gone.
+    pub fn forget<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
+        if let Ok(mut inner) = self.inner.write() {
+            inner.generation += 1;
+            for id in ids {
+                inner.entries.remove(id);
+            }
+        }
+    }
+
+    /// Drops everything (reset, restore).
+    pub fn clear(&self) {
+        if let Ok(mut inner) = self.inner.write() {
+            inner.generation += 1;
+            inner.entries.clear();
+        }
+    }
+}
