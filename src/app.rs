@@ -178,7 +178,8 @@ impl App {
         let store = state.store.clone();
         let (stop_scheduler, stopped) = watch::channel(false);
         let scheduler = state.config.run_scheduler.then(|| tokio::spawn(state.engine.clone().run(stopped)));
-        let served = axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await;
+        let header_timeout = Duration::from_millis(state.config.header_timeout_ms);
+        let served = crate::serve::serve(listener, router(state), header_timeout, shutdown).await;
         let _ = stop_scheduler.send(true);
         if let Some(scheduler) = scheduler {
             if tokio::time::timeout(SCHEDULER_EXIT_DEADLINE, scheduler).await.is_err() {

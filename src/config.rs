@@ -79,6 +79,10 @@ pub struct Config {
     #[arg(long, env = "IBE_FIXTURES")]
     pub fixtures: Option<std::path::PathBuf>,
 
+    /// How long a client may take to send its request headers (slow clients).
+    #[arg(skip = 10_000_u64)]
+    pub header_timeout_ms: u64,
+
     /// How long a request body may take to arrive before it is refused (slow clients).
     #[arg(skip = 10_000_u64)]
     pub body_timeout_ms: u64,
@@ -110,6 +114,7 @@ impl Config {
             id_seed: None,
             auth: AuthMode::AcceptAny,
             fixtures: None,
+            header_timeout_ms: 10_000,
             body_timeout_ms: 10_000,
             run_scheduler: false,
             pipeline_quota: None,

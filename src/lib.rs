@@ -15,5 +15,6 @@ pub mod error;
 pub mod fixtures;
 pub mod ids;
 pub mod rpc;
+pub mod serve;
 pub mod store;
 pub mod telemetry;

@@ -209,3 +209,18 @@ async fn after_a_kill_9_every_acknowledged_call_is_there_and_every_build_finishe
     let _ = child.wait();
     assert!(pending.is_empty(), "builds still unfinished after the restart: {pending:?}");
 }
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected() {
+    let app = TestApp::spawn_with(|c| c.header_timeout_ms = 300).await;
+    let addr = app.base_url.trim_start_matches("http://").to_string();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+    slow.write_all(b"GET /?Action=DescribeImagePipelines HTTP/1.1\r\nHost: x\r\n").await.expect("write");
+    app.call_in_region("DescribeImagePipelines", &[]).await.assert_ok();
+    // The server closes the connection (answering 408 or nothing) instead of waiting forever.
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut answer)).await;
+    assert!(closed.is_ok(), "the connection was closed by the server");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+}
