@@ -20,7 +20,7 @@ use crate::domain::tags::Tag;
 use crate::error::ApiResult;
 use crate::store::executions::{EngineTx, Execution, ImageRecord};
 use crate::store::Store;
-use plan::{Durations, Effect, ErrorInfo, Live, Step};
+use plan::{Durations, Effect, ErrorInfo, Live, NewImage, Step};
 
 /// Executions loaded per transaction by a tick.
 const BATCH: i64 = 512;
@@ -210,22 +210,7 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
                 fail(execution, Status::Failed, error_codes::NAME_DUPLICATED, info);
                 return Ok(());
             }
-            let record = ImageRecord {
-                id: &image.id,
-                account: &execution.account,
-                region: &execution.region,
-                name: &image.name,
-                family: image.family.as_deref(),
-                description: image.description.as_deref(),
-                nvme_support: image.nvme_support.as_deref(),
-                source_image: &image.source_image,
-                execution_id: &execution.id,
-                copied_from: None,
-                size_gib: image.size_gib,
-                platform: &image.platform,
-                os_name: &image.os_name,
-                architecture: &image.architecture,
-            };
+            let record = image_record(image, execution, &execution.region, &image.id, None);
             tx.insert_image(&record, &execution.runtime.image_tags, at).await?;
             execution.image_id = Some(image.id.clone());
             execution.runtime.image_id = Some(image.id.clone());
@@ -277,6 +262,32 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
     Ok(())
 }
 
+/// The row of an image a build made: the original (`copied_from: None`) or a copy in `region`.
+fn image_record<'a>(
+    image: &'a NewImage,
+    execution: &'a Execution,
+    region: &'a str,
+    id: &'a str,
+    copied_from: Option<&'a str>,
+) -> ImageRecord<'a> {
+    ImageRecord {
+        id,
+        account: &execution.account,
+        region,
+        name: &image.name,
+        family: image.family.as_deref(),
+        description: image.description.as_deref(),
+        nvme_support: image.nvme_support.as_deref(),
+        source_image: &image.source_image,
+        execution_id: &execution.id,
+        copied_from,
+        size_gib: image.size_gib,
+        platform: &image.platform,
+        os_name: &image.os_name,
+        architecture: &image.architecture,
+    }
+}
+
 async fn copy_image(
     tx: &mut EngineTx,
     execution: &mut Execution,
@@ -302,22 +313,7 @@ async fn copy_image(
         execution.runtime.partial_errors.push(partial(info));
         return Ok(());
     }
-    let record = ImageRecord {
-        id: copy_id,
-        account: &execution.account,
-        region: target_region,
-        name: &image.name,
-        family: image.family.as_deref(),
-        description: image.description.as_deref(),
-        nvme_support: image.nvme_support.as_deref(),
-        source_image: &image.source_image,
-        execution_id: &execution.id,
-        copied_from: Some(&source_id),
-        size_gib: image.size_gib,
-        platform: &image.platform,
-        os_name: &image.os_name,
-        architecture: &image.architecture,
-    };
+    let record = image_record(&image, execution, target_region, copy_id, Some(&source_id));
     tx.insert_image(&record, &execution.runtime.image_tags, at).await?;
     execution.runtime.copies.push(copy_id.to_string());
     Ok(())

@@ -18,31 +18,6 @@ const RESOURCE_GROUP: &str = "rg-acfmdefault000001";
 const INSTANCE_TYPE: &str = "ecs.g6.large";
 const OTHER_ACCOUNT: &str = "1234567890123456";
 
-/// 21 real Alibaba Cloud region IDs (none of them unknown to the API).
-const REGIONS: [&str; 21] = [
-    "cn-qingdao",
-    "cn-beijing",
-    "cn-zhangjiakou",
-    "cn-huhehaote",
-    "cn-wulanchabu",
-    "cn-shanghai",
-    "cn-nanjing",
-    "cn-fuzhou",
-    "cn-shenzhen",
-    "cn-heyuan",
-    "cn-guangzhou",
-    "cn-chengdu",
-    "cn-hongkong",
-    "ap-northeast-1",
-    "ap-southeast-1",
-    "ap-southeast-3",
-    "ap-southeast-5",
-    "us-east-1",
-    "us-west-1",
-    "eu-west-1",
-    "eu-central-1",
-];
-
 /// The minimal system disk of an OSS template.
 const OSS_DISK: [(&str, &str); 2] = [
     ("ImportImageOptions.DiskDeviceMappings.1.OSSBucket", "my-images"),
@@ -382,7 +357,7 @@ async fn create_sharing_with_21_accounts_is_400_invalid_add_account_size_exceede
 #[tokio::test]
 async fn create_copying_to_21_regions_is_400_invalid_to_region_id_size_exceeded_max_number() {
     let app = TestApp::spawn().await;
-    let regions = numbered("ToRegionId", 21, |i| REGIONS[i - 1].to_string());
+    let regions = numbered("ToRegionId", 21, |i| ecs_imagebuilder_emulator::catalog::REGIONS[i - 1].to_string());
     app.try_create(&borrowed(&regions)).await.assert_error(400, "InvalidToRegionIdSize.ExceededMaxNumber");
     app.try_create(&borrowed(&regions[..20])).await.assert_ok();
 }
