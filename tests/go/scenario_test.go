@@ -203,12 +203,13 @@ func runLifecycle(t *testing.T, f flavour) {
 		Tags: []Tag{{"origin", "create"}},
 	}})
 
-	// A template that uses it, distributed to another region and account.
+	// A template that uses it, distributed to another region and account. The second RUN carries
+	// characters that percent-encoding and signing treat specially (reserved, unicode, '*', '~', '+').
 	prefix := unique("goimg")
 	spec := PipelineSpec{
 		Name:                    unique("gotpl"),
 		BaseImage:               baseImage,
-		BuildContent:            "COMPONENT " + componentID + "\nRUN echo hello > /etc/motd",
+		BuildContent:            "COMPONENT " + componentID + "\nRUN echo hello > /etc/motd\nRUN echo a*b~c d+e/f 中文 (x) [y] @z %41 &x=1 ; , \\$HOME 'q' !",
 		ImagePrefix:             prefix,
 		ToRegions:               []string{targetRegion},
 		AddAccounts:             []string{sharedCred.Account},

@@ -172,7 +172,9 @@ class LifecycleTest {
         // ImageOptions: the image name prefix is the (deprecated) top-level ImageName.
         String prefix = unique("javaimg");
         String templateName = unique("javatpl");
-        String buildContent = "COMPONENT " + componentId + "\nRUN echo hello > /etc/motd";
+        // Characters that percent-encoding and signing treat specially (reserved, unicode, '*', '~', '+').
+        String buildContent = "COMPONENT " + componentId + "\nRUN echo hello > /etc/motd"
+                + "\nRUN echo a*b~c d+e/f 中文 (x) [y] @z %41 &x=1 ; , \\$HOME 'q' !";
         String pipelineId = owner.createImagePipeline(new CreateImagePipelineRequest()
                         .setRegionId(REGION).setBaseImageType("IMAGE").setBaseImage(BASE_IMAGE).setName(templateName)
                         .setBuildContent(buildContent).setImageName(prefix).setDeleteInstanceOnFailure(true)
