@@ -3,14 +3,15 @@
 # (`bindings = "bin"`: the binary plus the pytest plugin under python/), install it into a fresh
 # virtualenv outside the repository with the official SDK, then run, from outside the repository:
 #   - the binary from the wheel: `ecs-imagebuilder-emulator lint` on a good and a bad template;
+#   - mypy --strict over the plugin (it ships py.typed);
 #   - tests/pytest_plugin/: the plugin's own tests and a sample suite that uses only the fixture;
-#   - the README's "Testing with pytest" example, extracted from README.md as written;
-#   - mypy --strict over the plugin (it ships py.typed).
+#   - the README's "Testing with pytest" example, extracted from README.md as written.
 #
 # The wheel is built with `--profile dev --strip`: it reuses the debug build that scripts/test.sh
 # made just before (seconds instead of the minutes of a cold release build on 2 cores) and
 # strips the debug info (a 6 MB wheel instead of 125 MB). `pip install .` builds the release
-# profile; that path is the same maturin configuration (pyproject.toml). The tools (maturin, mypy)
+# profile; that path is the same maturin configuration (pyproject.toml); IBE_WHEEL_PROFILE=release
+# builds the wheel as `pip install .` does (minutes on 2 cores). The tools (maturin, mypy)
 # live in ${IBE_CACHE:-~/.cache/ecs-imagebuilder-emulator}/<tool>-<version>/, keyed by version.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,9 +39,10 @@ mypy_bin="$(tool_venv mypy "$mypy_version" mypy)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-echo "==> wheel: maturin $maturin_version build --profile dev --strip"
+profile="${IBE_WHEEL_PROFILE:-dev}"
+echo "==> wheel: maturin $maturin_version build --profile $profile --strip"
 start=$SECONDS
-(cd "$repo" && "$maturin_bin/maturin" build --locked --profile dev --strip --out "$work/wheels" >"$work/maturin.log" 2>&1) || {
+(cd "$repo" && "$maturin_bin/maturin" build --locked --profile "$profile" --strip --out "$work/wheels" >"$work/maturin.log" 2>&1) || {
     cat "$work/maturin.log" >&2
     exit 1
 }
@@ -73,6 +75,10 @@ case "$output" in
     *) echo "pytest-plugin: unexpected lint output: $output" >&2; exit 1 ;;
 esac
 
+echo "==> mypy $mypy_version --strict over the plugin"
+"$mypy_bin/mypy" --strict --python-executable "$venv_python" --cache-dir "$work/mypy-cache" \
+    "$repo/python/ecs_imagebuilder_emulator"
+
 # Run from outside the repository, without its cache, so nothing of the checkout is imported.
 cd "$work"
 echo "==> pytest plugin: tests/pytest_plugin (the plugin's tests and a sample suite using only the fixture)"
@@ -87,6 +93,3 @@ awk '/<!-- readme-example: pytest -->/ {found = 1; next}
 [ -s "$work/readme/test_readme_example.py" ] || { echo "pytest-plugin: no README example found" >&2; exit 1; }
 (cd "$work/readme" && "$venv_python" -m pytest test_readme_example.py -p no:cacheprovider -q)
 
-echo "==> mypy $mypy_version --strict over the plugin"
-"$mypy_bin/mypy" --strict --python-executable "$venv_python" --cache-dir "$work/mypy-cache" \
-    "$repo/python/ecs_imagebuilder_emulator"

@@ -12,14 +12,13 @@ report. Options (command line, or the ini keys in brackets):
 ``--ibe-phase-duration`` [``ibe_phase_duration``]
     the emulator's ``--phase-duration`` (default: realistic durations).
 ``--ibe-arg`` [``ibe_args``]
-    more emulator flags (repeat the option; the ini key takes a shell-quoted line).
+    more emulator arguments (one per option, repeatable; the ini key takes a shell-quoted line).
 ``--ibe-binary`` [``ibe_binary``]
     the binary to run; default ``$IBE_BIN``, else the one ``pip install`` put beside Python/on PATH.
 """
 
 from __future__ import annotations
 
-import shlex
 from typing import Any, Dict, Generator, Iterator, List, Optional
 
 import pytest
@@ -70,7 +69,8 @@ def emulator(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     clock = _option(config, "clock") or "manual"
     if clock not in ("manual", "real"):
         raise pytest.UsageError(f"ibe_clock must be manual or real, not {clock!r}")
-    args = [*config.getini("ibe_args"), *(shlex.split(" ".join(config.getoption("--ibe-arg"))))]
+    # Each --ibe-arg is one argument as given; the ini key is split like a shell line.
+    args = [*config.getini("ibe_args"), *config.getoption("--ibe-arg")]
     try:
         instance = Emulator(
             binary=_option(config, "binary"),
