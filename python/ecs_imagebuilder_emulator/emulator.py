@@ -251,8 +251,10 @@ class Emulator:
 
         ``signature="v3"`` is the SDK's default ACS3-HMAC-SHA256 signing; ``"v1"`` sets
         ``signature_algorithm="v2"``, the RPC HMAC-SHA1 style. ``access_key_id`` defaults to
-        :attr:`account` (a 16-digit key *is* the account). Proxies from the environment are
-        bypassed for the emulator. Remember to set ``region_id`` on each request model too: the
+        :attr:`account` (a 16-digit key *is* the account). ``no_proxy`` names the loopback
+        address, but ``alibabacloud-tea-openapi`` 0.4.x still sends requests through
+        ``HTTP(S)_PROXY`` when set: outside the pytest fixture (which removes those variables
+        while it runs), unset them. Remember to set ``region_id`` on each request model too: the
         SDK does not copy it from ``Config``.
         """
         from alibabacloud_tea_openapi.models import Config

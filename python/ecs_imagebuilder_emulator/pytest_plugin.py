@@ -3,7 +3,8 @@
 ``emulator`` starts ``ecs-imagebuilder-emulator`` on a free port with a fresh database, waits for
 ``/_emulator/ready``, yields an :class:`~ecs_imagebuilder_emulator.Emulator` and stops it
 afterwards. When a test that uses it fails, the emulator's log of that test is added to the
-report. Options (command line, or the ini keys in brackets):
+report. While it runs, the ``HTTP(S)_PROXY`` variables are out of the environment (the SDK would
+send the emulator's calls to the proxy). Options (command line, or the ini keys in brackets):
 
 ``--ibe-scope`` [``ibe_scope``]
     ``session`` (default: one emulator for the whole run) or ``function`` (one per test).
@@ -19,6 +20,7 @@ report. Options (command line, or the ini keys in brackets):
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, Generator, Iterator, List, Optional
 
 import pytest
@@ -84,11 +86,27 @@ def emulator(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         pytest.fail(str(error), pytrace=False)
     running = config.stash.setdefault(_RUNNING, [])
     running.append(instance)
+    proxies = _without_proxies()
     try:
         yield instance
     finally:
+        os.environ.update(proxies)
         running.remove(instance)
         instance.stop()
+
+
+#: Proxy variables the official SDK reads from the environment on every request.
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")
+
+
+def _without_proxies() -> Dict[str, str]:
+    """Remove the proxy variables from the environment; return them for restoring.
+
+    ``alibabacloud-tea-openapi`` 0.4.x sends every request through ``HTTP(S)_PROXY`` and drops
+    ``Config.no_proxy`` on the way (it passes it to ``requests``' ``Session.send``, which ignores
+    it), so a CI machine's proxy would receive the calls meant for the emulator on 127.0.0.1.
+    """
+    return {name: os.environ.pop(name) for name in PROXY_VARIABLES if name in os.environ}
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -142,3 +142,12 @@ def test_the_clock_moves_only_when_advanced(emulator: Emulator) -> None:
 def list_templates(client: Client) -> list:
     request = ecs.DescribeImagePipelinesRequest(region_id=REGION)
     return [p.image_pipeline_id for p in client.describe_image_pipelines(request).body.image_pipeline.image_pipeline_set]
+
+
+@pytest.mark.parametrize(("signature", "method"), [("v3", None), ("v1", "HMAC-SHA1")])
+def test_config_chooses_the_signature_style(emulator: Emulator, signature: str, method: Any) -> None:
+    emulator.reset()
+    Client(emulator.config(signature)).describe_image_pipelines(ecs.DescribeImagePipelinesRequest(region_id=REGION))
+    (call,) = emulator.journal(action="DescribeImagePipelines")
+    assert call["params"].get("SignatureMethod") == method
+    assert call["account"] == emulator.account

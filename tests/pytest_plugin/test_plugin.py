@@ -137,3 +137,25 @@ def test_the_binary_is_the_one_pip_installed() -> None:
     if os.environ.get("IBE_BIN"):
         pytest.skip("IBE_BIN chooses the binary")
     assert find_binary() == os.path.join(sysconfig.get_path("scripts"), "ecs-imagebuilder-emulator")
+
+
+def test_proxies_from_the_environment_are_bypassed(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI machines often set HTTP(S)_PROXY; the SDK Config and the control plane must not use it."""
+    pytester.makepyfile(
+        """
+from alibabacloud_ecs20140526 import models as ecs
+from alibabacloud_ecs20140526.client import Client
+
+def test_through_a_dead_proxy(emulator):
+    emulator.reset()
+    for signature in ("v3", "v1"):
+        sdk = Client(emulator.config(signature))
+        sdk.describe_image_pipelines(ecs.DescribeImagePipelinesRequest(region_id="cn-hangzhou"))
+    assert len(emulator.journal(action="DescribeImagePipelines")) == 2
+"""
+    )
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)
