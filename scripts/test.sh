@@ -34,3 +34,9 @@ scripts/go-java.sh
 # a build live in /_emulator/console/ and saves target/console-e2e/timeline.png. ----
 echo "==> web console end-to-end (scripts/console-e2e.sh)"
 scripts/console-e2e.sh
+
+# ---- The Python package (issue 16): the wheel (maturin, bindings = "bin") with its pytest plugin,
+# installed into a fresh virtualenv outside the repository; the plugin's tests, a sample suite using
+# only the fixture, the README's pytest example as written, and lint from the wheel. ----
+echo "==> Python wheel + pytest plugin in a fresh virtualenv (scripts/pytest-plugin.sh)"
+scripts/pytest-plugin.sh

@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod fixtures;
 pub mod ids;
+pub mod lint;
 pub mod rpc;
 pub mod serve;
 pub mod store;

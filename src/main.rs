@@ -1,4 +1,5 @@
-//! The `ecs-imagebuilder-emulator` binary: parse flags, start logging, serve until Ctrl-C/SIGTERM.
+//! The `ecs-imagebuilder-emulator` binary: parse flags, start logging, serve until Ctrl-C/SIGTERM;
+//! or, as `ecs-imagebuilder-emulator lint …`, check template files offline (`lint.rs`).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -10,6 +11,11 @@ use ecs_imagebuilder_emulator::telemetry;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|first| first == "lint") {
+        let status = ecs_imagebuilder_emulator::lint::run(args, &mut std::io::stdout(), &mut std::io::stderr());
+        return ExitCode::from(status);
+    }
     let config = Config::parse();
     telemetry::init();
     let app = match App::build(config.clone()).await {

@@ -1,24 +1,81 @@
-//! Validates template text (`BuildContent`, `TestContent`, component `Content`) with the template
-//! parser and maps each parser error to its documented wire code for that field
-//! (api-spec §3.1.4, §6.3, §7.1).
+//! Validates template text (`BuildContent`, `TestContent`, component `Content` in either format)
+//! with the template and YAML component parsers and maps each parser error to its documented wire
+//! code for that field (api-spec §3.1.4, §6.3, §7.1). The API and `ecs-imagebuilder-emulator lint`
+//! both call this module, so they cannot disagree on a code or a message.
 
+use crate::domain::component::{self, Parameter, SystemType, YamlError};
 use crate::domain::template::{self, Context, Keyword, Program, TemplateError};
 use crate::error::{ApiError, ApiResult, Code};
 
+/// A content the API refuses: the wire error, and the 1-based line at fault when the parser knows
+/// it (the line is for `lint`; the wire message is the same with or without it).
+#[derive(Debug, Clone)]
+pub struct ContentError {
+    pub error: ApiError,
+    pub line: Option<usize>,
+}
+
+impl ContentError {
+    fn new(error: ApiError, line: Option<usize>) -> ContentError {
+        ContentError { error, line }
+    }
+}
+
 /// Parses `text` as the content of `context` (Build = BuildContent, Test = TestContent,
-/// Component = component Content).
+/// Component = command-line component Content).
 pub fn parse(text: &str, context: Context) -> ApiResult<Program> {
-    let program = template::parse(text, context).map_err(|err| to_api_error(&err, context))?;
+    check(text, context).map_err(|e| e.error)
+}
+
+/// [`parse`], keeping the line of the error.
+pub fn check(text: &str, context: Context) -> Result<Program, ContentError> {
+    let program =
+        template::parse(text, context).map_err(|err| ContentError::new(to_api_error(&err, context), err.line()))?;
     if context == Context::Test {
         // FROM selects a base image; it has no meaning in a test template (emulator rule).
         if let Some(step) = program.steps.iter().find(|s| matches!(s.command, template::Command::From { .. })) {
-            return Err(ApiError::with_message(
+            let error = ApiError::with_message(
                 Code::InvalidParameterTestContent,
                 format!("Line {}: the command FROM is not supported in TestContent.", step.line),
-            ));
+            );
+            return Err(ContentError::new(error, Some(step.line)));
         }
     }
     Ok(program)
+}
+
+/// Validates a component `Content` in its format (YAML or command lines) for `system_type` and
+/// returns the parameters it declares.
+pub fn parse_component(text: &str, system_type: SystemType) -> ApiResult<Vec<Parameter>> {
+    check_component(text, system_type).map_err(|e| e.error)
+}
+
+/// [`parse_component`], keeping the line of the error.
+pub fn check_component(text: &str, system_type: SystemType) -> Result<Vec<Parameter>, ContentError> {
+    if component::is_yaml(text) {
+        let yaml = component::parse_yaml(text, system_type).map_err(|err| {
+            let code = match err {
+                YamlError::TooLarge { .. } => Code::InvalidContentLengthExceeded,
+                YamlError::TooManyTasks { .. } => Code::InvalidImageTemplateCommandSizeExceededMaxNumber,
+                YamlError::Invalid { .. } => Code::InvalidParameterContent,
+            };
+            ContentError::new(ApiError::with_message(code, err.to_string()), err.line())
+        })?;
+        return Ok(yaml.parameters);
+    }
+    let program = check(text, Context::Component)?;
+    if system_type == SystemType::Windows {
+        let error = ApiError::with_message(
+            Code::InvalidParameterContent,
+            "Command-line content runs on Linux only; write Windows components in the YAML format.",
+        );
+        return Err(ContentError::new(error, None));
+    }
+    if program.steps.is_empty() {
+        let error = ApiError::with_message(Code::InvalidParameterContent, "The content contains no command.");
+        return Err(ContentError::new(error, None));
+    }
+    Ok(Vec::new())
 }
 
 fn generic(context: Context) -> Code {

@@ -8,10 +8,9 @@ use serde_json::{json, Value};
 
 use super::{content, region, token_claim, Action, Ctx};
 use crate::catalog::Catalog;
-use crate::domain::component::{self, Component, ComponentType, Owner, Parameter, SystemType, Version, YamlError};
+use crate::domain::component::{Component, ComponentType, Owner, SystemType, Version};
 use crate::domain::names;
 use crate::domain::tags::{self, Tag};
-use crate::domain::template::Context;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::{IdGen, Kind};
 use crate::rpc::params::Params;
@@ -99,7 +98,7 @@ fn parse(
         })?),
     };
     let content = params.opt_str("Content").filter(|c| !c.trim().is_empty()).ok_or(Code::MissingParameterContent)?;
-    let parameters = parse_content(content, system_type)?;
+    let parameters = content::parse_component(content, system_type)?;
     let resource_group_id = params.opt_str("ResourceGroupId");
     if resource_group_id.is_some_and(|rg| !catalog.is_resource_group(rg)) {
         return Err(Code::InvalidResourceGroupNotFound.into());
@@ -123,30 +122,4 @@ fn parse(
         created_ms: 0,
     };
     Ok((component, version, tags))
-}
-
-/// Validates `Content` in its format and returns the parameters it declares.
-fn parse_content(text: &str, system_type: SystemType) -> ApiResult<Vec<Parameter>> {
-    if component::is_yaml(text) {
-        let yaml = component::parse_yaml(text, system_type).map_err(|err| {
-            let code = match err {
-                YamlError::TooLarge { .. } => Code::InvalidContentLengthExceeded,
-                YamlError::TooManyTasks { .. } => Code::InvalidImageTemplateCommandSizeExceededMaxNumber,
-                YamlError::Invalid(_) => Code::InvalidParameterContent,
-            };
-            ApiError::with_message(code, err.to_string())
-        })?;
-        return Ok(yaml.parameters);
-    }
-    let program = content::parse(text, Context::Component)?;
-    if system_type == SystemType::Windows {
-        return Err(ApiError::with_message(
-            Code::InvalidParameterContent,
-            "Command-line content runs on Linux only; write Windows components in the YAML format.",
-        ));
-    }
-    if program.steps.is_empty() {
-        return Err(ApiError::with_message(Code::InvalidParameterContent, "The content contains no command."));
-    }
-    Ok(Vec::new())
 }

@@ -5,7 +5,7 @@
 mod base_image;
 mod cancel_image_pipeline_execution;
 mod component_refs;
-mod content;
+pub mod content;
 mod create_image_component;
 mod create_image_pipeline;
 mod delete_image;

@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use yaml_rust2::parser::{Event, EventReceiver, Parser};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use super::limits;
@@ -571,8 +572,29 @@ pub enum YamlError {
     TooLarge { bytes: usize },
     /// More than 127 tasks (`InvalidImageTemplateCommandSize.ExceededMaxNumber`).
     TooManyTasks { count: usize },
-    /// Anything else (`InvalidParameter.Content`).
-    Invalid(String),
+    /// Anything else (`InvalidParameter.Content`), with the 1-based line of the part at fault
+    /// (the task, the parameter, the top-level key, or where the YAML syntax breaks) when known.
+    /// The line is not part of the message: the API's wire message stays the same with or
+    /// without it, and `lint` prints it in front.
+    Invalid { reason: String, line: Option<usize> },
+}
+
+impl YamlError {
+    /// The 1-based line the error refers to, if known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            YamlError::Invalid { line, .. } => *line,
+            YamlError::TooLarge { .. } | YamlError::TooManyTasks { .. } => None,
+        }
+    }
+
+    /// Sets the line when the error has none yet (the innermost line known wins).
+    fn at(self, at: Option<usize>) -> YamlError {
+        match self {
+            YamlError::Invalid { reason, line: None } => YamlError::Invalid { reason, line: at },
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for YamlError {
@@ -585,7 +607,7 @@ impl fmt::Display for YamlError {
             YamlError::TooManyTasks { count } => {
                 write!(f, "The content contains {count} tasks, which exceeds the upper limit of {MAX_COMMANDS}.")
             }
-            YamlError::Invalid(reason) => write!(f, "The YAML component content is invalid: {reason}."),
+            YamlError::Invalid { reason, .. } => write!(f, "The YAML component content is invalid: {reason}."),
         }
     }
 }
@@ -593,27 +615,117 @@ impl fmt::Display for YamlError {
 impl std::error::Error for YamlError {}
 
 fn invalid(reason: impl Into<String>) -> YamlError {
-    YamlError::Invalid(reason.into())
+    YamlError::Invalid { reason: reason.into(), line: None }
 }
 
 /// Refuses aliases (whose expansion can grow exponentially) and deep nesting before the document
-/// is built.
+/// is built, and notes where the parts of a component start (for error lines).
 #[derive(Default)]
 struct Guard {
     depth: usize,
     too_deep: bool,
     alias: bool,
+    /// Open collections of the first document, outermost first.
+    frames: Vec<Frame>,
+    documents: usize,
+    lines: Lines,
 }
 
-impl EventReceiver for Guard {
-    fn on_event(&mut self, event: Event) {
+/// 1-based lines where the parts of a YAML component start.
+#[derive(Debug, Default)]
+struct Lines {
+    /// Top-level keys and their lines, in order.
+    top_keys: Vec<(String, usize)>,
+    /// Each parameter of `Parameters`, in order.
+    parameters: Vec<usize>,
+    /// Each task of `Tasks`, in order.
+    tasks: Vec<usize>,
+}
+
+impl Lines {
+    fn top_key(&self, key: &str) -> Option<usize> {
+        self.top_keys.iter().find(|(k, _)| k == key).map(|(_, line)| *line)
+    }
+}
+
+/// An open mapping or sequence while events stream by.
+struct Frame {
+    mapping: bool,
+    /// In a mapping: whether the next node is a key.
+    expecting_key: bool,
+    /// In a mapping: the last scalar key seen.
+    key: Option<String>,
+    role: Role,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Root,
+    Parameters,
+    Tasks,
+    Other,
+}
+
+impl Guard {
+    /// A node (scalar, alias or collection) starts at `line`: note it and return the role a
+    /// collection starting here would have.
+    fn node_starts(&mut self, line: usize, scalar: Option<&str>) -> Role {
+        let Some(parent) = self.frames.last_mut() else {
+            return if self.documents == 1 { Role::Root } else { Role::Other };
+        };
+        if parent.mapping && parent.expecting_key {
+            parent.expecting_key = false;
+            parent.key = scalar.map(str::to_string);
+            match parent.role {
+                Role::Root => self.lines.top_keys.push((scalar.unwrap_or_default().to_string(), line)),
+                Role::Parameters => self.lines.parameters.push(line),
+                Role::Tasks | Role::Other => {}
+            }
+            return Role::Other;
+        }
+        if parent.mapping {
+            parent.expecting_key = true;
+            return match (parent.role, parent.key.as_deref()) {
+                (Role::Root, Some("Parameters")) => Role::Parameters,
+                (Role::Root, Some("Tasks")) => Role::Tasks,
+                _ => Role::Other,
+            };
+        }
+        if parent.role == Role::Tasks {
+            self.lines.tasks.push(line);
+        }
+        Role::Other
+    }
+}
+
+impl MarkedEventReceiver for Guard {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        let line = mark.line();
         match event {
+            Event::DocumentStart => self.documents += 1,
             Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let mapping = matches!(event, Event::MappingStart(..));
+                let role = self.node_starts(line, None);
+                // Mapping roles apply to mappings, the Tasks role to a sequence.
+                let role = match (role, mapping) {
+                    (Role::Root | Role::Parameters, true) | (Role::Tasks, false) => role,
+                    _ => Role::Other,
+                };
+                self.frames.push(Frame { mapping, expecting_key: true, key: None, role });
                 self.depth += 1;
                 self.too_deep |= self.depth > limits::MAX_YAML_DEPTH;
             }
-            Event::MappingEnd | Event::SequenceEnd => self.depth = self.depth.saturating_sub(1),
-            Event::Alias(_) => self.alias = true,
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.frames.pop();
+                self.depth = self.depth.saturating_sub(1);
+            }
+            Event::Scalar(text, ..) => {
+                self.node_starts(line, Some(&text));
+            }
+            Event::Alias(_) => {
+                self.node_starts(line, None);
+                self.alias = true;
+            }
             _ => {}
         }
     }
@@ -629,7 +741,11 @@ pub fn parse_yaml(text: &str, system_type: SystemType) -> Result<YamlComponent, 
         return Err(YamlError::TooLarge { bytes: text.len() });
     }
     let mut guard = Guard::default();
-    Parser::new_from_str(text).load(&mut guard, true).map_err(|e| invalid(format!("the YAML is malformed: {e}")))?;
+    Parser::new_from_str(text).load(&mut guard, true).map_err(|e| YamlError::Invalid {
+        reason: format!("the YAML is malformed: {e}"),
+        line: Some(e.marker().line()),
+    })?;
+    let lines = guard.lines;
     if guard.alias {
         return Err(invalid("YAML aliases (*name) are not supported"));
     }
@@ -650,33 +766,47 @@ pub fn parse_yaml(text: &str, system_type: SystemType) -> Result<YamlComponent, 
             Some("Parameters") => parameters_node = Some(value),
             Some("Tasks") => tasks_node = Some(value),
             _ => {
-                return Err(invalid(format!(
-                    "unknown top-level key \"{}\"; only Parameters and Tasks are allowed",
-                    scalar_text(key).unwrap_or_default()
-                )))
+                let key = scalar_text(key).unwrap_or_default();
+                let line = lines.top_key(&key);
+                return Err(
+                    invalid(format!("unknown top-level key \"{key}\"; only Parameters and Tasks are allowed")).at(line)
+                );
             }
         }
     }
+    let parameters_line = lines.top_key("Parameters");
     let parameters = match parameters_node {
         None | Some(Yaml::Null) => Vec::new(),
-        Some(Yaml::Hash(map)) => map.iter().map(|(k, v)| parse_parameter(k, v)).collect::<Result<Vec<_>, _>>()?,
-        Some(_) => return Err(invalid("Parameters must be a mapping of parameter names to definitions")),
+        Some(Yaml::Hash(map)) => map
+            .iter()
+            .enumerate()
+            .map(|(index, (k, v))| {
+                parse_parameter(k, v).map_err(|e| e.at(lines.parameters.get(index).copied().or(parameters_line)))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(_) => {
+            return Err(invalid("Parameters must be a mapping of parameter names to definitions").at(parameters_line))
+        }
     };
+    let tasks_line = lines.top_key("Tasks");
     let tasks_list = match tasks_node {
         Some(Yaml::Array(list)) if !list.is_empty() => list,
-        Some(Yaml::Array(_)) | Some(Yaml::Null) | None => return Err(invalid("Tasks must list at least one task")),
-        Some(_) => return Err(invalid("Tasks must be a list of tasks")),
+        Some(Yaml::Array(_)) | Some(Yaml::Null) | None => {
+            return Err(invalid("Tasks must list at least one task").at(tasks_line))
+        }
+        Some(_) => return Err(invalid("Tasks must be a list of tasks").at(tasks_line)),
     };
     if tasks_list.len() > MAX_COMMANDS {
         return Err(YamlError::TooManyTasks { count: tasks_list.len() });
     }
     let mut tasks: Vec<Task> = Vec::with_capacity(tasks_list.len());
     for (index, node) in tasks_list.iter().enumerate() {
-        let task = parse_task(index + 1, node, system_type)?;
+        let line = lines.tasks.get(index).copied().or(tasks_line);
+        let task = parse_task(index + 1, node, system_type).map_err(|e| e.at(line))?;
         if tasks.iter().any(|t| t.name == task.name) {
-            return Err(invalid(format!("the task name \"{}\" is used more than once", task.name)));
+            return Err(invalid(format!("the task name \"{}\" is used more than once", task.name)).at(line));
         }
-        check_references(&task, &parameters, &tasks)?;
+        check_references(&task, &parameters, &tasks).map_err(|e| e.at(line))?;
         tasks.push(task);
     }
     Ok(YamlComponent { parameters, tasks })
@@ -991,7 +1121,7 @@ Tasks:
 
     fn yaml_err(text: &str) -> String {
         match parse_yaml(text, SystemType::Linux) {
-            Err(YamlError::Invalid(reason)) => reason,
+            Err(YamlError::Invalid { reason, .. }) => reason,
             other => panic!("expected Invalid, got {other:?}"),
         }
     }
@@ -1091,7 +1221,7 @@ Tasks:
         assert!(parse_yaml("Tasks:\n  - Name: r\n    Action: Reboot\n", SystemType::Linux).is_ok());
         assert!(matches!(
             parse_yaml(&task("RunShellCommand", "      commandContent: a\n"), SystemType::Windows),
-            Err(YamlError::Invalid(_))
+            Err(YamlError::Invalid { .. })
         ));
     }
 
@@ -1123,6 +1253,32 @@ Tasks:
         );
         let big = format!("Tasks:\n{}", " ".repeat(MAX_CONTENT_BYTES));
         assert!(matches!(parse_yaml(&big, SystemType::Linux), Err(YamlError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn invalid_yaml_names_the_line_of_the_part_at_fault() {
+        let line = |text: &str| parse_yaml(text, SystemType::Linux).err().and_then(|e| e.line());
+        // The task: its first line.
+        let second_task_bad = "Tasks:\n  - Name: a\n    Action: Reboot\n  - Name: b\n    Action: Teleport\n";
+        assert_eq!(line(second_task_bad), Some(4));
+        let undeclared = "# c\nTasks:\n  - Name: a\n    Action: RunShellCommand\n    Properties:\n      commandContent: echo {{ x }}\n";
+        assert_eq!(line(undeclared), Some(3));
+        assert_eq!(line("Tasks:\n  - Name: a\n    Action: Reboot\n  - Name: a\n    Action: Reboot\n"), Some(4));
+        // The parameter: its key.
+        let bad_param =
+            "Parameters:\n  ok:\n    Type: String\n  bad:\n    Type: Text\nTasks:\n  - Name: a\n    Action: Reboot\n";
+        assert_eq!(line(bad_param), Some(4));
+        // A top-level key, the Tasks key, a flow-style task list.
+        assert_eq!(line("Tasks:\n  - Name: a\n    Action: Reboot\nExtra: 1\n"), Some(4));
+        assert_eq!(line("Parameters: {}\nTasks: []\n"), Some(2));
+        assert_eq!(line("Tasks: [{Name: a, Action: Reboot},\n  {Name: b, Action: Nope}]\n"), Some(2));
+        // A syntax error: where the scanner stopped.
+        assert_eq!(line("Tasks:\n  - Name: a\n    Action: [unclosed\n"), Some(4));
+        // Whole-content errors have no line.
+        assert_eq!(line(&format!("Tasks:\n{}", " ".repeat(MAX_CONTENT_BYTES))), None);
+        // The line never shows in the message (the API's wire text).
+        let err = parse_yaml(second_task_bad, SystemType::Linux).expect_err("invalid");
+        assert!(!err.to_string().contains("line 4"), "{err}");
     }
 
     #[test]

@@ -13,3 +13,4 @@ mod pipelines;
 mod protocol;
 mod reliability;
 mod tags;
+mod template_cases;
