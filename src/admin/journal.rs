@@ -71,9 +71,23 @@ struct Inner {
     next_seq: u64,
 }
 
+/// A copy of `value` as the journal keeps it: only its first [`JOURNAL_MAX_VALUE_BYTES`] are copied
+/// (so recording a huge parameter does not first duplicate it whole).
+pub fn bounded_copy(value: &str) -> String {
+    if value.len() <= JOURNAL_MAX_VALUE_BYTES {
+        return value.to_string();
+    }
+    let cut = (0..=JOURNAL_MAX_VALUE_BYTES).rev().find(|i| value.is_char_boundary(*i)).unwrap_or(0);
+    format!("{}{JOURNAL_TRUNCATION_MARKER}{} bytes]", &value[..cut], value.len() - cut)
+}
+
 /// Cuts `value` at a character boundary to at most [`JOURNAL_MAX_VALUE_BYTES`], with a marker.
 fn truncate_value(value: &mut String) {
-    if value.len() <= JOURNAL_MAX_VALUE_BYTES {
+    // Already cut by `bounded_copy`: the kept bytes, the marker and a byte count.
+    let already_cut = value.len() <= JOURNAL_MAX_VALUE_BYTES + JOURNAL_TRUNCATION_MARKER.len() + 32
+        && value.ends_with(" bytes]")
+        && value.contains(JOURNAL_TRUNCATION_MARKER);
+    if value.len() <= JOURNAL_MAX_VALUE_BYTES || already_cut {
         return;
     }
     let dropped_from = (0..=JOURNAL_MAX_VALUE_BYTES).rev().find(|i| value.is_char_boundary(*i)).unwrap_or(0);
@@ -244,8 +258,17 @@ mod tests {
         }
         let (count, bytes, _) = journal.usage();
         assert_eq!(count, 300);
+        assert_eq!(
+            bounded_copy(&junk).len(),
+            JOURNAL_MAX_VALUE_BYTES + JOURNAL_TRUNCATION_MARKER.len() + "1046528 bytes]".len()
+        );
         assert!(bytes < 300 * 16 * 1024, "300 entries of 1 MB values hold {bytes} bytes");
-        let last = journal.list(&Filter { limit: Some(1), ..Filter::default() }).remove(0);
+        let mut copied = entry("C", 200);
+        copied.params.insert("Junk".into(), bounded_copy(&junk));
+        journal.record(copied);
+        let once = journal.list(&Filter { limit: Some(1), ..Filter::default() }).remove(0);
+        assert_eq!(once.params["Junk"], bounded_copy(&junk), "a value cut on the way in is not cut again");
+        let last = journal.list(&Filter { limit: Some(2), ..Filter::default() }).remove(0);
         let kept = &last.params["Junk"];
         assert!(kept.starts_with(&"x".repeat(JOURNAL_MAX_VALUE_BYTES)), "the start of the value is kept");
         assert!(kept.ends_with(&format!("{JOURNAL_TRUNCATION_MARKER}{} bytes]", junk.len() - JOURNAL_MAX_VALUE_BYTES)));

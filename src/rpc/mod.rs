@@ -117,7 +117,10 @@ pub async fn handle(
         action: action_name,
         account: caller.account,
         region,
-        params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        params: params
+            .iter()
+            .map(|(k, v)| (crate::admin::journal::bounded_copy(k), crate::admin::journal::bounded_copy(v)))
+            .collect(),
         code,
         message,
         status: response.status().as_u16(),
