@@ -571,3 +571,55 @@ async fn the_manual_clock_refuses_to_pass_the_year_9999() {
     assert_eq!(status, 400, "{body}");
     assert!(body["message"].as_str().unwrap_or_default().contains("9999"), "{body}");
 }
+
+#[tokio::test]
+async fn snapshots_stop_at_the_count_cap_but_an_existing_one_can_be_replaced() {
+    use ecs_imagebuilder_emulator::domain::limits::MAX_SNAPSHOTS;
+    let app = TestApp::spawn().await;
+    for i in 0..MAX_SNAPSHOTS {
+        let (status, body) = app.admin("POST", "/snapshots", Some(json!({ "name": format!("s{i}") }))).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = app.admin("POST", "/snapshots", Some(json!({ "name": "one-too-many" }))).await;
+    assert_eq!(status, 409, "{body}");
+    let mut file = b"SQLite format 3\0".to_vec();
+    file.resize(4096, 0);
+    let put = app.client.put(format!("{}/_emulator/snapshots/uploaded", app.base_url)).body(file).send().await;
+    assert_eq!(put.expect("sent").status(), 409);
+    assert_eq!(app.admin("POST", "/snapshots", Some(json!({ "name": "s0" }))).await.0, 201, "replacing is allowed");
+    assert_eq!(app.admin("DELETE", "/snapshots/s1", None).await.0, 200);
+    assert_eq!(app.admin("POST", "/snapshots", Some(json!({ "name": "one-too-many" }))).await.0, 201);
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_and_its_reserve_get_a_quick_503() {
+    use ecs_imagebuilder_emulator::domain::limits::RESERVE_CONNECTIONS;
+    let app = TestApp::spawn_with(|c| c.max_connections = 1).await;
+    let addr = host_of(&app);
+    // Hold the regular slot and every reserve slot with connections that each sent a partial
+    // request (so they are not closed as idle before the probe).
+    let mut held = Vec::new();
+    for _ in 0..=RESERVE_CONNECTIONS {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+        stream.write_all(b"GET /_emulator/health HTTP/1.1\r\n").await.expect("write");
+        held.push(stream);
+    }
+    // The server accepts in order: wait until the last held connection has been accepted by
+    // making sure a further one is answered (503 once every slot is taken).
+    let mut answered = String::new();
+    for _ in 0..50 {
+        let mut probe = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+        let mut buf = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), probe.read_to_end(&mut buf)).await;
+        answered = String::from_utf8_lossy(&buf).to_string();
+        if read.is_ok() && answered.starts_with("HTTP/1.1 503") {
+            break;
+        }
+    }
+    assert!(answered.starts_with("HTTP/1.1 503"), "{answered}");
+    assert!(answered.contains("\"Code\":\"ServiceUnavailable\""), "{answered}");
+    let body = answered.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let parsed: Value = serde_json::from_str(body).expect("the Content-Length matches a JSON body");
+    assert_eq!(parsed["Code"], "ServiceUnavailable");
+    drop(held);
+}
