@@ -218,25 +218,61 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
             return AdminError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
                 .into_response();
         }
-        if method == Method::POST || method == Method::PATCH {
-            let json = header_str(headers, header::CONTENT_TYPE)
-                .map(|ct| ct.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"));
-            let empty = crate::rpc::declared_length(headers).is_none_or(|len| len == 0)
-                && !headers.contains_key(header::TRANSFER_ENCODING);
-            let acceptable = match json {
-                Some(is_json) => is_json,
-                None => empty,
+        let is_upload = method == Method::PUT && path.starts_with("/_emulator/snapshots/");
+        if !is_upload {
+            // A JSON body is read here, within the body timeout, so a slow sender cannot hold a
+            // connection (uploads have a per-chunk timeout of their own).
+            let timeout = std::time::Duration::from_millis(state.config.body_timeout_ms);
+            let (parts, body) = request.into_parts();
+            let read = tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_CONTROL_BODY_BYTES)).await;
+            let bytes = match read {
+                Err(_) => {
+                    return AdminError::new(
+                        StatusCode::REQUEST_TIMEOUT,
+                        format!("the body did not arrive within {} ms", state.config.body_timeout_ms),
+                    )
+                    .into_response()
+                }
+                Ok(Err(_)) => {
+                    return AdminError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!("the body is larger than {MAX_CONTROL_BODY_BYTES} bytes"),
+                    )
+                    .into_response()
+                }
+                Ok(Ok(bytes)) => bytes,
             };
-            if !acceptable {
-                return AdminError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "control-plane writes take a JSON body: send it with \"Content-Type: application/json\"",
-                )
-                .into_response();
-            }
+            let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+            return check_content_type(&method, request, next).await;
         }
     }
     next.run(request).await
+}
+
+/// A control-plane `POST` body must be JSON (`415` otherwise); an empty one may have no type.
+async fn check_content_type(method: &Method, request: Request, next: Next) -> Response {
+    if *method == Method::POST || *method == Method::PATCH {
+        let json = header_str(request.headers(), header::CONTENT_TYPE)
+            .map(|ct| ct.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"));
+        let acceptable = match json {
+            Some(is_json) => is_json,
+            None => body_is_empty(&request),
+        };
+        if !acceptable {
+            return AdminError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "control-plane writes take a JSON body: send it with \"Content-Type: application/json\"",
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// Whether a buffered body is empty.
+fn body_is_empty(request: &Request) -> bool {
+    use hyper::body::Body as _;
+    request.body().size_hint().exact() == Some(0)
 }
 
 #[cfg(test)]

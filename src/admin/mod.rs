@@ -445,12 +445,19 @@ async fn import_snapshot(
     check_snapshot_room(&state, &path)?;
     let max = state.config.max_snapshot_bytes;
     let temp = path.with_extension(format!("upload-{}", uuid::Uuid::new_v4().simple()));
-    let (size, head) = match stream::body_to_file(body, &temp, max).await {
+    let idle = std::time::Duration::from_millis(state.config.body_timeout_ms);
+    let (size, head) = match stream::body_to_file(body, &temp, max, idle).await {
         Ok(stored) => stored,
         Err(stream::UploadError::TooLarge) => {
             return Err(AdminError(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("a snapshot upload is at most {max} bytes (--max-snapshot-bytes)"),
+            ))
+        }
+        Err(stream::UploadError::Slow) => {
+            return Err(AdminError(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("no part of the upload arrived for {} ms", state.config.body_timeout_ms),
             ))
         }
         Err(stream::UploadError::Io(e)) => return Err(AdminError::bad_request(format!("the upload failed: {e}"))),

@@ -98,18 +98,27 @@ impl hyper::body::Body for FileBody {
 #[derive(Debug)]
 pub enum UploadError {
     TooLarge,
+    /// No chunk arrived within the idle timeout.
+    Slow,
     Io(String),
 }
 
-/// Writes a request body to `path` as it arrives, refusing it once it passes `max` bytes (the
-/// partial file is removed). Returns the byte count and the first bytes (up to 16).
-pub async fn body_to_file(mut body: Body, path: &Path, max: u64) -> Result<(u64, Vec<u8>), UploadError> {
+/// Writes a request body to `path` as it arrives, refusing it once it passes `max` bytes or when no
+/// chunk arrives for `idle` (the partial file is removed). Returns the byte count and the first
+/// bytes (up to 16).
+pub async fn body_to_file(
+    mut body: Body,
+    path: &Path,
+    max: u64,
+    idle: std::time::Duration,
+) -> Result<(u64, Vec<u8>), UploadError> {
     use std::io::Write;
     let mut file = std::fs::File::create(path).map_err(|e| UploadError::Io(e.to_string()))?;
     let mut written: u64 = 0;
     let mut head = Vec::new();
     let result = loop {
-        let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+        let next = tokio::time::timeout(idle, std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)));
+        let Ok(frame) = next.await else { break Err(UploadError::Slow) };
         let Some(frame) = frame else { break Ok(()) };
         let frame = match frame {
             Ok(frame) => frame,

@@ -93,9 +93,10 @@ pub const MAX_FAULT_LATENCY_MS: u64 = 60_000;
 /// How long a snapshot's validation and copy may take before the restore is abandoned.
 pub const RESTORE_TIME_LIMIT_MS: u64 = 30_000;
 
-/// Signature nonces remembered (as SHA-256 digests, for the 15-minute window); past it the oldest
-/// are forgotten first.
-pub const MAX_REMEMBERED_NONCES: usize = 1_000_000;
+/// Signature nonces remembered (as SHA-256 digests, for the 15-minute window; about 80 bytes each,
+/// so at most ~20 MiB); past it the oldest are forgotten first. Only correctly signed requests add
+/// one, and 250 000 in 15 minutes is ~280 signed calls a second.
+pub const MAX_REMEMBERED_NONCES: usize = 250_000;
 
 /// Default cap on open client connections (`--max-connections`); a few more are served one
 /// request each so health checks still get through, and past those new connections are closed.

@@ -623,3 +623,23 @@ async fn connections_past_the_cap_and_its_reserve_get_a_quick_503() {
     assert_eq!(parsed["Code"], "ServiceUnavailable");
     drop(held);
 }
+
+#[tokio::test]
+async fn a_slow_control_plane_body_or_upload_is_cut_off() {
+    let app = TestApp::spawn_with(|c| c.body_timeout_ms = 300).await;
+    for head in [
+        "POST /_emulator/faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"err",
+        "PUT /_emulator/snapshots/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\nSQLite format 3\0",
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(host_of(&app)).await.expect("connect");
+        stream.write_all(head.as_bytes()).await.expect("write");
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("answered")
+            .expect("read");
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    }
+    assert_eq!(app.admin("GET", "/snapshots", None).await.1["snapshots"], json!([]), "no partial upload is left");
+}
