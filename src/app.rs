@@ -22,6 +22,7 @@ use crate::clock::{Clock, ManualClock, ScaledClock, SimClock, SystemClock};
 use crate::config::{AuthMode, ClockMode, Config};
 use crate::engine::Engine;
 use crate::fixtures::{self, Fixtures};
+use crate::gate::{self, HostPolicy};
 use crate::ids::IdGen;
 use crate::rpc;
 use crate::rpc::auth::Auth;
@@ -51,6 +52,10 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     pub catalog: Arc<Catalog>,
     pub ids: Arc<IdGen>,
+    /// The `Host` names requests may use (`gate`).
+    pub hosts: Arc<HostPolicy>,
+    /// With `--auth strict`: the token `/_emulator/*` requires (flag, else the fixtures).
+    pub admin_token: Option<Arc<str>>,
     ready: Arc<AtomicBool>,
 }
 
@@ -67,7 +72,7 @@ impl AppState {
 
 /// The router: the RPC API on `/` (every method, so unsupported ones get an Alibaba error).
 pub fn router(state: AppState) -> Router {
-    guard(routes()).with_state(state)
+    guard(routes()).layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate)).with_state(state)
 }
 
 /// Every route: the RPC API on `/` and the control plane under `/_emulator`.
@@ -150,6 +155,8 @@ impl App {
             auth: Arc::new(Auth::new(config.auth == AuthMode::Strict, keys)),
             catalog: Arc::new(catalog),
             ids: Arc::new(ids),
+            hosts: Arc::new(HostPolicy::new(&config.allowed_hosts, listener.local_addr().unwrap_or(config.listen))),
+            admin_token: config.admin_token.clone().or_else(|| fixtures.admin_token.clone()).map(Arc::from),
             config: Arc::new(config),
             ready: Arc::new(AtomicBool::new(false)),
         };
@@ -178,8 +185,11 @@ impl App {
         let store = state.store.clone();
         let (stop_scheduler, stopped) = watch::channel(false);
         let scheduler = state.config.run_scheduler.then(|| tokio::spawn(state.engine.clone().run(stopped)));
-        let header_timeout = Duration::from_millis(state.config.header_timeout_ms);
-        let served = crate::serve::serve(listener, router(state), header_timeout, shutdown).await;
+        let limits = crate::serve::ConnectionLimits {
+            header_timeout: Duration::from_millis(state.config.header_timeout_ms),
+            max_connections: state.config.max_connections,
+        };
+        let served = crate::serve::serve(listener, router(state), limits, shutdown).await;
         let _ = stop_scheduler.send(true);
         if let Some(scheduler) = scheduler {
             if tokio::time::timeout(SCHEDULER_EXIT_DEADLINE, scheduler).await.is_err() {

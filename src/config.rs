@@ -100,6 +100,26 @@ pub struct Config {
     /// unlimited when unset (the real quota is undisclosed).
     #[arg(long, env = "IBE_COMPONENT_QUOTA")]
     pub component_quota: Option<u64>,
+
+    /// Extra host names clients may use in the `Host` header (comma-separated), besides IP
+    /// addresses, `localhost` and the machine's host name when listening on all interfaces;
+    /// `*` accepts any (turns the DNS-rebinding check off).
+    #[arg(long, env = "IBE_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// With `--auth strict`: the token `/_emulator/*` requires (`Authorization: Bearer TOKEN` or
+    /// `X-Emulator-Token`); also settable as `admin_token` in the fixtures file.
+    #[arg(long, env = "IBE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Open client connections served at once; a few more get one request each (health checks),
+    /// and past those new connections are closed at once.
+    #[arg(long, env = "IBE_MAX_CONNECTIONS", default_value_t = crate::domain::limits::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
+    /// Largest snapshot upload (`PUT /_emulator/snapshots/{name}`), in bytes.
+    #[arg(long, env = "IBE_MAX_SNAPSHOT_BYTES", default_value_t = crate::domain::limits::DEFAULT_MAX_SNAPSHOT_BYTES)]
+    pub max_snapshot_bytes: u64,
 }
 
 impl Config {
@@ -119,6 +139,10 @@ impl Config {
             run_scheduler: false,
             pipeline_quota: None,
             component_quota: None,
+            allowed_hosts: Vec::new(),
+            admin_token: None,
+            max_connections: crate::domain::limits::DEFAULT_MAX_CONNECTIONS,
+            max_snapshot_bytes: crate::domain::limits::DEFAULT_MAX_SNAPSHOT_BYTES,
         }
     }
 }

@@ -45,6 +45,9 @@ error_codes! {
     IdempotentParameterMismatch => ("IdempotentParameterMismatch", 400, "The request is retried with updated parameters.");
     InvalidRegionIdNotFound => ("InvalidRegionId.NotFound", 404, "The specified RegionId does not exist.");
     InvalidNextToken => ("Invalid.NextToken", 403, "The specified NextToken is not valid.");
+    /// A request the emulator refuses to run: sent from another site by a browser, or to a `Host`
+    /// it does not answer to (DNS rebinding). ECS's common `Forbidden` code.
+    Forbidden => ("Forbidden", 403, "User not authorized to operate on the specified resource.");
     /// Signature checks (`--auth strict`, protocol.md §3).
     IncompleteSignature => ("IncompleteSignature", 400, "The request signature does not conform to Aliyun standards.");
     SignatureDoesNotMatch => ("SignatureDoesNotMatch", 400, "Specified signature is not matched with our calculation.");

@@ -28,11 +28,13 @@ use std::path::Path;
 
 use serde::Deserialize;
 use serde_json::Value;
+use yaml_rust2::parser::{Event, EventReceiver, Parser};
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::actions::{self, Action, Ctx};
 use crate::app::AppState;
 use crate::catalog::{Catalog, InstanceType, OsType, PublicImage};
+use crate::domain::limits::MAX_FIXTURES_BYTES;
 use crate::rpc::auth::AccessKey;
 use crate::rpc::caller::{Caller, DEFAULT_ACCOUNT};
 use crate::rpc::params::Params;
@@ -40,6 +42,9 @@ use crate::rpc::params::Params;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fixtures {
+    /// With `--auth strict`: the token `/_emulator/*` requires (`--admin-token` wins).
+    #[serde(default)]
+    pub admin_token: Option<String>,
     #[serde(default)]
     pub access_keys: Vec<KeyFixture>,
     #[serde(default)]
@@ -113,12 +118,18 @@ pub struct CallFixture {
     pub params: BTreeMap<String, Value>,
 }
 
-/// Reads a fixtures file (JSON if it parses as JSON, else YAML).
+/// Reads a fixtures file (JSON if it parses as JSON, else YAML). YAML aliases (`*name`) are
+/// refused: expanding nested ones lets a few hundred bytes become gigabytes.
 pub fn read(path: &Path) -> Result<Fixtures, String> {
+    let size = std::fs::metadata(path).map_err(|e| format!("cannot read fixtures {}: {e}", path.display()))?.len();
+    if size > MAX_FIXTURES_BYTES {
+        return Err(format!("fixtures {}: {size} bytes, more than the {MAX_FIXTURES_BYTES} accepted", path.display()));
+    }
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read fixtures {}: {e}", path.display()))?;
     let value = match serde_json::from_str::<Value>(&text) {
         Ok(value) => value,
         Err(_) => {
+            refuse_aliases(&text).map_err(|e| format!("fixtures {}: {e}", path.display()))?;
             let docs = YamlLoader::load_from_str(&text).map_err(|e| format!("fixtures {}: {e}", path.display()))?;
             docs.first().map(yaml_to_json).unwrap_or(Value::Null)
         }
@@ -127,6 +138,24 @@ pub fn read(path: &Path) -> Result<Fixtures, String> {
         return Ok(Fixtures::default());
     }
     serde_json::from_value(value).map_err(|e| format!("fixtures {}: {e}", path.display()))
+}
+
+/// Scans the YAML's events and refuses any alias, before anything is expanded.
+fn refuse_aliases(text: &str) -> Result<(), String> {
+    struct Aliases(bool);
+    impl EventReceiver for Aliases {
+        fn on_event(&mut self, event: Event) {
+            if matches!(event, Event::Alias(_)) {
+                self.0 = true;
+            }
+        }
+    }
+    let mut found = Aliases(false);
+    Parser::new_from_str(text).load(&mut found, true).map_err(|e| e.to_string())?;
+    if found.0 {
+        return Err("YAML aliases (*name) are not supported in fixtures; write the values out".into());
+    }
+    Ok(())
 }
 
 fn yaml_to_json(yaml: &Yaml) -> Value {
@@ -260,4 +289,32 @@ pub async fn create_resources(state: &AppState, fixtures: &Fixtures) -> Result<(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_aliases_are_refused_before_they_expand() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("bomb.yaml");
+        let mut bomb = String::from("a: &a [\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"];
+        for pair in names.windows(2) {
+            let (prev, next) = (pair[0], pair[1]);
+            bomb.push_str(&format!(
+                "{next}: &{next} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+            ));
+        }
+        assert!(bomb.len() < 600, "a small file: {} bytes", bomb.len());
+        std::fs::write(&path, &bomb).expect("write");
+        let err = read(&path).map(|_| ()).expect_err("aliases are refused");
+        assert!(err.contains("aliases"), "{err}");
+
+        std::fs::write(&path, "resource_groups: [rg-ci00000000000001]\nadmin_token: t0ken\n").expect("write");
+        let fixtures = read(&path).expect("plain YAML still loads");
+        assert_eq!(fixtures.resource_groups, vec!["rg-ci00000000000001".to_string()]);
+        assert_eq!(fixtures.admin_token.as_deref(), Some("t0ken"));
+    }
 }

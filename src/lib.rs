@@ -13,6 +13,7 @@ pub mod domain;
 pub mod engine;
 pub mod error;
 pub mod fixtures;
+pub mod gate;
 pub mod ids;
 pub mod lint;
 pub mod rpc;

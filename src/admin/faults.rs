@@ -10,6 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::limits::{MAX_FAULT_FIELD_BYTES, MAX_FAULT_LATENCY_MS as MAX_LATENCY_MS, MAX_FAULT_RULES};
 use crate::error::{ApiError, Code};
 
 /// The longest rule window (`afterSeconds`, `forSeconds`): about 100 years.
@@ -79,6 +80,20 @@ impl Faults {
 
     /// Validates and adds a rule.
     pub fn add(&self, spec: FaultSpec, now_ms: i64) -> Result<FaultRule, String> {
+        for (name, value) in [
+            ("action", &spec.action),
+            ("account", &spec.account),
+            ("region", &spec.region),
+            ("error", &spec.error),
+            ("message", &spec.message),
+        ] {
+            if value.as_ref().is_some_and(|v| v.len() > MAX_FAULT_FIELD_BYTES) {
+                return Err(format!("\"{name}\" is longer than {MAX_FAULT_FIELD_BYTES} bytes"));
+            }
+        }
+        if spec.latency_ms.is_some_and(|ms| ms > MAX_LATENCY_MS) {
+            return Err(format!("\"latencyMs\" is at most {MAX_LATENCY_MS} (one minute)"));
+        }
         if spec.error.is_none() && spec.latency_ms.is_none() {
             return Err("a fault rule needs \"error\" or \"latencyMs\"".into());
         }
@@ -99,9 +114,13 @@ impl Faults {
             }
         }
         let mut next = self.next_id.lock().map_err(|_| "fault rules are unavailable")?;
+        let mut rules = self.rules.lock().map_err(|_| "fault rules are unavailable")?;
+        if rules.len() >= MAX_FAULT_RULES {
+            return Err(format!("{MAX_FAULT_RULES} fault rules exist, the most the emulator keeps; delete some first"));
+        }
         let rule = FaultRule { id: format!("fault-{}", *next), spec, created_ms: now_ms, matched: 0, fired: 0 };
         *next += 1;
-        self.rules.lock().map_err(|_| "fault rules are unavailable")?.push(rule.clone());
+        rules.push(rule.clone());
         Ok(rule)
     }
 

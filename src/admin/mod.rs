@@ -4,6 +4,7 @@
 
 pub mod faults;
 pub mod journal;
+pub mod stream;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -17,6 +18,7 @@ use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::clock::Clock;
+use crate::domain::limits::{MAX_CLOCK_MS, MAX_CONTROL_BODY_BYTES, MAX_SNAPSHOTS};
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::time::format_ms;
 use crate::error::ApiError;
@@ -42,14 +44,12 @@ pub fn router() -> Router<AppState> {
         .route("/snapshots/{name}/export", get(export_snapshot))
         .route("/snapshots/{name}/restore", post(restore_snapshot))
         .merge(crate::console::router())
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_SNAPSHOT_BYTES))
+        // JSON bodies are small; snapshot uploads stream to disk under their own cap.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_CONTROL_BODY_BYTES))
 }
 
 /// The longest single advance of the manual clock (about 100 years), so time stays representable.
 const MAX_ADVANCE_MS: i64 = 100 * 365 * 24 * 3600 * 1000;
-
-/// Largest snapshot file accepted by an import.
-const MAX_SNAPSHOT_BYTES: usize = 512 * 1024 * 1024;
 
 /// A control-plane error: HTTP status and `{"error": …, "message": …}`.
 pub struct AdminError(StatusCode, String);
@@ -65,6 +65,11 @@ impl AdminError {
 
     fn conflict(message: impl Into<String>) -> Self {
         AdminError(StatusCode::CONFLICT, message.into())
+    }
+
+    /// Any status with a message (the request gate uses it for 403/413/415).
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        AdminError(status, message.into())
     }
 }
 
@@ -199,6 +204,12 @@ async fn advance(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
             "one advance moves at most {MAX_ADVANCE_MS} ms (about 100 years)"
         )));
     }
+    if manual.now_ms().checked_add(ms).is_none_or(|t| t > MAX_CLOCK_MS) {
+        return Err(AdminError::bad_request(format!(
+            "the clock cannot move past {} (timestamps have four-digit years)",
+            format_ms(MAX_CLOCK_MS)
+        )));
+    }
     let now = manual.advance(ms);
     state.store.state_set(crate::app::MANUAL_CLOCK_KEY, &now.to_string()).await?;
     let applied = state.engine.tick().await?;
@@ -207,9 +218,18 @@ async fn advance(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
     Ok(Json(view))
 }
 
-async fn requests(State(state): State<AppState>, AdminQuery(filter): AdminQuery<journal::Filter>) -> Json<Value> {
+/// A page of the journal, streamed one entry at a time. `nextBefore` (when the page is full) is the
+/// `before` of the next, older page.
+async fn requests(State(state): State<AppState>, AdminQuery(filter): AdminQuery<journal::Filter>) -> Response {
     let entries = state.journal.list(&filter);
-    Json(json!({ "count": entries.len(), "requests": entries }))
+    let limit = filter.limit.unwrap_or(100).min(crate::domain::limits::JOURNAL_MAX_PAGE);
+    let next = entries.first().filter(|_| entries.len() == limit && limit > 0).map(|e| e.seq);
+    let head = match next {
+        Some(seq) => format!("{{\"count\":{},\"nextBefore\":{seq},\"requests\":", entries.len()),
+        None => format!("{{\"count\":{},\"requests\":", entries.len()),
+    };
+    let body = stream::JsonArray::body(head, entries, "}");
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 async fn clear_requests(State(state): State<AppState>) -> Json<Value> {
@@ -337,9 +357,26 @@ async fn save_snapshot(State(state): State<AppState>, bytes: Bytes) -> AdminResu
     let request: SnapshotBody = body(&bytes)?;
     let name = request.name.ok_or_else(|| AdminError::bad_request("give the snapshot a \"name\""))?;
     let path = snapshot_path(&state, &name)?;
+    check_snapshot_room(&state, &path)?;
     state.store.snapshot_to(&path).await?;
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     Ok((StatusCode::CREATED, Json(json!({ "name": name, "bytes": size, "time": format_ms(state.clock.now_ms()) }))))
+}
+
+/// Refuses a new snapshot once [`MAX_SNAPSHOTS`] exist (replacing one is always allowed).
+fn check_snapshot_room(state: &AppState, path: &std::path::Path) -> AdminResult<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let count = std::fs::read_dir(snapshot_dir(&state.config.db))
+        .map(|entries| entries.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "db")).count())
+        .unwrap_or(0);
+    if count >= MAX_SNAPSHOTS {
+        return Err(AdminError::conflict(format!(
+            "{count} snapshots exist, the most the emulator keeps ({MAX_SNAPSHOTS}); delete one first"
+        )));
+    }
+    Ok(())
 }
 
 async fn list_snapshots(State(state): State<AppState>) -> AdminResult {
@@ -381,24 +418,59 @@ async fn restore_snapshot(State(state): State<AppState>, AdminPath(name): AdminP
 
 async fn export_snapshot(State(state): State<AppState>, AdminPath(name): AdminPath) -> AdminResult<Response> {
     let path = snapshot_path(&state, &name)?;
-    let bytes = std::fs::read(&path).map_err(|_| AdminError::not_found(format!("no snapshot \"{name}\"")))?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "application/vnd.sqlite3")], bytes).into_response())
+    let file =
+        tokio::fs::File::open(&path).await.map_err(|_| AdminError::not_found(format!("no snapshot \"{name}\"")))?;
+    let length = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.sqlite3".to_string()),
+            (axum::http::header::CONTENT_LENGTH, length.to_string()),
+        ],
+        stream::FileBody::body(file),
+    )
+        .into_response())
 }
 
 /// The first bytes of every SQLite database file.
 const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 
+/// Stores an uploaded snapshot: streamed to a temporary file under the size cap
+/// (`--max-snapshot-bytes`), checked to be an SQLite file, then renamed into place.
 async fn import_snapshot(
     State(state): State<AppState>,
     AdminPath(name): AdminPath,
-    bytes: Bytes,
+    body: axum::body::Body,
 ) -> AdminResult<(StatusCode, Json<Value>)> {
-    if !bytes.starts_with(SQLITE_MAGIC) {
+    let path = snapshot_path(&state, &name)?;
+    check_snapshot_room(&state, &path)?;
+    let max = state.config.max_snapshot_bytes;
+    let temp = path.with_extension(format!("upload-{}", uuid::Uuid::new_v4().simple()));
+    let idle = std::time::Duration::from_millis(state.config.body_timeout_ms);
+    let (size, head) = match stream::body_to_file(body, &temp, max, idle).await {
+        Ok(stored) => stored,
+        Err(stream::UploadError::TooLarge) => {
+            return Err(AdminError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a snapshot upload is at most {max} bytes (--max-snapshot-bytes)"),
+            ))
+        }
+        Err(stream::UploadError::Slow) => {
+            return Err(AdminError(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("no part of the upload arrived for {} ms", state.config.body_timeout_ms),
+            ))
+        }
+        Err(stream::UploadError::Io(e)) => return Err(AdminError::bad_request(format!("the upload failed: {e}"))),
+    };
+    if !head.starts_with(SQLITE_MAGIC) {
+        let _ = std::fs::remove_file(&temp);
         return Err(AdminError::bad_request("the body is not an SQLite database file"));
     }
-    let path = snapshot_path(&state, &name)?;
-    std::fs::write(&path, &bytes).map_err(|e| AdminError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok((StatusCode::CREATED, Json(json!({ "name": name, "bytes": bytes.len() }))))
+    std::fs::rename(&temp, &path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        AdminError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+    })?;
+    Ok((StatusCode::CREATED, Json(json!({ "name": name, "bytes": size }))))
 }
 
 async fn delete_snapshot(State(state): State<AppState>, AdminPath(name): AdminPath) -> AdminResult {

@@ -59,3 +59,58 @@ pub const TAG_RESOURCES_PAGE_SIZE: i64 = 50;
 /// (Tasks → task → Properties → a Json property); deeper input is refused (emulator choice,
 /// keeps parsing of untrusted text bounded).
 pub const MAX_YAML_DEPTH: usize = 16;
+
+// ---- Emulator resource limits (emulator choices; README "Reliability" lists each and what
+// happens when it is reached). None of these come from Alibaba: they keep one emulator process
+// bounded in memory, file descriptors and time whatever its clients send. ----
+
+/// Bytes of one journalled parameter value; a longer value keeps its first bytes and a marker
+/// saying how many were dropped ([`JOURNAL_TRUNCATION_MARKER`]).
+pub const JOURNAL_MAX_VALUE_BYTES: usize = 2 * 1024;
+/// Bytes of one journal entry's parameters (names and values) together; parameters past it are
+/// dropped and a `…` parameter says how many.
+pub const JOURNAL_MAX_ENTRY_BYTES: usize = 16 * 1024;
+/// Total bytes the journal keeps; the oldest entries go first when a new one would exceed it.
+pub const JOURNAL_MAX_TOTAL_BYTES: usize = 16 * 1024 * 1024;
+/// Entries the journal keeps; the oldest go first.
+pub const JOURNAL_MAX_ENTRIES: usize = 10_000;
+/// Entries one `GET /_emulator/requests` returns at most (`limit` above it is a 400).
+pub const JOURNAL_MAX_PAGE: usize = 1_000;
+/// What a truncated journal value ends with (followed by the number of bytes dropped).
+pub const JOURNAL_TRUNCATION_MARKER: &str = "…[truncated ";
+
+/// Largest body of a JSON control-plane request (`/_emulator/*` other than snapshot uploads).
+pub const MAX_CONTROL_BODY_BYTES: usize = 64 * 1024;
+/// Default largest snapshot upload (`PUT /_emulator/snapshots/{name}`); `--max-snapshot-bytes`.
+pub const DEFAULT_MAX_SNAPSHOT_BYTES: u64 = 256 * 1024 * 1024;
+/// Snapshots kept at most (saves and uploads beyond it are refused with `409`).
+pub const MAX_SNAPSHOTS: usize = 64;
+/// Fault rules kept at most, and the longest `message` / match field of one rule.
+pub const MAX_FAULT_RULES: usize = 256;
+pub const MAX_FAULT_FIELD_BYTES: usize = 1024;
+/// The longest latency one fault rule adds (a request held longer only ties up a connection).
+pub const MAX_FAULT_LATENCY_MS: u64 = 60_000;
+/// How long a snapshot's validation and copy may take before the restore is abandoned.
+pub const RESTORE_TIME_LIMIT_MS: u64 = 30_000;
+
+/// Signature nonces remembered (as SHA-256 digests, for the 15-minute window; about 80 bytes each,
+/// so at most ~20 MiB); past it the oldest are forgotten first. Only correctly signed requests add
+/// one, and 250 000 in 15 minutes is ~280 signed calls a second.
+pub const MAX_REMEMBERED_NONCES: usize = 250_000;
+
+/// Default cap on open client connections (`--max-connections`); a few more are served one
+/// request each so health checks still get through, and past those new connections are closed.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Connections accepted past the cap, each for one request with a short header timeout.
+pub const RESERVE_CONNECTIONS: usize = 16;
+/// Header timeout of a reserve connection.
+pub const RESERVE_HEADER_TIMEOUT_MS: u64 = 1_000;
+
+/// Largest request target hyper parses (the `http` crate's URI limit): 65 534 bytes.
+pub const MAX_REQUEST_TARGET_BYTES: usize = 65_534;
+
+/// Latest instant the emulator clock may show: 9999-12-31T23:59:59Z (timestamps are four-digit years).
+pub const MAX_CLOCK_MS: i64 = 253_402_300_799_000;
+
+/// Fixtures file size read at most.
+pub const MAX_FIXTURES_BYTES: u64 = 16 * 1024 * 1024;

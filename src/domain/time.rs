@@ -4,8 +4,11 @@
 use time::macros::format_description;
 use time::OffsetDateTime;
 
-/// Formats Unix milliseconds as `2020-11-24T06:00:00Z`.
+/// Formats Unix milliseconds as `2020-11-24T06:00:00Z`. The clock never passes
+/// [`MAX_CLOCK_MS`](crate::domain::limits::MAX_CLOCK_MS); a later value shows as that instant
+/// rather than as a wrong date.
 pub fn format_ms(ms: i64) -> String {
+    let ms = ms.min(crate::domain::limits::MAX_CLOCK_MS);
     let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()

@@ -2,9 +2,21 @@
 //! and accounts (from the fixtures file). With `--auth strict` every request must be signed:
 //! V1 (`Signature` parameter, HMAC-SHA1) or V3 (`Authorization: ACS3-HMAC-SHA256 …`, the signed
 //! header list taken from the request). Timestamps are compared with the wall clock (SDKs sign with
-//! it, whatever the emulator's simulated time), within 15 minutes; nonces cannot be reused.
+//! it, whatever the emulator's simulated time), within 15 minutes; nonces are required and cannot
+//! be reused.
+//!
+//! What a signature binds (so nothing unsigned can change what runs):
+//! - V1: every parameter, from the query string and the form body together (the V1 string to sign
+//!   covers their union: <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>).
+//! - V3: the query string, the headers listed in `SignedHeaders` — which must include `host` and
+//!   every `x-acs-*` header sent — and the body, through `x-acs-content-sha256`, which must equal the
+//!   SHA-256 of the bytes received
+//!   (<https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>).
+//!
+//! Signatures are compared in constant time; nonces are remembered as SHA-256 digests, so a huge
+//! nonce costs the table no more than a short one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
 use axum::http::{HeaderMap, Method};
@@ -16,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 use super::params::Params;
 use crate::clock::{Clock, SystemClock};
+use crate::domain::limits::MAX_REMEMBERED_NONCES;
 use crate::error::{ApiError, ApiResult, Code};
 
 /// How far a request timestamp may be from the wall clock (the V3 docs' window).
@@ -32,8 +45,55 @@ pub struct AccessKey {
 pub struct Auth {
     pub strict: bool,
     pub keys: HashMap<String, AccessKey>,
-    /// Nonces seen, with when (wall-clock ms); forgotten after the skew window.
-    nonces: Mutex<HashMap<String, i64>>,
+    /// Nonces seen (SHA-256 of access key and nonce), forgotten after the skew window.
+    nonces: Mutex<NonceTable>,
+}
+
+/// A nonce digest: 32 bytes whatever the nonce's length.
+type NonceDigest = [u8; 32];
+
+/// Nonces seen, oldest first, with a set for lookups; bounded by [`MAX_REMEMBERED_NONCES`].
+#[derive(Debug, Default)]
+pub struct NonceTable {
+    order: VecDeque<(i64, NonceDigest)>,
+    seen: HashSet<NonceDigest>,
+}
+
+impl NonceTable {
+    /// Remembers a nonce seen at `now`; false if it was already seen within the window.
+    pub fn insert(&mut self, access_key_id: &str, nonce: &str, now: i64) -> bool {
+        while let Some((when, digest)) = self.order.front().copied() {
+            if now - when <= MAX_SKEW_MS && self.order.len() < MAX_REMEMBERED_NONCES {
+                break;
+            }
+            self.order.pop_front();
+            self.seen.remove(&digest);
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(access_key_id.as_bytes());
+        hasher.update([0u8]);
+        hasher.update(nonce.as_bytes());
+        let digest: NonceDigest = hasher.finalize().into();
+        if !self.seen.insert(digest) {
+            return false;
+        }
+        self.order.push_back((now, digest));
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Bytes the table holds on the heap (its capacity), for tests that bound memory.
+    pub fn heap_bytes(&self) -> usize {
+        self.order.capacity() * std::mem::size_of::<(i64, NonceDigest)>()
+            + self.seen.capacity() * (std::mem::size_of::<NonceDigest>() + 1)
+    }
 }
 
 /// RFC 3986 percent-encoding: unreserved characters kept, everything else `%XX` (upper case).
@@ -97,7 +157,8 @@ pub fn parse_v3_authorization(value: &str) -> Option<V3Authorization> {
 }
 
 /// The V3 string to sign: `ACS3-HMAC-SHA256\n` + hex SHA-256 of the canonical request built from
-/// the raw query string and exactly the headers the client says it signed.
+/// the raw query string, exactly the headers the client says it signed, and the hex SHA-256 of
+/// the body received (never a hash the client merely claims).
 pub fn v3_string_to_sign(
     method: &str,
     raw_query: &str,
@@ -117,10 +178,7 @@ pub fn v3_string_to_sign(
         let value = headers.get(name.as_str()).and_then(|v| v.to_str().ok()).unwrap_or_default().trim();
         canonical_headers.push_str(&format!("{name}:{value}\n"));
     }
-    let payload_hash = headers
-        .get("x-acs-content-sha256")
-        .and_then(|v| v.to_str().ok())
-        .map_or_else(|| hex::encode(Sha256::digest(body)), str::to_string);
+    let payload_hash = hex::encode(Sha256::digest(body));
     let signed = names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(";");
     let canonical_request =
         format!("{method}\n/\n{}\n{canonical_headers}\n{signed}\n{payload_hash}", canonical_query.join("&"));
@@ -150,7 +208,7 @@ pub struct SignedRequest<'a> {
 
 impl Auth {
     pub fn new(strict: bool, keys: HashMap<String, AccessKey>) -> Self {
-        Auth { strict, keys, nonces: Mutex::new(HashMap::new()) }
+        Auth { strict, keys, nonces: Mutex::new(NonceTable::default()) }
     }
 
     fn key(&self, id: &str) -> ApiResult<&AccessKey> {
@@ -161,10 +219,11 @@ impl Auth {
     pub fn verify(&self, request: &SignedRequest<'_>) -> ApiResult<Verified> {
         let authorization = request.headers.get("authorization").and_then(|v| v.to_str().ok());
         let now = SystemClock.now_ms();
-        let (ak, timestamp, nonce, expected_input, given) = if let Some(auth) =
+        let (ak, timestamp, nonce, sts, given, v3) = if let Some(auth) =
             authorization.filter(|a| a.starts_with("ACS3-"))
         {
             let parsed = parse_v3_authorization(auth).ok_or(Code::IncompleteSignature)?;
+            check_v3_coverage(request.headers, &parsed.signed_headers, request.body)?;
             let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
             let sts = v3_string_to_sign(
                 request.method.as_str(),
@@ -173,12 +232,12 @@ impl Auth {
                 &parsed.signed_headers,
                 request.body,
             );
-            (parsed.access_key_id, header("x-acs-date"), header("x-acs-signature-nonce"), (sts, true), parsed.signature)
+            (parsed.access_key_id, header("x-acs-date"), header("x-acs-signature-nonce"), sts, parsed.signature, true)
         } else if let Some(signature) = request.params.opt_str("Signature") {
             let ak = request.params.opt_str("AccessKeyId").ok_or(Code::IncompleteSignature)?.to_string();
             let sts = v1_string_to_sign(request.method.as_str(), request.params);
             let p = |name: &str| request.params.opt_str(name).map(str::to_string);
-            (ak, p("Timestamp"), p("SignatureNonce"), (sts, false), signature.to_string())
+            (ak, p("Timestamp"), p("SignatureNonce"), sts, signature.to_string(), false)
         } else {
             return Err(ApiError::with_message(
                 Code::IncompleteSignature,
@@ -191,23 +250,79 @@ impl Auth {
         if (now - at).abs() > MAX_SKEW_MS {
             return Err(Code::InvalidTimeStampExpired.into());
         }
-        let (sts, v3) = expected_input;
-        let expected = if v3 { v3_signature(&key.secret, &sts)? } else { v1_signature(&key.secret, &sts)? };
-        if expected != given {
+        let nonce = nonce.filter(|n| !n.is_empty()).ok_or_else(|| {
+            ApiError::with_message(
+                Code::IncompleteSignature,
+                if v3 {
+                    "The x-acs-signature-nonce header is required: a request without a nonce could be replayed."
+                } else {
+                    "The SignatureNonce parameter is required: a request without a nonce could be replayed."
+                },
+            )
+        })?;
+        let matches = if v3 {
+            signature_matches_v3(&key.secret, &sts, &given)
+        } else {
+            signature_matches_v1(&key.secret, &sts, &given)
+        };
+        if !matches {
             return Err(ApiError::with_message(
                 Code::SignatureDoesNotMatch,
                 format!("Specified signature is not matched with our calculation. server string to sign is:{sts}"),
             ));
         }
-        if let Some(nonce) = nonce {
-            let mut seen = self.nonces.lock().map_err(|_| ApiError::internal("nonce table poisoned"))?;
-            seen.retain(|_, when| now - *when <= MAX_SKEW_MS);
-            if seen.insert(format!("{ak}:{nonce}"), now).is_some() {
-                return Err(Code::SignatureNonceUsed.into());
-            }
+        let mut seen = self.nonces.lock().map_err(|_| ApiError::internal("nonce table poisoned"))?;
+        if !seen.insert(&ak, &nonce, now) {
+            return Err(Code::SignatureNonceUsed.into());
         }
         Ok(Verified { access_key_id: ak, account: key.account.clone() })
     }
+
+    /// How many nonces are remembered and the heap bytes they hold (tests bound memory with it).
+    pub fn nonce_usage(&self) -> (usize, usize) {
+        self.nonces.lock().map(|t| (t.len(), t.heap_bytes())).unwrap_or((0, 0))
+    }
+}
+
+/// V3 coverage rules: `host` and every `x-acs-*` header sent must be signed, and a claimed
+/// `x-acs-content-sha256` must be the SHA-256 of the body received.
+fn check_v3_coverage(headers: &HeaderMap, signed: &[String], body: &[u8]) -> ApiResult<()> {
+    let unsigned = |name: &str| !signed.iter().any(|s| s == name);
+    let mut required: Vec<&str> = vec!["host"];
+    required.extend(headers.keys().map(|k| k.as_str()).filter(|k| k.starts_with("x-acs-")));
+    if let Some(missing) = required.into_iter().find(|name| unsigned(name)) {
+        return Err(ApiError::with_message(
+            Code::IncompleteSignature,
+            format!(
+                "The header \"{missing}\" must be listed in SignedHeaders (host and every x-acs-* header are signed)."
+            ),
+        ));
+    }
+    let actual = hex::encode(Sha256::digest(body));
+    match headers.get("x-acs-content-sha256").and_then(|v| v.to_str().ok()) {
+        Some(claimed) if claimed.eq_ignore_ascii_case(&actual) => Ok(()),
+        Some(_) => Err(ApiError::with_message(
+            Code::SignatureDoesNotMatch,
+            format!("The x-acs-content-sha256 header does not match the request body, whose SHA-256 is {actual}."),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Constant-time check of a V1 signature (base64 of HMAC-SHA1).
+fn signature_matches_v1(secret: &str, string_to_sign: &str, given: &str) -> bool {
+    let Ok(given) = STANDARD.decode(given) else { return false };
+    let Ok(mut mac) = <Hmac<Sha1> as Mac>::new_from_slice(format!("{secret}&").as_bytes()) else { return false };
+    mac.update(string_to_sign.as_bytes());
+    mac.verify_slice(&given).is_ok()
+}
+
+/// Constant-time check of a V3 signature (hex of HMAC-SHA256).
+fn signature_matches_v3(secret: &str, string_to_sign: &str, given: &str) -> bool {
+    let Ok(given) = hex::decode(given) else { return false };
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()) else { return false };
+    mac.update(string_to_sign.as_bytes());
+    mac.verify_slice(&given).is_ok()
 }
 
 #[cfg(test)]
@@ -248,6 +363,21 @@ mod tests {
             v3_string_to_sign("POST", "ImagePipelineId=ip-1&RegionId=cn-hangzhou", &headers, &auth.signed_headers, b"");
         assert_eq!(sts, "ACS3-HMAC-SHA256\n547c62b85217165fcc2246917e087bbe238c022a4d373b31f2ad7fc0255c1825");
         assert_eq!(v3_signature("testAccessKeySecret", &sts).ok(), Some(auth.signature));
+    }
+
+    #[test]
+    fn nonces_are_remembered_as_digests_so_huge_ones_cost_no_more_than_short_ones() {
+        let mut table = NonceTable::default();
+        let huge = "n".repeat(900 * 1024);
+        for i in 0..100 {
+            assert!(table.insert("key", &format!("{huge}{i}"), 0));
+        }
+        assert!(!table.insert("key", &format!("{huge}7"), 1), "a reused nonce is refused");
+        assert!(table.insert("other-key", &format!("{huge}7"), 1), "nonces are per key");
+        assert!(table.heap_bytes() < 64 * 1024, "100 nonces of 900 KB hold {} bytes", table.heap_bytes());
+        // Forgotten after the window.
+        assert!(table.insert("key", &format!("{huge}7"), MAX_SKEW_MS + 2));
+        assert_eq!(table.len(), 1);
     }
 
     #[test]

@@ -22,11 +22,16 @@ use crate::domain::limits::MAX_BODY_BYTES;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids;
+use crate::telemetry::Escaped;
 use envelope::Format;
 use params::Params;
 
 /// The only API version this emulator serves.
 pub const API_VERSION: &str = "2014-05-26";
+
+/// The account a call refused before dispatch is journalled and logged under (its signature, body
+/// or format was not accepted, so the account it claims is not trusted).
+pub const UNAUTHENTICATED: &str = "-";
 
 /// Handles every request to `/`.
 pub async fn handle(
@@ -55,14 +60,15 @@ pub async fn handle(
             .map(|v| caller = caller::Caller { access_key_id: Some(v.access_key_id), account: v.account }),
         _ => Ok(()),
     };
+    // A call refused before dispatch (bad signature, unreadable body, bad Format) proves nothing
+    // about who sent it: it is journalled and logged as unauthenticated, and never meets a fault rule.
+    if verified.is_err() || (state.auth.strict && body_result.is_err()) {
+        caller = caller::Caller { access_key_id: None, account: UNAUTHENTICATED.to_string() };
+    }
     let action_name = action_name(&params, &headers).unwrap_or_default().to_string();
 
     let request_id = state.ids.request_id(&caller.account);
     let region = params.opt_str("RegionId").unwrap_or("-").to_string();
-    let injection = state.faults.check(&action_name, &caller.account, &region, state.clock.now_ms());
-    if injection.latency_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(injection.latency_ms)).await;
-    }
     let (format, outcome) = match (body_result, format) {
         // The body (and any Format in it) was not read: JSON unless the query asked otherwise.
         (Err(err), format) => {
@@ -70,9 +76,18 @@ pub async fn handle(
             (format.ok().filter(|_| explicit).unwrap_or(Format::Json), Err(err))
         }
         (Ok(_), Err(err)) => (Format::Json, Err(err)),
-        (Ok(_), Ok(format)) => match (verified, injection.error) {
-            (Err(err), _) | (Ok(()), Some(err)) => (format, Err(err)),
-            (Ok(()), None) => (format, run(&state, &method, &params, &headers, &caller).await),
+        (Ok(_), Ok(format)) => match verified {
+            Err(err) => (format, Err(err)),
+            Ok(()) => {
+                let injection = state.faults.check(&action_name, &caller.account, &region, state.clock.now_ms());
+                if injection.latency_ms > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(injection.latency_ms)).await;
+                }
+                match injection.error {
+                    Some(err) => (format, Err(err)),
+                    None => (format, run(&state, &method, &params, &headers, &caller).await),
+                }
+            }
         },
     };
     let response = match &outcome {
@@ -83,10 +98,10 @@ pub async fn handle(
     let message = outcome.as_ref().err().map(|e| e.message().to_string());
     let latency = started.elapsed();
     tracing::info!(
-        action = %action_name,
-        account = %caller.account,
-        region = %region,
-        code = %code,
+        action = %Escaped(&action_name),
+        account = %Escaped(&caller.account),
+        region = %Escaped(&region),
+        code = %Escaped(&code),
         status = response.status().as_u16(),
         latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
         request_id = %request_id,
@@ -94,6 +109,7 @@ pub async fn handle(
     );
     let at_ms = state.clock.now_ms();
     state.journal.record(Entry {
+        seq: 0,
         request_id,
         time: format_ms(at_ms),
         at_ms,
@@ -101,7 +117,10 @@ pub async fn handle(
         action: action_name,
         account: caller.account,
         region,
-        params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        params: params
+            .iter()
+            .map(|(k, v)| (crate::admin::journal::bounded_copy(k), crate::admin::journal::bounded_copy(v)))
+            .collect(),
         code,
         message,
         status: response.status().as_u16(),
@@ -122,10 +141,12 @@ async fn run(
         return Err(Code::UnsupportedHttpMethod.into());
     }
     let name = action_name(params, headers).ok_or_else(|| ApiError::missing_common("Action"))?;
-    let version = params
-        .opt_str("Version")
-        .or_else(|| header_str(headers, "x-acs-version"))
-        .ok_or_else(|| ApiError::missing_common("Version"))?;
+    let version = if is_acs3_signed(headers) {
+        header_str(headers, "x-acs-version").or_else(|| params.opt_str("Version"))
+    } else {
+        params.opt_str("Version").or_else(|| header_str(headers, "x-acs-version"))
+    }
+    .ok_or_else(|| ApiError::missing_common("Version"))?;
     if version != API_VERSION {
         return Err(ApiError::with_message(
             Code::InvalidVersion,
@@ -141,14 +162,23 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 /// `Action` parameter, else the `x-acs-action` header (V3 requests carry no `Action` parameter).
+/// A V3-signed request takes its action from the signed header first, so an `Action` parameter
+/// cannot redirect it.
 fn action_name<'a>(params: &'a Params, headers: &'a HeaderMap) -> Option<&'a str> {
+    if is_acs3_signed(headers) {
+        return header_str(headers, "x-acs-action").or_else(|| params.opt_str("Action"));
+    }
     params.opt_str("Action").or_else(|| header_str(headers, "x-acs-action"))
+}
+
+/// Signed the V3 way (`Authorization: ACS3-…`).
+fn is_acs3_signed(headers: &HeaderMap) -> bool {
+    header_str(headers, "authorization").is_some_and(|a| a.starts_with("ACS3-"))
 }
 
 /// A V3 (ACS3) request: signed in the `Authorization` header, or action given only as a header.
 fn is_v3(params: &Params, headers: &HeaderMap) -> bool {
-    header_str(headers, "authorization").is_some_and(|a| a.starts_with("ACS3-"))
-        || (params.opt_str("Action").is_none() && header_str(headers, "x-acs-action").is_some())
+    is_acs3_signed(headers) || (params.opt_str("Action").is_none() && header_str(headers, "x-acs-action").is_some())
 }
 
 /// `Format` (any case) decides; without it V3 requests get JSON and V1 requests the documented
@@ -172,6 +202,17 @@ async fn read_form_body(
     params: &mut Params,
     timeout_ms: u64,
 ) -> ApiResult<axum::body::Bytes> {
+    let too_large = || {
+        ApiError::with_message(
+            Code::InvalidParameter,
+            format!("The request body exceeds the limit of {MAX_BODY_BYTES} bytes."),
+        )
+    };
+    // A declared length over the limit is refused before the body is polled, so a client that sent
+    // `Expect: 100-continue` is never invited to upload it.
+    if declared_length(headers).is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
     let read = tokio::time::timeout(std::time::Duration::from_millis(timeout_ms), to_bytes(body, MAX_BODY_BYTES));
     let bytes = match read.await {
         Err(_) => {
@@ -180,12 +221,7 @@ async fn read_form_body(
                 format!("The request body was not received within {timeout_ms} ms."),
             ))
         }
-        Ok(Err(_)) => {
-            return Err(ApiError::with_message(
-                Code::InvalidParameter,
-                format!("The request body exceeds the limit of {MAX_BODY_BYTES} bytes."),
-            ))
-        }
+        Ok(Err(_)) => return Err(too_large()),
         Ok(Ok(bytes)) => bytes,
     };
     let is_form = headers
@@ -196,6 +232,11 @@ async fn read_form_body(
         params.merge_urlencoded(&bytes);
     }
     Ok(bytes)
+}
+
+/// The `Content-Length` a request declares, if any.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
 }
 
 /// Any path other than `/` (and the reserved `/_emulator/` prefix): not an API.

@@ -500,7 +500,37 @@ impl EngineTx {
         .bind(limit)
         .fetch_all(&mut *self.tx)
         .await?;
-        rows.into_iter().map(from_row).collect()
+        let mut due = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id = row.0.clone();
+            match from_row(row) {
+                Ok(execution) => due.push(execution),
+                // One unreadable row must not stop every other build: it is failed and set aside.
+                Err(err) => self.quarantine(&id, &err, now_ms).await?,
+            }
+        }
+        Ok(due)
+    }
+
+    /// Marks a build whose row cannot be decoded `FAILED` with an internal-error message, with an
+    /// empty plan and fresh runtime state so it reads back, and takes it off the schedule. Logged once.
+    async fn quarantine(&mut self, id: &str, err: &ApiError, now_ms: i64) -> ApiResult<()> {
+        tracing::error!(execution = %crate::telemetry::Escaped(id), error = %err, "unreadable execution row: the build is marked FAILED and skipped");
+        let runtime = serde_json::to_string(&Runtime::default()).map_err(ApiError::internal)?;
+        sqlx::query(
+            "UPDATE executions SET status = ?, message = ?, error_code = ?, error_info = ?, modified_ms = ?, \
+             next_due_ms = NULL, cursor = 0, plan = '[]', runtime = ? WHERE id = ?",
+        )
+        .bind(Status::Failed.as_str())
+        .bind("The build stopped: the emulator could not read its stored state.")
+        .bind(Code::InternalError.as_str())
+        .bind("The emulator could not decode this build's stored state (the row is corrupt), so the build was stopped.")
+        .bind(now_ms)
+        .bind(runtime)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
     }
 
     pub async fn save(&mut self, execution: &Execution) -> ApiResult<()> {

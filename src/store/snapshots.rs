@@ -1,15 +1,32 @@
 //! Snapshots of the whole state: `VACUUM INTO` a file (a consistent online copy), list them, and
 //! restore one into the live database in one transaction. A snapshot from an older emulator is
 //! migrated first (on a copy); one from a newer emulator is refused.
+//!
+//! A snapshot may come from anyone (`PUT /_emulator/snapshots/{name}`), so a restore trusts nothing
+//! in it: on a private copy it runs SQLite's integrity check, refuses views, virtual tables and any
+//! table, index or trigger the live schema does not have (before and after migrating), and only
+//! then copies rows into the live database. Every statement runs under a time limit (an SQLite
+//! progress handler, [`RESTORE_TIME_LIMIT_MS`]), restores run one at a time, and the copy is always
+//! detached and deleted.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::{Duration, Instant};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::Connection;
+use sqlx::{Connection, SqliteConnection};
 
 use super::Store;
+use crate::domain::limits::RESTORE_TIME_LIMIT_MS;
 use crate::error::{ApiError, ApiResult};
+
+/// One restore at a time in the process: parallel CI jobs restoring a shared baseline queue here
+/// instead of attaching over each other.
+static RESTORING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A schema object: (type, name, table, SQL).
+type SchemaObject = (String, String, String, Option<String>);
 
 /// Tables a restore leaves alone (schema bookkeeping, settings of this run).
 const KEEP: &[&str] = &["_sqlx_migrations", "emulator_state", "id_counters"];
@@ -52,24 +69,50 @@ impl Store {
 
     /// Replaces every resource with the snapshot's.
     pub async fn restore_from(&self, path: &Path) -> Result<(), RestoreError> {
+        let _one_at_a_time = RESTORING.lock().await;
         if !path.exists() {
             return Err(RestoreError::NotFound);
         }
-        // Work on a copy: migrating must not change the saved snapshot.
-        let copy = path.with_extension("restoring");
+        // Work on a private copy: migrating must not change the saved snapshot, and a concurrent
+        // save or upload of the same name must not change what is attached.
+        let copy = path.with_extension(format!("restoring-{}", uuid::Uuid::new_v4().simple()));
         std::fs::copy(path, &copy).map_err(|e| RestoreError::Invalid(e.to_string()))?;
-        let result = self.restore_copy(&copy).await;
-        let _ = std::fs::remove_file(&copy);
+        let deadline = Instant::now() + Duration::from_millis(RESTORE_TIME_LIMIT_MS);
+        let result = self.restore_copy(&copy, deadline).await;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", copy.to_string_lossy()));
+        }
         result
     }
 
-    async fn restore_copy(&self, copy: &Path) -> Result<(), RestoreError> {
+    /// The live schema (every object but SQLite's own).
+    async fn live_schema(&self) -> Result<BTreeSet<SchemaObject>, RestoreError> {
+        let rows: Vec<SchemaObject> =
+            sqlx::query_as("SELECT type, name, tbl_name, sql FROM main.sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+                .fetch_all(&self.reader)
+                .await
+                .map_err(ApiError::from)?;
+        Ok(rows.into_iter().collect())
+    }
+
+    async fn restore_copy(&self, copy: &Path, deadline: Instant) -> Result<(), RestoreError> {
         let migrator = sqlx::migrate!("./migrations");
         let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+        let live = self.live_schema().await?;
         {
             // A one-connection pool: `Migrator::run` on a bare connection is not `Send` in sqlx 0.8.
             let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", copy.to_string_lossy()))?;
             let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+            let checked = async {
+                let mut conn = pool.acquire().await?;
+                time_limit(&mut conn, deadline).await?;
+                validate(&mut conn, &live, false).await
+            }
+            .await;
+            if let Err(err) = checked {
+                pool.close().await;
+                return Err(err);
+            }
             let applied: Result<Vec<(i64,)>, _> =
                 sqlx::query_as("SELECT version FROM _sqlx_migrations").fetch_all(&pool).await;
             let applied = match applied {
@@ -85,12 +128,24 @@ impl Store {
                 return Err(RestoreError::TooNew(unknown));
             }
             let migrated = migrator.run(&pool).await;
+            let checked = match migrated {
+                Ok(()) => {
+                    async {
+                        let mut conn = pool.acquire().await?;
+                        validate(&mut conn, &live, true).await
+                    }
+                    .await
+                }
+                Err(e) => Err(RestoreError::Invalid(format!("cannot migrate the snapshot: {e}"))),
+            };
             pool.close().await;
-            migrated.map_err(|e| RestoreError::Invalid(format!("cannot migrate the snapshot: {e}")))?;
+            checked?;
         }
         let mut conn = self.writer.acquire().await.map_err(ApiError::from)?;
         sqlx::query(&format!("ATTACH DATABASE {} AS snapshot", sql_string(copy))).execute(&mut *conn).await?;
+        let limited = time_limit(&mut conn, deadline).await;
         let copied = async {
+            limited?;
             let mut tx = conn.begin().await?;
             let tables: Vec<(String,)> = sqlx::query_as(
                 "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -106,13 +161,77 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await
+            tx.commit().await.map_err(RestoreError::from)
         }
         .await;
-        sqlx::query("DETACH DATABASE snapshot").execute(&mut *conn).await?;
+        if let Ok(mut handle) = conn.lock_handle().await {
+            handle.remove_progress_handler();
+        }
+        // Always detach; a connection that cannot is closed instead of going back to the pool.
+        if sqlx::query("DETACH DATABASE snapshot").execute(&mut *conn).await.is_err() {
+            tracing::warn!("could not detach a restored snapshot; closing that connection");
+            if self.writer.connect_options().get_filename() != Path::new(":memory:") {
+                conn.close_on_drop();
+            }
+        }
         self.pipelines.clear();
-        copied.map_err(RestoreError::from)
+        copied.map_err(|err| match err {
+            RestoreError::Invalid(why) if Instant::now() >= deadline => RestoreError::Invalid(format!(
+                "the restore took longer than {RESTORE_TIME_LIMIT_MS} ms and was abandoned ({why})"
+            )),
+            other => other,
+        })
     }
+}
+
+/// Interrupts any statement of `conn` once `deadline` passes.
+async fn time_limit(conn: &mut SqliteConnection, deadline: Instant) -> Result<(), RestoreError> {
+    let mut handle = conn.lock_handle().await?;
+    handle.set_progress_handler(10_000, move || Instant::now() < deadline);
+    Ok(())
+}
+
+/// Checks a snapshot copy: SQLite's integrity check, then its schema against the live one. Before
+/// migrating (`migrated = false`) an older snapshot may lack objects, but every object it has must
+/// be a live table, an index of one, or a live trigger with the same SQL; after migrating the
+/// schemas must be equal. Views and virtual tables are never accepted.
+async fn validate(
+    conn: &mut SqliteConnection,
+    live: &BTreeSet<SchemaObject>,
+    migrated: bool,
+) -> Result<(), RestoreError> {
+    let (check,): (String,) = sqlx::query_as("PRAGMA quick_check(1)").fetch_one(&mut *conn).await?;
+    if check != "ok" {
+        return Err(RestoreError::Invalid(format!("the snapshot fails SQLite's integrity check: {check}")));
+    }
+    let objects: Vec<SchemaObject> =
+        sqlx::query_as("SELECT type, name, tbl_name, sql FROM main.sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+            .fetch_all(&mut *conn)
+            .await?;
+    let live_tables: BTreeSet<&str> = live.iter().filter(|o| o.0 == "table").map(|o| o.1.as_str()).collect();
+    for object in &objects {
+        let (kind, name, table, sql) = object;
+        let sql_text = sql.as_deref().unwrap_or_default();
+        let allowed = match kind.as_str() {
+            "table" => live_tables.contains(name.as_str()) && !sql_text.to_ascii_uppercase().contains("VIRTUAL"),
+            "index" => live_tables.contains(table.as_str()),
+            "trigger" => live.contains(object),
+            _ => false,
+        };
+        let exact = !migrated || live.contains(object);
+        if !allowed || !exact {
+            return Err(RestoreError::Invalid(format!(
+                "the snapshot's schema has {kind} \"{name}\", which this emulator's schema does not (only its own tables, indexes and triggers are restored)"
+            )));
+        }
+    }
+    if migrated {
+        let found: BTreeSet<&SchemaObject> = objects.iter().collect();
+        if let Some(missing) = live.iter().find(|o| !found.contains(o)) {
+            return Err(RestoreError::Invalid(format!("the snapshot lacks the {} \"{}\"", missing.0, missing.1)));
+        }
+    }
+    Ok(())
 }
 
 /// Where snapshots of a database live: `<db>.snapshots/` beside the file, or a temporary folder

@@ -108,11 +108,23 @@
     while (live.childNodes.length > 5) live.firstChild.remove();
   }
 
+  // With --auth strict the data endpoints need the admin token: open the console once as
+  // …/_emulator/console/#token=TOKEN; it is kept for this tab only (sessionStorage) and removed
+  // from the address bar.
+  const tokenMatch = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (tokenMatch) {
+    sessionStorage.setItem('ibe-admin-token', decodeURIComponent(tokenMatch[1]));
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+
   async function getJSON(url) {
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), 8000);
+    const headers = { Accept: 'application/json' };
+    const token = sessionStorage.getItem('ibe-admin-token');
+    if (token) headers.Authorization = `Bearer ${token}`;
     try {
-      const response = await fetch(url, { signal: ctrl.signal, cache: 'no-store', headers: { Accept: 'application/json' } });
+      const response = await fetch(url, { signal: ctrl.signal, cache: 'no-store', headers });
       const body = await response.json().catch(() => ({}));
       if (!response.ok) throw new Error(body.message || `${response.status} ${response.statusText}`);
       return body;
