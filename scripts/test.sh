@@ -25,6 +25,11 @@ scripts/schemathesis.sh
 echo "==> clients: examples/ and the Node SDK (scripts/clients.sh)"
 scripts/clients.sh
 
+# ---- The Go and Java clients (issue 13): the Go SDKs, the aliyun CLI's request and the Java SDK,
+# each against an accept-any emulator and one with --auth strict. Needs go, mvn and a JDK 17. ----
+echo "==> Go and Java clients, accept-any and --auth strict (scripts/go-java.sh)"
+scripts/go-java.sh
+
 # ---- Web console (issue 8): a real headless Chromium (Debian's, driven by playwright-core) follows
 # a build live in /_emulator/console/ and saves target/console-e2e/timeline.png. ----
 echo "==> web console end-to-end (scripts/console-e2e.sh)"
