@@ -19,3 +19,4 @@ pub mod rpc;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
