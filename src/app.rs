@@ -151,6 +151,11 @@ impl App {
             }
             None => IdGen::random(),
         };
+        // A name put in the server certificate (`--tls-name`) is one clients use: answer to it.
+        let mut allowed_hosts = config.allowed_hosts.clone();
+        if config.tls {
+            allowed_hosts.extend(config.tls_names.iter().cloned());
+        }
         let clock: Arc<dyn Clock> = Arc::new(sim_clock.clone());
         let engine = Engine::new(store.clone(), clock.clone());
         let state = AppState {
@@ -163,7 +168,7 @@ impl App {
             auth: Arc::new(Auth::new(config.auth == AuthMode::Strict, keys)),
             catalog: Arc::new(catalog),
             ids: Arc::new(ids),
-            hosts: Arc::new(HostPolicy::new(&config.allowed_hosts, listener.local_addr().unwrap_or(config.listen))),
+            hosts: Arc::new(HostPolicy::new(&allowed_hosts, listener.local_addr().unwrap_or(config.listen))),
             admin_token: config.admin_token.clone().or_else(|| fixtures.admin_token.clone()).map(Arc::from),
             config: Arc::new(config),
             ready: Arc::new(AtomicBool::new(false)),

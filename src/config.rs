@@ -127,7 +127,8 @@ pub struct Config {
     pub tls: bool,
 
     /// With `--tls`: more names or addresses for the server certificate (comma-separated in
-    /// the variable), besides `localhost`, `127.0.0.1`, `::1` and the listen address.
+    /// the variable), besides `localhost`, `127.0.0.1`, `::1` and the listen address. Each is
+    /// also a `Host` the emulator answers to (as with `--allowed-hosts`).
     #[arg(long = "tls-name", value_name = "NAME", env = "IBE_TLS_NAMES", value_delimiter = ',')]
     pub tls_names: Vec<String>,
 

@@ -14,3 +14,4 @@ mod pipelines;
 mod protocol;
 mod reliability;
 mod tags;
+mod tls;
