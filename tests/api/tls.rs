@@ -240,3 +240,39 @@ async fn a_handshake_that_never_starts_or_stalls_is_cut_and_counts_against_the_c
     assert_eq!(status.map(|s| s.as_u16()), Some(200));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_binary_prints_https_and_the_ca_path_with_ibe_tls_and_the_http_line_otherwise() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("line.db").to_string_lossy().into_owned();
+    let first_line = |tls: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ecs-imagebuilder-emulator"));
+        command.args(["--listen", "127.0.0.1:0", "--db", &db]).env("RUST_LOG", "warn");
+        command.env_remove("IBE_TLS").env_remove("IBE_TLS_DIR").env_remove("IBE_TLS_NAMES");
+        if tls {
+            command.env("IBE_TLS", "true");
+        }
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn the binary");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
+        (child, line)
+    };
+
+    let (mut child, line) = first_line(true);
+    let ca = format!("{db}.tls/ca.pem");
+    assert!(line.starts_with("ecs-imagebuilder-emulator listening on https://127.0.0.1:"), "{line}");
+    assert!(line.trim_end().ends_with(&format!(", tls-ca: {ca})")), "{line}");
+    let address = line.split("https://").nth(1).and_then(|r| r.split_whitespace().next()).expect("address");
+    let health = client_trusting(Path::new(&ca)).get(format!("https://{address}/_emulator/health")).send().await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(health.expect("HTTPS with the printed CA").status(), 200);
+
+    let (mut child, line) = first_line(false);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(line.starts_with("ecs-imagebuilder-emulator listening on http://127.0.0.1:"), "{line}");
+    assert!(!line.contains("tls-ca"), "{line}");
+}
