@@ -66,6 +66,8 @@ impl std::fmt::Debug for Tls {
 pub fn prepare(config: &Config, listen: SocketAddr) -> Result<Tls, String> {
     let dir = tls_dir(config);
     let key = load_or_create_ca(&dir)?;
+    // An absolute path in the start-up line works from any directory a client runs in.
+    let dir = fs::canonicalize(&dir).unwrap_or(dir);
     let names = server_names(listen, &config.tls_names);
     let (leaf_der, leaf_key) = issue_leaf(&key, &names)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
