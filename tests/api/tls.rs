@@ -175,6 +175,13 @@ async fn the_ca_is_kept_across_restarts_and_the_server_certificate_is_reissued()
     config.tls = true;
     let err = App::build(config).await.err().expect("a mismatched CA is refused");
     assert!(err.to_string().contains("do not belong together"), "{err}");
+    // So does a folder with only one of the two files.
+    std::fs::remove_file(&key_path).expect("remove the key");
+    let mut config = Config::for_tests(dir.path().join("emulator.db").to_string_lossy().into_owned());
+    config.tls = true;
+    let err = App::build(config).await.err().expect("a CA without its key is refused");
+    assert!(err.to_string().contains("has only one of ca.pem and ca-key.pem"), "{err}");
+    assert_eq!(std::fs::read(dir.path().join("emulator.db.tls").join("ca.pem")).expect("CA"), ca_pem, "left as it was");
 }
 
 #[tokio::test]
