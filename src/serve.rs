@@ -60,6 +60,10 @@ pub struct ConnectionLimits {
 /// What a connection over every limit is told before it is closed.
 const OVERLOADED: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json;charset=utf-8\r\nconnection: close\r\ncontent-length: 142\r\n\r\n{\"RequestId\":\"\",\"HostId\":\"ecs.aliyuncs.com\",\"Code\":\"ServiceUnavailable\",\"Message\":\"Too many open connections to the emulator.\",\"Recommend\":\"\"}";
 
+/// A connection's byte stream: TCP, or TLS over TCP.
+trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+
 /// The first byte of every TLS connection (a handshake record).
 const TLS_HANDSHAKE_RECORD: u8 = 0x16;
 
@@ -125,29 +129,26 @@ pub async fn serve(
                 Ok(Ok(n)) if n > 0 => {}
                 _ => return,
             }
-            let Some(acceptor) = tls else {
-                let io = TokioIo::new(LongTargetRewriter::new(stream));
-                let connection = watcher.watch(builder.serve_connection_with_upgrades(io, service).into_owned());
-                if let Err(err) = connection.await {
-                    tracing::debug!(error = %err, "connection ended with an error");
-                }
-                return;
-            };
-            if first[0] != TLS_HANDSHAKE_RECORD {
-                let answer = plain_http_refusal();
-                let _ = tokio::time::timeout_at(deadline, stream.write_all(&answer)).await;
-                let _ = tokio::time::timeout_at(deadline, stream.shutdown()).await;
-                return;
-            }
-            let stream = match tokio::time::timeout_at(deadline, acceptor.accept(stream)).await {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(err)) => {
-                    tracing::debug!(error = %err, "TLS handshake failed");
-                    return;
-                }
-                Err(_) => {
-                    tracing::debug!("TLS handshake timed out");
-                    return;
+            let stream: Box<dyn Io> = match tls {
+                None => Box::new(stream),
+                Some(acceptor) => {
+                    if first[0] != TLS_HANDSHAKE_RECORD {
+                        let answer = plain_http_refusal();
+                        let _ = tokio::time::timeout_at(deadline, stream.write_all(&answer)).await;
+                        let _ = tokio::time::timeout_at(deadline, stream.shutdown()).await;
+                        return;
+                    }
+                    match tokio::time::timeout_at(deadline, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => Box::new(stream),
+                        Ok(Err(err)) => {
+                            tracing::debug!(error = %err, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!("TLS handshake timed out");
+                            return;
+                        }
+                    }
                 }
             };
             let io = TokioIo::new(LongTargetRewriter::new(stream));
