@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The Go and Java clients against the built binary, twice: once against an emulator in the default
-# accept-any mode, once against one started with --auth strict and the keys of
-# tests/strict-keys.json, so every client's signatures are verified, not just accepted. Both run
-# with --phase-duration 0 and a throw-away database.
+# The Go and Java clients against the built binary, three times: against an emulator in the default
+# accept-any mode, against one started with --auth strict and the keys of tests/strict-keys.json,
+# so every client's signatures are verified, not just accepted, and over HTTPS against one started
+# with --tls (IBE_SCHEME=https; the CA trusted through SSL_CERT_FILE and a Java trust store). All
+# run with --phase-duration 0 and a throw-away database.
 #
 #   tests/go    `go test`: github.com/alibabacloud-go/ecs-20140526/v7 (V3 and V1), the older
 #               github.com/aliyun/alibaba-cloud-sdk-go ECS client, and its common request shaped as
@@ -10,7 +11,8 @@
 #   tests/java  `mvn test` (JUnit 5, Surefire): com.aliyun:ecs20140526 on com.aliyun:tea-openapi,
 #               V3 and V1
 #
-# The tests read IBE_ENDPOINT (host:port), IBE_AUTH (strict or not) and IBE_KEYS (the keys file).
+# The tests read IBE_ENDPOINT (host:port), IBE_AUTH (strict or not), IBE_KEYS (the keys file) and
+# IBE_SCHEME (http, or https with --tls).
 # Modules and artifacts are pinned (tests/go/go.sum, tests/java/pom.xml) and cached where Go and
 # Maven keep them: GOMODCACHE (default ~/go/pkg/mod) with the build cache in GOCACHE, and the Maven
 # repository (~/.m2/repository, or MAVEN_REPO_LOCAL). Called by scripts/test.sh; run it alone after
@@ -21,7 +23,7 @@ repo="$(pwd)"
 
 binary="${IBE_BIN:-$repo/target/debug/ecs-imagebuilder-emulator}"
 [ -x "$binary" ] || { echo "go-java.sh: $binary not found: run 'cargo build' first" >&2; exit 1; }
-for tool in go mvn java; do
+for tool in go mvn java keytool; do
     command -v "$tool" >/dev/null || { echo "go-java.sh: $tool is needed" >&2; exit 1; }
 done
 
@@ -87,4 +89,25 @@ start_emulator go-java.sh "$binary" "$workdir/strict" --phase-duration 0 --auth 
 echo "==> emulator (--auth strict, keys of tests/strict-keys.json) on 127.0.0.1:$port"
 run_clients strict
 show_log "$workdir/strict"
+stop_emulator
+
+# Once more over HTTPS (--tls, accept-any), each client with its HTTPS defaults and only the
+# emulator's CA added the way its platform reads it: Go's crypto/x509 from SSL_CERT_FILE, Java
+# from a PKCS12 trust store made with keytool and given to Surefire's test JVM as
+# -Djavax.net.ssl.trustStore.
+mkdir "$workdir/tls"
+unset IBE_AUTH # run_clients exported it, and the emulator reads IBE_AUTH too
+start_emulator go-java.sh "$binary" "$workdir/tls" --phase-duration 0 --tls
+echo "==> emulator (--tls) on $scheme://127.0.0.1:$port, CA $tls_ca"
+[ "$scheme" = https ] && [ -f "$tls_ca" ] || { echo "go-java.sh: --tls did not print https:// and a CA file" >&2; exit 1; }
+truststore="$workdir/tls/truststore.p12"
+keytool -importcert -noprompt -alias ecs-imagebuilder-emulator -file "$tls_ca" \
+    -keystore "$truststore" -storetype PKCS12 -storepass changeit >/dev/null
+export IBE_ENDPOINT="127.0.0.1:$port" IBE_AUTH=accept-any IBE_KEYS="$keys" IBE_SCHEME=https
+run "Go SDKs and the aliyun CLI's request over HTTPS (SSL_CERT_FILE; tests/go, go test)" \
+    env SSL_CERT_FILE="$tls_ca" sh -c 'cd tests/go && exec go test -count=1 -v ./...'
+run "Java SDK over HTTPS (javax.net.ssl.trustStore; tests/java, mvn test)" \
+    sh -c 'cd tests/java && exec "$@" surefire:test' sh "${maven[@]}" \
+    "-DargLine=-Djavax.net.ssl.trustStore=$truststore -Djavax.net.ssl.trustStorePassword=changeit"
+show_log "$workdir/tls"
 exit "$status"

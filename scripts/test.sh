@@ -21,13 +21,14 @@ echo "==> schemathesis: /_emulator/* against openapi.yaml (scripts/schemathesis.
 scripts/schemathesis.sh
 
 # ---- More real clients (issue 6): the README's examples (curl, Python SDK) and the official Node
-# SDK, against the debug binary built above. Needs node + npm. ----
-echo "==> clients: examples/ and the Node SDK (scripts/clients.sh)"
+# SDK, against the debug binary built above, over HTTP and then HTTPS (--tls). Needs node + npm. ----
+echo "==> clients: examples/ and the Node SDK, HTTP and HTTPS (scripts/clients.sh)"
 scripts/clients.sh
 
 # ---- The Go and Java clients (issue 13): the Go SDKs, the aliyun CLI's request and the Java SDK,
-# each against an accept-any emulator and one with --auth strict. Needs go, mvn and a JDK 17. ----
-echo "==> Go and Java clients, accept-any and --auth strict (scripts/go-java.sh)"
+# each against an accept-any emulator, one with --auth strict and one with --tls (HTTPS). Needs go,
+# mvn and a JDK 17 (keytool). ----
+echo "==> Go and Java clients, accept-any, --auth strict and HTTPS (scripts/go-java.sh)"
 scripts/go-java.sh
 
 # ---- Web console (issue 8): a real headless Chromium (Debian's, driven by playwright-core) follows

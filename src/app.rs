@@ -90,6 +90,8 @@ pub fn guard(routes: Router<AppState>) -> Router<AppState> {
 pub struct App {
     listener: TcpListener,
     state: AppState,
+    /// HTTPS on the listen port (`--tls`).
+    tls: Option<crate::tls::Tls>,
 }
 
 impl App {
@@ -119,6 +121,12 @@ impl App {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| StartupError(format!("cannot listen on {}: {e}", config.listen)))?;
+        let tls = if config.tls {
+            let addr = listener.local_addr().unwrap_or(config.listen);
+            Some(crate::tls::prepare(&config, addr).map_err(StartupError)?)
+        } else {
+            None
+        };
         let fixtures = match &config.fixtures {
             Some(path) => fixtures::read(path).map_err(StartupError)?,
             None => Fixtures::default(),
@@ -143,6 +151,11 @@ impl App {
             }
             None => IdGen::random(),
         };
+        // A name put in the server certificate (`--tls-name`) is one clients use: answer to it.
+        let mut allowed_hosts = config.allowed_hosts.clone();
+        if config.tls {
+            allowed_hosts.extend(config.tls_names.iter().cloned());
+        }
         let clock: Arc<dyn Clock> = Arc::new(sim_clock.clone());
         let engine = Engine::new(store.clone(), clock.clone());
         let state = AppState {
@@ -155,18 +168,23 @@ impl App {
             auth: Arc::new(Auth::new(config.auth == AuthMode::Strict, keys)),
             catalog: Arc::new(catalog),
             ids: Arc::new(ids),
-            hosts: Arc::new(HostPolicy::new(&config.allowed_hosts, listener.local_addr().unwrap_or(config.listen))),
+            hosts: Arc::new(HostPolicy::new(&allowed_hosts, listener.local_addr().unwrap_or(config.listen))),
             admin_token: config.admin_token.clone().or_else(|| fixtures.admin_token.clone()).map(Arc::from),
             config: Arc::new(config),
             ready: Arc::new(AtomicBool::new(false)),
         };
         fixtures::create_resources(&state, &fixtures).await.map_err(StartupError)?;
         state.ready.store(true, Ordering::SeqCst);
-        Ok(App { listener, state })
+        Ok(App { listener, state, tls })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// HTTPS details (the CA's path, the certificate's names) when `--tls` is on.
+    pub fn tls(&self) -> Option<&crate::tls::Tls> {
+        self.tls.as_ref()
     }
 
     pub fn state(&self) -> &AppState {
@@ -181,7 +199,7 @@ impl App {
     /// Serves (and runs the build scheduler) until `shutdown` resolves; then stops taking
     /// requests, drains those in flight, stops the scheduler and closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let App { listener, state } = self;
+        let App { listener, state, tls } = self;
         let store = state.store.clone();
         let (stop_scheduler, stopped) = watch::channel(false);
         let scheduler = state.config.run_scheduler.then(|| tokio::spawn(state.engine.clone().run(stopped)));
@@ -189,7 +207,7 @@ impl App {
             header_timeout: Duration::from_millis(state.config.header_timeout_ms),
             max_connections: state.config.max_connections,
         };
-        let served = crate::serve::serve(listener, router(state), limits, shutdown).await;
+        let served = crate::serve::serve(listener, router(state), limits, tls.map(|t| t.acceptor), shutdown).await;
         let _ = stop_scheduler.send(true);
         if let Some(scheduler) = scheduler {
             if tokio::time::timeout(SCHEDULER_EXIT_DEADLINE, scheduler).await.is_err() {

@@ -120,6 +120,22 @@ pub struct Config {
     /// Largest snapshot upload (`PUT /_emulator/snapshots/{name}`), in bytes.
     #[arg(long, env = "IBE_MAX_SNAPSHOT_BYTES", default_value_t = crate::domain::limits::DEFAULT_MAX_SNAPSHOT_BYTES)]
     pub max_snapshot_bytes: u64,
+
+    /// Serve HTTPS instead of HTTP on the listen port, with a certificate signed by the
+    /// emulator's own CA (made once in the TLS folder; its `ca.pem` path is printed at start).
+    #[arg(long, env = "IBE_TLS")]
+    pub tls: bool,
+
+    /// With `--tls`: more names or addresses for the server certificate (comma-separated in
+    /// the variable), besides `localhost`, `127.0.0.1`, `::1` and the listen address. Each is
+    /// also a `Host` the emulator answers to (as with `--allowed-hosts`).
+    #[arg(long = "tls-name", value_name = "NAME", env = "IBE_TLS_NAMES", value_delimiter = ',')]
+    pub tls_names: Vec<String>,
+
+    /// With `--tls`: the folder of the CA (`ca.pem`, `ca-key.pem`); default `<db>.tls` beside
+    /// the database, or a new temporary folder with `--db :memory:`.
+    #[arg(long, env = "IBE_TLS_DIR")]
+    pub tls_dir: Option<std::path::PathBuf>,
 }
 
 impl Config {
@@ -143,6 +159,9 @@ impl Config {
             admin_token: None,
             max_connections: crate::domain::limits::DEFAULT_MAX_CONNECTIONS,
             max_snapshot_bytes: crate::domain::limits::DEFAULT_MAX_SNAPSHOT_BYTES,
+            tls: false,
+            tls_names: Vec::new(),
+            tls_dir: None,
         }
     }
 }

@@ -20,3 +20,4 @@ pub mod rpc;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
+pub mod tls;

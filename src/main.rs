@@ -32,9 +32,14 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // The first stdout line is a contract: tests and scripts read the chosen port from it.
+    // The first stdout line is a contract: tests and scripts read the chosen port from it (and,
+    // with --tls, the scheme and the CA file clients must trust).
+    let (scheme, ca) = match app.tls() {
+        Some(tls) => ("https", format!(", tls-ca: {}", tls.ca_path.display())),
+        None => ("http", String::new()),
+    };
     println!(
-        "ecs-imagebuilder-emulator listening on http://{addr} (db: {}, clock: {}, phase-duration: {}, auth: {}{})",
+        "ecs-imagebuilder-emulator listening on {scheme}://{addr} (db: {}, clock: {}, phase-duration: {}, auth: {}{}{ca})",
         config.db,
         config.time_scale.map_or_else(|| config.clock.as_str().to_string(), |f| format!("real x{f}")),
         config.phase_duration.map_or_else(|| "realistic".to_string(), |ms| format!("{ms}ms")),

@@ -12,8 +12,9 @@ emulator_cleanup() {
 trap emulator_cleanup EXIT
 
 # start_emulator NAME BINARY WORKDIR [flags…] starts the emulator on a
-# free port with its database in WORKDIR and sets `server_pid` and `port`. It reads the port from
-# the first stdout line ("ecs-imagebuilder-emulator listening on http://127.0.0.1:PORT (…)"),
+# free port with its database in WORKDIR and sets `server_pid`, `port`, `scheme` (http or https)
+# and `tls_ca` (the CA file to trust with --tls, else empty). It reads them from the first stdout
+# line ("ecs-imagebuilder-emulator listening on http[s]://127.0.0.1:PORT (…[, tls-ca: PATH])"),
 # waiting at most 20 s, and exits with the server's output if it does not start.
 start_emulator() {
     local name="$1" binary="$2" workdir="$3"
@@ -22,7 +23,7 @@ start_emulator() {
     server_pid=$!
     port=""
     for _ in $(seq 1 200); do
-        port="$(sed -n '1s#^ecs-imagebuilder-emulator listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$workdir/stdout")"
+        port="$(sed -n '1s#^ecs-imagebuilder-emulator listening on https\{0,1\}://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$workdir/stdout")"
         [ -n "$port" ] && break
         kill -0 "$server_pid" 2>/dev/null || break
         sleep 0.1
@@ -34,4 +35,6 @@ start_emulator() {
         tail -n 40 "$workdir/stderr" >&2
         exit 1
     fi
+    scheme="$(sed -n '1s#^ecs-imagebuilder-emulator listening on \(https\{0,1\}\)://.*#\1#p' "$workdir/stdout")"
+    tls_ca="$(sed -n '1s#^ecs-imagebuilder-emulator listening on https://.*, tls-ca: \(.*\))$#\1#p' "$workdir/stdout")"
 }

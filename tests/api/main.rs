@@ -15,3 +15,4 @@ mod protocol;
 mod reliability;
 mod tags;
 mod template_cases;
+mod tls;

@@ -6,7 +6,8 @@ package clients
 //
 //   - sdk.NewClientWithOptions(profile region, sdk.NewConfig(), an AccessKey credential);
 //   - a requests.CommonRequest with Product "Ecs", Version "2014-05-26", ApiName the action,
-//     RegionId, Domain the --endpoint value and Scheme "http" (--insecure);
+//     RegionId, Domain the --endpoint value and Scheme "http" (--insecure), or
+//     "https" without --insecure when IBE_SCHEME is https (an emulator run with --tls);
 //   - every --Name value flag in QueryParams (ECS declares its parameters in the query), lists as
 //     --Name.N flags;
 //   - Method POST (the API's declared method) or GET (--method GET);
@@ -58,7 +59,7 @@ func (s cliRequests) call(action, region string, flags map[string]string, out an
 	request.ApiName = action
 	request.RegionId = region
 	request.Domain = endpoint
-	request.Scheme = "http"
+	request.Scheme = scheme
 	request.Method = s.method
 	for name, value := range flags {
 		request.QueryParams[name] = value

@@ -6,6 +6,7 @@
 // The emulator is started by scripts/go-java.sh, which sets:
 //
 //	IBE_ENDPOINT  host:port of the running emulator (required)
+//	IBE_SCHEME    "https" when it runs with --tls (default "http"); the CA comes from SSL_CERT_FILE
 //	IBE_AUTH      "strict" when it runs with --auth strict and --fixtures tests/strict-keys.json
 //	IBE_KEYS      the keys file (default ../strict-keys.json): it names the accounts every client
 //	              uses, and in strict mode their AccessKeyIds and secrets
@@ -22,6 +23,10 @@ import (
 
 // endpoint is IBE_ENDPOINT ("127.0.0.1:PORT").
 var endpoint string
+
+// scheme is IBE_SCHEME: "http" (default) or "https" (an emulator run with --tls, whose CA the
+// clients trust through SSL_CERT_FILE, as crypto/x509 reads it on Linux).
+var scheme = "http"
 
 // strict is true when the emulator verifies signatures (IBE_AUTH=strict).
 var strict bool
@@ -44,6 +49,9 @@ func TestMain(m *testing.M) {
 	if endpoint == "" {
 		fmt.Fprintln(os.Stderr, "set IBE_ENDPOINT=host:port of a running emulator (scripts/go-java.sh does)")
 		os.Exit(2)
+	}
+	if s := os.Getenv("IBE_SCHEME"); s != "" {
+		scheme = s
 	}
 	strict = os.Getenv("IBE_AUTH") == "strict"
 	path := os.Getenv("IBE_KEYS")

@@ -23,7 +23,7 @@ func connectNewSDK(signatureAlgorithm string) func(*testing.T, credential) ecsCl
 			AccessKeyId:     dara.String(cred.ID),
 			AccessKeySecret: dara.String(cred.Secret),
 			Endpoint:        dara.String(endpoint),
-			Protocol:        dara.String("http"),
+			Protocol:        dara.String(scheme),
 			RegionId:        dara.String(region),
 		}
 		if signatureAlgorithm != "" {

@@ -2,10 +2,12 @@ package clients
 
 // The older Go SDK, github.com/aliyun/alibaba-cloud-sdk-go: its generated ECS client
 // (services/ecs), V1 HMAC-SHA1 with every parameter in the query string and Format=JSON. The
-// emulator is its endpoint through the client's Domain; the SDK's default scheme is HTTP.
+// emulator is its endpoint through the client's Domain; the SDK's default scheme is HTTP, and the
+// client's configured scheme is IBE_SCHEME's.
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
@@ -22,6 +24,7 @@ func connectOldSDK(t *testing.T, cred credential) ecsClient {
 		t.Fatalf("ecs.NewClientWithAccessKey: %v", err)
 	}
 	client.Domain = endpoint
+	client.GetConfig().Scheme = strings.ToUpper(scheme)
 	return oldSDK{client}
 }
 

@@ -51,7 +51,7 @@ function client(accountId, signatureAlgorithm) {
     accessKeyId: accountId,
     accessKeySecret: 'any-secret',
     endpoint: ENDPOINT,
-    protocol: 'http',
+    protocol: process.env.IBE_SCHEME ?? 'http', // https with --tls; the CA from NODE_EXTRA_CA_CERTS
     regionId: REGION,
   });
   if (signatureAlgorithm) config.signatureAlgorithm = signatureAlgorithm;

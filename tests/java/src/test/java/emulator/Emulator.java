@@ -23,6 +23,8 @@ final class Emulator {
 
     static final String ENDPOINT = required("IBE_ENDPOINT");
     static final boolean STRICT = "strict".equals(System.getenv("IBE_AUTH"));
+    /** IBE_SCHEME: "https" against an emulator run with --tls (its CA in -Djavax.net.ssl.trustStore). */
+    static final String SCHEME = System.getenv().getOrDefault("IBE_SCHEME", "http");
     private static final Map<String, Key> KEYS = loadKeys();
 
     private Emulator() {}
@@ -71,7 +73,7 @@ final class Emulator {
                 .setAccessKeyId(key.id())
                 .setAccessKeySecret(key.secret())
                 .setEndpoint(ENDPOINT)
-                .setProtocol("http")
+                .setProtocol(SCHEME)
                 .setRegionId(REGION);
         if (signatureAlgorithm != null) {
             config.setSignatureAlgorithm(signatureAlgorithm);
