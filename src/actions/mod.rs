@@ -16,6 +16,8 @@ mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
 mod describe_images;
+mod describe_tags;
+mod join_resource_group;
 mod list_tag_resources;
 mod start_image_pipeline_execution;
 mod tag_resources;
@@ -50,6 +52,8 @@ pub enum Action {
     TagResources,
     UntagResources,
     ListTagResources,
+    JoinResourceGroup,
+    DescribeTags,
 }
 
 impl Action {
@@ -69,6 +73,8 @@ impl Action {
         Action::TagResources,
         Action::UntagResources,
         Action::ListTagResources,
+        Action::JoinResourceGroup,
+        Action::DescribeTags,
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -92,6 +98,8 @@ impl Action {
             Action::TagResources => "TagResources",
             Action::UntagResources => "UntagResources",
             Action::ListTagResources => "ListTagResources",
+            Action::DescribeTags => "DescribeTags",
+            Action::JoinResourceGroup => "JoinResourceGroup",
         }
     }
 }
@@ -121,6 +129,8 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::TagResources => tag_resources::handle(ctx).await,
         Action::UntagResources => untag_resources::handle(ctx).await,
         Action::ListTagResources => list_tag_resources::handle(ctx).await,
+        Action::DescribeTags => describe_tags::handle(ctx).await,
+        Action::JoinResourceGroup => join_resource_group::handle(ctx).await,
     }
 }
 

@@ -27,10 +27,18 @@ pub struct ImageRow {
     pub os_name: String,
     pub architecture: String,
     pub created_ms: i64,
+    pub resource_group_id: Option<String>,
+    pub boot_mode: Option<String>,
+    pub license_type: Option<String>,
+    pub is_public: bool,
+    pub copy_started_ms: Option<i64>,
+    pub copy_ready_ms: Option<i64>,
+    pub copy_error: Option<String>,
 }
 
 const COLUMNS: &str = "i.id, i.account, i.region, i.name, i.family, i.description, i.nvme_support, i.status, \
-     i.source_image, i.execution_id, i.copied_from, i.size_gib, i.platform, i.os_name, i.architecture, i.created_ms";
+     i.source_image, i.execution_id, i.copied_from, i.size_gib, i.platform, i.os_name, i.architecture, i.created_ms, \
+     i.resource_group_id, i.boot_mode, i.license_type, i.is_public, i.copy_started_ms, i.copy_ready_ms, i.copy_error";
 
 /// A custom image as one account sees it.
 #[derive(Debug, Clone)]
