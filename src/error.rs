@@ -150,6 +150,16 @@ error_codes! {
 
     // ---- ECS image actions served for build results (DescribeImages, DeleteImage, DescribeImageSharePermission) ----
     InvalidImageIdNotFound => ("InvalidImageId.NotFound", 404, "The specified ImageId does not exist.");
+    // ModifyImageSharePermission (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimagesharepermission)
+    QuotaExceedShareImageUser => ("QuotaExceed.ShareImageUser", 403, "The shared Image user Quota exceeds.");
+    /// Sic: the documented code is spelled `Forbbiden`.
+    InvalidAccountForbbiden => ("InvalidAccount.Forbbiden", 404, "The specified Account does not yourself.");
+    InvalidAccountNotFound => ("InvalidAccount.NotFound", 404, "The specified parameter \"AddAccount.n\" or \"RemoveAccount.n\" does not exist.");
+    OperationDeniedInvalidImageStatus => ("OperationDenied.InvalidImageStatus", 403, "The specified image cannot be shared when it is deprecated.");
+    ImagePublic => ("Image.Public", 403, "The specified image is public image.");
+    ImageNotPublic => ("Image.NotPublic", 403, "The specified image is not public image.");
+    InvalidParameterIsPublic => ("InvalidParameter.IsPublic", 403, "The specified parameter IsPublic is conflicted with other parameters.");
+    InvalidOperationServiceKeyEncryptedImageUnsupported => ("InvalidOperation.ServiceKeyEncryptedImageUnsupported", 403, "The specified service key encrypted image is not supported for this operation. Please switch to a CMK (Customer Master Key) encrypted image and retry.");
     ImageUseShared => ("ImageUseShared", 403, "The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared.");
 
     // ---- Template text in components (api-spec §7.1; used by the parser's component context) ----

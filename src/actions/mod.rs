@@ -19,6 +19,7 @@ mod describe_images;
 mod describe_tags;
 mod join_resource_group;
 mod list_tag_resources;
+mod modify_image_share_permission;
 mod start_image_pipeline_execution;
 mod tag_resources;
 mod untag_resources;
@@ -54,6 +55,7 @@ pub enum Action {
     ListTagResources,
     JoinResourceGroup,
     DescribeTags,
+    ModifyImageSharePermission,
 }
 
 impl Action {
@@ -75,6 +77,7 @@ impl Action {
         Action::ListTagResources,
         Action::JoinResourceGroup,
         Action::DescribeTags,
+        Action::ModifyImageSharePermission,
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -99,6 +102,7 @@ impl Action {
             Action::UntagResources => "UntagResources",
             Action::ListTagResources => "ListTagResources",
             Action::DescribeTags => "DescribeTags",
+            Action::ModifyImageSharePermission => "ModifyImageSharePermission",
             Action::JoinResourceGroup => "JoinResourceGroup",
         }
     }
@@ -130,6 +134,7 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::UntagResources => untag_resources::handle(ctx).await,
         Action::ListTagResources => list_tag_resources::handle(ctx).await,
         Action::DescribeTags => describe_tags::handle(ctx).await,
+        Action::ModifyImageSharePermission => modify_image_share_permission::handle(ctx).await,
         Action::JoinResourceGroup => join_resource_group::handle(ctx).await,
     }
 }
@@ -149,6 +154,16 @@ pub fn check_region(region: &str) -> ApiResult<()> {
             Code::InvalidRegionIdNotFound,
             format!("The specified RegionId \"{region}\" does not exist."),
         ))
+    }
+}
+
+/// `DryRun=true` (ECS): called after every check a real call makes, before anything changes; a
+/// request that would succeed is answered `400 DryRunOperation`.
+pub fn check_dry_run(params: &Params) -> ApiResult<()> {
+    if params.opt_bool("DryRun")?.unwrap_or(false) {
+        Err(Code::DryRunOperation.into())
+    } else {
+        Ok(())
     }
 }
 

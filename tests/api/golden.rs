@@ -283,3 +283,124 @@ async fn join_resource_group_errors_have_their_documented_status() {
         .await
         .assert_error(403, "InvalidResourceGroup.Duplicate");
 }
+
+// ---------------------------------------------------------------------------------------------
+// ModifyImageSharePermission and DryRun
+// ---------------------------------------------------------------------------------------------
+
+/// The accounts DescribeImageSharePermission lists for the owner's image.
+async fn shared_with(app: &TestApp, image: &str) -> Vec<String> {
+    let r = owner(app, "DescribeImageSharePermission", &[("ImageId", image), ("PageSize", "100")]).await;
+    r.assert_ok()["Accounts"]["Account"].as_array().expect("accounts").iter().map(|a| text(a, "AliyunId")).collect()
+}
+
+async fn others_see(app: &TestApp, account: &str, image: &str) -> bool {
+    let r = call_as(app, account, "DescribeImages", &[("ImageOwnerAlias", "others"), ("ImageId", image)]).await;
+    r.assert_ok()["TotalCount"] == 1
+}
+
+#[tokio::test]
+async fn sharing_and_unsharing_follow_in_describe_calls_of_both_accounts() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    assert!(!others_see(&app, FRIEND, &image).await);
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)]).await.assert_ok();
+    assert_eq!(shared_with(&app, &image).await, [FRIEND]);
+    assert!(others_see(&app, FRIEND, &image).await);
+    let item = image_as(&app, OWNER, &image).await.expect("image");
+    assert_eq!(item["IsSelfShared"], "True");
+    // The friend can build from it.
+    let r = call_as(&app, FRIEND, "CreateImagePipeline", &[("BaseImageType", "IMAGE"), ("BaseImage", &image)]).await;
+    r.assert_ok();
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("RemoveAccount.1", FRIEND)]).await.assert_ok();
+    assert!(shared_with(&app, &image).await.is_empty());
+    assert!(!others_see(&app, FRIEND, &image).await);
+    // Removing an account it is not shared with changes nothing.
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("RemoveAccount.1", FRIEND)]).await.assert_ok();
+
+    // Only the first 10 accounts of a list are processed.
+    let many: Vec<String> = (0..12).map(|i| format!("41000000000000{i:02}")).collect();
+    let params: Vec<(String, String)> =
+        many.iter().enumerate().map(|(i, a)| (format!("AddAccount.{}", i + 1), a.clone())).collect();
+    let mut borrowed: Vec<(&str, &str)> = vec![("ImageId", image.as_str())];
+    borrowed.extend(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    owner(&app, "ModifyImageSharePermission", &borrowed).await.assert_ok();
+    let mut shared = shared_with(&app, &image).await;
+    shared.sort();
+    assert_eq!(shared, many[..10].to_vec());
+
+    // Community image: everyone in the region sees it, it cannot be shared, then unpublished.
+    let other = built_image(&app, &[]).await;
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &other), ("IsPublic", "true")]).await.assert_ok();
+    assert!(others_see(&app, "4000000000000999", &other).await);
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &other), ("AddAccount.1", FRIEND)])
+        .await
+        .assert_error(403, "Image.Public");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &other), ("IsPublic", "false")]).await.assert_ok();
+    assert!(!others_see(&app, "4000000000000999", &other).await);
+}
+
+#[tokio::test]
+async fn modify_image_share_permission_errors_have_their_documented_status() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    owner(&app, "ModifyImageSharePermission", &[("AddAccount.1", FRIEND)]).await.assert_error(400, "MissingImageId");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", "m-nothere0000000000000"), ("AddAccount.1", FRIEND)])
+        .await
+        .assert_error(404, "InvalidImageId.NotFound");
+    call_as(&app, FRIEND, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", "4000000000000123")])
+        .await
+        .assert_error(404, "InvalidImageId.NotFound");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", "not-an-account")])
+        .await
+        .assert_error(404, "InvalidAccount.NotFound");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", OWNER)])
+        .await
+        .assert_error(404, "InvalidAccount.Forbbiden");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("IsPublic", "false")])
+        .await
+        .assert_error(403, "Image.NotPublic");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("IsPublic", "true"), ("AddAccount.1", FRIEND)])
+        .await
+        .assert_error(403, "InvalidParameter.IsPublic");
+    // 50 accounts at most.
+    for batch in 0..5 {
+        let accounts: Vec<(String, String)> = (0..10)
+            .map(|i| (format!("AddAccount.{}", i + 1), format!("42000000000000{:02}", batch * 10 + i)))
+            .collect();
+        let mut params: Vec<(&str, &str)> = vec![("ImageId", image.as_str())];
+        params.extend(accounts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        owner(&app, "ModifyImageSharePermission", &params).await.assert_ok();
+    }
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)])
+        .await
+        .assert_error(403, "QuotaExceed.ShareImageUser");
+    assert_eq!(shared_with(&app, &image).await.len(), 50, "the refused call shared with nobody");
+}
+
+#[tokio::test]
+async fn dry_run_validates_like_a_real_call_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND), ("DryRun", "true")])
+        .await
+        .assert_error(400, "DryRunOperation");
+    assert!(shared_with(&app, &image).await.is_empty());
+    // A DryRun that would fail fails with the real error.
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", OWNER), ("DryRun", "true")])
+        .await
+        .assert_error(404, "InvalidAccount.Forbbiden");
+
+    owner(&app, "DeleteImage", &[("ImageId", &image), ("DryRun", "true")]).await.assert_error(400, "DryRunOperation");
+    assert!(image_as(&app, OWNER, &image).await.is_some(), "a DryRun delete keeps the image");
+    owner(&app, "DeleteImage", &[("ImageId", "m-nothere0000000000000"), ("DryRun", "true")])
+        .await
+        .assert_error(404, "InvalidImageId.NotFound");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)]).await.assert_ok();
+    owner(&app, "DeleteImage", &[("ImageId", &image), ("DryRun", "true")]).await.assert_error(403, "ImageUseShared");
+    owner(&app, "DeleteImage", &[("ImageId", &image), ("DryRun", "True"), ("Force", "true")])
+        .await
+        .assert_error(400, "DryRunOperation");
+    owner(&app, "DeleteImage", &[("ImageId", &image), ("DryRun", "false"), ("Force", "true")]).await.assert_ok();
+    assert!(image_as(&app, OWNER, &image).await.is_none());
+}

@@ -101,3 +101,37 @@ def test_image_tags_describe_tags_and_resource_groups(owner):
             RT,
         )
     assert_api_error(raised.value, "InvalidResourceGroup.NotFound", 404)
+
+
+def test_share_permission_and_dry_run(owner, friend):
+    image_id = build(owner)
+    with pytest.raises(ClientException) as raised:
+        owner.modify_image_share_permission_with_options(
+            ecs.ModifyImageSharePermissionRequest(region_id=REGION, image_id=image_id, add_account=[FRIEND], dry_run=True),
+            RT,
+        )
+    assert_api_error(raised.value, "DryRunOperation", 400)
+    owner.modify_image_share_permission_with_options(
+        ecs.ModifyImageSharePermissionRequest(region_id=REGION, image_id=image_id, add_account=[FRIEND]), RT
+    )
+    accounts = owner.describe_image_share_permission_with_options(
+        ecs.DescribeImageSharePermissionRequest(region_id=REGION, image_id=image_id), RT
+    ).body.accounts.account
+    assert [a.aliyun_id for a in accounts] == [FRIEND]
+    theirs = friend.describe_images_with_options(
+        ecs.DescribeImagesRequest(region_id=REGION, image_owner_alias="others", image_id=image_id), RT
+    ).body.images.image
+    assert [i.image_id for i in theirs] == [image_id]
+    with pytest.raises(ClientException) as raised:
+        owner.modify_image_share_permission_with_options(
+            ecs.ModifyImageSharePermissionRequest(region_id=REGION, image_id=image_id, add_account=[OWNER]), RT
+        )
+    assert_api_error(raised.value, "InvalidAccount.Forbbiden", 404)
+    owner.modify_image_share_permission_with_options(
+        ecs.ModifyImageSharePermissionRequest(region_id=REGION, image_id=image_id, remove_account=[FRIEND]), RT
+    )
+    assert image(friend, image_id) is None
+    with pytest.raises(ClientException) as raised:
+        owner.delete_image_with_options(ecs.DeleteImageRequest(region_id=REGION, image_id=image_id, dry_run=True), RT)
+    assert_api_error(raised.value, "DryRunOperation", 400)
+    assert image(owner, image_id) is not None
