@@ -14,6 +14,7 @@ mod delete_image;
 mod delete_image_component;
 mod delete_image_pipeline;
 mod describe_image_components;
+mod describe_image_from_family;
 mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
@@ -21,6 +22,7 @@ mod describe_images;
 mod describe_tags;
 mod join_resource_group;
 mod list_tag_resources;
+mod modify_image_attribute;
 mod modify_image_share_permission;
 mod start_image_pipeline_execution;
 mod tag_resources;
@@ -60,6 +62,8 @@ pub enum Action {
     ModifyImageSharePermission,
     CopyImage,
     CancelCopyImage,
+    ModifyImageAttribute,
+    DescribeImageFromFamily,
 }
 
 impl Action {
@@ -84,6 +88,8 @@ impl Action {
         Action::ModifyImageSharePermission,
         Action::CopyImage,
         Action::CancelCopyImage,
+        Action::ModifyImageAttribute,
+        Action::DescribeImageFromFamily,
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -111,6 +117,8 @@ impl Action {
             Action::ModifyImageSharePermission => "ModifyImageSharePermission",
             Action::CopyImage => "CopyImage",
             Action::CancelCopyImage => "CancelCopyImage",
+            Action::ModifyImageAttribute => "ModifyImageAttribute",
+            Action::DescribeImageFromFamily => "DescribeImageFromFamily",
             Action::JoinResourceGroup => "JoinResourceGroup",
         }
     }
@@ -145,6 +153,8 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::ModifyImageSharePermission => modify_image_share_permission::handle(ctx).await,
         Action::CopyImage => copy_image::handle(ctx).await,
         Action::CancelCopyImage => cancel_copy_image::handle(ctx).await,
+        Action::ModifyImageAttribute => modify_image_attribute::handle(ctx).await,
+        Action::DescribeImageFromFamily => describe_image_from_family::handle(ctx).await,
         Action::JoinResourceGroup => join_resource_group::handle(ctx).await,
     }
 }
