@@ -278,3 +278,26 @@ def test_golden_image_lifecycle(owner, friend, emulator):
         assert image(owner, image_id, region=region) is None
     # With every image of the family gone, it is empty.
     assert family_image(owner, family).image_id is None
+
+
+def test_xml_bodies_parse_with_a_real_xml_parser(emulator):
+    """A stored string with characters XML 1.0 forbids still gives a well-formed Format=XML body."""
+    import urllib.parse
+    import urllib.request
+    import xml.etree.ElementTree as ET
+
+    client = account_client(emulator, OWNER)
+    pipeline_id = client.create_image_pipeline_with_options(
+        ecs.CreateImagePipelineRequest(
+            region_id=REGION, base_image_type="IMAGE", base_image=BASE_IMAGE,
+            tag=[ecs.CreateImagePipelineRequestTag(key="k", value="a\x01b\x0bc")],
+        ),
+        RT,
+    ).body.image_pipeline_id
+    query = urllib.parse.urlencode({
+        "Action": "DescribeImagePipelines", "Version": "2014-05-26", "Format": "XML", "RegionId": REGION,
+        "AccessKeyId": OWNER, "ImagePipelineId.1": pipeline_id,
+    })
+    with urllib.request.urlopen(f"http://{emulator}/?{query}") as answer:
+        root = ET.fromstring(answer.read())
+    assert root.find(".//TagValue").text == "a\ufffdb\ufffdc"
