@@ -924,23 +924,34 @@ async fn xml_body(app: &TestApp, params: &[(&str, &str)]) -> String {
 
 /// Whether XML 1.0 allows every character of `text`.
 fn only_xml_chars(text: &str) -> bool {
-    text.chars().all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
+    text.chars()
+        .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
 }
 
 #[tokio::test]
 async fn xml_bodies_are_well_formed_whatever_the_stored_text() {
     let app = TestApp::spawn().await;
-    let pipeline = app.create_pipeline(&[("AccessKeyId", OWNER), ("Tag.1.Key", "k"), ("Tag.1.Value", "a\u{1}b\u{B}c\u{1F}d")]).await;
+    let pipeline = app
+        .create_pipeline(&[("AccessKeyId", OWNER), ("Tag.1.Key", "k"), ("Tag.1.Value", "a\u{1}b\u{B}c\u{1F}d")])
+        .await;
     let body = xml_body(
         &app,
-        &[("Action", "DescribeImagePipelines"), ("RegionId", REGION), ("AccessKeyId", OWNER), ("ImagePipelineId.1", &pipeline)],
+        &[
+            ("Action", "DescribeImagePipelines"),
+            ("RegionId", REGION),
+            ("AccessKeyId", OWNER),
+            ("ImagePipelineId.1", &pipeline),
+        ],
     )
     .await;
     assert!(only_xml_chars(&body), "{body:?}");
     assert!(body.contains("<TagValue>a\u{FFFD}b\u{FFFD}c\u{FFFD}d</TagValue>"), "{body:?}");
     // JSON keeps the stored text.
     let json = owner(&app, "DescribeImagePipelines", &[("ImagePipelineId.1", &pipeline)]).await;
-    assert_eq!(json.assert_ok()["ImagePipeline"]["ImagePipelineSet"][0]["Tags"]["Tag"][0]["TagValue"], "a\u{1}b\u{B}c\u{1F}d");
+    assert_eq!(
+        json.assert_ok()["ImagePipeline"]["ImagePipelineSet"][0]["Tags"]["Tag"][0]["TagValue"],
+        "a\u{1}b\u{B}c\u{1F}d"
+    );
     // An error message that echoes the input.
     let body = xml_body(&app, &[("Action", "DescribeImages"), ("RegionId", "cn-\u{1}x")]).await;
     assert!(only_xml_chars(&body) && body.contains("InvalidRegionId.NotFound"), "{body:?}");
@@ -952,7 +963,12 @@ async fn a_client_token_retry_from_another_sdk_is_not_a_mismatch() {
     let first = owner(
         &app,
         "CreateImagePipeline",
-        &[("BaseImageType", "IMAGE"), ("BaseImage", crate::helpers::BASE_IMAGE), ("ClientToken", "retry-1"), ("DeleteInstanceOnFailure", "True")],
+        &[
+            ("BaseImageType", "IMAGE"),
+            ("BaseImage", crate::helpers::BASE_IMAGE),
+            ("ClientToken", "retry-1"),
+            ("DeleteInstanceOnFailure", "True"),
+        ],
     )
     .await;
     let id = text(first.assert_ok(), "ImagePipelineId");
@@ -960,14 +976,25 @@ async fn a_client_token_retry_from_another_sdk_is_not_a_mismatch() {
     let again = owner(
         &app,
         "CreateImagePipeline",
-        &[("ClientToken", "retry-1"), ("BaseImage", crate::helpers::BASE_IMAGE), ("BaseImageType", "IMAGE"), ("SystemDiskSize", "40"), ("InternetMaxBandwidthOut", "0")],
+        &[
+            ("ClientToken", "retry-1"),
+            ("BaseImage", crate::helpers::BASE_IMAGE),
+            ("BaseImageType", "IMAGE"),
+            ("SystemDiskSize", "40"),
+            ("InternetMaxBandwidthOut", "0"),
+        ],
     )
     .await;
     assert_eq!(text(again.assert_ok(), "ImagePipelineId"), id);
     owner(
         &app,
         "CreateImagePipeline",
-        &[("BaseImageType", "IMAGE"), ("BaseImage", crate::helpers::BASE_IMAGE), ("ClientToken", "retry-1"), ("SystemDiskSize", "60")],
+        &[
+            ("BaseImageType", "IMAGE"),
+            ("BaseImage", crate::helpers::BASE_IMAGE),
+            ("ClientToken", "retry-1"),
+            ("SystemDiskSize", "60"),
+        ],
     )
     .await
     .assert_error(400, "IdempotentParameterMismatch");
@@ -982,7 +1009,9 @@ async fn a_next_token_is_accepted_only_by_the_listing_and_filters_that_issued_it
     let first = owner(&app, "DescribeImagePipelines", &[("MaxResults", "1"), ("Tag.1.Key", "team")]).await;
     let token = text(first.assert_ok(), "NextToken");
     // The same listing (page size may change) goes on.
-    let second = owner(&app, "DescribeImagePipelines", &[("MaxResults", "2"), ("Tag.1.Key", "team"), ("NextToken", &token)]).await;
+    let second =
+        owner(&app, "DescribeImagePipelines", &[("MaxResults", "2"), ("Tag.1.Key", "team"), ("NextToken", &token)])
+            .await;
     assert_eq!(second.assert_ok()["ImagePipeline"]["ImagePipelineSet"].as_array().map(Vec::len), Some(2));
     // Other filters, another listing, another account or region: 403 Invalid.NextToken.
     owner(&app, "DescribeImagePipelines", &[("MaxResults", "1"), ("NextToken", &token)])
@@ -991,9 +1020,20 @@ async fn a_next_token_is_accepted_only_by_the_listing_and_filters_that_issued_it
     owner(&app, "DescribeImageComponents", &[("MaxResults", "1"), ("Tag.1.Key", "team"), ("NextToken", &token)])
         .await
         .assert_error(403, "Invalid.NextToken");
-    call_as(&app, FRIEND, "DescribeImagePipelines", &[("MaxResults", "1"), ("Tag.1.Key", "team"), ("NextToken", &token)])
-        .await
-        .assert_error(403, "Invalid.NextToken");
-    let params = [("RegionId", "cn-beijing"), ("AccessKeyId", OWNER), ("MaxResults", "1"), ("Tag.1.Key", "team"), ("NextToken", token.as_str())];
+    call_as(
+        &app,
+        FRIEND,
+        "DescribeImagePipelines",
+        &[("MaxResults", "1"), ("Tag.1.Key", "team"), ("NextToken", &token)],
+    )
+    .await
+    .assert_error(403, "Invalid.NextToken");
+    let params = [
+        ("RegionId", "cn-beijing"),
+        ("AccessKeyId", OWNER),
+        ("MaxResults", "1"),
+        ("Tag.1.Key", "team"),
+        ("NextToken", token.as_str()),
+    ];
     app.call("DescribeImagePipelines", &params).await.assert_error(403, "Invalid.NextToken");
 }
