@@ -513,7 +513,18 @@ impl Seeded {
                 vec![("ImagePipelineId", &self.pipeline)]
             }
             "CancelImagePipelineExecution" => vec![("ExecutionId", &self.running_execution)],
-            "DescribeImageSharePermission" | "DeleteImage" => vec![("ImageId", &self.image)],
+            "DescribeImageSharePermission"
+            | "DeleteImage"
+            | "ModifyImageAttribute"
+            | "ModifyImageSharePermission"
+            | "CancelCopyImage" => vec![("ImageId", &self.image)],
+            "CopyImage" => vec![("ImageId", &self.image), ("DestinationRegionId", "cn-beijing")],
+            "DescribeImageFromFamily" => vec![("ImageFamily", "acs:alibaba_cloud_linux_3_2104_lts_x64")],
+            "JoinResourceGroup" => vec![
+                ("ResourceType", "imagepipeline"),
+                ("ResourceId", &self.pipeline),
+                ("ResourceGroupId", "rg-acfmdev0000000001"),
+            ],
             "CreateImageComponent" => vec![("Content", "RUN echo hi")],
             "DeleteImageComponent" => vec![("ImageComponentId", &self.component)],
             "TagResources" => {
