@@ -1037,3 +1037,24 @@ async fn a_next_token_is_accepted_only_by_the_listing_and_filters_that_issued_it
     ];
     app.call("DescribeImagePipelines", &params).await.assert_error(403, "Invalid.NextToken");
 }
+
+#[tokio::test]
+async fn the_new_image_actions_check_region_and_required_parameters() {
+    let app = TestApp::spawn().await;
+    for action in [
+        "ModifyImageSharePermission",
+        "ModifyImageAttribute",
+        "CancelCopyImage",
+        "DescribeImageFromFamily",
+        "DescribeTags",
+    ] {
+        let params = [("RegionId", "cn-atlantis"), ("ImageId", "m-x0000000000000000000"), ("ImageFamily", "f")];
+        app.call(action, &params).await.assert_error(404, "InvalidRegionId.NotFound");
+        app.call(action, &[("ImageId", "m-x0000000000000000000"), ("ImageFamily", "f")])
+            .await
+            .assert_error(400, "MissingRegionId");
+    }
+    owner(&app, "DescribeImageFromFamily", &[]).await.assert_error(400, "MissingImageFamily");
+    owner(&app, "ModifyImageSharePermission", &[]).await.assert_error(400, "MissingImageId");
+    owner(&app, "ModifyImageAttribute", &[]).await.assert_error(400, "MissingImageId");
+}
