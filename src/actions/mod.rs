@@ -3,26 +3,33 @@
 //! `parse` the parameters into a typed request, `execute` it against the store, render the response.
 
 mod base_image;
+mod cancel_copy_image;
 mod cancel_image_pipeline_execution;
 mod component_refs;
 pub mod content;
+mod copy_image;
 mod create_image_component;
 mod create_image_pipeline;
 mod delete_image;
 mod delete_image_component;
 mod delete_image_pipeline;
 mod describe_image_components;
+mod describe_image_from_family;
 mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
 mod describe_images;
+mod describe_tags;
+mod join_resource_group;
 mod list_tag_resources;
+mod modify_image_attribute;
+mod modify_image_share_permission;
+mod request_digest;
 mod start_image_pipeline_execution;
 mod tag_resources;
 mod untag_resources;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::catalog;
@@ -50,6 +57,13 @@ pub enum Action {
     TagResources,
     UntagResources,
     ListTagResources,
+    JoinResourceGroup,
+    DescribeTags,
+    ModifyImageSharePermission,
+    CopyImage,
+    CancelCopyImage,
+    ModifyImageAttribute,
+    DescribeImageFromFamily,
 }
 
 impl Action {
@@ -69,6 +83,13 @@ impl Action {
         Action::TagResources,
         Action::UntagResources,
         Action::ListTagResources,
+        Action::JoinResourceGroup,
+        Action::DescribeTags,
+        Action::ModifyImageSharePermission,
+        Action::CopyImage,
+        Action::CancelCopyImage,
+        Action::ModifyImageAttribute,
+        Action::DescribeImageFromFamily,
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -92,6 +113,13 @@ impl Action {
             Action::TagResources => "TagResources",
             Action::UntagResources => "UntagResources",
             Action::ListTagResources => "ListTagResources",
+            Action::DescribeTags => "DescribeTags",
+            Action::ModifyImageSharePermission => "ModifyImageSharePermission",
+            Action::CopyImage => "CopyImage",
+            Action::CancelCopyImage => "CancelCopyImage",
+            Action::ModifyImageAttribute => "ModifyImageAttribute",
+            Action::DescribeImageFromFamily => "DescribeImageFromFamily",
+            Action::JoinResourceGroup => "JoinResourceGroup",
         }
     }
 }
@@ -103,8 +131,29 @@ pub struct Ctx<'a> {
     pub params: &'a Params,
 }
 
-/// Runs `action` and returns the response fields (without `RequestId`).
+/// Runs `action` and returns the response fields (without `RequestId`). A listing's `NextToken`
+/// is checked against and bound to the listing that issued it (see `request_digest`).
 pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
+    let account = ctx.caller.account.as_str();
+    let Some(inner) = request_digest::unbind(action, account, ctx.params)? else {
+        let mut body = run(action, ctx).await?;
+        bind_next_token(action, ctx, &mut body);
+        return Ok(body);
+    };
+    let mut params = ctx.params.clone();
+    params.insert("NextToken", inner);
+    let mut body = run(action, &Ctx { state: ctx.state, caller: ctx.caller, params: &params }).await?;
+    bind_next_token(action, ctx, &mut body);
+    Ok(body)
+}
+
+fn bind_next_token(action: Action, ctx: &Ctx<'_>, body: &mut Value) {
+    if let Some(Value::String(token)) = body.get_mut("NextToken") {
+        *token = request_digest::bind(action, &ctx.caller.account, ctx.params, token);
+    }
+}
+
+async fn run(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
     match action {
         Action::CreateImagePipeline => create_image_pipeline::handle(ctx).await,
         Action::DescribeImagePipelines => describe_image_pipelines::handle(ctx).await,
@@ -121,6 +170,13 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::TagResources => tag_resources::handle(ctx).await,
         Action::UntagResources => untag_resources::handle(ctx).await,
         Action::ListTagResources => list_tag_resources::handle(ctx).await,
+        Action::DescribeTags => describe_tags::handle(ctx).await,
+        Action::ModifyImageSharePermission => modify_image_share_permission::handle(ctx).await,
+        Action::CopyImage => copy_image::handle(ctx).await,
+        Action::CancelCopyImage => cancel_copy_image::handle(ctx).await,
+        Action::ModifyImageAttribute => modify_image_attribute::handle(ctx).await,
+        Action::DescribeImageFromFamily => describe_image_from_family::handle(ctx).await,
+        Action::JoinResourceGroup => join_resource_group::handle(ctx).await,
     }
 }
 
@@ -142,25 +198,18 @@ pub fn check_region(region: &str) -> ApiResult<()> {
     }
 }
 
-/// Parameters that describe the transport, not the request: left out of ClientToken digests.
-const TRANSPORT_PARAMS: &[&str] = &[
-    "Action",
-    "Version",
-    "Format",
-    "AccessKeyId",
-    "Signature",
-    "SignatureMethod",
-    "SignatureVersion",
-    "SignatureNonce",
-    "SignatureType",
-    "Timestamp",
-    "SecurityToken",
-    "BearerToken",
-    "ClientToken",
-    "RegionId",
-];
+/// `DryRun=true` (ECS): called after every check a real call makes, before anything changes; a
+/// request that would succeed is answered `400 DryRunOperation`.
+pub fn check_dry_run(params: &Params) -> ApiResult<()> {
+    if params.opt_bool("DryRun")?.unwrap_or(false) {
+        Err(Code::DryRunOperation.into())
+    } else {
+        Ok(())
+    }
+}
 
-/// The `ClientToken` of a request, if any, with the digest of every other parameter
+/// The `ClientToken` of a request, if any, with the digest of every other parameter, normalised
+/// so that a retry from another SDK matches (`request_digest`)
 /// (api-spec §2.8: ASCII, at most 64 characters, else `400 InvalidParameter`).
 pub fn token_claim(ctx: &Ctx<'_>, action: Action, region: &str) -> ApiResult<Option<TokenClaim>> {
     let Some(token) = ctx.params.opt_str("ClientToken") else {
@@ -172,18 +221,11 @@ pub fn token_claim(ctx: &Ctx<'_>, action: Action, region: &str) -> ApiResult<Opt
             "The specified parameter \"ClientToken\" is not valid. It must be ASCII and at most 64 characters.",
         ));
     }
-    let mut hasher = Sha256::new();
-    for (key, value) in ctx.params.iter().filter(|(k, _)| !TRANSPORT_PARAMS.contains(k)) {
-        hasher.update(key.as_bytes());
-        hasher.update([0]);
-        hasher.update(value.as_bytes());
-        hasher.update([0]);
-    }
     Ok(Some(TokenClaim {
         account: ctx.caller.account.clone(),
         region: region.to_string(),
         action: action.name(),
         token: token.to_string(),
-        digest: hex::encode(hasher.finalize()),
+        digest: request_digest::digest(action, ctx.params, &[]),
     }))
 }

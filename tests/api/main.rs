@@ -6,6 +6,7 @@ mod control;
 mod errors;
 mod executions;
 mod fuzz_rpc;
+mod golden;
 mod hardening;
 mod helpers;
 mod images;

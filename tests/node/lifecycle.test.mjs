@@ -1,6 +1,7 @@
 // The official Node SDK (@alicloud/ecs20140526 on @alicloud/openapi-core) against a running emulator:
 // one full lifecycle per signing mode (template -> build -> image copied to another region and
 // shared with another account), an image component with tags set, listed and removed afterwards,
+// the golden-image calls around a build (copy, share, tag, resource group, deprecate, family),
 // and documented errors seen as ClientError with code and status.
 //
 // Run: IBE_ENDPOINT=127.0.0.1:PORT node --test   (scripts/clients.sh starts the emulator and does this)
@@ -24,8 +25,15 @@ import ecs, {
   DescribeImagePipelinesRequest,
   DescribeImageSharePermissionRequest,
   DescribeImagesRequest,
+  CopyImageRequest,
+  CopyImageRequestTag,
+  DescribeImageFromFamilyRequest,
+  DescribeTagsRequest,
+  JoinResourceGroupRequest,
   ListTagResourcesRequest,
   ListTagResourcesRequestTag,
+  ModifyImageAttributeRequest,
+  ModifyImageSharePermissionRequest,
   StartImagePipelineExecutionRequest,
   TagResourcesRequest,
   TagResourcesRequestTag,
@@ -239,6 +247,92 @@ for (const mode of MODES) {
       );
       assert.equal(again.code, 'InvalidImageComponent.NotFound');
       assert.equal(again.statusCode, 404);
+    });
+
+    test('the golden-image calls: copy, share, tags, resource group, deprecate, family', async () => {
+      const family = `node${randomBytes(5).toString('hex')}`;
+      const buildOne = async () => {
+        const { body } = await owner.createImagePipeline(
+          new CreateImagePipelineRequest({
+            regionId: REGION,
+            baseImageType: 'IMAGE',
+            baseImage: BASE_IMAGE,
+            buildContent: 'RUN yum install -y nginx',
+            imageOptions: new CreateImagePipelineRequestImageOptions({ imageFamily: family }),
+          }),
+        );
+        const started = await owner.startImagePipelineExecution(
+          new StartImagePipelineExecutionRequest({ regionId: REGION, imagePipelineId: body.imagePipelineId }),
+        );
+        const done = await waitUntilTerminal(owner, started.body.executionId);
+        assert.equal(done.status, 'SUCCESS', JSON.stringify(done));
+        return done.imageId;
+      };
+      const old = await buildOne();
+      const current = await buildOne();
+      const fromFamily = async () =>
+        (await owner.describeImageFromFamily(new DescribeImageFromFamilyRequest({ regionId: REGION, imageFamily: family })))
+          .body.image.imageId;
+      assert.equal(await fromFamily(), current);
+
+      const copied = await owner.copyImage(
+        new CopyImageRequest({
+          regionId: REGION,
+          imageId: current,
+          destinationRegionId: TARGET_REGION,
+          destinationImageName: `${family}-copy`,
+          tag: [new CopyImageRequestTag({ key: 'copy', value: 'node' })],
+        }),
+      );
+      assert.match(copied.body.imageId, /^m-/);
+
+      await owner.modifyImageSharePermission(
+        new ModifyImageSharePermissionRequest({ regionId: REGION, imageId: current, addAccount: [mode.shared] }),
+      );
+      const shared = client(mode.shared, mode.algorithm);
+      const theirs = await shared.describeImages(
+        new DescribeImagesRequest({ regionId: REGION, imageOwnerAlias: 'others', imageId: current }),
+      );
+      assert.equal(theirs.body.images.image[0].imageOwnerId, Number(mode.owner));
+
+      await owner.tagResources(
+        new TagResourcesRequest({
+          regionId: REGION,
+          resourceType: 'image',
+          resourceId: [current],
+          tag: [new TagResourcesRequestTag({ key: 'golden', value: 'current' })],
+        }),
+      );
+      const tags = await owner.describeTags(
+        new DescribeTagsRequest({ regionId: REGION, resourceType: 'image', resourceId: current }),
+      );
+      assert.deepEqual(
+        tags.body.tags.tag.map((t) => [t.tagKey, t.tagValue, t.resourceTypeCount.image]),
+        [['golden', 'current', 1]],
+      );
+      await owner.joinResourceGroup(
+        new JoinResourceGroupRequest({
+          regionId: REGION,
+          resourceType: 'image',
+          resourceId: current,
+          resourceGroupId: 'rg-acfmprod000000001',
+        }),
+      );
+
+      // A shared image cannot be deprecated; the old one can, and the family skips it.
+      const refused = await rejection(
+        owner.modifyImageAttribute(new ModifyImageAttributeRequest({ regionId: REGION, imageId: current, status: 'Deprecated' })),
+      );
+      assert.equal(refused.code, 'ImageUseShared');
+      assert.equal(refused.statusCode, 403);
+      await owner.modifyImageAttribute(new ModifyImageAttributeRequest({ regionId: REGION, imageId: old, status: 'Deprecated' }));
+      assert.equal(await fromFamily(), current);
+
+      const dry = await rejection(
+        owner.deleteImage(new DeleteImageRequest({ regionId: REGION, imageId: old, dryRun: true })),
+      );
+      assert.equal(dry.code, 'DryRunOperation');
+      assert.equal(dry.statusCode, 400);
     });
 
     test('a bad request is a ClientError with the documented code and HTTP status', async () => {
