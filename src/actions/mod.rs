@@ -11,12 +11,19 @@ mod create_image_pipeline;
 mod delete_image;
 mod delete_image_component;
 mod delete_image_pipeline;
+mod describe_available_resource;
 mod describe_image_components;
 mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
 mod describe_images;
+mod describe_instance_types;
+mod describe_regions;
+mod describe_zones;
+mod get_caller_identity;
+mod list_resource_groups;
 mod list_tag_resources;
+mod query_available_instances;
 mod start_image_pipeline_execution;
 mod tag_resources;
 mod untag_resources;
@@ -52,6 +59,16 @@ pub enum Action {
     TagResources,
     UntagResources,
     ListTagResources,
+    // The world around a build (ECS).
+    DescribeRegions,
+    DescribeZones,
+    DescribeInstanceTypes,
+    DescribeAvailableResource,
+    // ResourceManager, STS, BssOpenApi.
+    ListResourceGroups,
+    GetResourceGroup,
+    GetCallerIdentity,
+    QueryAvailableInstances,
 }
 
 impl Action {
@@ -71,6 +88,14 @@ impl Action {
         Action::TagResources,
         Action::UntagResources,
         Action::ListTagResources,
+        Action::DescribeRegions,
+        Action::DescribeZones,
+        Action::DescribeInstanceTypes,
+        Action::DescribeAvailableResource,
+        Action::ListResourceGroups,
+        Action::GetResourceGroup,
+        Action::GetCallerIdentity,
+        Action::QueryAvailableInstances,
     ];
 
     /// The action `name` of `product`, if served (else the caller answers `InvalidAction.NotFound`).
@@ -80,8 +105,10 @@ impl Action {
 
     /// The product (API version) this action belongs to; the Image Builder's own are ECS.
     pub fn product(self) -> Product {
-        #[allow(clippy::match_single_binding)]
         match self {
+            Action::ListResourceGroups | Action::GetResourceGroup => Product::ResourceManager,
+            Action::GetCallerIdentity => Product::Sts,
+            Action::QueryAvailableInstances => Product::BssOpenApi,
             _ => Product::Ecs,
         }
     }
@@ -103,6 +130,14 @@ impl Action {
             Action::TagResources => "TagResources",
             Action::UntagResources => "UntagResources",
             Action::ListTagResources => "ListTagResources",
+            Action::DescribeRegions => "DescribeRegions",
+            Action::DescribeZones => "DescribeZones",
+            Action::DescribeInstanceTypes => "DescribeInstanceTypes",
+            Action::DescribeAvailableResource => "DescribeAvailableResource",
+            Action::ListResourceGroups => "ListResourceGroups",
+            Action::GetResourceGroup => "GetResourceGroup",
+            Action::GetCallerIdentity => "GetCallerIdentity",
+            Action::QueryAvailableInstances => "QueryAvailableInstances",
         }
     }
 }
@@ -132,6 +167,14 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::TagResources => tag_resources::handle(ctx).await,
         Action::UntagResources => untag_resources::handle(ctx).await,
         Action::ListTagResources => list_tag_resources::handle(ctx).await,
+        Action::DescribeRegions => describe_regions::handle(ctx).await,
+        Action::DescribeZones => describe_zones::handle(ctx).await,
+        Action::DescribeInstanceTypes => describe_instance_types::handle(ctx).await,
+        Action::DescribeAvailableResource => describe_available_resource::handle(ctx).await,
+        Action::ListResourceGroups => list_resource_groups::list(ctx).await,
+        Action::GetResourceGroup => list_resource_groups::get(ctx).await,
+        Action::GetCallerIdentity => get_caller_identity::handle(ctx).await,
+        Action::QueryAvailableInstances => query_available_instances::handle(ctx).await,
     }
 }
 
@@ -150,6 +193,14 @@ pub fn check_region(region: &str) -> ApiResult<()> {
             Code::InvalidRegionIdNotFound,
             format!("The specified RegionId \"{region}\" does not exist."),
         ))
+    }
+}
+
+/// `InstanceChargeType`, where an ECS world action takes it: `PrePaid` or `PostPaid` (default).
+pub fn check_charge_type(params: &Params) -> ApiResult<()> {
+    match params.opt_str("InstanceChargeType") {
+        None | Some("PrePaid" | "PostPaid") => Ok(()),
+        Some(_) => Err(ApiError::invalid_param("InstanceChargeType")),
     }
 }
 
