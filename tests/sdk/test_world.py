@@ -14,6 +14,7 @@ from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.exceptions import ClientException
 from alibabacloud_tea_openapi.models import Config
 
+from conftest import STRICT_ACCOUNT, STRICT_KEY_ID, STRICT_SECRET
 from test_image_pipelines import REGION, assert_api_error
 
 ACCOUNT = "4444555566667777"
@@ -165,3 +166,16 @@ def test_query_available_instances_is_an_empty_success(emulator, style):
     body = BssClient(_config(emulator, style)).query_available_instances(request).body
     assert (body.code, body.success) == ("Success", True)
     assert (body.data.total_count, body.data.page_size, body.data.instance_list) == (0, 50, [])
+
+
+def test_get_caller_identity_under_strict_auth_is_the_keys_account(strict_emulator, style):
+    config = _config(strict_emulator, style, access_key_id=STRICT_KEY_ID)
+    config.access_key_secret = STRICT_SECRET
+    body = StsClient(config).get_caller_identity().body
+    assert (body.account_id, body.arn) == (STRICT_ACCOUNT, f"acs:ram::{STRICT_ACCOUNT}:root")
+
+    config.access_key_secret = "wrong-secret"
+    with pytest.raises(ClientException) as caught:
+        StsClient(config).get_caller_identity()
+    assert_api_error(caught.value, "SignatureDoesNotMatch", 400)
+    assert caught.value.data["HostId"] == "sts.aliyuncs.com"
