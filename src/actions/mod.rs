@@ -1,4 +1,4 @@
-//! The Alibaba actions we serve: the name → handler table, and what every handler shares
+//! The Alibaba actions we serve: the (product, name) → handler table, and what every handler shares
 //! (the request context, RegionId resolution, ClientToken digests). One module per action:
 //! `parse` the parameters into a typed request, `execute` it against the store, render the response.
 
@@ -13,17 +13,24 @@ mod create_image_pipeline;
 mod delete_image;
 mod delete_image_component;
 mod delete_image_pipeline;
+mod describe_available_resource;
 mod describe_image_components;
 mod describe_image_from_family;
 mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
 mod describe_images;
+mod describe_instance_types;
+mod describe_regions;
 mod describe_tags;
+mod describe_zones;
+mod get_caller_identity;
 mod join_resource_group;
+mod list_resource_groups;
 mod list_tag_resources;
 mod modify_image_attribute;
 mod modify_image_share_permission;
+mod query_available_instances;
 mod request_digest;
 mod start_image_pipeline_execution;
 mod tag_resources;
@@ -35,11 +42,13 @@ use crate::app::AppState;
 use crate::catalog;
 use crate::domain::limits;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::product::Product;
 use crate::rpc::caller::Caller;
 use crate::rpc::params::Params;
 use crate::store::TokenClaim;
 
-/// Every action of the API, by its wire name.
+/// Every action we serve. Its wire name is [`Action::name`], its product (hence API version)
+/// [`Action::product`]: two products may serve actions of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     CreateImagePipeline,
@@ -64,6 +73,16 @@ pub enum Action {
     CancelCopyImage,
     ModifyImageAttribute,
     DescribeImageFromFamily,
+    // The world around a build (ECS).
+    DescribeRegions,
+    DescribeZones,
+    DescribeInstanceTypes,
+    DescribeAvailableResource,
+    // ResourceManager, STS, BssOpenApi.
+    ListResourceGroups,
+    GetResourceGroup,
+    GetCallerIdentity,
+    QueryAvailableInstances,
 }
 
 impl Action {
@@ -90,10 +109,29 @@ impl Action {
         Action::CancelCopyImage,
         Action::ModifyImageAttribute,
         Action::DescribeImageFromFamily,
+        Action::DescribeRegions,
+        Action::DescribeZones,
+        Action::DescribeInstanceTypes,
+        Action::DescribeAvailableResource,
+        Action::ListResourceGroups,
+        Action::GetResourceGroup,
+        Action::GetCallerIdentity,
+        Action::QueryAvailableInstances,
     ];
 
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.iter().copied().find(|a| a.name() == name)
+    /// The action `name` of `product`, if served (else the caller answers `InvalidAction.NotFound`).
+    pub fn lookup(product: Product, name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.product() == product && a.name() == name)
+    }
+
+    /// The product (API version) this action belongs to; the Image Builder's own are ECS.
+    pub fn product(self) -> Product {
+        match self {
+            Action::ListResourceGroups | Action::GetResourceGroup => Product::ResourceManager,
+            Action::GetCallerIdentity => Product::Sts,
+            Action::QueryAvailableInstances => Product::BssOpenApi,
+            _ => Product::Ecs,
+        }
     }
 
     pub fn name(self) -> &'static str {
@@ -120,6 +158,14 @@ impl Action {
             Action::ModifyImageAttribute => "ModifyImageAttribute",
             Action::DescribeImageFromFamily => "DescribeImageFromFamily",
             Action::JoinResourceGroup => "JoinResourceGroup",
+            Action::DescribeRegions => "DescribeRegions",
+            Action::DescribeZones => "DescribeZones",
+            Action::DescribeInstanceTypes => "DescribeInstanceTypes",
+            Action::DescribeAvailableResource => "DescribeAvailableResource",
+            Action::ListResourceGroups => "ListResourceGroups",
+            Action::GetResourceGroup => "GetResourceGroup",
+            Action::GetCallerIdentity => "GetCallerIdentity",
+            Action::QueryAvailableInstances => "QueryAvailableInstances",
         }
     }
 }
@@ -177,6 +223,14 @@ async fn run(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::ModifyImageAttribute => modify_image_attribute::handle(ctx).await,
         Action::DescribeImageFromFamily => describe_image_from_family::handle(ctx).await,
         Action::JoinResourceGroup => join_resource_group::handle(ctx).await,
+        Action::DescribeRegions => describe_regions::handle(ctx).await,
+        Action::DescribeZones => describe_zones::handle(ctx).await,
+        Action::DescribeInstanceTypes => describe_instance_types::handle(ctx).await,
+        Action::DescribeAvailableResource => describe_available_resource::handle(ctx).await,
+        Action::ListResourceGroups => list_resource_groups::list(ctx).await,
+        Action::GetResourceGroup => list_resource_groups::get(ctx).await,
+        Action::GetCallerIdentity => get_caller_identity::handle(ctx).await,
+        Action::QueryAvailableInstances => query_available_instances::handle(ctx).await,
     }
 }
 
@@ -205,6 +259,14 @@ pub fn check_dry_run(params: &Params) -> ApiResult<()> {
         Err(Code::DryRunOperation.into())
     } else {
         Ok(())
+    }
+}
+
+/// `InstanceChargeType`, where an ECS world action takes it: `PrePaid` or `PostPaid` (default).
+pub fn check_charge_type(params: &Params) -> ApiResult<()> {
+    match params.opt_str("InstanceChargeType") {
+        None | Some("PrePaid" | "PostPaid") => Ok(()),
+        Some(_) => Err(ApiError::invalid_param("InstanceChargeType")),
     }
 }
 

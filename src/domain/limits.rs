@@ -121,3 +121,18 @@ pub const MAX_CLOCK_MS: i64 = 253_402_300_799_000;
 
 /// Fixtures file size read at most.
 pub const MAX_FIXTURES_BYTES: u64 = 16 * 1024 * 1024;
+/// `MaxResults` of DescribeInstanceTypes: 1–1600, default 1600 (ecs20140526 SDK model docstring,
+/// <https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstancetypes>).
+pub const INSTANCE_TYPES_MAX_RESULTS: (i64, i64) = (1, 1600);
+/// `InstanceTypes.N` of DescribeInstanceTypes: at most 10 (same source).
+pub const MAX_INSTANCE_TYPES_FILTER: usize = 10;
+/// `PageSize` of ResourceManager ListResourceGroups: 1–100, default 10
+/// (<https://www.alibabacloud.com/help/en/resource-management/resource-group/developer-reference/api-resourcemanager-2020-03-31-listresourcegroups>).
+pub const RESOURCE_GROUP_PAGE_SIZE: (i64, i64) = (1, 100);
+pub const DEFAULT_RESOURCE_GROUP_PAGE_SIZE: i64 = 10;
+/// `ResourceGroupIds.N` of ListResourceGroups: at most 100 (same source).
+pub const MAX_RESOURCE_GROUP_ID_FILTER: usize = 100;
+/// `PageSize` of BssOpenApi QueryAvailableInstances: 1–300, default 20
+/// (<https://www.alibabacloud.com/help/en/user-center/developer-reference/api-bssopenapi-2017-12-14-queryavailableinstances>).
+pub const BSS_PAGE_SIZE: (i64, i64) = (1, 300);
+pub const DEFAULT_BSS_PAGE_SIZE: i64 = 20;

@@ -17,3 +17,4 @@ mod reliability;
 mod tags;
 mod template_cases;
 mod tls;
+mod world;
