@@ -9,6 +9,7 @@ pub mod control;
 pub mod executions;
 mod idempotency;
 pub mod images;
+pub mod networks;
 mod paging;
 mod pipelines;
 mod query;
