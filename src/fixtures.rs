@@ -260,7 +260,8 @@ pub async fn create_resources(state: &AppState, fixtures: &Fixtures) -> Result<(
         if list.is_empty() {
             continue;
         }
-        let action = Action::from_name(action_name).ok_or_else(|| format!("fixture {kind}s are not supported"))?;
+        let action = Action::lookup(crate::product::Product::Ecs, action_name)
+            .ok_or_else(|| format!("fixture {kind}s are not supported"))?;
         for fixture in list {
             let mut params = Params::default();
             for (key, value) in &fixture.params {

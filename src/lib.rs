@@ -16,6 +16,7 @@ pub mod fixtures;
 pub mod gate;
 pub mod ids;
 pub mod lint;
+pub mod product;
 pub mod rpc;
 pub mod serve;
 pub mod store;

@@ -1,4 +1,4 @@
-//! The Alibaba actions we serve: the name → handler table, and what every handler shares
+//! The Alibaba actions we serve: the (product, name) → handler table, and what every handler shares
 //! (the request context, RegionId resolution, ClientToken digests). One module per action:
 //! `parse` the parameters into a typed request, `execute` it against the store, render the response.
 
@@ -28,11 +28,13 @@ use crate::app::AppState;
 use crate::catalog;
 use crate::domain::limits;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::product::Product;
 use crate::rpc::caller::Caller;
 use crate::rpc::params::Params;
 use crate::store::TokenClaim;
 
-/// Every action of the API, by its wire name.
+/// Every action we serve. Its wire name is [`Action::name`], its product (hence API version)
+/// [`Action::product`]: two products may serve actions of the same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     CreateImagePipeline,
@@ -71,8 +73,17 @@ impl Action {
         Action::ListTagResources,
     ];
 
-    pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.iter().copied().find(|a| a.name() == name)
+    /// The action `name` of `product`, if served (else the caller answers `InvalidAction.NotFound`).
+    pub fn lookup(product: Product, name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.product() == product && a.name() == name)
+    }
+
+    /// The product (API version) this action belongs to; the Image Builder's own are ECS.
+    pub fn product(self) -> Product {
+        #[allow(clippy::match_single_binding)]
+        match self {
+            _ => Product::Ecs,
+        }
     }
 
     pub fn name(self) -> &'static str {

@@ -8,9 +8,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
+use crate::product::Product;
 
-/// `HostId` of error bodies: the ECS endpoint, as in the documented samples.
-pub const HOST_ID: &str = "ecs.aliyuncs.com";
 const JSON_CONTENT_TYPE: &str = "application/json;charset=utf-8";
 /// Exactly this value makes the new SDKs parse an XML error body (protocol.md §4).
 const XML_CONTENT_TYPE: &str = "text/xml;charset=utf-8";
@@ -32,18 +31,25 @@ pub fn success(format: Format, action: &str, request_id: &str, body: Value) -> R
     render(format, StatusCode::OK, &format!("{action}Response"), request_id, fields)
 }
 
-/// An error response with the documented HTTP status.
+/// An ECS error response with the documented HTTP status (see [`error_for`]).
 pub fn error(format: Format, request_id: &str, err: &ApiError) -> Response {
+    error_for(Product::Ecs, format, request_id, err)
+}
+
+/// An error response of `product` with the documented HTTP status: `HostId` is the product's
+/// endpoint, as in the documented samples, and `Recommend` links its troubleshooting page.
+pub fn error_for(product: Product, format: Format, request_id: &str, err: &ApiError) -> Response {
     let mut fields = Map::with_capacity(5);
     fields.insert("RequestId".into(), Value::String(request_id.to_string()));
-    fields.insert("HostId".into(), Value::String(HOST_ID.into()));
+    fields.insert("HostId".into(), Value::String(product.host().into()));
     fields.insert("Code".into(), Value::String(err.code_str().to_string()));
     fields.insert("Message".into(), Value::String(err.message().to_string()));
     fields.insert(
         "Recommend".into(),
         Value::String(format!(
-            "https://api.aliyun.com/troubleshoot?q={}&product=Ecs&requestId={request_id}",
-            err.code_str()
+            "https://api.aliyun.com/troubleshoot?q={}&product={}&requestId={request_id}",
+            err.code_str(),
+            product.code()
         )),
     );
     render(format, err.status(), "Error", request_id, fields)

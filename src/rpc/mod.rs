@@ -22,12 +22,14 @@ use crate::domain::limits::MAX_BODY_BYTES;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids;
+use crate::product::Product;
 use crate::telemetry::Escaped;
 use envelope::Format;
 use params::Params;
 
-/// The only API version this emulator serves.
-pub const API_VERSION: &str = "2014-05-26";
+/// The API version of the ECS actions (the Image Builder's); other products have their own, see
+/// [`Product`].
+pub const API_VERSION: &str = Product::Ecs.version();
 
 /// The account a call refused before dispatch is journalled and logged under (its signature, body
 /// or format was not accepted, so the account it claims is not trusted).
@@ -66,6 +68,8 @@ pub async fn handle(
         caller = caller::Caller { access_key_id: None, account: UNAUTHENTICATED.to_string() };
     }
     let action_name = action_name(&params, &headers).unwrap_or_default().to_string();
+    // Error bodies name the product's host; a request whose version we do not serve is ECS's.
+    let product = version(&params, &headers).and_then(Product::from_version).unwrap_or(Product::Ecs);
 
     let request_id = state.ids.request_id(&caller.account);
     let region = params.opt_str("RegionId").unwrap_or("-").to_string();
@@ -92,7 +96,7 @@ pub async fn handle(
     };
     let response = match &outcome {
         Ok(body) => envelope::success(format, &action_name, &request_id, body.clone()),
-        Err(err) => envelope::error(format, &request_id, err),
+        Err(err) => envelope::error_for(product, format, &request_id, err),
     };
     let code = outcome.as_ref().err().map_or("OK", |e| e.code_str()).to_string();
     let message = outcome.as_ref().err().map(|e| e.message().to_string());
@@ -141,24 +145,30 @@ async fn run(
         return Err(Code::UnsupportedHttpMethod.into());
     }
     let name = action_name(params, headers).ok_or_else(|| ApiError::missing_common("Action"))?;
-    let version = if is_acs3_signed(headers) {
-        header_str(headers, "x-acs-version").or_else(|| params.opt_str("Version"))
-    } else {
-        params.opt_str("Version").or_else(|| header_str(headers, "x-acs-version"))
-    }
-    .ok_or_else(|| ApiError::missing_common("Version"))?;
-    if version != API_VERSION {
-        return Err(ApiError::with_message(
+    let version = version(params, headers).ok_or_else(|| ApiError::missing_common("Version"))?;
+    let product = Product::from_version(version).ok_or_else(|| {
+        let served: Vec<&str> = Product::ALL.iter().map(|p| p.version()).collect();
+        ApiError::with_message(
             Code::InvalidVersion,
-            format!("Specified parameter Version is not valid. Only {API_VERSION} is served."),
-        ));
-    }
-    let action = Action::from_name(name).ok_or(Code::InvalidActionNotFound)?;
+            format!("Specified parameter Version is not valid. Served versions: {}.", served.join(", ")),
+        )
+    })?;
+    let action = Action::lookup(product, name).ok_or(Code::InvalidActionNotFound)?;
     actions::dispatch(action, &Ctx { state, caller, params }).await
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
+}
+
+/// `Version` parameter, else the `x-acs-version` header; a V3-signed request takes the signed header
+/// first. The version names the product (see [`Product`]).
+fn version<'a>(params: &'a Params, headers: &'a HeaderMap) -> Option<&'a str> {
+    if is_acs3_signed(headers) {
+        header_str(headers, "x-acs-version").or_else(|| params.opt_str("Version"))
+    } else {
+        params.opt_str("Version").or_else(|| header_str(headers, "x-acs-version"))
+    }
 }
 
 /// `Action` parameter, else the `x-acs-action` header (V3 requests carry no `Action` parameter).

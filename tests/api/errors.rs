@@ -108,7 +108,7 @@ async fn request_for_another_api_version_is_400_invalid_version() {
         .get(&app.base_url)
         .query(&[
             ("Action", "DescribeImagePipelines"),
-            ("Version", "2016-04-28"),
+            ("Version", "2099-01-01"),
             ("Format", "JSON"),
             ("RegionId", REGION),
         ])

@@ -168,6 +168,14 @@ impl TestApp {
         reply(response).await
     }
 
+    /// An action of another product: `version` is that product's API version (JSON, V1 style).
+    pub async fn call_version(&self, version: &str, action: &str, params: &[(&str, &str)]) -> Reply {
+        let mut query: Vec<(&str, &str)> = vec![("Action", action), ("Version", version), ("Format", "JSON")];
+        query.extend_from_slice(params);
+        let response = self.client.get(&self.base_url).query(&query).send().await.expect("request sent");
+        reply(response).await
+    }
+
     /// Like [`TestApp::call`] with `RegionId=cn-hangzhou` added.
     pub async fn call_in_region(&self, action: &str, params: &[(&str, &str)]) -> Reply {
         let mut all = vec![("RegionId", REGION)];

@@ -16,3 +16,4 @@ mod reliability;
 mod tags;
 mod template_cases;
 mod tls;
+mod world;

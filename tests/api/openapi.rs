@@ -1,5 +1,5 @@
-//! `openapi.yaml` against the code: the actions it documents under `x-actions` are exactly the ones
-//! the dispatcher serves (`Action::ALL`), and every `[status, Code]` error pair it documents is a
+//! `openapi.yaml` against the code: the actions it documents under `x-actions` are exactly the ECS
+//! ones (version 2014-05-26) the dispatcher serves (`Action::ALL`), and every `[status, Code]` error pair it documents is a
 //! code the emulator answers with, at that status. The file is read as text: it is laid out so that
 //! action names are the only two-space keys of the root `x-actions` block (see its header).
 
@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use ecs_imagebuilder_emulator::actions::Action;
 use ecs_imagebuilder_emulator::error::Code;
+use ecs_imagebuilder_emulator::product::Product;
 
 fn openapi_text() -> String {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.yaml");
@@ -66,7 +67,7 @@ fn openapi_documents_exactly_the_actions_the_dispatcher_serves() {
     let documented: Vec<String> = documented_actions(&text).into_iter().map(|(name, _)| name).collect();
     let documented_set: BTreeSet<&str> = documented.iter().map(String::as_str).collect();
     assert_eq!(documented_set.len(), documented.len(), "an action appears twice under x-actions: {documented:?}");
-    let served: BTreeSet<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+    let served: BTreeSet<&str> = Action::ALL.iter().filter(|a| a.product() == Product::Ecs).map(|a| a.name()).collect();
 
     let undocumented: Vec<&&str> = served.difference(&documented_set).collect();
     let not_served: Vec<&&str> = documented_set.difference(&served).collect();
