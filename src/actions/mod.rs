@@ -8,15 +8,24 @@ mod component_refs;
 pub mod content;
 mod create_image_component;
 mod create_image_pipeline;
+mod create_vpc;
+mod create_vswitch;
 mod delete_image;
 mod delete_image_component;
 mod delete_image_pipeline;
+mod delete_vpc;
+mod delete_vswitch;
 mod describe_image_components;
 mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
 mod describe_images;
+mod describe_vpc_attribute;
+mod describe_vpcs;
+mod describe_vswitch_attributes;
+mod describe_vswitches;
 mod list_tag_resources;
+mod networks;
 mod start_image_pipeline_execution;
 mod tag_resources;
 mod untag_resources;
@@ -52,6 +61,15 @@ pub enum Action {
     TagResources,
     UntagResources,
     ListTagResources,
+    // VPC (2016-04-28)
+    CreateVpc,
+    DescribeVpcs,
+    DescribeVpcAttribute,
+    DeleteVpc,
+    CreateVSwitch,
+    DescribeVSwitches,
+    DescribeVSwitchAttributes,
+    DeleteVSwitch,
 }
 
 impl Action {
@@ -71,6 +89,14 @@ impl Action {
         Action::TagResources,
         Action::UntagResources,
         Action::ListTagResources,
+        Action::CreateVpc,
+        Action::DescribeVpcs,
+        Action::DescribeVpcAttribute,
+        Action::DeleteVpc,
+        Action::CreateVSwitch,
+        Action::DescribeVSwitches,
+        Action::DescribeVSwitchAttributes,
+        Action::DeleteVSwitch,
     ];
 
     /// The action `name` of `product`, if served (else the caller answers `InvalidAction.NotFound`).
@@ -80,8 +106,15 @@ impl Action {
 
     /// The product (API version) this action belongs to; the Image Builder's own are ECS.
     pub fn product(self) -> Product {
-        #[allow(clippy::match_single_binding)]
         match self {
+            Action::CreateVpc
+            | Action::DescribeVpcs
+            | Action::DescribeVpcAttribute
+            | Action::DeleteVpc
+            | Action::CreateVSwitch
+            | Action::DescribeVSwitches
+            | Action::DescribeVSwitchAttributes
+            | Action::DeleteVSwitch => Product::Vpc,
             _ => Product::Ecs,
         }
     }
@@ -103,6 +136,14 @@ impl Action {
             Action::TagResources => "TagResources",
             Action::UntagResources => "UntagResources",
             Action::ListTagResources => "ListTagResources",
+            Action::CreateVpc => "CreateVpc",
+            Action::DescribeVpcs => "DescribeVpcs",
+            Action::DescribeVpcAttribute => "DescribeVpcAttribute",
+            Action::DeleteVpc => "DeleteVpc",
+            Action::CreateVSwitch => "CreateVSwitch",
+            Action::DescribeVSwitches => "DescribeVSwitches",
+            Action::DescribeVSwitchAttributes => "DescribeVSwitchAttributes",
+            Action::DeleteVSwitch => "DeleteVSwitch",
         }
     }
 }
@@ -132,6 +173,14 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::TagResources => tag_resources::handle(ctx).await,
         Action::UntagResources => untag_resources::handle(ctx).await,
         Action::ListTagResources => list_tag_resources::handle(ctx).await,
+        Action::CreateVpc => create_vpc::handle(ctx).await,
+        Action::DescribeVpcs => describe_vpcs::handle(ctx).await,
+        Action::DescribeVpcAttribute => describe_vpc_attribute::handle(ctx).await,
+        Action::DeleteVpc => delete_vpc::handle(ctx).await,
+        Action::CreateVSwitch => create_vswitch::handle(ctx).await,
+        Action::DescribeVSwitches => describe_vswitches::handle(ctx).await,
+        Action::DescribeVSwitchAttributes => describe_vswitch_attributes::handle(ctx).await,
+        Action::DeleteVSwitch => delete_vswitch::handle(ctx).await,
     }
 }
 
