@@ -133,6 +133,12 @@ error_codes! {
     InvalidResourceGroupNotFound => ("InvalidResourceGroup.NotFound", 404, "The ResourceGroup provided does not exist in our records.");
     ImageComponentNotFound => ("ImageComponent.NotFound", 404, "The specified image component is not found.");
     InvalidInstanceTypeNotFound => ("InvalidInstanceType.NotFound", 404, "The specified instance type does not exist.");
+    /// A `ZoneId` that is not a zone of the region (DescribeZones / DescribeAvailableResource).
+    InvalidZoneIdNotFound => ("InvalidZoneId.NotFound", 404, "The specified zone does not exist.");
+    /// ResourceManager GetResourceGroup: no such group for this account.
+    EntityNotExistsResourceGroup => ("EntityNotExists.ResourceGroup", 404, "The specified resource group does not exist. You must first create a resource group.");
+    /// ResourceManager: a resource group ID that is not well formed.
+    InvalidParameterResourceGroupId => ("InvalidParameter.ResourceGroupId", 400, "The ResourceGroupId is invalid.");
     InvalidVSwitchIdNotFound => ("InvalidVSwitchId.NotFound", 404, "The specified VSwitchId does not exist.");
     MissingParameterRepairMode => ("MissingParameter.RepairMode", 404, "The specified parameter RepairMode is missing.");
     MissingParameterImportImageOptions => ("MissingParameter.ImportImageOptions", 404, "The specified parameter ImportImageOptions is missing.");

@@ -12,7 +12,7 @@
 //! instance_types:
 //!   - { id: ecs.g6.large, cpu: 2, memory_gib: 8, in_stock: false }
 //! vswitches:
-//!   - { id: vsw-ci0000000000000001, region: cn-hangzhou }
+//!   - { id: vsw-ci0000000000000001, region: cn-hangzhou, zone: cn-hangzhou-i }
 //! resource_groups: [rg-ci00000000000001]
 //! templates:
 //!   - name: web
@@ -103,6 +103,8 @@ pub struct InstanceTypeFixture {
 pub struct VSwitchFixture {
     pub id: String,
     pub region: String,
+    /// One of the region's zones (DescribeZones); default: its first.
+    pub zone: Option<String>,
 }
 
 /// A resource created through its API action.
@@ -242,7 +244,12 @@ pub fn catalog(fixtures: &Fixtures) -> Result<Catalog, String> {
         if !crate::catalog::is_region(&v.region) {
             return Err(format!("vSwitch {}: unknown region \"{}\"", v.id, v.region));
         }
-        catalog.add_vswitch(&v.region, &v.id);
+        if let Some(zone) = &v.zone {
+            if !crate::catalog::zones(&v.region).contains(zone) {
+                return Err(format!("vSwitch {}: zone \"{zone}\" is not a zone of {}", v.id, v.region));
+            }
+        }
+        catalog.add_vswitch(&v.region, &v.id, v.zone.as_deref());
     }
     for rg in &fixtures.resource_groups {
         catalog.add_resource_group(rg);

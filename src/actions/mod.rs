@@ -15,17 +15,24 @@ mod delete_image_component;
 mod delete_image_pipeline;
 mod delete_vpc;
 mod delete_vswitch;
+mod describe_available_resource;
 mod describe_image_components;
 mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
 mod describe_images;
+mod describe_instance_types;
+mod describe_regions;
 mod describe_vpc_attribute;
 mod describe_vpcs;
 mod describe_vswitch_attributes;
 mod describe_vswitches;
+mod describe_zones;
+mod get_caller_identity;
+mod list_resource_groups;
 mod list_tag_resources;
 mod networks;
+mod query_available_instances;
 mod start_image_pipeline_execution;
 mod tag_resources;
 mod untag_resources;
@@ -70,6 +77,16 @@ pub enum Action {
     DescribeVSwitches,
     DescribeVSwitchAttributes,
     DeleteVSwitch,
+    // The world around a build (ECS).
+    DescribeRegions,
+    DescribeZones,
+    DescribeInstanceTypes,
+    DescribeAvailableResource,
+    // ResourceManager, STS, BssOpenApi.
+    ListResourceGroups,
+    GetResourceGroup,
+    GetCallerIdentity,
+    QueryAvailableInstances,
 }
 
 impl Action {
@@ -97,6 +114,14 @@ impl Action {
         Action::DescribeVSwitches,
         Action::DescribeVSwitchAttributes,
         Action::DeleteVSwitch,
+        Action::DescribeRegions,
+        Action::DescribeZones,
+        Action::DescribeInstanceTypes,
+        Action::DescribeAvailableResource,
+        Action::ListResourceGroups,
+        Action::GetResourceGroup,
+        Action::GetCallerIdentity,
+        Action::QueryAvailableInstances,
     ];
 
     /// The action `name` of `product`, if served (else the caller answers `InvalidAction.NotFound`).
@@ -115,6 +140,9 @@ impl Action {
             | Action::DescribeVSwitches
             | Action::DescribeVSwitchAttributes
             | Action::DeleteVSwitch => Product::Vpc,
+            Action::ListResourceGroups | Action::GetResourceGroup => Product::ResourceManager,
+            Action::GetCallerIdentity => Product::Sts,
+            Action::QueryAvailableInstances => Product::BssOpenApi,
             _ => Product::Ecs,
         }
     }
@@ -144,6 +172,14 @@ impl Action {
             Action::DescribeVSwitches => "DescribeVSwitches",
             Action::DescribeVSwitchAttributes => "DescribeVSwitchAttributes",
             Action::DeleteVSwitch => "DeleteVSwitch",
+            Action::DescribeRegions => "DescribeRegions",
+            Action::DescribeZones => "DescribeZones",
+            Action::DescribeInstanceTypes => "DescribeInstanceTypes",
+            Action::DescribeAvailableResource => "DescribeAvailableResource",
+            Action::ListResourceGroups => "ListResourceGroups",
+            Action::GetResourceGroup => "GetResourceGroup",
+            Action::GetCallerIdentity => "GetCallerIdentity",
+            Action::QueryAvailableInstances => "QueryAvailableInstances",
         }
     }
 }
@@ -181,6 +217,14 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::DescribeVSwitches => describe_vswitches::handle(ctx).await,
         Action::DescribeVSwitchAttributes => describe_vswitch_attributes::handle(ctx).await,
         Action::DeleteVSwitch => delete_vswitch::handle(ctx).await,
+        Action::DescribeRegions => describe_regions::handle(ctx).await,
+        Action::DescribeZones => describe_zones::handle(ctx).await,
+        Action::DescribeInstanceTypes => describe_instance_types::handle(ctx).await,
+        Action::DescribeAvailableResource => describe_available_resource::handle(ctx).await,
+        Action::ListResourceGroups => list_resource_groups::list(ctx).await,
+        Action::GetResourceGroup => list_resource_groups::get(ctx).await,
+        Action::GetCallerIdentity => get_caller_identity::handle(ctx).await,
+        Action::QueryAvailableInstances => query_available_instances::handle(ctx).await,
     }
 }
 
@@ -199,6 +243,14 @@ pub fn check_region(region: &str) -> ApiResult<()> {
             Code::InvalidRegionIdNotFound,
             format!("The specified RegionId \"{region}\" does not exist."),
         ))
+    }
+}
+
+/// `InstanceChargeType`, where an ECS world action takes it: `PrePaid` or `PostPaid` (default).
+pub fn check_charge_type(params: &Params) -> ApiResult<()> {
+    match params.opt_str("InstanceChargeType") {
+        None | Some("PrePaid" | "PostPaid") => Ok(()),
+        Some(_) => Err(ApiError::invalid_param("InstanceChargeType")),
     }
 }
 

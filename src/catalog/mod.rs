@@ -218,6 +218,33 @@ pub struct InstanceType {
     pub in_stock: bool,
 }
 
+impl InstanceType {
+    /// The instance family: the ID without its size, `ecs.g6.large` → `ecs.g6`.
+    pub fn family(&self) -> &str {
+        self.id.rsplit_once('.').map_or(self.id, |(family, _)| family)
+    }
+
+    /// `X86` or `ARM` (families whose name ends in `r`, like `ecs.g6r`, are Yitian/Kunpeng ARM).
+    pub fn cpu_architecture(&self) -> &'static str {
+        if self.family().ends_with('r') {
+            "ARM"
+        } else {
+            "X86"
+        }
+    }
+
+    /// The instance category DescribeInstanceTypes reports, from the family letter
+    /// (<https://www.alibabacloud.com/help/en/ecs/user-guide/overview-of-instance-families>).
+    pub fn category(&self) -> &'static str {
+        match self.family().strip_prefix("ecs.").and_then(|f| f.chars().next()) {
+            Some('c') => "Compute-optimized",
+            Some('r') => "Memory-optimized",
+            Some('t') => "Shared",
+            _ => "General-purpose",
+        }
+    }
+}
+
 /// A type by ID; `in_stock` decides the transit-instance fallback.
 const fn itype(id: &'static str, cpu: u32, memory_gib: u32) -> InstanceType {
     InstanceType { id, cpu, memory_gib, in_stock: true }
@@ -242,7 +269,8 @@ pub const INSTANCE_TYPES: &[InstanceType] = &[
 pub struct Catalog {
     images: Vec<PublicImage>,
     instance_types: Vec<InstanceType>,
-    extra_vswitches: Vec<(String, String)>,
+    /// Fixture vSwitches: (region, ID, zone).
+    extra_vswitches: Vec<(String, String, String)>,
     extra_resource_groups: Vec<String>,
 }
 
@@ -290,11 +318,35 @@ impl Catalog {
     }
 
     pub fn is_vswitch(&self, region: &str, id: &str) -> bool {
-        vswitches(region).iter().any(|v| v == id) || self.extra_vswitches.iter().any(|(r, v)| r == region && v == id)
+        self.vswitch_zone(region, id).is_some()
+    }
+
+    /// The zone a vSwitch of `region` is in, if the vSwitch exists.
+    pub fn vswitch_zone(&self, region: &str, id: &str) -> Option<String> {
+        builtin_vswitch_zone(region, id).or_else(|| {
+            self.extra_vswitches.iter().find(|(r, v, _)| r == region && v == id).map(|(_, _, zone)| zone.clone())
+        })
+    }
+
+    /// Every vSwitch of `region` with its zone: the built-in pair, then the fixtures'.
+    pub fn vswitches_in(&self, region: &str) -> Vec<(String, String)> {
+        let builtin = vswitches(region).into_iter().zip(zones(region));
+        let extra = self.extra_vswitches.iter().filter(|(r, _, _)| r == region).map(|(_, v, z)| (v.clone(), z.clone()));
+        builtin.chain(extra).collect()
     }
 
     pub fn is_resource_group(&self, id: &str) -> bool {
         RESOURCE_GROUPS.contains(&id) || self.extra_resource_groups.iter().any(|rg| rg == id)
+    }
+
+    /// Every resource group an account sees: the built-in ones (the default first), then the fixtures'.
+    pub fn resource_groups(&self) -> Vec<&str> {
+        RESOURCE_GROUPS.iter().copied().chain(self.extra_resource_groups.iter().map(String::as_str)).collect()
+    }
+
+    /// Every instance type, in catalog order.
+    pub fn instance_types(&self) -> &[InstanceType] {
+        &self.instance_types
     }
 
     /// Adds (or replaces, by ID) a public image.
@@ -309,8 +361,10 @@ impl Catalog {
         self.instance_types.push(instance_type);
     }
 
-    pub fn add_vswitch(&mut self, region: &str, id: &str) {
-        self.extra_vswitches.push((region.to_string(), id.to_string()));
+    /// Adds a vSwitch of `region`; without a `zone` it is in the region's first zone.
+    pub fn add_vswitch(&mut self, region: &str, id: &str, zone: Option<&str>) {
+        let zone = zone.map(str::to_string).or_else(|| zones(region).into_iter().next()).unwrap_or_default();
+        self.extra_vswitches.push((region.to_string(), id.to_string(), zone));
     }
 
     pub fn add_resource_group(&mut self, id: &str) {
@@ -318,8 +372,8 @@ impl Catalog {
     }
 }
 
-/// The zones in which the built-in vSwitches exist: every region has an `a`/`b`-style pair named
-/// after the region, e.g. `vsw-cnhangzhoua0001` and `vsw-cnhangzhoub0001`.
+/// The built-in vSwitches of every region: an `a`/`b` pair named after the region, e.g.
+/// `vsw-cnhangzhoua0001` and `vsw-cnhangzhoub0001`, in the region's first and second zone.
 const VSWITCH_ZONES: &[char] = &['a', 'b'];
 
 /// The built-in vSwitch IDs of a region (visible to every account).
@@ -328,13 +382,40 @@ pub fn vswitches(region: &str) -> Vec<String> {
     VSWITCH_ZONES.iter().map(|zone| format!("vsw-{compact}{zone}0001")).collect()
 }
 
-fn compact(region: &str) -> String {
-    region.chars().filter(|c| *c != '-').collect()
+/// Zone letters of the regions whose public zones are not simply `a`, `b`, `c` (Alibaba retires
+/// and opens zones, so older regions start further down the alphabet). See
+/// <https://www.alibabacloud.com/help/en/ecs/user-guide/regions-and-zones>.
+const ZONE_LETTERS: &[(&str, &[char])] = &[
+    ("cn-hangzhou", &['h', 'i', 'j', 'k']),
+    ("cn-shanghai", &['e', 'f', 'g', 'l']),
+    ("cn-beijing", &['h', 'i', 'j', 'k', 'l']),
+    ("cn-shenzhen", &['c', 'd', 'e', 'f']),
+    ("cn-qingdao", &['b', 'c']),
+    ("cn-zhangjiakou", &['a', 'b', 'c']),
+    ("cn-hongkong", &['b', 'c', 'd']),
+    ("ap-southeast-1", &['a', 'b', 'c']),
+    ("ap-northeast-1", &['a', 'b', 'c']),
+    ("us-west-1", &['a', 'b']),
+    ("eu-central-1", &['a', 'b', 'c']),
+];
+
+/// The zone IDs of a region, e.g. `cn-hangzhou-h`; empty for a region we do not know.
+pub fn zones(region: &str) -> Vec<String> {
+    if !is_region(region) {
+        return Vec::new();
+    }
+    let letters = ZONE_LETTERS.iter().find(|(r, _)| *r == region).map_or(&['a', 'b'][..], |(_, l)| l);
+    letters.iter().map(|letter| format!("{region}-{letter}")).collect()
 }
 
-/// The zones of a region in which vSwitches can be created: `<region>-a`, `<region>-b`.
-pub fn zones(region: &str) -> Vec<String> {
-    VSWITCH_ZONES.iter().map(|zone| format!("{region}-{zone}")).collect()
+/// The zone of a built-in vSwitch: `…a0001` is in the region's first zone, `…b0001` in its second.
+fn builtin_vswitch_zone(region: &str, id: &str) -> Option<String> {
+    let index = vswitches(region).iter().position(|v| v == id)?;
+    zones(region).into_iter().nth(index)
+}
+
+fn compact(region: &str) -> String {
+    region.chars().filter(|c| *c != '-').collect()
 }
 
 /// The CIDR block of every region's built-in default VPC, as Alibaba gives default VPCs
@@ -370,20 +451,18 @@ pub struct BuiltinVSwitch {
 }
 
 impl Catalog {
-    /// The built-in vSwitches of a region followed by the fixtures' ones, each with its own /20
-    /// of the default VPC's block (172.16.0.0/20, 172.16.16.0/20, ...), zones in turn.
+    /// The built-in vSwitches of a region followed by the fixtures' ones (with their zones, as
+    /// [`Catalog::vswitches_in`] gives them), each with its own /20 of the default VPC's block:
+    /// 172.16.0.0/20, 172.16.16.0/20, ...
     pub fn builtin_vswitches(&self, region: &str) -> Vec<BuiltinVSwitch> {
         let vpc_id = default_vpc(region).id;
-        let zones = zones(region);
-        let extra = self.extra_vswitches.iter().filter(|(r, _)| r == region).map(|(_, id)| id.clone());
-        vswitches(region)
+        self.vswitches_in(region)
             .into_iter()
-            .chain(extra)
             .enumerate()
-            .map(|(i, id)| BuiltinVSwitch {
+            .map(|(i, (id, zone_id))| BuiltinVSwitch {
                 id,
                 vpc_id: vpc_id.clone(),
-                zone_id: zones[i % zones.len()].clone(),
+                zone_id,
                 // 256 blocks of /20 fit in a /12; fixtures never come close.
                 cidr_block: format!("172.{}.{}.0/20", 16 + (i * 16) / 256, (i * 16) % 256),
             })
@@ -420,6 +499,26 @@ mod tests {
         assert!(catalog.is_vswitch("cn-hangzhou", "vsw-cnhangzhoua0001"));
         assert!(!catalog.is_vswitch("cn-beijing", "vsw-cnhangzhoua0001"));
         assert_eq!(vswitches("ap-southeast-1"), vec!["vsw-apsoutheast1a0001", "vsw-apsoutheast1b0001"]);
+    }
+
+    #[test]
+    fn every_vswitch_has_a_zone_of_its_region() {
+        let mut catalog = Catalog::builtin();
+        assert_eq!(zones("cn-hangzhou"), vec!["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j", "cn-hangzhou-k"]);
+        assert_eq!(zones("me-east-1"), vec!["me-east-1-a", "me-east-1-b"]);
+        assert!(zones("mars-north-1").is_empty());
+        assert_eq!(catalog.vswitch_zone("cn-hangzhou", "vsw-cnhangzhoub0001").as_deref(), Some("cn-hangzhou-i"));
+        catalog.add_vswitch("cn-hangzhou", "vsw-fixture", None);
+        catalog.add_vswitch("cn-hangzhou", "vsw-fixture2", Some("cn-hangzhou-k"));
+        assert_eq!(catalog.vswitch_zone("cn-hangzhou", "vsw-fixture").as_deref(), Some("cn-hangzhou-h"));
+        assert_eq!(catalog.vswitch_zone("cn-hangzhou", "vsw-fixture2").as_deref(), Some("cn-hangzhou-k"));
+        for region in REGIONS {
+            let zones = zones(region);
+            assert!(zones.len() >= 2, "{region}");
+            for (vsw, zone) in catalog.vswitches_in(region) {
+                assert!(zones.contains(&zone), "{region}: {vsw} in {zone}");
+            }
+        }
     }
 
     #[test]

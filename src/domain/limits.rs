@@ -136,3 +136,18 @@ pub const VPC_DESCRIPTION_CHARS: (usize, usize) = (1, 256);
 /// Alibaba documents the two states, not the delay; a few seconds is what the console shows.
 /// `--phase-duration 0` makes it immediate.
 pub const NETWORK_PENDING_MS: i64 = 3_000;
+/// `MaxResults` of DescribeInstanceTypes: 1–1600, default 1600 (ecs20140526 SDK model docstring,
+/// <https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstancetypes>).
+pub const INSTANCE_TYPES_MAX_RESULTS: (i64, i64) = (1, 1600);
+/// `InstanceTypes.N` of DescribeInstanceTypes: at most 10 (same source).
+pub const MAX_INSTANCE_TYPES_FILTER: usize = 10;
+/// `PageSize` of ResourceManager ListResourceGroups: 1–100, default 10
+/// (<https://www.alibabacloud.com/help/en/resource-management/resource-group/developer-reference/api-resourcemanager-2020-03-31-listresourcegroups>).
+pub const RESOURCE_GROUP_PAGE_SIZE: (i64, i64) = (1, 100);
+pub const DEFAULT_RESOURCE_GROUP_PAGE_SIZE: i64 = 10;
+/// `ResourceGroupIds.N` of ListResourceGroups: at most 100 (same source).
+pub const MAX_RESOURCE_GROUP_ID_FILTER: usize = 100;
+/// `PageSize` of BssOpenApi QueryAvailableInstances: 1–300, default 20
+/// (<https://www.alibabacloud.com/help/en/user-center/developer-reference/api-bssopenapi-2017-12-14-queryavailableinstances>).
+pub const BSS_PAGE_SIZE: (i64, i64) = (1, 300);
+pub const DEFAULT_BSS_PAGE_SIZE: i64 = 20;

@@ -516,6 +516,7 @@ impl Seeded {
             "CancelImagePipelineExecution" => vec![("ExecutionId", &self.running_execution)],
             "DescribeImageSharePermission" | "DeleteImage" => vec![("ImageId", &self.image)],
             "CreateImageComponent" => vec![("Content", "RUN echo hi")],
+            "DescribeAvailableResource" => vec![("DestinationResource", "InstanceType")],
             "DeleteImageComponent" => vec![("ImageComponentId", &self.component)],
             "TagResources" => {
                 vec![("ResourceType", "imagepipeline"), ("ResourceId.1", &self.pipeline), ("Tag.1.Key", "fuzz")]

@@ -22,7 +22,7 @@ async fn create_vpc(app: &TestApp, cidr: &str) -> String {
 }
 
 async fn create_vswitch(app: &TestApp, vpc: &str, cidr: &str) -> String {
-    let zone = format!("{REGION}-a");
+    let zone = format!("{REGION}-h");
     let r = vpc_call(app, "CreateVSwitch", &[("VpcId", vpc), ("ZoneId", &zone), ("CidrBlock", cidr)]).await;
     r.assert_ok()["VSwitchId"].as_str().expect("VSwitchId").to_string()
 }
@@ -72,7 +72,7 @@ async fn a_vpc_and_a_vswitch_are_pending_then_available_on_the_emulator_clock() 
     let v = vswitch_attr(&app, &vsw).await;
     assert_eq!(v["Status"], "Available");
     assert_eq!(v["VpcId"], vpc.as_str());
-    assert_eq!(v["ZoneId"], "cn-hangzhou-a");
+    assert_eq!(v["ZoneId"], "cn-hangzhou-h");
     assert_eq!(v["CidrBlock"], "10.0.3.0/24");
     assert_eq!(v["AvailableIpAddressCount"], 252);
     assert_eq!(v["RouteTable"]["RouteTableId"], body["RouteTableId"]);
@@ -152,14 +152,14 @@ async fn built_in_vswitches_have_a_vpc_zone_and_block_and_are_listed() {
     assert_eq!(body["TotalCount"], 2);
     let first = &body["VSwitches"]["VSwitch"][0];
     assert_eq!(first["VSwitchId"], "vsw-cnhangzhoua0001");
-    assert_eq!(first["ZoneId"], "cn-hangzhou-a");
+    assert_eq!(first["ZoneId"], "cn-hangzhou-h");
     assert_eq!(first["CidrBlock"], "172.16.0.0/20");
     assert_eq!(first["Status"], "Available");
     assert_eq!(first["IsDefault"], true);
     assert_eq!(body["VSwitches"]["VSwitch"][1]["CidrBlock"], "172.16.16.0/20");
 
     // A vSwitch of my own in the default VPC must not overlap the built-in blocks.
-    let zone = format!("{REGION}-b");
+    let zone = format!("{REGION}-i");
     let overlapping = [("VpcId", "vpc-cnhangzhou0001"), ("ZoneId", zone.as_str()), ("CidrBlock", "172.16.8.0/24")];
     vpc_call(&app, "CreateVSwitch", &overlapping).await.assert_error(400, "InvalidCidrBlock.Overlapped");
     let by_mask = [("VpcId", "vpc-cnhangzhou0001"), ("ZoneId", zone.as_str()), ("CidrMask", "24")];
@@ -189,7 +189,7 @@ async fn a_vswitch_block_must_be_inside_its_vpc_within_mask_bounds_and_not_overl
     let app = TestApp::spawn().await;
     let vpc = create_vpc(&app, "192.168.0.0/16").await;
     create_vswitch(&app, &vpc, "192.168.0.0/24").await;
-    let zone = format!("{REGION}-a");
+    let zone = format!("{REGION}-h");
     let try_block = |cidr: &'static str| {
         let (app, vpc, zone) = (&app, vpc.clone(), zone.clone());
         async move { vpc_call(app, "CreateVSwitch", &[("VpcId", &vpc), ("ZoneId", &zone), ("CidrBlock", cidr)]).await }

@@ -15,7 +15,7 @@ from alibabacloud_vpc20160428 import models as vpc
 from alibabacloud_vpc20160428.client import Client as VpcClient
 
 REGION = "cn-hangzhou"
-ZONE = "cn-hangzhou-a"
+ZONE = "cn-hangzhou-h"
 BASE_IMAGE = "aliyun_3_x64_20G_alibase_20240819.vhd"
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
