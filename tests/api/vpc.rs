@@ -169,6 +169,25 @@ async fn built_in_vswitches_have_a_vpc_zone_and_block_and_are_listed() {
     assert_eq!(zone_b.assert_ok()["TotalCount"], 2);
 }
 
+#[tokio::test]
+async fn a_fixture_vswitch_is_listed_in_the_default_vpc_with_its_zone_and_a_block() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("fixtures.yaml");
+    std::fs::write(&path, "vswitches:\n  - { id: vsw-ci0000000000000001, region: cn-hangzhou, zone: cn-hangzhou-k }\n")
+        .expect("write");
+    let app = TestApp::spawn_with(|c| c.fixtures = Some(path.clone())).await;
+    let v = vswitch_attr(&app, "vsw-ci0000000000000001").await;
+    assert_eq!(v["VpcId"], "vpc-cnhangzhou0001");
+    assert_eq!(v["ZoneId"], "cn-hangzhou-k");
+    assert_eq!(v["CidrBlock"], "172.16.32.0/20", "the third /20 of the default VPC");
+    let listed = vpc_call(&app, "DescribeVSwitches", &[("ZoneId", "cn-hangzhou-k")]).await;
+    assert_eq!(listed.assert_ok()["TotalCount"], 1);
+    // Still a template's vSwitch, and still not deletable.
+    app.create_pipeline(&[("VSwitchId", "vsw-ci0000000000000001")]).await;
+    let refused = vpc_call(&app, "DeleteVSwitch", &[("VSwitchId", "vsw-ci0000000000000001")]).await;
+    refused.assert_error(400, "DependencyViolation");
+}
+
 // ---- CIDR rules ------------------------------------------------------------------------------
 
 #[tokio::test]
