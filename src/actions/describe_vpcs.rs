@@ -23,7 +23,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .filter(|v| ids.as_ref().is_none_or(|ids| ids.contains(&v.vpc.id.as_str())))
         .filter(|v| name.is_none_or(|n| v.vpc.name.as_deref() == Some(n)))
         .filter(|v| is_default.is_none_or(|d| v.is_default == d))
-        .filter(|v| resource_group.is_none_or(|rg| v.vpc.resource_group_id.as_deref().is_none_or(|own| own == rg)))
+        .filter(|v| resource_group.is_none_or(|rg| v.vpc.resource_group_id.as_deref() == Some(rg)))
         .collect();
     let items: Vec<Value> = slice(&matching, paging).iter().map(vpc_json).collect();
     Ok(json!({

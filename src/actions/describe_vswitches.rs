@@ -25,7 +25,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .filter(|v| zone.is_none_or(|x| v.vswitch.zone_id == x))
         .filter(|v| name.is_none_or(|x| v.vswitch.name.as_deref() == Some(x)))
         .filter(|v| is_default.is_none_or(|x| v.is_default == x))
-        .filter(|v| resource_group.is_none_or(|x| v.vswitch.resource_group_id.as_deref().is_none_or(|own| own == x)))
+        .filter(|v| resource_group.is_none_or(|x| v.vswitch.resource_group_id.as_deref() == Some(x)))
         .filter(|v| route_table.is_none_or(|x| v.route_table_id == x))
         .collect();
     let items: Vec<Value> = slice(&matching, paging).iter().map(vswitch_json).collect();

@@ -66,8 +66,13 @@ pub async fn world(ctx: &Ctx<'_>, region: &str) -> ApiResult<(Vec<VpcView>, Vec<
     let stored_vpcs = ctx.state.store.vpcs(account, region).await?;
     let stored_vswitches = ctx.state.store.vswitches(account, region).await?;
 
+    // A network made without `ResourceGroupId` is in the account's default group.
     let mut vpcs: Vec<Vpc> = vec![builtin_vpc(ctx, region)];
-    vpcs.extend(stored_vpcs);
+    vpcs.extend(
+        stored_vpcs
+            .into_iter()
+            .map(|v| Vpc { resource_group_id: v.resource_group_id.or_else(|| Some(default_resource_group())), ..v }),
+    );
     let builtin_vswitches = ctx.state.catalog.builtin_vswitches(region);
     let mut vswitches: Vec<(VSwitch, bool)> = builtin_vswitches
         .into_iter()
@@ -89,7 +94,10 @@ pub async fn world(ctx: &Ctx<'_>, region: &str) -> ApiResult<(Vec<VpcView>, Vec<
             )
         })
         .collect();
-    vswitches.extend(stored_vswitches.into_iter().map(|v| (v, false)));
+    vswitches.extend(stored_vswitches.into_iter().map(|v| {
+        let resource_group_id = v.resource_group_id.clone().or_else(|| Some(default_resource_group()));
+        (VSwitch { resource_group_id, ..v }, false)
+    }));
 
     let vswitch_views = vswitches
         .into_iter()

@@ -145,6 +145,27 @@ async fn describe_vpcs_lists_the_default_vpc_then_mine_with_filters_and_pages() 
 }
 
 #[tokio::test]
+async fn a_client_token_replays_create_vpc_and_resource_groups_filter() {
+    let app = TestApp::spawn().await;
+    let params = [("ClientToken", "tok-1"), ("CidrBlock", "10.3.0.0/16"), ("ResourceGroupId", "rg-acfmdev0000000001")];
+    let first = vpc_call(&app, "CreateVpc", &params).await.assert_ok().clone();
+    let again = vpc_call(&app, "CreateVpc", &params).await.assert_ok().clone();
+    assert_eq!((&first["VpcId"], &first["VRouterId"]), (&again["VpcId"], &again["VRouterId"]));
+    assert_eq!(first["ResourceGroupId"], "rg-acfmdev0000000001");
+    let changed = [("ClientToken", "tok-1"), ("CidrBlock", "10.4.0.0/16")];
+    vpc_call(&app, "CreateVpc", &changed).await.assert_error(400, "IdempotentParameterMismatch");
+    vpc_call(&app, "CreateVpc", &[("ResourceGroupId", "rg-nosuch")])
+        .await
+        .assert_error(404, "InvalidResourceGroup.NotFound");
+
+    let dev = vpc_call(&app, "DescribeVpcs", &[("ResourceGroupId", "rg-acfmdev0000000001")]).await;
+    assert_eq!(dev.assert_ok()["TotalCount"], 1);
+    let default_group = vpc_call(&app, "DescribeVpcs", &[("ResourceGroupId", "rg-acfmdefault000001")]).await;
+    assert_eq!(default_group.assert_ok()["Vpcs"]["Vpc"][0]["VpcId"], "vpc-cnhangzhou0001");
+    assert_eq!(default_group.body["TotalCount"], 1);
+}
+
+#[tokio::test]
 async fn built_in_vswitches_have_a_vpc_zone_and_block_and_are_listed() {
     let app = TestApp::spawn().await;
     let r = vpc_call(&app, "DescribeVSwitches", &[("VpcId", "vpc-cnhangzhou0001")]).await;
