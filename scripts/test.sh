@@ -10,7 +10,7 @@ echo "==> cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 echo "==> cargo test (unit + integration)"
 cargo test --locked
-echo "==> official Python SDK (alibabacloud-ecs20140526) against the binary"
+echo "==> official Python SDKs (alibabacloud-ecs20140526, alibabacloud-vpc20160428) against the binary"
 cargo build --locked
 python="$(scripts/sdk-venv.sh)"
 "$python" -m pytest tests/sdk -q

@@ -237,6 +237,25 @@ error_codes! {
 
     // ---- DryRun (ECS: a request that would succeed answers 400 DryRunOperation) ----
     DryRunOperation => ("DryRunOperation", 400, "Request validation has been passed with DryRun flag set.");
+
+    // ---- VPC API 2016-04-28 (the per-action error tables of
+    // https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createvpc and its
+    // siblings createvswitch, deletevpc, deletevswitch, describevpcattribute). The docs spell
+    // "Discription" in the two description codes; the wire strings keep it. ----
+    InvalidVpcNameMalformed => ("InvalidVpcName.Malformed", 400, "Specified VPC name is not valid.");
+    InvalidVpcDescriptionMalformed => ("InvalidVpcDiscription.Malformed", 400, "Specified VPC description is not valid.");
+    InvalidVSwitchNameMalformed => ("InvalidVSwitchName.Malformed", 400, "Specified virtual switch name is not valid.");
+    InvalidVSwitchDescriptionMalformed => ("InvalidVSwitchDiscription.Malformed", 400, "Specified virtual switch description is not valid.");
+    /// `ZoneId` is not a zone of the region.
+    ResourceNotAvailable => ("ResourceNotAvailable", 400, "Resource you requested is not available in this region or zone.");
+    InvalidCidrBlockOverlapped => ("InvalidCidrBlock.Overlapped", 400, "Specified CIDR block overlapped with other subnets.");
+    /// DeleteVpc while the VPC still has vSwitches.
+    DependencyViolationVSwitch => ("DependencyViolation.VSwitch", 400, "Specified object has dependent resources");
+    /// DeleteVSwitch while something (an image template, a build's transit instance) uses it.
+    DependencyViolation => ("DependencyViolation", 400, "Specified object has dependent resources.");
+    IncorrectVpcStatus => ("IncorrectVpcStatus", 400, "Current VPC status does not support this operation.");
+    IncorrectVSwitchStatus => ("IncorrectVSwitchStatus", 400, "vpc subnet status not working.");
+    InvalidVpcIdNotFound => ("InvalidVpcId.NotFound", 404, "Specified VPC does not exist.");
 }
 
 /// The error every action returns: a documented code plus the message sent to the client.

@@ -1,5 +1,5 @@
 //! Resource IDs and RequestIds in the shapes Alibaba uses (api-spec §2.9): `ip-` / `ic-` / `m-` /
-//! `i-` / `vpc-` / `vsw-` + 20 lowercase alphanumerics, `exec-` + 20 lowercase hex, and RequestIds
+//! `i-` / `vpc-` / `vsw-` / `vrt-` / `vtb-` + 20 lowercase alphanumerics, `exec-` + 20 lowercase hex, and RequestIds
 //! as upper-case UUIDs.
 
 use rand::Rng;
@@ -14,6 +14,8 @@ pub enum Kind {
     Instance,
     Vpc,
     VSwitch,
+    VRouter,
+    RouteTable,
 }
 
 impl Kind {
@@ -26,6 +28,8 @@ impl Kind {
             Kind::Instance => "i-",
             Kind::Vpc => "vpc-",
             Kind::VSwitch => "vsw-",
+            Kind::VRouter => "vrt-",
+            Kind::RouteTable => "vtb-",
         }
     }
 

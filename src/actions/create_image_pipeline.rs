@@ -20,7 +20,13 @@ use crate::rpc::params::Params;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
-    let (mut pipeline, tags) = parse(ctx.params, &ctx.state.catalog, &ctx.state.ids, &ctx.caller.account, &region)?;
+    // A vSwitch made with the VPC API (CreateVSwitch) is as good as a built-in one.
+    let own_vswitch = match ctx.params.opt_str("VSwitchId") {
+        Some(id) => ctx.state.store.vswitch(&ctx.caller.account, &region, id).await?.is_some(),
+        None => false,
+    };
+    let (mut pipeline, tags) =
+        parse(ctx.params, &ctx.state.catalog, own_vswitch, &ctx.state.ids, &ctx.caller.account, &region)?;
     let claim = token_claim(ctx, Action::CreateImagePipeline, &region)?;
     if let Some(claim) = &claim {
         if let Some(id) = ctx.state.store.replay(claim).await? {
@@ -115,6 +121,7 @@ fn key_values(params: &Params, prefix: &str) -> ApiResult<Vec<KeyValue>> {
 fn parse(
     params: &Params,
     catalog: &Catalog,
+    own_vswitch: bool,
     ids: &IdGen,
     account: &str,
     region: &str,
@@ -235,7 +242,7 @@ fn parse(
         return Err(Code::InvalidInstanceTypeNotFound.into());
     }
     let vswitch_id = params.opt_str("VSwitchId");
-    if vswitch_id.is_some_and(|v| !catalog.is_vswitch(region, v)) {
+    if vswitch_id.is_some_and(|v| !own_vswitch && !catalog.is_vswitch(region, v)) {
         return Err(Code::InvalidVSwitchIdNotFound.into());
     }
     let resource_group_id = params.opt_str("ResourceGroupId");

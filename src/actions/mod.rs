@@ -10,9 +10,13 @@ pub mod content;
 mod copy_image;
 mod create_image_component;
 mod create_image_pipeline;
+mod create_vpc;
+mod create_vswitch;
 mod delete_image;
 mod delete_image_component;
 mod delete_image_pipeline;
+mod delete_vpc;
+mod delete_vswitch;
 mod describe_available_resource;
 mod describe_image_components;
 mod describe_image_from_family;
@@ -23,6 +27,10 @@ mod describe_images;
 mod describe_instance_types;
 mod describe_regions;
 mod describe_tags;
+mod describe_vpc_attribute;
+mod describe_vpcs;
+mod describe_vswitch_attributes;
+mod describe_vswitches;
 mod describe_zones;
 mod get_caller_identity;
 mod join_resource_group;
@@ -30,6 +38,7 @@ mod list_resource_groups;
 mod list_tag_resources;
 mod modify_image_attribute;
 mod modify_image_share_permission;
+mod networks;
 mod query_available_instances;
 mod request_digest;
 mod start_image_pipeline_execution;
@@ -73,6 +82,15 @@ pub enum Action {
     CancelCopyImage,
     ModifyImageAttribute,
     DescribeImageFromFamily,
+    // VPC (2016-04-28)
+    CreateVpc,
+    DescribeVpcs,
+    DescribeVpcAttribute,
+    DeleteVpc,
+    CreateVSwitch,
+    DescribeVSwitches,
+    DescribeVSwitchAttributes,
+    DeleteVSwitch,
     // The world around a build (ECS).
     DescribeRegions,
     DescribeZones,
@@ -109,6 +127,14 @@ impl Action {
         Action::CancelCopyImage,
         Action::ModifyImageAttribute,
         Action::DescribeImageFromFamily,
+        Action::CreateVpc,
+        Action::DescribeVpcs,
+        Action::DescribeVpcAttribute,
+        Action::DeleteVpc,
+        Action::CreateVSwitch,
+        Action::DescribeVSwitches,
+        Action::DescribeVSwitchAttributes,
+        Action::DeleteVSwitch,
         Action::DescribeRegions,
         Action::DescribeZones,
         Action::DescribeInstanceTypes,
@@ -127,6 +153,14 @@ impl Action {
     /// The product (API version) this action belongs to; the Image Builder's own are ECS.
     pub fn product(self) -> Product {
         match self {
+            Action::CreateVpc
+            | Action::DescribeVpcs
+            | Action::DescribeVpcAttribute
+            | Action::DeleteVpc
+            | Action::CreateVSwitch
+            | Action::DescribeVSwitches
+            | Action::DescribeVSwitchAttributes
+            | Action::DeleteVSwitch => Product::Vpc,
             Action::ListResourceGroups | Action::GetResourceGroup => Product::ResourceManager,
             Action::GetCallerIdentity => Product::Sts,
             Action::QueryAvailableInstances => Product::BssOpenApi,
@@ -158,6 +192,14 @@ impl Action {
             Action::ModifyImageAttribute => "ModifyImageAttribute",
             Action::DescribeImageFromFamily => "DescribeImageFromFamily",
             Action::JoinResourceGroup => "JoinResourceGroup",
+            Action::CreateVpc => "CreateVpc",
+            Action::DescribeVpcs => "DescribeVpcs",
+            Action::DescribeVpcAttribute => "DescribeVpcAttribute",
+            Action::DeleteVpc => "DeleteVpc",
+            Action::CreateVSwitch => "CreateVSwitch",
+            Action::DescribeVSwitches => "DescribeVSwitches",
+            Action::DescribeVSwitchAttributes => "DescribeVSwitchAttributes",
+            Action::DeleteVSwitch => "DeleteVSwitch",
             Action::DescribeRegions => "DescribeRegions",
             Action::DescribeZones => "DescribeZones",
             Action::DescribeInstanceTypes => "DescribeInstanceTypes",
@@ -223,6 +265,14 @@ async fn run(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::ModifyImageAttribute => modify_image_attribute::handle(ctx).await,
         Action::DescribeImageFromFamily => describe_image_from_family::handle(ctx).await,
         Action::JoinResourceGroup => join_resource_group::handle(ctx).await,
+        Action::CreateVpc => create_vpc::handle(ctx).await,
+        Action::DescribeVpcs => describe_vpcs::handle(ctx).await,
+        Action::DescribeVpcAttribute => describe_vpc_attribute::handle(ctx).await,
+        Action::DeleteVpc => delete_vpc::handle(ctx).await,
+        Action::CreateVSwitch => create_vswitch::handle(ctx).await,
+        Action::DescribeVSwitches => describe_vswitches::handle(ctx).await,
+        Action::DescribeVSwitchAttributes => describe_vswitch_attributes::handle(ctx).await,
+        Action::DeleteVSwitch => delete_vswitch::handle(ctx).await,
         Action::DescribeRegions => describe_regions::handle(ctx).await,
         Action::DescribeZones => describe_zones::handle(ctx).await,
         Action::DescribeInstanceTypes => describe_instance_types::handle(ctx).await,

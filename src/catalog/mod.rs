@@ -389,7 +389,7 @@ const VSWITCH_ZONES: &[char] = &['a', 'b'];
 
 /// The built-in vSwitch IDs of a region (visible to every account).
 pub fn vswitches(region: &str) -> Vec<String> {
-    let compact: String = region.chars().filter(|c| *c != '-').collect();
+    let compact = compact(region);
     VSWITCH_ZONES.iter().map(|zone| format!("vsw-{compact}{zone}0001")).collect()
 }
 
@@ -423,6 +423,62 @@ pub fn zones(region: &str) -> Vec<String> {
 fn builtin_vswitch_zone(region: &str, id: &str) -> Option<String> {
     let index = vswitches(region).iter().position(|v| v == id)?;
     zones(region).into_iter().nth(index)
+}
+
+fn compact(region: &str) -> String {
+    region.chars().filter(|c| *c != '-').collect()
+}
+
+/// The CIDR block of every region's built-in default VPC, as Alibaba gives default VPCs
+/// (https://www.alibabacloud.com/help/en/vpc/user-guide/default-vpcs-and-default-vswitches).
+pub const DEFAULT_VPC_CIDR: &str = "172.16.0.0/12";
+/// When the built-in networks were "created": 2024-01-01T00:00:00Z.
+pub const BUILTIN_NETWORK_CREATED_MS: i64 = 1_704_067_200_000;
+
+/// A region's built-in default VPC (shared by every account, always `Available`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltinVpc {
+    pub id: String,
+    pub vrouter_id: String,
+    pub route_table_id: String,
+}
+
+pub fn default_vpc(region: &str) -> BuiltinVpc {
+    let compact = compact(region);
+    BuiltinVpc {
+        id: format!("vpc-{compact}0001"),
+        vrouter_id: format!("vrt-{compact}0001"),
+        route_table_id: format!("vtb-{compact}0001"),
+    }
+}
+
+/// A built-in (or fixture) vSwitch: in the region's default VPC, with a zone and a /20 block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltinVSwitch {
+    pub id: String,
+    pub vpc_id: String,
+    pub zone_id: String,
+    pub cidr_block: String,
+}
+
+impl Catalog {
+    /// The built-in vSwitches of a region followed by the fixtures' ones (with their zones, as
+    /// [`Catalog::vswitches_in`] gives them), each with its own /20 of the default VPC's block:
+    /// 172.16.0.0/20, 172.16.16.0/20, ...
+    pub fn builtin_vswitches(&self, region: &str) -> Vec<BuiltinVSwitch> {
+        let vpc_id = default_vpc(region).id;
+        self.vswitches_in(region)
+            .into_iter()
+            .enumerate()
+            .map(|(i, (id, zone_id))| BuiltinVSwitch {
+                id,
+                vpc_id: vpc_id.clone(),
+                zone_id,
+                // 256 blocks of /20 fit in a /12; fixtures never come close.
+                cidr_block: format!("172.{}.{}.0/20", 16 + (i * 16) / 256, (i * 16) % 256),
+            })
+            .collect()
+    }
 }
 
 /// Resource groups every account has. The first one is the account's default group.

@@ -121,6 +121,28 @@ pub const MAX_CLOCK_MS: i64 = 253_402_300_799_000;
 
 /// Fixtures file size read at most.
 pub const MAX_FIXTURES_BYTES: u64 = 16 * 1024 * 1024;
+
+// ---- VPC (2016-04-28). Sources: the VPC API reference pages cited per item. ----
+/// `PageSize` of DescribeVpcs / DescribeVSwitches: 1–50, default 10; `PageNumber` from 1
+/// (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describevpcs).
+pub const VPC_PAGE_SIZE: (i64, i64) = (1, 50);
+pub const DEFAULT_VPC_PAGE_SIZE: i64 = 10;
+/// Mask length of a VPC's `CidrBlock`: 16–28
+/// (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createvpc).
+pub const VPC_MASK: (u8, u8) = (16, 28);
+/// Mask length of a vSwitch's `CidrBlock` / `CidrMask`: 16–29
+/// (https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createvswitch).
+pub const VSWITCH_MASK: (u8, u8) = (16, 29);
+/// Addresses of every vSwitch block the system keeps (the first and the last three, same page).
+pub const VSWITCH_RESERVED_ADDRESSES: i64 = 4;
+/// `VpcName` / `VSwitchName`: 1–128 characters; `Description`: 1–256 characters; neither may
+/// start with `http://` or `https://` (CreateVpc / CreateVSwitch pages).
+pub const VPC_NAME_CHARS: (usize, usize) = (1, 128);
+pub const VPC_DESCRIPTION_CHARS: (usize, usize) = (1, 256);
+/// How long a new VPC or vSwitch stays `Pending` before it is `Available`, in emulator time.
+/// Alibaba documents the two states, not the delay; a few seconds is what the console shows.
+/// `--phase-duration 0` makes it immediate.
+pub const NETWORK_PENDING_MS: i64 = 3_000;
 /// `MaxResults` of DescribeInstanceTypes: 1–1600, default 1600 (ecs20140526 SDK model docstring,
 /// <https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstancetypes>).
 pub const INSTANCE_TYPES_MAX_RESULTS: (i64, i64) = (1, 1600);

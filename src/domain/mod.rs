@@ -1,11 +1,12 @@
 //! Pure types and rules, no I/O: documented limits, names, tags, paging tokens, timestamps,
-//! the template model and the template language.
+//! the template model and the template language, VPC networks.
 
 pub mod component;
 pub mod execution;
 pub mod image;
 pub mod limits;
 pub mod names;
+pub mod network;
 pub mod outcome;
 pub mod paging;
 pub mod pipeline;

@@ -10,6 +10,7 @@ pub mod copies;
 pub mod executions;
 mod idempotency;
 pub mod images;
+pub mod networks;
 mod paging;
 mod pipelines;
 mod query;

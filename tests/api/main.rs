@@ -17,4 +17,5 @@ mod reliability;
 mod tags;
 mod template_cases;
 mod tls;
+mod vpc;
 mod world;

@@ -1,0 +1,50 @@
+//! `CreateVpc` (VPC 2016-04-28): a VPC in the caller's region with a checked `CidrBlock`
+//! (default `172.16.0.0/12`), its vRouter and system route table. It is `Pending` for a few
+//! emulator seconds, then `Available`.
+//! https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-createvpc
+
+use serde_json::{json, Value};
+
+use super::networks::{opt_description, opt_name, opt_resource_group, refuse_dry_run};
+use super::{region, token_claim, Action, Ctx};
+use crate::catalog;
+use crate::domain::network::{self, Vpc};
+use crate::error::{ApiResult, Code};
+use crate::ids::Kind;
+
+pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
+    let region = region(ctx.params)?;
+    // The mask bounds apply to a block the caller chooses; the documented default is a /12.
+    let cidr = match ctx.params.opt_str("CidrBlock") {
+        Some(text) => network::check_vpc_cidr(text).map_err(|p| p.to_error(text))?.to_string(),
+        None => catalog::DEFAULT_VPC_CIDR.to_string(),
+    };
+    let name = opt_name(ctx.params, "VpcName", Code::InvalidVpcNameMalformed)?;
+    let description = opt_description(ctx.params, Code::InvalidVpcDescriptionMalformed)?;
+    let resource_group_id = opt_resource_group(ctx)?;
+    refuse_dry_run(ctx.params)?;
+    let claim = token_claim(ctx, Action::CreateVpc, &region)?;
+    let account = &ctx.caller.account;
+    let ids = &ctx.state.ids;
+    let vpc = Vpc {
+        id: ids.id(account, Kind::Vpc),
+        account: account.clone(),
+        region: region.clone(),
+        name: name.map(str::to_string),
+        description: description.map(str::to_string),
+        cidr_block: cidr,
+        resource_group_id: resource_group_id.map(str::to_string),
+        vrouter_id: ids.id(account, Kind::VRouter),
+        route_table_id: ids.id(account, Kind::RouteTable),
+        created_ms: ctx.state.clock.now_ms(),
+    };
+    let id = ctx.state.store.create_vpc(&vpc, claim.as_ref()).await?;
+    // A ClientToken replay answers with the first VPC.
+    let vpc = if id == vpc.id { vpc } else { ctx.state.store.vpc(account, &region, &id).await?.unwrap_or(vpc) };
+    Ok(json!({
+        "VpcId": vpc.id,
+        "VRouterId": vpc.vrouter_id,
+        "RouteTableId": vpc.route_table_id,
+        "ResourceGroupId": vpc.resource_group_id.unwrap_or_else(|| catalog::RESOURCE_GROUPS[0].to_string()),
+    }))
+}
