@@ -26,16 +26,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/emulator.sh"
 start_emulator clients.sh "$binary" "$workdir" --phase-duration 0
 echo "==> emulator on 127.0.0.1:$port"
 
-status=0
-run() {
-    local name="$1"
-    shift
-    echo "==> $name"
-    if ! "$@"; then
-        echo "clients.sh: FAILED: $name" >&2
-        status=1
-    fi
-}
 run "examples/curl-tour.sh" env IBE_URL="http://127.0.0.1:$port" examples/curl-tour.sh
 run "examples/python_tour.py (V3, ACS3-HMAC-SHA256)" env IBE_URL="http://127.0.0.1:$port" "$python" examples/python_tour.py
 run "examples/python_tour.py --v1 (HMAC-SHA1)" env IBE_URL="http://127.0.0.1:$port" "$python" examples/python_tour.py --v1

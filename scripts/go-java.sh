@@ -44,17 +44,6 @@ unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy
 # shellcheck source=lib/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulator.sh"
 
-status=0
-run() {
-    local name="$1"
-    shift
-    echo "==> $name"
-    if ! "$@"; then
-        echo "go-java.sh: FAILED: $name" >&2
-        status=1
-    fi
-}
-
 # run_clients MODE: the Go and Java tests against the emulator on $port.
 run_clients() {
     local mode="$1"

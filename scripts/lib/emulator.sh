@@ -1,5 +1,5 @@
 # Sourced by the test scripts. Sourcing it makes a temporary `workdir` that is removed, with the
-# emulator stopped, when the script exits.
+# emulator stopped, when the script exits, and sets `status` (0) for `run`.
 workdir="$(mktemp -d)"
 server_pid=""
 emulator_cleanup() {
@@ -37,4 +37,17 @@ start_emulator() {
     fi
     scheme="$(sed -n '1s#^ecs-imagebuilder-emulator listening on \(https\{0,1\}\)://.*#\1#p' "$workdir/stdout")"
     tls_ca="$(sed -n '1s#^ecs-imagebuilder-emulator listening on https://.*, tls-ca: \(.*\))$#\1#p' "$workdir/stdout")"
+}
+
+# run NAME COMMAND…: prints "==> NAME" and runs COMMAND; when it fails, says so and sets `status`
+# to 1 (the script's exit status at the end), so the steps after it still run.
+status=0
+run() {
+    local name="$1"
+    shift
+    echo "==> $name"
+    if ! "$@"; then
+        echo "$(basename "$0"): FAILED: $name" >&2
+        status=1
+    fi
 }
