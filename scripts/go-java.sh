@@ -54,19 +54,6 @@ run_clients() {
         sh -c 'cd tests/java && exec "$@" surefire:test' sh "${maven[@]}"
 }
 
-stop_emulator() {
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-}
-
-show_log() {
-    if [ "$status" -ne 0 ]; then
-        echo "go-java.sh: emulator log (last 40 lines):" >&2
-        tail -n 40 "$1/stderr" >&2
-    fi
-}
-
 mkdir "$workdir/any" "$workdir/strict"
 start_emulator go-java.sh "$binary" "$workdir/any" --phase-duration 0
 echo "==> emulator (accept-any) on 127.0.0.1:$port"

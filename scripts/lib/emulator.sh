@@ -2,11 +2,16 @@
 # emulator stopped, when the script exits, and sets `status` (0) for `run`.
 workdir="$(mktemp -d)"
 server_pid=""
-emulator_cleanup() {
+# stop_emulator: stops the emulator start_emulator started last (if it still runs).
+stop_emulator() {
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
     fi
+    server_pid=""
+}
+emulator_cleanup() {
+    stop_emulator
     rm -rf "$workdir"
 }
 trap emulator_cleanup EXIT
@@ -49,5 +54,13 @@ run() {
     if ! "$@"; then
         echo "$(basename "$0"): FAILED: $name" >&2
         status=1
+    fi
+}
+
+# show_log WORKDIR: after a failed step (`status` 1), the last 40 lines of that emulator's log.
+show_log() {
+    if [ "$status" -ne 0 ]; then
+        echo "$(basename "$0"): emulator log ($1, last 40 lines):" >&2
+        tail -n 40 "$1/stderr" >&2
     fi
 }
