@@ -143,14 +143,10 @@ fn cross_site(headers: &HeaderMap, policy: &HostPolicy) -> Option<String> {
     }
 }
 
-/// The body limit of a control-plane route.
-fn control_body_limit(method: &Method, path: &str, state: &GateState) -> u64 {
-    let is_upload = method == Method::PUT && path.starts_with("/_emulator/snapshots/");
-    if is_upload {
-        state.max_snapshot_bytes
-    } else {
-        MAX_CONTROL_BODY_BYTES as u64
-    }
+/// Whether a control-plane request is a snapshot upload (`PUT /_emulator/snapshots/{name}`): its
+/// body limit is `--max-snapshot-bytes` and it is streamed, not buffered here.
+fn is_snapshot_upload(method: &Method, path: &str) -> bool {
+    method == Method::PUT && path.starts_with("/_emulator/snapshots/")
 }
 
 /// Control-plane paths that stay open without the admin token under `--auth strict`.
@@ -227,12 +223,12 @@ pub async fn gate(State(state): State<GateState>, request: Request, next: Next) 
         }
     }
     if writes {
-        let limit = control_body_limit(&method, &path, &state);
+        let is_upload = is_snapshot_upload(&method, &path);
+        let limit = if is_upload { state.max_snapshot_bytes } else { MAX_CONTROL_BODY_BYTES as u64 };
         if crate::rpc::declared_length(headers).is_some_and(|len| len > limit) {
             return AdminError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
                 .into_response();
         }
-        let is_upload = method == Method::PUT && path.starts_with("/_emulator/snapshots/");
         if !is_upload {
             // A JSON body is read here, within the body timeout, so a slow sender cannot hold a
             // connection (uploads have a per-chunk timeout of their own).
