@@ -26,32 +26,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/emulator.sh"
 start_emulator clients.sh "$binary" "$workdir" --phase-duration 0
 echo "==> emulator on 127.0.0.1:$port"
 
-status=0
-run() {
-    local name="$1"
-    shift
-    echo "==> $name"
-    if ! "$@"; then
-        echo "clients.sh: FAILED: $name" >&2
-        status=1
-    fi
-}
 run "examples/curl-tour.sh" env IBE_URL="http://127.0.0.1:$port" examples/curl-tour.sh
 run "examples/python_tour.py (V3, ACS3-HMAC-SHA256)" env IBE_URL="http://127.0.0.1:$port" "$python" examples/python_tour.py
 run "examples/python_tour.py --v1 (HMAC-SHA1)" env IBE_URL="http://127.0.0.1:$port" "$python" examples/python_tour.py --v1
 run "Node SDK (tests/node, node --test)" env IBE_ENDPOINT="127.0.0.1:$port" sh -c 'cd tests/node && exec node --test'
+show_log "$workdir"
+stop_emulator
 
 # The same clients over HTTPS (--tls), each with its defaults and only the emulator's CA trusted
 # the way that stack reads it: CURL_CA_BUNDLE for curl (Debian 12's curl 7.88 does not read
 # SSL_CERT_FILE), SSL_CERT_FILE for the Python SDK (its tea core hands requests an SSL context of
 # its own, so REQUESTS_CA_BUNDLE is not read), ALIBABA_CLOUD_CA_BUNDLE for the old Python SDK
 # (aliyun-python-sdk-core reads no other), NODE_EXTRA_CA_CERTS for Node.
-if [ "$status" -ne 0 ]; then
-    echo "clients.sh: emulator log (last 40 lines):" >&2
-    tail -n 40 "$workdir/stderr" >&2
-fi
-kill "$server_pid" 2>/dev/null || true
-wait "$server_pid" 2>/dev/null || true
 mkdir "$workdir/tls"
 start_emulator clients.sh "$binary" "$workdir/tls" --phase-duration 0 --tls
 echo "==> emulator (--tls) on $scheme://127.0.0.1:$port, CA $tls_ca"
@@ -60,10 +46,6 @@ run "examples/curl-tour.sh over HTTPS (CURL_CA_BUNDLE)" env CURL_CA_BUNDLE="$tls
 run "examples/python_tour.py over HTTPS (SSL_CERT_FILE)" env SSL_CERT_FILE="$tls_ca" IBE_URL="https://localhost:$port" "$python" examples/python_tour.py
 run "old Python SDK over HTTPS (ALIBABA_CLOUD_CA_BUNDLE; tests/sdk/https_old_sdk.py)" env ALIBABA_CLOUD_CA_BUNDLE="$tls_ca" IBE_URL="https://127.0.0.1:$port" "$python" tests/sdk/https_old_sdk.py
 run "Node SDK over HTTPS (NODE_EXTRA_CA_CERTS; tests/node/lifecycle.test.mjs)" env NODE_EXTRA_CA_CERTS="$tls_ca" IBE_SCHEME=https IBE_ENDPOINT="127.0.0.1:$port" sh -c 'cd tests/node && exec node --test lifecycle.test.mjs'
-workdir_log="$workdir/tls"
-
-if [ "$status" -ne 0 ]; then
-    echo "clients.sh: emulator log (--tls, last 40 lines):" >&2
-    tail -n 40 "$workdir_log/stderr" >&2
-fi
+show_log "$workdir/tls"
+stop_emulator
 exit "$status"

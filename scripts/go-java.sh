@@ -44,17 +44,6 @@ unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy
 # shellcheck source=lib/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulator.sh"
 
-status=0
-run() {
-    local name="$1"
-    shift
-    echo "==> $name"
-    if ! "$@"; then
-        echo "go-java.sh: FAILED: $name" >&2
-        status=1
-    fi
-}
-
 # run_clients MODE: the Go and Java tests against the emulator on $port.
 run_clients() {
     local mode="$1"
@@ -63,19 +52,6 @@ run_clients() {
         sh -c 'cd tests/go && exec go test -count=1 -v ./...'
     run "Java SDK ($mode; tests/java, mvn test)" \
         sh -c 'cd tests/java && exec "$@" surefire:test' sh "${maven[@]}"
-}
-
-stop_emulator() {
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=""
-}
-
-show_log() {
-    if [ "$status" -ne 0 ]; then
-        echo "go-java.sh: emulator log (last 40 lines):" >&2
-        tail -n 40 "$1/stderr" >&2
-    fi
 }
 
 mkdir "$workdir/any" "$workdir/strict"

@@ -22,7 +22,7 @@ use crate::clock::{Clock, ManualClock, ScaledClock, SimClock, SystemClock};
 use crate::config::{AuthMode, ClockMode, Config};
 use crate::engine::Engine;
 use crate::fixtures::{self, Fixtures};
-use crate::gate::{self, HostPolicy};
+use crate::gate::{self, GateState, HostPolicy};
 use crate::ids::IdGen;
 use crate::rpc;
 use crate::rpc::auth::Auth;
@@ -72,7 +72,14 @@ impl AppState {
 
 /// The router: the RPC API on `/` (every method, so unsupported ones get an Alibaba error).
 pub fn router(state: AppState) -> Router {
-    guard(routes()).layer(axum::middleware::from_fn_with_state(state.clone(), gate::gate)).with_state(state)
+    let gate_state = GateState {
+        hosts: state.hosts.clone(),
+        strict: state.auth.strict,
+        admin_token: state.admin_token.clone(),
+        max_snapshot_bytes: state.config.max_snapshot_bytes,
+        body_timeout_ms: state.config.body_timeout_ms,
+    };
+    guard(routes()).layer(axum::middleware::from_fn_with_state(gate_state, gate::gate)).with_state(state)
 }
 
 /// Every route: the RPC API on `/` and the control plane under `/_emulator`.

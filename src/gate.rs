@@ -17,6 +17,7 @@
 //!   console's static pages (their data endpoints need it).
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -24,13 +25,26 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::admin::AdminError;
-use crate::app::AppState;
 use crate::domain::limits::MAX_CONTROL_BODY_BYTES;
 use crate::error::{ApiError, Code};
 use crate::rpc::envelope::{self, Format};
 
 /// The reserved prefix of the control plane.
 const CONTROL: &str = "/_emulator";
+
+/// What the gate checks requests against, taken from the application state when the router is
+/// built (all of it is fixed for the emulator's lifetime).
+#[derive(Debug, Clone)]
+pub struct GateState {
+    pub hosts: Arc<HostPolicy>,
+    /// `--auth strict`: the control plane needs `admin_token`.
+    pub strict: bool,
+    pub admin_token: Option<Arc<str>>,
+    /// The body limit of a snapshot upload (`--max-snapshot-bytes`, `IBE_MAX_SNAPSHOT_BYTES`).
+    pub max_snapshot_bytes: u64,
+    /// How long a control-plane JSON body may take to arrive (`Config::body_timeout_ms`).
+    pub body_timeout_ms: u64,
+}
 
 /// The host names a request may be addressed to.
 #[derive(Debug, Clone, Default)]
@@ -129,14 +143,10 @@ fn cross_site(headers: &HeaderMap, policy: &HostPolicy) -> Option<String> {
     }
 }
 
-/// The body limit of a control-plane route.
-fn control_body_limit(method: &Method, path: &str, state: &AppState) -> u64 {
-    let is_upload = method == Method::PUT && path.starts_with("/_emulator/snapshots/");
-    if is_upload {
-        state.config.max_snapshot_bytes
-    } else {
-        MAX_CONTROL_BODY_BYTES as u64
-    }
+/// Whether a control-plane request is a snapshot upload (`PUT /_emulator/snapshots/{name}`): its
+/// body limit is `--max-snapshot-bytes` and it is streamed, not buffered here.
+fn is_snapshot_upload(method: &Method, path: &str) -> bool {
+    method == Method::PUT && path.starts_with("/_emulator/snapshots/")
 }
 
 /// Control-plane paths that stay open without the admin token under `--auth strict`.
@@ -163,7 +173,7 @@ fn refuse_rpc(message: String) -> Response {
 }
 
 /// The middleware: see the module documentation.
-pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn gate(State(state): State<GateState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let method = request.method().clone();
     let headers = request.headers();
@@ -196,7 +206,7 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
     if !control {
         return next.run(request).await;
     }
-    if state.auth.strict && !open_without_token(&method, &path) {
+    if state.strict && !open_without_token(&method, &path) {
         let ok = match (state.admin_token.as_deref(), token_of(headers)) {
             (Some(expected), Some(given)) => same_secret(expected.as_bytes(), given.as_bytes()),
             _ => false,
@@ -213,23 +223,23 @@ pub async fn gate(State(state): State<AppState>, request: Request, next: Next) -
         }
     }
     if writes {
-        let limit = control_body_limit(&method, &path, &state);
+        let is_upload = is_snapshot_upload(&method, &path);
+        let limit = if is_upload { state.max_snapshot_bytes } else { MAX_CONTROL_BODY_BYTES as u64 };
         if crate::rpc::declared_length(headers).is_some_and(|len| len > limit) {
             return AdminError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
                 .into_response();
         }
-        let is_upload = method == Method::PUT && path.starts_with("/_emulator/snapshots/");
         if !is_upload {
             // A JSON body is read here, within the body timeout, so a slow sender cannot hold a
             // connection (uploads have a per-chunk timeout of their own).
-            let timeout = std::time::Duration::from_millis(state.config.body_timeout_ms);
+            let timeout = std::time::Duration::from_millis(state.body_timeout_ms);
             let (parts, body) = request.into_parts();
             let read = tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_CONTROL_BODY_BYTES)).await;
             let bytes = match read {
                 Err(_) => {
                     return AdminError::new(
                         StatusCode::REQUEST_TIMEOUT,
-                        format!("the body did not arrive within {} ms", state.config.body_timeout_ms),
+                        format!("the body did not arrive within {} ms", state.body_timeout_ms),
                     )
                     .into_response()
                 }

@@ -61,6 +61,12 @@ pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase()
 }
 
+/// Whether `text` has the shape of an Alibaba Cloud account ID (UID): 16 decimal digits. The caller
+/// of a numeric access key and the accounts an image is shared with both follow it.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 16 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,12 +1,17 @@
 # Sourced by the test scripts. Sourcing it makes a temporary `workdir` that is removed, with the
-# emulator stopped, when the script exits.
+# emulator stopped, when the script exits, and sets `status` (0) for `run`.
 workdir="$(mktemp -d)"
 server_pid=""
-emulator_cleanup() {
+# stop_emulator: stops the emulator start_emulator started last (if it still runs).
+stop_emulator() {
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
     fi
+    server_pid=""
+}
+emulator_cleanup() {
+    stop_emulator
     rm -rf "$workdir"
 }
 trap emulator_cleanup EXIT
@@ -37,4 +42,25 @@ start_emulator() {
     fi
     scheme="$(sed -n '1s#^ecs-imagebuilder-emulator listening on \(https\{0,1\}\)://.*#\1#p' "$workdir/stdout")"
     tls_ca="$(sed -n '1s#^ecs-imagebuilder-emulator listening on https://.*, tls-ca: \(.*\))$#\1#p' "$workdir/stdout")"
+}
+
+# run NAME COMMAND…: prints "==> NAME" and runs COMMAND; when it fails, says so and sets `status`
+# to 1 (the script's exit status at the end), so the steps after it still run.
+status=0
+run() {
+    local name="$1"
+    shift
+    echo "==> $name"
+    if ! "$@"; then
+        echo "$(basename "$0"): FAILED: $name" >&2
+        status=1
+    fi
+}
+
+# show_log WORKDIR: after a failed step (`status` 1), the last 40 lines of that emulator's log.
+show_log() {
+    if [ "$status" -ne 0 ]; then
+        echo "$(basename "$0"): emulator log ($1, last 40 lines):" >&2
+        tail -n 40 "$1/stderr" >&2
+    fi
 }

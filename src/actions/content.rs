@@ -1,7 +1,13 @@
 //! Validates template text (`BuildContent`, `TestContent`, component `Content` in either format)
 //! with the template and YAML component parsers and maps each parser error to its documented wire
-//! code for that field (api-spec §3.1.4, §6.3, §7.1). The API and `ecs-imagebuilder-emulator lint`
-//! both call this module, so they cannot disagree on a code or a message.
+//! code for that field, as the error tables of
+//! <https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-createimagepipeline>
+//! (`BuildContent`, `TestContent`) and
+//! <https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-createimagecomponent>
+//! (`Content`) list them; the commands themselves are those of
+//! <https://www.alibabacloud.com/help/en/ecs/user-guide/commands-supported-by-image-builder>. The API
+//! and `ecs-imagebuilder-emulator lint` both call this module, so they cannot disagree on a code or a
+//! message.
 
 use crate::domain::component::{self, Parameter, SystemType, YamlError};
 use crate::domain::template::{self, Context, Keyword, Program, TemplateError};

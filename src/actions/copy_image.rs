@@ -61,9 +61,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         return Err(Code::InvalidEncryptedNotMatchKmsKeyId.into());
     }
     let resource_group_id = p.opt_str("ResourceGroupId");
-    if resource_group_id.is_some_and(|rg| !ctx.state.catalog.is_resource_group(rg)) {
-        return Err(Code::InvalidResourceGroupNotFound.into());
-    }
+    ctx.state.catalog.check_resource_group(resource_group_id)?;
     let claim = token_claim(ctx, Action::CopyImage, region)?;
     if let Some(claim) = &claim {
         if let Some(id) = ctx.state.store.replay(claim).await? {

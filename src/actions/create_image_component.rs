@@ -100,9 +100,7 @@ fn parse(
     let content = params.opt_str("Content").filter(|c| !c.trim().is_empty()).ok_or(Code::MissingParameterContent)?;
     let parameters = content::parse_component(content, system_type)?;
     let resource_group_id = params.opt_str("ResourceGroupId");
-    if resource_group_id.is_some_and(|rg| !catalog.is_resource_group(rg)) {
-        return Err(Code::InvalidResourceGroupNotFound.into());
-    }
+    catalog.check_resource_group(resource_group_id)?;
     let tags = tags::parse_tags(params, "Tag")?;
 
     let id = ids.id(account, Kind::ImageComponent);

@@ -246,9 +246,7 @@ fn parse(
         return Err(Code::InvalidVSwitchIdNotFound.into());
     }
     let resource_group_id = params.opt_str("ResourceGroupId");
-    if resource_group_id.is_some_and(|rg| !catalog.is_resource_group(rg)) {
-        return Err(Code::InvalidResourceGroupNotFound.into());
-    }
+    catalog.check_resource_group(resource_group_id)?;
 
     let id = ids.id(account, Kind::ImagePipeline);
     let pipeline = Pipeline {

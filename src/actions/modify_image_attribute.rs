@@ -19,7 +19,7 @@ use super::{check_dry_run, region, Ctx};
 use crate::domain::image::{BOOT_MODES, LICENSE_TYPES, SETTABLE_STATUSES};
 use crate::domain::names;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::store::images::{image_not_found, ImageChanges};
+use crate::store::images::ImageChanges;
 
 fn one_of(value: Option<&str>, allowed: &[&str], error: ApiError) -> ApiResult<Option<String>> {
     match value {
@@ -56,12 +56,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let imds_support =
         one_of(features.opt_str("ImdsSupport"), &["v1", "v2"], Code::InvalidParameterFeaturesImdsSupport.into())?;
 
-    let image = ctx
-        .state
-        .store
-        .owned_image(&ctx.caller.account, &region, image_id)
-        .await?
-        .ok_or_else(|| image_not_found(image_id))?;
+    let image = ctx.state.store.owned_image(&ctx.caller.account, &region, image_id).await?;
     let current = image.lifecycle().status(ctx.state.clock.now_ms()).to_string();
     if current == "Creating" {
         return Err(Code::InvalidStatusImageIsCreating.into());

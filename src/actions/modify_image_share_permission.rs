@@ -21,7 +21,6 @@ use serde_json::{json, Value};
 use super::{check_dry_run, region, Ctx};
 use crate::domain::limits;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::store::images::image_not_found;
 
 /// `prefix.N`: distinct, non-empty, the first 10; each an existing account.
 fn accounts(ctx: &Ctx<'_>, prefix: &str) -> ApiResult<Vec<String>> {
@@ -30,7 +29,7 @@ fn accounts(ctx: &Ctx<'_>, prefix: &str) -> ApiResult<Vec<String>> {
         if out.len() == limits::MAX_SHARE_ACCOUNTS_PER_CALL {
             break;
         }
-        if !(account.len() == 16 && account.bytes().all(|b| b.is_ascii_digit())) {
+        if !crate::ids::is_account_id(&account) {
             return Err(ApiError::with_message(
                 Code::InvalidAccountNotFound,
                 format!("The specified account {account} in parameter \"{prefix}.n\" does not exist."),
@@ -52,12 +51,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     if is_public == Some(true) && !(add.is_empty() && remove.is_empty()) {
         return Err(Code::InvalidParameterIsPublic.into());
     }
-    let image = ctx
-        .state
-        .store
-        .owned_image(&ctx.caller.account, &region, image_id)
-        .await?
-        .ok_or_else(|| image_not_found(image_id))?;
+    let image = ctx.state.store.owned_image(&ctx.caller.account, &region, image_id).await?;
     if add.contains(&ctx.caller.account) {
         return Err(Code::InvalidAccountForbbiden.into());
     }

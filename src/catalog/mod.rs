@@ -7,6 +7,8 @@
 
 pub mod components;
 
+use crate::error::{ApiResult, Code};
+
 /// Real Alibaba Cloud ECS region IDs (public regions, 2024–2025).
 pub const REGIONS: &[&str] = &[
     "cn-qingdao",
@@ -358,6 +360,15 @@ impl Catalog {
     /// Every instance type, in catalog order.
     pub fn instance_types(&self) -> &[InstanceType] {
         &self.instance_types
+    }
+
+    /// The rule for an optional `ResourceGroupId` of a create or copy call: absent, or a group that
+    /// exists (`404 InvalidResourceGroup.NotFound` otherwise).
+    pub fn check_resource_group(&self, id: Option<&str>) -> ApiResult<()> {
+        match id {
+            Some(rg) if !self.is_resource_group(rg) => Err(Code::InvalidResourceGroupNotFound.into()),
+            _ => Ok(()),
+        }
     }
 
     /// Adds (or replaces, by ID) a public image.

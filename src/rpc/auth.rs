@@ -277,11 +277,6 @@ impl Auth {
         }
         Ok(Verified { access_key_id: ak, account: key.account.clone() })
     }
-
-    /// How many nonces are remembered and the heap bytes they hold (tests bound memory with it).
-    pub fn nonce_usage(&self) -> (usize, usize) {
-        self.nonces.lock().map(|t| (t.len(), t.heap_bytes())).unwrap_or((0, 0))
-    }
 }
 
 /// V3 coverage rules: `host` and every `x-acs-*` header sent must be signed, and a claimed

@@ -40,7 +40,7 @@ pub fn resolve(params: &Params, headers: &HeaderMap, keys: &HashMap<String, Acce
     let access_key_id = access_key_id(params, headers);
     let account = match &access_key_id {
         Some(ak) if keys.contains_key(ak) => keys.get(ak).map(|k| k.account.clone()).unwrap_or_default(),
-        Some(ak) if ak.len() == 16 && ak.bytes().all(|b| b.is_ascii_digit()) => ak.clone(),
+        Some(ak) if crate::ids::is_account_id(ak) => ak.clone(),
         _ => DEFAULT_ACCOUNT.to_string(),
     };
     Caller { access_key_id, account }

@@ -169,14 +169,16 @@ impl Store {
         Ok(Some(VisibleImage { image: row, tags, shared }))
     }
 
-    /// A custom image `account` owns in `region`.
-    pub async fn owned_image(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<ImageRow>> {
-        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.account = ? AND i.region = ?"))
+    /// A custom image `account` owns in `region`; `InvalidImageId.NotFound` (via [`image_not_found`])
+    /// when there is none, which is what the actions that change an image answer.
+    pub async fn owned_image(&self, account: &str, region: &str, id: &str) -> ApiResult<ImageRow> {
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.account = ? AND i.region = ?"))
             .bind(id)
             .bind(account)
             .bind(region)
             .fetch_optional(&self.reader)
-            .await?)
+            .await?
+            .ok_or_else(|| image_not_found(id))
     }
 
     /// Shares an image with `add`, unshares it from `remove` (accounts it is not shared with are

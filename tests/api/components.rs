@@ -8,7 +8,7 @@ use ecs_imagebuilder_emulator::store::components::VersionChoice;
 use ecs_imagebuilder_emulator::store::Store;
 use serde_json::{json, Value};
 
-use crate::helpers::{Reply, TestApp, REGION};
+use crate::helpers::{text, Reply, TestApp, REGION};
 
 /// The account of calls without a 16-digit AccessKeyId.
 const ACCOUNT: &str = "1000000000000001";
@@ -34,10 +34,6 @@ Tasks:
   - Name: Restart
     Action: Reboot
 ";
-
-fn text(item: &Value, key: &str) -> String {
-    item[key].as_str().unwrap_or_else(|| panic!("{key} missing in {item}")).to_string()
-}
 
 fn arn(name: &str, version: &str) -> String {
     format!("acs:ecs:{REGION}:{ACCOUNT}:imagecomponent/{name}/{version}")

@@ -11,7 +11,7 @@ use ecs_imagebuilder_emulator::clock::SystemClock;
 use ecs_imagebuilder_emulator::config::Config;
 use serde_json::{json, Value};
 
-use crate::helpers::{reply, Reply, TestApp, BASE_IMAGE, REGION};
+use crate::helpers::{reply, text, Reply, TestApp, BASE_IMAGE, REGION};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -29,10 +29,6 @@ const LOOK_MS: i64 = 100;
 /// An emulator whose every build phase takes exactly [`PHASE_MS`].
 async fn spawn_phased() -> TestApp {
     TestApp::spawn_with(|c| c.phase_duration = Some(PHASE_MS)).await
-}
-
-fn text(item: &Value, key: &str) -> String {
-    item[key].as_str().unwrap_or_else(|| panic!("{key} missing in {item}")).to_string()
 }
 
 fn executions_of(reply: &Reply) -> Vec<Value> {

@@ -4,20 +4,14 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Reply, TestApp, REGION};
+use crate::helpers::{self, text, Reply, TestApp, REGION};
 
 const OWNER: &str = "4000000000000004";
 const FRIEND: &str = "4000000000000005";
 
-fn text(item: &Value, key: &str) -> String {
-    item[key].as_str().unwrap_or_else(|| panic!("{key} missing in {item}")).to_string()
-}
-
 /// An action in the default region as `account`.
 async fn call_as(app: &TestApp, account: &str, action: &str, extra: &[(&str, &str)]) -> Reply {
-    let mut params = vec![("RegionId", REGION), ("AccessKeyId", account)];
-    params.extend_from_slice(extra);
-    app.call(action, &params).await
+    helpers::call_as(app, account, REGION, action, extra).await
 }
 
 async fn owner(app: &TestApp, action: &str, extra: &[(&str, &str)]) -> Reply {

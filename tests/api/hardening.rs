@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{reply, Reply, TestApp, BASE_IMAGE, REGION};
+use crate::helpers::{probe_until_503, reply, Reply, TestApp, BASE_IMAGE, REGION};
 
 const KEY_ID: &str = "LTAI5tHardenKey";
 const SECRET: &str = "harden-secret";
@@ -606,16 +606,7 @@ async fn connections_past_the_cap_and_its_reserve_get_a_quick_503() {
     }
     // The server accepts in order: wait until the last held connection has been accepted by
     // making sure a further one is answered (503 once every slot is taken).
-    let mut answered = String::new();
-    for _ in 0..50 {
-        let mut probe = tokio::net::TcpStream::connect(&addr).await.expect("connect");
-        let mut buf = Vec::new();
-        let read = tokio::time::timeout(Duration::from_secs(5), probe.read_to_end(&mut buf)).await;
-        answered = String::from_utf8_lossy(&buf).to_string();
-        if read.is_ok() && answered.starts_with("HTTP/1.1 503") {
-            break;
-        }
-    }
+    let answered = probe_until_503(addr.as_str()).await;
     assert!(answered.starts_with("HTTP/1.1 503"), "{answered}");
     assert!(answered.contains("\"Code\":\"ServiceUnavailable\""), "{answered}");
     let body = answered.split("\r\n\r\n").nth(1).unwrap_or_default();

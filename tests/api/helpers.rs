@@ -220,3 +220,34 @@ pub async fn reply(response: reqwest::Response) -> Reply {
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     Reply { status, body, headers }
 }
+
+/// Opens plain TCP connections to `addr` (at most 50) until one is answered `HTTP/1.1 503` — the
+/// quick refusal past the connection cap and its reserve — and returns the last answer read (the
+/// server accepts in order, so the first probes may still wait behind connections it has not
+/// accepted yet).
+pub async fn probe_until_503(addr: impl tokio::net::ToSocketAddrs + Copy) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut answered = String::new();
+    for _ in 0..50 {
+        let mut probe = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let mut bytes = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), probe.read_to_end(&mut bytes)).await;
+        answered = String::from_utf8_lossy(&bytes).to_string();
+        if read.is_ok() && answered.starts_with("HTTP/1.1 503") {
+            break;
+        }
+    }
+    answered
+}
+
+/// The string `key` of a response item (panics, naming the item, when it is missing).
+pub fn text(item: &Value, key: &str) -> String {
+    item[key].as_str().unwrap_or_else(|| panic!("{key} missing in {item}")).to_string()
+}
+
+/// An action in `region` as `account` (its 16-digit access key is the account).
+pub async fn call_as(app: &TestApp, account: &str, region: &str, action: &str, extra: &[(&str, &str)]) -> Reply {
+    let mut params = vec![("RegionId", region), ("AccessKeyId", account)];
+    params.extend_from_slice(extra);
+    app.call(action, &params).await
+}

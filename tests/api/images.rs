@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{Reply, TestApp, BASE_IMAGE, REGION};
+use crate::helpers::{call_as, text, Reply, TestApp, BASE_IMAGE, REGION};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -14,10 +14,6 @@ const OWNER: &str = "3000000000000003";
 const SHARED: &str = "3000000000000004";
 const THIRD: &str = "3000000000000005";
 const TARGET_REGION: &str = "cn-beijing";
-
-fn text(item: &Value, key: &str) -> String {
-    item[key].as_str().unwrap_or_else(|| panic!("{key} missing in {item}")).to_string()
-}
 
 fn images_in(reply: &Reply) -> Vec<Value> {
     reply.assert_ok()["Images"]["Image"].as_array().expect("images").clone()
@@ -37,13 +33,6 @@ async fn describe_as(app: &TestApp, account: &str, region: &str, extra: &[(&str,
 /// The images `account` sees in `region` with extra filters.
 async fn images_as(app: &TestApp, account: &str, region: &str, extra: &[(&str, &str)]) -> Vec<Value> {
     images_in(&describe_as(app, account, region, extra).await)
-}
-
-/// An action in `region` as `account`.
-async fn call_as(app: &TestApp, account: &str, region: &str, action: &str, extra: &[(&str, &str)]) -> Reply {
-    let mut params = vec![("RegionId", region), ("AccessKeyId", account)];
-    params.extend_from_slice(extra);
-    app.call(action, &params).await
 }
 
 /// Creates a template as `account` in the default region and runs one build of it to its end;

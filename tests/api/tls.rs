@@ -221,16 +221,7 @@ async fn a_handshake_that_never_starts_or_stalls_is_cut_and_counts_against_the_c
         stream.write_all(&[0x16, 0x03, 0x01]).await.expect("write");
         held.push(stream);
     }
-    let mut answered = String::new();
-    for _ in 0..50 {
-        let mut probe = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
-        let mut bytes = Vec::new();
-        let read = tokio::time::timeout(Duration::from_secs(5), probe.read_to_end(&mut bytes)).await;
-        answered = String::from_utf8_lossy(&bytes).to_string();
-        if read.is_ok() && answered.starts_with("HTTP/1.1 503") {
-            break;
-        }
-    }
+    let answered = crate::helpers::probe_until_503(app.addr).await;
     assert!(answered.starts_with("HTTP/1.1 503"), "{answered}");
     drop(held);
     // Once they are gone, HTTPS is served again.
