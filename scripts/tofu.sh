@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# OpenTofu with the real aliyun/alicloud provider against the built binary (issue 13).
+#
+# Builds OpenTofu and terraform-provider-alicloud from the Go module proxy at pinned versions
+# (cached outside the repository by scripts/lib/tools.sh, so a second run skips the builds),
+# installs the provider from a filesystem mirror through a generated CLI config (nothing comes from
+# a provider registry), and drives tests/terraform/ against freshly started emulators
+# (--phase-duration 0):
+#
+#   1. lifecycle (accept-any): apply (component, template, build waited to SUCCESS, the built image
+#      found by alicloud_images, the pipelines/components data sources); a second plan is empty; a
+#      tag change and a resource-group move on the component apply in place; destroy leaves no
+#      template or component behind (checked through the API);
+#   2. failing: a template tagged emulator:outcome=FAILED@BUILDING makes apply fail; the scripted
+#      message is on the build (checked through the API); destroy succeeds;
+#   3. lifecycle again under --auth strict with a fixture key: every signature the provider sends
+#      (both of its clients) is verified; apply, empty plan, destroy.
+#
+# Called by scripts/test.sh; run it alone after `cargo build`. Needs Go, curl and jq.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo="$(pwd)"
+
+TOFU_VERSION=v1.12.6
+PROVIDER_VERSION=v1.285.0 # 1.289.x is not served by the module proxy; 1.285.0 is the nearest that is
+ACCOUNT=1234567812345678
+SHARE_ACCOUNT=1111222233334444
+REGION=cn-hangzhou
+
+binary="${IBE_BIN:-$repo/target/debug/ecs-imagebuilder-emulator}"
+[ -x "$binary" ] || { echo "tofu.sh: $binary not found: run 'cargo build' first" >&2; exit 1; }
+for tool in go curl jq; do
+    command -v "$tool" >/dev/null || { echo "tofu.sh: $tool is needed" >&2; exit 1; }
+done
+
+# Everything talks to 127.0.0.1: keep any configured proxy out of the way (the provider honours them).
+unset HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy
+
+script_started="$(date +%s)"
+# shellcheck source=lib/tools.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
+echo "==> OpenTofu $TOFU_VERSION (cache: $ibe_cache)"
+tofu="$(go_tool opentofu github.com/opentofu/opentofu "$TOFU_VERSION" ./cmd/tofu tofu)"
+echo "==> terraform-provider-alicloud $PROVIDER_VERSION"
+# Two dependencies of the provider at 1.285.0 are not served by the module proxy; the versions
+# provider 1.240.0 pins are, and the provider builds against them (they are only used for OSS).
+provider="$(go_tool terraform-provider-alicloud github.com/aliyun/terraform-provider-alicloud \
+    "$PROVIDER_VERSION" . "terraform-provider-alicloud_$PROVIDER_VERSION" \
+    github.com/alibabacloud-go/alibabacloud-gateway-oss=github.com/alibabacloud-go/alibabacloud-gateway-oss@v0.0.11 \
+    github.com/alibabacloud-go/alibabacloud-gateway-oss-util=github.com/alibabacloud-go/alibabacloud-gateway-oss-util@v0.0.3)"
+tools_ready="$(date +%s)"
+
+# shellcheck source=lib/emulator.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/emulator.sh"
+
+# ---- The provider comes from a filesystem mirror named in a generated CLI config: no `direct`
+# installation method, so nothing can be fetched from a registry. ----
+mirror="$workdir/providers"
+platform="$(go env GOOS)_$(go env GOARCH)"
+mkdir -p "$mirror/registry.opentofu.org/aliyun/alicloud/${PROVIDER_VERSION#v}/$platform"
+ln -s "$provider" "$mirror/registry.opentofu.org/aliyun/alicloud/${PROVIDER_VERSION#v}/$platform/terraform-provider-alicloud_$PROVIDER_VERSION"
+cat >"$workdir/tofurc" <<EOF
+provider_installation {
+  filesystem_mirror {
+    path    = "$mirror"
+    include = ["registry.opentofu.org/aliyun/alicloud"]
+  }
+}
+EOF
+export TF_CLI_CONFIG_FILE="$workdir/tofurc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+export TF_PLUGIN_CACHE_DIR="" TF_DATA_DIR=""
+unset TF_DATA_DIR TF_PLUGIN_CACHE_DIR
+
+fail() {
+    echo "tofu.sh: FAILED: $*" >&2
+    if [ -n "${server_pid:-}" ] && [ -f "$workdir/stderr" ]; then
+        echo "tofu.sh: emulator log (last 40 lines):" >&2
+        tail -n 40 "$workdir/stderr" >&2
+    fi
+    exit 1
+}
+
+# tf DIR SUBCOMMAND [ARGS…] runs tofu in DIR, -no-color, its output kept in DIR/SUBCOMMAND.log
+# and shown; returns tofu's exit code.
+tf() {
+    local dir="$1" sub="$2"
+    shift 2
+    local rc=0
+    (cd "$dir" && "$tofu" "$sub" -no-color "$@") >"$dir/$sub.log" 2>&1 || rc=$?
+    sed 's/^/    /' "$dir/$sub.log"
+    return "$rc"
+}
+
+# stop_emulator stops the emulator started last (start_emulator sets server_pid).
+stop_emulator() {
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+    fi
+}
+
+# api ACTION [k=v…] calls the emulator's RPC API (V1 style, unsigned, Format=JSON) as $ACCOUNT and
+# prints the JSON body. Only for accept-any emulators.
+api() {
+    local action="$1"
+    shift
+    local args=(-sS -G "http://127.0.0.1:$port/" --data-urlencode "Action=$action" --data-urlencode "Version=2014-05-26"
+        --data-urlencode "Format=JSON" --data-urlencode "AccessKeyId=$ACCOUNT" --data-urlencode "RegionId=$REGION")
+    local kv
+    for kv in "$@"; do args+=(--data-urlencode "$kv"); done
+    curl "${args[@]}"
+}
+
+# expect DESCRIPTION JSON JQ-FILTER: the filter (run with -e) must be true on JSON.
+expect() {
+    local what="$1" json="$2" filter="$3"
+    if ! jq -e "$filter" >/dev/null <<<"$json"; then
+        echo "$json" | jq . >&2 || echo "$json" >&2
+        fail "$what (jq: $filter)"
+    fi
+    echo "    ok: $what"
+}
+
+# new_dir NAME copies tests/terraform/NAME into the work directory with the emulator's address and
+# the credentials as an auto-loaded variables file, and runs `tofu init`.
+new_dir() {
+    local name="$1" key="$2" secret="$3"
+    local dir="$workdir/$name-$port"
+    cp -R "tests/terraform/$name" "$dir"
+    jq -n --arg e "127.0.0.1:$port" --arg k "$key" --arg s "$secret" \
+        '{endpoint: $e, access_key: $k, secret_key: $s}' >"$dir/emulator.auto.tfvars.json"
+    tf "$dir" init -input=false >&2 || fail "tofu init ($name)"
+    echo "$dir"
+}
+
+# lifecycle DIR STRICT: apply, no drift, (accept-any only: in-place changes), destroy.
+lifecycle() {
+    local dir="$1" strict="$2"
+    echo "==> tofu apply (tests/terraform/lifecycle)"
+    local started
+    started="$(date +%s)"
+    tf "$dir" apply -input=false -auto-approve || fail "tofu apply"
+    echo "    (apply took $(($(date +%s) - started)) s)"
+    local out
+    out="$(cd "$dir" && "$tofu" output -no-color -json)"
+    expect "the build ended SUCCESS" "$out" '.execution_status.value == "SUCCESS"'
+    expect "alicloud_images found exactly the built image" "$out" \
+        '.image_count.value == 1 and (.image.value.name | startswith("tf-web_" )) and .image.value.image_owner_alias == "self" and .image.value.status == "Available"'
+    expect "the built image is named after the build" "$out" '.image.value.name == "tf-web_" + .execution_id.value'
+    expect "alicloud_ecs_image_pipelines returned the template with every attribute" "$out" '
+        .pipelines.value | length == 1 and (.[0] | .id != null and .name == "tf-web" and .base_image_type == "IMAGE"
+        and .to_region_id == ["cn-beijing"] and .add_account == ["'"$SHARE_ACCOUNT"'"] and .system_disk_size == 60
+        and .internet_max_bandwidth_out == 5 and .instance_type == "ecs.g6.large" and .vswitch_id == "vsw-cnhangzhoua0001"
+        and .resource_group_id == "rg-acfmprod000000001" and .delete_instance_on_failure == true and .image_name == "tf-web")'
+    expect "alicloud_ecs_image_components returned the component" "$out" '
+        .components.value | length == 1 and (.[0] | .id != null and .image_component_name == "tf-hello"
+        and .component_type == "Build" and .system_type == "Linux" and .content == "RUN echo hello > /etc/motd"
+        and .tags == {"env": "ci", "team": "images"} and .resource_group_id == "rg-acfmdev0000000001")'
+
+    echo "==> tofu plan after apply: no changes (exit code 0 with -detailed-exitcode)"
+    tf "$dir" plan -input=false -detailed-exitcode || fail "the second plan is not empty (exit code $?)"
+
+    if [ "$strict" = no ]; then
+        local component pipeline execution image
+        component="$(jq -r .component_id.value <<<"$out")"
+        pipeline="$(jq -r .pipeline_id.value <<<"$out")"
+        execution="$(jq -r .execution_id.value <<<"$out")"
+        image="$(jq -r .image.value.id <<<"$out")"
+        echo "==> the API agrees with the state"
+        expect "DescribeImagePipelineExecutions: SUCCESS with the image alicloud_images found" \
+            "$(api DescribeImagePipelineExecutions "ExecutionId=$execution")" \
+            '.ImagePipelineExecution.ImagePipelineExecutionSet | length == 1 and .[0].Status == "SUCCESS" and .[0].ImageId == "'"$image"'"'
+        expect "DescribeImages: the copy in cn-beijing exists (to_region_id)" \
+            "$(api DescribeImages "ImageOwnerAlias=self" "ImageName=tf-web_$execution" "RegionId=cn-beijing")" \
+            '.Images.Image | length == 1'
+        expect "DescribeImageSharePermission: shared with add_account" \
+            "$(api DescribeImageSharePermission "ImageId=$image")" \
+            '[.Accounts.Account[].AliyunId] == ["'"$SHARE_ACCOUNT"'"]'
+
+        echo "==> tag change + resource-group move on the component: planned and applied in place"
+        local changed=(-var 'component_tags={"env":"prod","owner":"tofu"}' -var component_resource_group=rg-acfmprod000000001)
+        tf "$dir" plan -input=false -out=change.tfplan "${changed[@]}" || fail "tofu plan (change)"
+        local plan
+        plan="$(cd "$dir" && "$tofu" show -no-color -json change.tfplan)"
+        expect "the component is updated in place, nothing else changes" "$plan" '
+            [.resource_changes[] | select(.mode == "managed") | {(.address): .change.actions}] | add ==
+            {"alicloud_ecs_image_component.hello": ["update"], "alicloud_ecs_image_pipeline.web": ["no-op"],
+             "alicloud_ecs_image_pipeline_execution.build": ["no-op"]}'
+        tf "$dir" apply -input=false change.tfplan || fail "tofu apply (change)"
+        expect "DescribeImageComponents: new tags and resource group, same ID" \
+            "$(api DescribeImageComponents "ImageComponentId.1=$component")" '
+            .ImageComponent.ImageComponentSet | length == 1 and .[0].ResourceGroupId == "rg-acfmprod000000001"
+            and ([.[0].Tags.Tag[] | {(.TagKey): .TagValue}] | add) == {"env": "prod", "owner": "tofu"}'
+        tf "$dir" plan -input=false -detailed-exitcode "${changed[@]}" || fail "the plan after the change is not empty"
+        destroy_args=("${changed[@]}")
+        remember_ids=("$component" "$pipeline")
+    else
+        destroy_args=()
+    fi
+
+    echo "==> tofu destroy"
+    tf "$dir" destroy -input=false -auto-approve "${destroy_args[@]}" || fail "tofu destroy"
+}
+
+# ---- 1. the lifecycle, accept-any ----
+start_emulator tofu.sh "$binary" "$workdir" --phase-duration 0
+echo "==> emulator on 127.0.0.1:$port (accept-any)"
+dir="$(new_dir lifecycle "$ACCOUNT" any-secret)"
+remember_ids=()
+lifecycle "$dir" no
+echo "==> nothing left behind (through the API)"
+expect "DescribeImagePipelines: no template" "$(api DescribeImagePipelines)" '.ImagePipeline.ImagePipelineSet == []'
+expect "DescribeImageComponents Owner=SELF: no component" "$(api DescribeImageComponents Owner=SELF)" \
+    '.ImageComponent.ImageComponentSet == []'
+expect "ListTagResources: no tags left on the template or the component" \
+    "$(api ListTagResources ResourceType=imagecomponent "ResourceId.1=${remember_ids[0]}")" '.TagResources.TagResource == []'
+
+# ---- 2. a scripted failure ----
+echo "==> tofu apply (tests/terraform/failing): must fail"
+fdir="$(new_dir failing "$ACCOUNT" any-secret)"
+if tf "$fdir" apply -input=false -auto-approve; then
+    fail "apply of a template tagged emulator:outcome=FAILED@BUILDING succeeded"
+fi
+grep -q "Current status is FAILED" "$fdir/apply.log" || fail "apply did not fail on the build's FAILED status"
+echo "    ok: apply failed on the FAILED build"
+doomed="$(api DescribeImagePipelines Name=tf-doomed | jq -r '.ImagePipeline.ImagePipelineSet[0].ImagePipelineId')"
+expect "the build carries the scripted message" "$(api DescribeImagePipelineExecutions "ImagePipelineId=$doomed")" '
+    .ImagePipelineExecution.ImagePipelineExecutionSet | length == 1 and .[0].Status == "FAILED"
+    and .[0].ErrorInfo == "disk full (scripted by tofu.sh)"'
+tf "$fdir" destroy -input=false -auto-approve || fail "tofu destroy (failing)"
+expect "DescribeImagePipelines: the failed template is gone" "$(api DescribeImagePipelines)" '.ImagePipeline.ImagePipelineSet == []'
+stop_emulator
+
+# ---- 3. the lifecycle under --auth strict ----
+STRICT_KEY=LTAI5tTofuStrictKey
+STRICT_SECRET=tofu-strict-secret
+cat >"$workdir/fixtures.yaml" <<EOF
+access_keys:
+  - { id: $STRICT_KEY, secret: $STRICT_SECRET, account: "$ACCOUNT" }
+EOF
+rm -f "$workdir/emulator.db"* "$workdir/stdout" "$workdir/stderr"
+start_emulator tofu.sh "$binary" "$workdir" --phase-duration 0 --auth strict --fixtures "$workdir/fixtures.yaml"
+echo "==> emulator on 127.0.0.1:$port (--auth strict, fixture key $STRICT_KEY)"
+sdir="$(new_dir lifecycle "$STRICT_KEY" "$STRICT_SECRET")"
+lifecycle "$sdir" yes
+echo "==> every call was signed, verified and answered (the request journal)"
+journal="$(curl -sS "http://127.0.0.1:$port/_emulator/requests?limit=10000")"
+expect "no call failed (no signature error, no other error)" "$journal" '[.requests[] | select(.status >= 400)] == []'
+expect "every call ran as the fixture key's account" "$journal" '[.requests[].account] | unique == ["'"$ACCOUNT"'"]'
+expect "both of the provider's clients were verified: the RPC client (Format=json, form body) and the old SDK (Format=JSON)" "$journal" '
+    ([.requests[] | select(.action == "CreateImagePipeline" and .params.Format == "json")] | length == 1)
+    and ([.requests[] | select(.action == "DescribeImages" and .params.Format == "JSON")] | length >= 1)'
+expect "the lifecycle's actions all ran" "$journal" '[.requests[].action] | unique | contains(["CreateImageComponent",
+    "CreateImagePipeline", "StartImagePipelineExecution", "DescribeImagePipelineExecutions", "DescribeImages",
+    "DescribeImagePipelines", "DescribeImageComponents", "DeleteImagePipeline", "DeleteImageComponent"])'
+for page in templates components; do
+    expect "nothing left behind: the console lists no $page" \
+        "$(curl -sS "http://127.0.0.1:$port/_emulator/console/api/$page?account=$ACCOUNT&region=$REGION")" \
+        '[.. | arrays | select(length > 0) | .[] | objects | select(.Owner? != "ALIYUN" and .owner? != "ALIYUN")] == []'
+done
+stop_emulator
+
+echo "==> tofu.sh: tools ready in $((tools_ready - script_started)) s; total $(($(date +%s) - script_started)) s"
