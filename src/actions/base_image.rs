@@ -56,15 +56,16 @@ pub async fn resolve(
     region: &str,
     kind: BaseImageType,
     base: &str,
+    now_ms: i64,
 ) -> ApiResult<Option<ResolvedBase>> {
     match kind {
         BaseImageType::Image => match catalog.public_image(base) {
             Some(image) => Ok(Some(image.into())),
-            None => Ok(store.visible_image(account, region, base).await?.map(|row| custom(row, account))),
+            None => Ok(store.visible_image(account, region, base, now_ms).await?.map(|row| custom(row, account))),
         },
         BaseImageType::ImageFamily => match catalog.latest_in_family(base) {
             Some(image) => Ok(Some(image.into())),
-            None => Ok(store.latest_in_family(account, region, base).await?.map(|row| custom(row, account))),
+            None => Ok(store.latest_in_family(account, region, base, now_ms).await?.map(|row| custom(row, account))),
         },
         BaseImageType::Oss => Ok(None),
     }

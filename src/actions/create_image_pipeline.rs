@@ -288,15 +288,19 @@ fn parse(
 /// The base image of an `IMAGE` / `IMAGE_FAMILY` template must exist and be buildable.
 async fn check_base_image(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<()> {
     let Some(base) = p.base_image.as_deref() else { return Ok(()) };
-    let image =
-        base_image::resolve(&ctx.state.catalog, &ctx.state.store, &p.account, &p.region, p.base_image_type, base)
-            .await?
-            .ok_or_else(|| {
-                ApiError::with_message(
-                    Code::InvalidImageNotFound,
-                    format!("The specified image \"{base}\" does not exist."),
-                )
-            })?;
+    let image = base_image::resolve(
+        &ctx.state.catalog,
+        &ctx.state.store,
+        &p.account,
+        &p.region,
+        p.base_image_type,
+        base,
+        ctx.state.clock.now_ms(),
+    )
+    .await?
+    .ok_or_else(|| {
+        ApiError::with_message(Code::InvalidImageNotFound, format!("The specified image \"{base}\" does not exist."))
+    })?;
     match image.os_type {
         OsType::Windows => return Err(Code::ImagePipelineNotSupportWindowsInstance.into()),
         OsType::Unsupported => return Err(Code::InvalidImageOsTypeUnsupported.into()),

@@ -1,6 +1,7 @@
 //! `DeleteImage` (ECS API): deletes one of the caller's custom images. An image shared with other
 //! accounts needs `Force=true` (`403 ImageUseShared`). An unknown ID is `404 InvalidImageId.NotFound`
 //! (the ECS error table; its parameter text says such a request "is ignored" — we follow the table).
+//! `DryRun=true` runs every check and answers `400 DryRunOperation`; nothing is deleted.
 
 use serde_json::{json, Value};
 
@@ -11,6 +12,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let image_id = ctx.params.required_str("ImageId")?;
     let force = ctx.params.opt_bool("Force")?.unwrap_or(false);
-    ctx.state.store.delete_image(&ctx.caller.account, &region, image_id, force).await?;
+    let dry_run = ctx.params.opt_bool("DryRun")?.unwrap_or(false);
+    ctx.state.store.delete_image(&ctx.caller.account, &region, image_id, force, dry_run).await?;
     Ok(json!({}))
 }

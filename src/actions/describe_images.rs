@@ -26,6 +26,7 @@ struct Candidate {
     owner_alias: String,
     status: String,
     tags: Vec<Tag>,
+    resource_group_id: Option<String>,
     created_ms: i64,
     item: Value,
 }
@@ -61,6 +62,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             && p.opt_str("ImageName").is_none_or(|n| c.name.contains(n))
             && p.opt_str("ImageFamily").is_none_or(|f| c.family.as_deref() == Some(f))
             && owner.is_none_or(|o| c.owner_alias == o)
+            && p.opt_str("ResourceGroupId").is_none_or(|rg| c.resource_group_id.as_deref() == Some(rg))
             && (all_statuses || statuses.contains(&c.status.as_str()))
             && tag_filters.iter().all(|f: &TagFilter| {
                 c.tags.iter().any(|t| t.key == f.key && f.value.as_ref().is_none_or(|v| *v == t.value))
@@ -106,6 +108,7 @@ fn public(image: &PublicImage, region: &str) -> Candidate {
         is_copied: false,
         is_self_shared: "",
         tags: &[],
+        resource_group_id: None,
         region,
     });
     Candidate {
@@ -115,6 +118,7 @@ fn public(image: &PublicImage, region: &str) -> Candidate {
         owner_alias: image.owner_alias.to_string(),
         status: "Available".into(),
         tags: Vec::new(),
+        resource_group_id: None,
         created_ms,
         item,
     }
@@ -149,6 +153,7 @@ fn custom(v: VisibleImage, account: &str, region: &str) -> Candidate {
             ""
         },
         tags: &v.tags,
+        resource_group_id: i.resource_group_id.as_deref(),
         region,
     });
     Candidate {
@@ -158,6 +163,7 @@ fn custom(v: VisibleImage, account: &str, region: &str) -> Candidate {
         owner_alias: owner_alias.to_string(),
         status: i.status.clone(),
         tags: v.tags.clone(),
+        resource_group_id: i.resource_group_id.clone(),
         created_ms: i.created_ms,
         item,
     }
@@ -181,6 +187,7 @@ struct ItemFields<'a> {
     is_copied: bool,
     is_self_shared: &'a str,
     tags: &'a [Tag],
+    resource_group_id: Option<&'a str>,
     region: &'a str,
 }
 
@@ -218,6 +225,9 @@ fn item(f: ItemFields<'_>) -> Value {
         json!({ "DiskDeviceMapping": [{ "Device": "/dev/xvda", "Size": f.size.to_string(), "Type": "system", "Format": "", "Progress": "100%", "RemainTime": 0 }] }),
     );
     m.insert("Tags".into(), json!({ "Tag": tag_list(f.tags) }));
+    if let Some(rg) = f.resource_group_id {
+        m.insert("ResourceGroupId".into(), json!(rg));
+    }
     let _ = f.region;
     Value::Object(m)
 }

@@ -3,9 +3,17 @@
 //! `TagFilter.N` (≤ 5 keys with ≤ 5 values each; not together with `Tag.N`), 50 per page with an
 //! opaque `NextToken`.
 //!
-//! Unconfirmed points, our choices: "fuzzy" `TagFilter` values match exactly, or by prefix when
-//! they end in `*`; a filter without values matches any value of its key. A page holds 50 pairs
-//! (the action takes no page size). Unknown resource IDs simply match nothing.
+//! Matching as the SDK model documents it: `TagFilter.N.TagKey` is `env*` (prefix), `*env*` (infix)
+//! or exact; with an exact key, `TagValues.N` are `val*`, `*val*` or exact (OR between values, AND
+//! between keys). `Tag.N.Value` without a key is `400 InvalidParameter.TagValue`.
+//! `Tag.N.Key=acs:rm:rgId` selects the resources of a non-default resource group and cannot be
+//! combined with other `Tag.N`.
+//!
+//! Our choices where the model is silent: a fuzzy key ignores values; a filter without values
+//! matches any value of its key; `acs:rm:rgId` naming the default group or mixed with other tags is
+//! `400 InvalidParameter` (the model only says "an error message is returned"); a resource in that
+//! group lists its own tags (one without tags lists nothing). A page holds 50 pairs (the action
+//! takes no page size). Unknown resource IDs simply match nothing.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -13,7 +21,9 @@ use serde_json::{json, Value};
 
 use super::tag_resources::parse_target;
 use super::Ctx;
-use crate::domain::{limits, tags};
+use crate::catalog::DEFAULT_RESOURCE_GROUP;
+use crate::domain::limits;
+use crate::domain::tags::TagFilter;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::rpc::params::Params;
 use crate::store::tag_resources::{FuzzyTagFilter, TagQuery};
@@ -51,16 +61,53 @@ fn parse_fuzzy(params: &Params) -> ApiResult<Vec<FuzzyTagFilter>> {
         .collect()
 }
 
+/// The reserved `Tag.N.Key` that selects by resource group.
+const RESOURCE_GROUP_KEY: &str = "acs:rm:rgId";
+
+/// `Tag.N` of ListTagResources: exact filters, or the resource group of `acs:rm:rgId`.
+fn parse_tags(params: &Params) -> ApiResult<(Vec<TagFilter>, Option<String>)> {
+    let items = params.objects("Tag")?;
+    if items.len() > limits::MAX_TAGS {
+        return Err(Code::NumberExceedTags.into());
+    }
+    let mut filters = Vec::with_capacity(items.len());
+    for item in items {
+        match (item.opt_str("Key"), item.raw("Value")) {
+            (Some(key), value) => filters.push(TagFilter { key: key.to_string(), value: value.map(str::to_string) }),
+            (None, Some(value)) if !value.is_empty() => return Err(Code::InvalidParameterTagValue.into()),
+            (None, _) => return Err(Code::InvalidTagKeyMalformed.into()),
+        }
+    }
+    let Some(position) = filters.iter().position(|f| f.key == RESOURCE_GROUP_KEY) else {
+        return Ok((filters, None));
+    };
+    if filters.len() > 1 {
+        return Err(ApiError::with_message(
+            Code::InvalidParameter,
+            "Tag.N.Key \"acs:rm:rgId\" cannot be combined with other Tag.N.",
+        ));
+    }
+    let group = filters.remove(position).value.unwrap_or_default();
+    if group.is_empty() || group == DEFAULT_RESOURCE_GROUP {
+        return Err(ApiError::with_message(
+            Code::InvalidParameter,
+            "Tag.N.Value of \"acs:rm:rgId\" must be a resource group ID other than the default resource group.",
+        ));
+    }
+    Ok((filters, Some(group)))
+}
+
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let target = parse_target(ctx.params, true)?;
-    let query = TagQuery { ids: target.ids, tags: tags::parse_filters(ctx.params)?, fuzzy: parse_fuzzy(ctx.params)? };
-    if !query.tags.is_empty() && !query.fuzzy.is_empty() {
+    let (tags, resource_group) = parse_tags(ctx.params)?;
+    let query = TagQuery { ids: target.ids, tags, fuzzy: parse_fuzzy(ctx.params)?, resource_group };
+    if (!query.tags.is_empty() || query.resource_group.is_some()) && !query.fuzzy.is_empty() {
         return Err(ApiError::with_message(
             Code::InvalidParameterCombination,
             "Tag.N and TagFilter.N cannot be specified at the same time.",
         ));
     }
-    if query.ids.is_empty() && query.tags.is_empty() && query.fuzzy.is_empty() {
+    if query.ids.is_empty() && query.tags.is_empty() && query.fuzzy.is_empty() && query.resource_group.is_none() {
         return Err(ApiError::with_message(
             Code::MissingParameterResourceIds,
             "The parameter - ResourceIds.N should not be null: specify ResourceId.N, Tag.N or TagFilter.N.",

@@ -16,7 +16,10 @@ mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
 mod describe_images;
+mod describe_tags;
+mod join_resource_group;
 mod list_tag_resources;
+mod modify_image_share_permission;
 mod start_image_pipeline_execution;
 mod tag_resources;
 mod untag_resources;
@@ -50,6 +53,9 @@ pub enum Action {
     TagResources,
     UntagResources,
     ListTagResources,
+    JoinResourceGroup,
+    DescribeTags,
+    ModifyImageSharePermission,
 }
 
 impl Action {
@@ -69,6 +75,9 @@ impl Action {
         Action::TagResources,
         Action::UntagResources,
         Action::ListTagResources,
+        Action::JoinResourceGroup,
+        Action::DescribeTags,
+        Action::ModifyImageSharePermission,
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -92,6 +101,9 @@ impl Action {
             Action::TagResources => "TagResources",
             Action::UntagResources => "UntagResources",
             Action::ListTagResources => "ListTagResources",
+            Action::DescribeTags => "DescribeTags",
+            Action::ModifyImageSharePermission => "ModifyImageSharePermission",
+            Action::JoinResourceGroup => "JoinResourceGroup",
         }
     }
 }
@@ -121,6 +133,9 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::TagResources => tag_resources::handle(ctx).await,
         Action::UntagResources => untag_resources::handle(ctx).await,
         Action::ListTagResources => list_tag_resources::handle(ctx).await,
+        Action::DescribeTags => describe_tags::handle(ctx).await,
+        Action::ModifyImageSharePermission => modify_image_share_permission::handle(ctx).await,
+        Action::JoinResourceGroup => join_resource_group::handle(ctx).await,
     }
 }
 
@@ -139,6 +154,16 @@ pub fn check_region(region: &str) -> ApiResult<()> {
             Code::InvalidRegionIdNotFound,
             format!("The specified RegionId \"{region}\" does not exist."),
         ))
+    }
+}
+
+/// `DryRun=true` (ECS): called after every check a real call makes, before anything changes; a
+/// request that would succeed is answered `400 DryRunOperation`.
+pub fn check_dry_run(params: &Params) -> ApiResult<()> {
+    if params.opt_bool("DryRun")?.unwrap_or(false) {
+        Err(Code::DryRunOperation.into())
+    } else {
+        Ok(())
     }
 }
 

@@ -111,15 +111,22 @@ async fn resolve_base(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<BaseImage> {
         });
     }
     let name = p.base_image.as_deref().unwrap_or_default();
-    let resolved =
-        base_image::resolve(&ctx.state.catalog, &ctx.state.store, &p.account, &p.region, p.base_image_type, name)
-            .await?
-            .ok_or_else(|| {
-                ApiError::with_message(
-                    Code::InvalidImagePipelineBaseImageNotFound,
-                    format!("The BaseImage \"{name}\" of the specified ImagePipeline is not found."),
-                )
-            })?;
+    let resolved = base_image::resolve(
+        &ctx.state.catalog,
+        &ctx.state.store,
+        &p.account,
+        &p.region,
+        p.base_image_type,
+        name,
+        ctx.state.clock.now_ms(),
+    )
+    .await?
+    .ok_or_else(|| {
+        ApiError::with_message(
+            Code::InvalidImagePipelineBaseImageNotFound,
+            format!("The BaseImage \"{name}\" of the specified ImagePipeline is not found."),
+        )
+    })?;
     Ok(BaseImage {
         id: resolved.id,
         size_gib: resolved.size_gib,

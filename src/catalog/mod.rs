@@ -329,7 +329,10 @@ pub fn vswitches(region: &str) -> Vec<String> {
 }
 
 /// Resource groups every account has. The first one is the account's default group.
-pub const RESOURCE_GROUPS: &[&str] = &["rg-acfmdefault000001", "rg-acfmdev0000000001", "rg-acfmprod000000001"];
+/// The account's default resource group: where a resource is until it joins another.
+pub const DEFAULT_RESOURCE_GROUP: &str = "rg-acfmdefault000001";
+
+pub const RESOURCE_GROUPS: &[&str] = &[DEFAULT_RESOURCE_GROUP, "rg-acfmdev0000000001", "rg-acfmprod000000001"];
 
 #[cfg(test)]
 mod tests {

@@ -59,3 +59,10 @@ pub const TAG_RESOURCES_PAGE_SIZE: i64 = 50;
 /// (Tasks → task → Properties → a Json property); deeper input is refused (emulator choice,
 /// keeps parsing of untrusted text bounded).
 pub const MAX_YAML_DEPTH: usize = 16;
+/// `PageSize` default of DescribeTags: 50 (ECS DescribeTags docs; bounds as `PAGE_SIZE`).
+pub const DESCRIBE_TAGS_DEFAULT_PAGE_SIZE: i64 = 50;
+/// `AddAccount.N` / `RemoveAccount.N` of ModifyImageSharePermission: only the first 10 of each are
+/// processed, the rest ignored; an image is shared with at most 50 accounts
+/// (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimagesharepermission).
+pub const MAX_SHARE_ACCOUNTS_PER_CALL: usize = 10;
+pub const MAX_SHARE_ACCOUNTS_PER_IMAGE: usize = 50;

@@ -3,6 +3,7 @@
 
 pub mod component;
 pub mod execution;
+pub mod image;
 pub mod limits;
 pub mod names;
 pub mod outcome;

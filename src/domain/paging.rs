@@ -75,11 +75,16 @@ pub struct NumberPage {
 
 impl NumberPage {
     pub fn parse(params: &Params) -> ApiResult<NumberPage> {
+        NumberPage::parse_with_default(params, limits::DEFAULT_PAGE_SIZE)
+    }
+
+    /// Like [`NumberPage::parse`] for an action whose `PageSize` has another default.
+    pub fn parse_with_default(params: &Params, default_size: i64) -> ApiResult<NumberPage> {
         let number = params.opt_i64("PageNumber")?.unwrap_or(1);
         if number < 1 {
             return Err(ApiError::invalid_param("PageNumber"));
         }
-        let size = params.opt_i64("PageSize")?.unwrap_or(limits::DEFAULT_PAGE_SIZE);
+        let size = params.opt_i64("PageSize")?.unwrap_or(default_size);
         let (min, max) = limits::PAGE_SIZE;
         if !(min..=max).contains(&size) {
             return Err(ApiError::invalid_param("PageSize"));

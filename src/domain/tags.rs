@@ -50,6 +50,10 @@ pub fn parse_tags(params: &Params, prefix: &str) -> ApiResult<Vec<Tag>> {
         if tags.iter().any(|t| t.key == key) {
             return Err(Code::DuplicateTagKey.into());
         }
+        // Keys equal but for letter case: the tag API docs' `403 TagKey.Duplication`.
+        if tags.iter().any(|t| t.key.to_lowercase() == key.to_lowercase()) {
+            return Err(Code::TagKeyDuplication.into());
+        }
         tags.push(Tag { key: key.to_string(), value: value.to_string() });
     }
     Ok(tags)
@@ -104,6 +108,7 @@ mod tests {
             Err("InvalidTagValue.Malformed".into())
         );
         assert_eq!(codes("Tag.1.Key=k&Tag.2.Key=k"), Err("Duplicate.TagKey".into()));
+        assert_eq!(codes("Tag.1.Key=Env&Tag.2.Key=env"), Err("TagKey.Duplication".into()));
         let many: Vec<String> = (1..=21).map(|i| format!("Tag.{i}.Key=k{i}")).collect();
         assert_eq!(codes(&many.join("&")), Err("NumberExceed.Tags".into()));
         let twenty: Vec<String> = (1..=20).map(|i| format!("Tag.{i}.Key=k{i}")).collect();

@@ -27,10 +27,33 @@ pub struct ImageRow {
     pub os_name: String,
     pub architecture: String,
     pub created_ms: i64,
+    pub resource_group_id: Option<String>,
+    pub boot_mode: Option<String>,
+    pub license_type: Option<String>,
+    pub is_public: bool,
+    pub copy_started_ms: Option<i64>,
+    pub copy_ready_ms: Option<i64>,
+    pub copy_error: Option<String>,
+    pub encrypted: bool,
+    pub kms_key_id: Option<String>,
+}
+
+impl ImageRow {
+    /// The facts that decide its status and progress on the clock.
+    pub fn lifecycle(&self) -> crate::domain::image::Lifecycle<'_> {
+        crate::domain::image::Lifecycle {
+            status: &self.status,
+            copy_started_ms: self.copy_started_ms,
+            copy_ready_ms: self.copy_ready_ms,
+            copy_failed: self.copy_error.is_some(),
+        }
+    }
 }
 
 const COLUMNS: &str = "i.id, i.account, i.region, i.name, i.family, i.description, i.nvme_support, i.status, \
-     i.source_image, i.execution_id, i.copied_from, i.size_gib, i.platform, i.os_name, i.architecture, i.created_ms";
+     i.source_image, i.execution_id, i.copied_from, i.size_gib, i.platform, i.os_name, i.architecture, i.created_ms, \
+     i.resource_group_id, i.boot_mode, i.license_type, i.is_public, i.copy_started_ms, i.copy_ready_ms, i.copy_error, \
+     i.encrypted, i.kms_key_id";
 
 /// A custom image as one account sees it.
 #[derive(Debug, Clone)]
@@ -46,7 +69,7 @@ impl Store {
     pub async fn visible_images(&self, account: &str, region: &str) -> ApiResult<Vec<VisibleImage>> {
         let mut conn = self.reader.acquire().await?;
         let rows: Vec<ImageRow> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM images i WHERE i.region = ? AND (i.account = ? OR EXISTS \
+            "SELECT {COLUMNS} FROM images i WHERE i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
              (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) ORDER BY i.created_ms DESC, i.id DESC"
         ))
         .bind(region)
@@ -74,10 +97,17 @@ impl Store {
             .collect())
     }
 
-    /// A custom image `account` may build from in `region` (owned or shared).
-    pub async fn visible_image(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<ImageRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.region = ? AND (i.account = ? OR EXISTS \
+    /// A custom image `account` may build from in `region` (owned, shared or a community image)
+    /// that is `Available` at `now_ms` (a copy in flight, a failed copy or a deprecated image is not).
+    pub async fn visible_image(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        now_ms: i64,
+    ) -> ApiResult<Option<ImageRow>> {
+        let row: Option<ImageRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
              (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?))"
         ))
         .bind(id)
@@ -85,21 +115,91 @@ impl Store {
         .bind(account)
         .bind(account)
         .fetch_optional(&self.reader)
-        .await?)
+        .await?;
+        Ok(row.filter(|r| r.lifecycle().is_available(now_ms)))
     }
 
-    /// The newest custom image of a family visible to `account` in `region`.
-    pub async fn latest_in_family(&self, account: &str, region: &str, family: &str) -> ApiResult<Option<ImageRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM images i WHERE i.family = ? AND i.region = ? AND (i.account = ? OR EXISTS \
-             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) ORDER BY i.created_ms DESC, i.id DESC LIMIT 1"
+    /// The newest custom image of a family visible to `account` in `region` that is `Available` at
+    /// `now_ms`: deprecating the newest rolls the family back to the one before (ECS image families).
+    pub async fn latest_in_family(
+        &self,
+        account: &str,
+        region: &str,
+        family: &str,
+        now_ms: i64,
+    ) -> ApiResult<Option<ImageRow>> {
+        let rows: Vec<ImageRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM images i WHERE i.family = ? AND i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
+             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) ORDER BY i.created_ms DESC, i.id DESC"
         ))
         .bind(family)
         .bind(region)
         .bind(account)
         .bind(account)
-        .fetch_optional(&self.reader)
-        .await?)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().find(|r| r.lifecycle().is_available(now_ms)))
+    }
+
+    /// A custom image `account` owns in `region`.
+    pub async fn owned_image(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<ImageRow>> {
+        Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.account = ? AND i.region = ?"))
+            .bind(id)
+            .bind(account)
+            .bind(region)
+            .fetch_optional(&self.reader)
+            .await?)
+    }
+
+    /// Shares an image with `add`, unshares it from `remove` (accounts it is not shared with are
+    /// ignored) and publishes or unpublishes it as a community image, all or nothing.
+    /// `403 QuotaExceed.ShareImageUser` when it would be shared with more than `max_accounts`.
+    pub async fn modify_image_shares(
+        &self,
+        image_id: &str,
+        add: &[String],
+        remove: &[String],
+        is_public: Option<bool>,
+        max_accounts: usize,
+        now_ms: i64,
+    ) -> ApiResult<()> {
+        let mut tx = self.writer.begin().await?;
+        for account in remove {
+            sqlx::query("DELETE FROM image_shares WHERE image_id = ? AND account = ?")
+                .bind(image_id)
+                .bind(account)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for account in add {
+            sqlx::query("INSERT OR IGNORE INTO image_shares (image_id, account, shared_ms) VALUES (?, ?, ?)")
+                .bind(image_id)
+                .bind(account)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let (shares,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
+            .bind(image_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if usize::try_from(shares).unwrap_or(usize::MAX) > max_accounts {
+            return Err(ApiError::with_message(
+                Code::QuotaExceedShareImageUser,
+                format!(
+                    "The shared Image user Quota exceeds: an image can be shared with at most {max_accounts} accounts."
+                ),
+            ));
+        }
+        if let Some(public) = is_public {
+            sqlx::query("UPDATE images SET is_public = ? WHERE id = ?")
+                .bind(public)
+                .bind(image_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Whether `account` owns an image named `name` in any of `regions`.
@@ -137,8 +237,16 @@ impl Store {
             .await?)
     }
 
-    /// Deletes an owned custom image. A shared image needs `force` (`403 ImageUseShared`).
-    pub async fn delete_image(&self, account: &str, region: &str, id: &str, force: bool) -> ApiResult<()> {
+    /// Deletes an owned custom image. A shared image needs `force` (`403 ImageUseShared`). With
+    /// `dry_run`, every check runs and `400 DryRunOperation` comes back instead of the delete.
+    pub async fn delete_image(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        force: bool,
+        dry_run: bool,
+    ) -> ApiResult<()> {
         let mut tx = self.writer.begin().await?;
         let owned: Option<(String,)> =
             sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
@@ -154,6 +262,9 @@ impl Store {
             sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?").bind(id).fetch_one(&mut *tx).await?;
         if shares > 0 && !force {
             return Err(Code::ImageUseShared.into());
+        }
+        if dry_run {
+            return Err(Code::DryRunOperation.into());
         }
         sqlx::query("DELETE FROM image_shares WHERE image_id = ?").bind(id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM images WHERE id = ?").bind(id).execute(&mut *tx).await?;

@@ -12,6 +12,7 @@ pub mod images;
 mod paging;
 mod pipelines;
 mod query;
+pub mod resource_groups;
 pub mod snapshots;
 pub mod tag_resources;
 mod tags;

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::components::RESOURCE_TYPE_COMPONENT;
+use super::images::RESOURCE_TYPE_IMAGE;
 use super::{tags, Store, RESOURCE_TYPE_PIPELINE};
 use crate::domain::limits;
 use crate::domain::tags::{Tag, TagFilter};
@@ -17,14 +18,16 @@ fn table_of(resource_type: &str) -> Option<&'static str> {
     match resource_type {
         RESOURCE_TYPE_PIPELINE => Some("image_pipelines"),
         RESOURCE_TYPE_COMPONENT => Some("image_components"),
+        RESOURCE_TYPE_IMAGE => Some("images"),
         _ => None,
     }
 }
 
 /// The `ResourceType` values the tag APIs serve (others are `404 InvalidResourceType.NotFound`).
 /// Executions (`imagepipelineexecution`) are tagged only at start: whether the real tag APIs take
-/// them is unconfirmed (api-spec §9 item 12), and the issue lists only these two.
-pub const TAGGABLE: &[&str] = &[RESOURCE_TYPE_PIPELINE, RESOURCE_TYPE_COMPONENT];
+/// them is unconfirmed. `image` is in the ResourceType list of every tag API's SDK model; a build's
+/// `ImageOptions.ImageTags` are tags of its image.
+pub const TAGGABLE: &[&str] = &[RESOURCE_TYPE_PIPELINE, RESOURCE_TYPE_COMPONENT, RESOURCE_TYPE_IMAGE];
 
 /// A `TagFilter.N` of ListTagResources: the key, and the values of which one must match (a value
 /// ending in `*` matches by prefix); no values: any value.
@@ -40,6 +43,37 @@ pub struct TagQuery {
     pub ids: Vec<String>,
     pub tags: Vec<TagFilter>,
     pub fuzzy: Vec<FuzzyTagFilter>,
+    /// `Tag.N.Key=acs:rm:rgId`: only resources in this (non-default) resource group.
+    pub resource_group: Option<String>,
+}
+
+/// A `TagFilter` key or value: `abc*` prefix, `*abc*` infix, else exact (SDK model
+/// `ListTagResourcesRequestTagFilter`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pattern {
+    Exact(String),
+    Prefix(String),
+    Infix(String),
+}
+
+impl Pattern {
+    pub fn of(text: &str) -> Pattern {
+        if let Some(inner) = text.strip_prefix('*').and_then(|t| t.strip_suffix('*')) {
+            Pattern::Infix(inner.to_string())
+        } else if let Some(prefix) = text.strip_suffix('*') {
+            Pattern::Prefix(prefix.to_string())
+        } else {
+            Pattern::Exact(text.to_string())
+        }
+    }
+}
+
+fn push_match(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, pattern: &Pattern) {
+    match pattern {
+        Pattern::Exact(text) => qb.push(format!("{column} = ")).push_bind(text.clone()),
+        Pattern::Prefix(text) => qb.push(format!("instr({column}, ")).push_bind(text.clone()).push(") = 1"),
+        Pattern::Infix(text) => qb.push(format!("instr({column}, ")).push_bind(text.clone()).push(") > 0"),
+    };
 }
 
 /// One (resource, tag) pair.
@@ -99,6 +133,16 @@ impl Store {
                     .bind(id)
                     .fetch_all(&mut *tx)
                     .await?;
+            // A new key that differs from a key the resource has only in letter case.
+            if let Some(tag) = tags
+                .iter()
+                .find(|t| existing.iter().any(|(k, _)| *k != t.key && k.to_lowercase() == t.key.to_lowercase()))
+            {
+                return Err(ApiError::with_message(
+                    Code::TagKeyDuplication,
+                    format!("The TagKey \"{}\" has duplication with others on \"{id}\", case-insensitive.", tag.key),
+                ));
+            }
             let added = tags.iter().filter(|t| !existing.iter().any(|(k, _)| *k == t.key)).count();
             if existing.len() + added > limits::MAX_TAGS {
                 return Err(ApiError::with_message(
@@ -199,19 +243,25 @@ impl Store {
             qb.push(")");
         }
         tags::push_filters(&mut qb, resource_type, "r.resource_id", &query.tags);
+        if let Some(group) = &query.resource_group {
+            if let Some(table) = table_of(resource_type) {
+                qb.push(format!(" AND r.resource_id IN (SELECT id FROM {table} WHERE resource_group_id = "))
+                    .push_bind(group.clone())
+                    .push(")");
+            }
+        }
         for filter in &query.fuzzy {
-            qb.push(" AND EXISTS (SELECT 1 FROM tags f WHERE f.resource_type = r.resource_type AND f.resource_id = r.resource_id AND f.key = ")
-                .push_bind(filter.key.clone());
-            if !filter.values.is_empty() {
+            qb.push(" AND EXISTS (SELECT 1 FROM tags f WHERE f.resource_type = r.resource_type AND f.resource_id = r.resource_id AND ");
+            let key = Pattern::of(&filter.key);
+            push_match(&mut qb, "f.key", &key);
+            // A fuzzy key searches by key alone; values refine an exact key only (SDK model).
+            if !filter.values.is_empty() && matches!(key, Pattern::Exact(_)) {
                 qb.push(" AND (");
                 for (i, value) in filter.values.iter().enumerate() {
                     if i > 0 {
                         qb.push(" OR ");
                     }
-                    match value.strip_suffix('*') {
-                        Some(prefix) => qb.push("instr(f.value, ").push_bind(prefix.to_string()).push(") = 1"),
-                        None => qb.push("f.value = ").push_bind(value.clone()),
-                    };
+                    push_match(&mut qb, "f.value", &Pattern::of(value));
                 }
                 qb.push(")");
             }
@@ -229,5 +279,61 @@ impl Store {
         qb.push(" ORDER BY r.resource_id, r.key LIMIT ").push_bind(limit);
         let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&self.reader).await?;
         Ok(rows.into_iter().map(|(resource_id, key, value)| TagResource { resource_id, key, value }).collect())
+    }
+}
+
+/// One row of DescribeTags: a (key, value) pair and how many resources of each type carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagCount {
+    pub key: String,
+    pub value: String,
+    pub resource_type: String,
+    pub count: i64,
+}
+
+impl Store {
+    /// The tags of the tenant's resources of `types`, optionally of one resource, optionally only
+    /// those matching one of `filters` (key, and value when given), counted per resource type and
+    /// ordered by (key, value, type).
+    pub async fn describe_tags(
+        &self,
+        account: &str,
+        region: &str,
+        types: &[&str],
+        resource_id: Option<&str>,
+        filters: &[TagFilter],
+    ) -> ApiResult<Vec<TagCount>> {
+        let mut qb =
+            QueryBuilder::<Sqlite>::new("SELECT key, value, resource_type, COUNT(*) FROM tags WHERE account = ");
+        qb.push_bind(account.to_string()).push(" AND region = ").push_bind(region.to_string());
+        qb.push(" AND resource_type IN (");
+        let mut list = qb.separated(", ");
+        for t in types {
+            list.push_bind(t.to_string());
+        }
+        qb.push(")");
+        if let Some(id) = resource_id {
+            qb.push(" AND resource_id = ").push_bind(id.to_string());
+        }
+        if !filters.is_empty() {
+            qb.push(" AND (");
+            for (i, f) in filters.iter().enumerate() {
+                if i > 0 {
+                    qb.push(" OR ");
+                }
+                qb.push("(key = ").push_bind(f.key.clone());
+                if let Some(value) = &f.value {
+                    qb.push(" AND value = ").push_bind(value.clone());
+                }
+                qb.push(")");
+            }
+            qb.push(")");
+        }
+        qb.push(" GROUP BY key, value, resource_type ORDER BY key, value, resource_type");
+        let rows: Vec<(String, String, String, i64)> = qb.build_query_as().fetch_all(&self.reader).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(key, value, resource_type, count)| TagCount { key, value, resource_type, count })
+            .collect())
     }
 }

@@ -6,6 +6,7 @@ mod control;
 mod errors;
 mod executions;
 mod fuzz_rpc;
+mod golden;
 mod helpers;
 mod images;
 mod openapi;

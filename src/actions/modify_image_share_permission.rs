@@ -1,0 +1,85 @@
+//! `ModifyImageSharePermission` (ECS): shares an owned custom image with other accounts
+//! (`AddAccount.N`), unshares it (`RemoveAccount.N`), or publishes / unpublishes it as a community
+//! image (`IsPublic`). Reference:
+//! https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimagesharepermission
+//!
+//! Documented: only the first 10 accounts of each list are processed, the rest ignored; an image is
+//! shared with at most 50 accounts (`403 QuotaExceed.ShareImageUser`); not with yourself
+//! (`404 InvalidAccount.Forbbiden`, sic); not while deprecated (`403 OperationDenied.InvalidImageStatus`);
+//! unpublishing needs a community image (`403 Image.NotPublic`); community images cannot be shared
+//! (`403 Image.Public`); service-key-encrypted images cannot be shared
+//! (`403 InvalidOperation.ServiceKeyEncryptedImageUnsupported`). `DryRun` checks and changes nothing.
+//!
+//! Our choices where the page is silent: an account "exists" when it is a 16-digit numeric ID (the
+//! emulator's account form), else `404 InvalidAccount.NotFound`; removing an account the image is
+//! not shared with is a no-op; `IsPublic=true` together with `AddAccount.N`/`RemoveAccount.N` is
+//! `403 InvalidParameter.IsPublic`; a copy still `Creating` can be shared (the real service allows
+//! sharing only once Available — not documented, so not enforced).
+
+use serde_json::{json, Value};
+
+use super::{check_dry_run, region, Ctx};
+use crate::domain::limits;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::store::images::image_not_found;
+
+/// `prefix.N`: distinct, non-empty, the first 10; each an existing account.
+fn accounts(ctx: &Ctx<'_>, prefix: &str) -> ApiResult<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for account in ctx.params.list(prefix)?.into_iter().filter(|a| !a.is_empty()) {
+        if out.len() == limits::MAX_SHARE_ACCOUNTS_PER_CALL {
+            break;
+        }
+        if !(account.len() == 16 && account.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(ApiError::with_message(
+                Code::InvalidAccountNotFound,
+                format!("The specified account {account} in parameter \"{prefix}.n\" does not exist."),
+            ));
+        }
+        if !out.contains(&account) {
+            out.push(account);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
+    let region = region(ctx.params)?;
+    let image_id = ctx.params.required_str("ImageId")?;
+    let add = accounts(ctx, "AddAccount")?;
+    let remove = accounts(ctx, "RemoveAccount")?;
+    let is_public = ctx.params.opt_bool("IsPublic")?;
+    if is_public == Some(true) && !(add.is_empty() && remove.is_empty()) {
+        return Err(Code::InvalidParameterIsPublic.into());
+    }
+    let image = ctx
+        .state
+        .store
+        .owned_image(&ctx.caller.account, &region, image_id)
+        .await?
+        .ok_or_else(|| image_not_found(image_id))?;
+    if add.contains(&ctx.caller.account) {
+        return Err(Code::InvalidAccountForbbiden.into());
+    }
+    let now = ctx.state.clock.now_ms();
+    let status = image.lifecycle().status(now).to_string();
+    if (!add.is_empty() || is_public == Some(true)) && status == "Deprecated" {
+        return Err(Code::OperationDeniedInvalidImageStatus.into());
+    }
+    if !add.is_empty() && image.is_public {
+        return Err(Code::ImagePublic.into());
+    }
+    if !add.is_empty() && image.encrypted && image.kms_key_id.is_none() {
+        return Err(Code::InvalidOperationServiceKeyEncryptedImageUnsupported.into());
+    }
+    // Unpublishing alone: only a community image can be unpublished.
+    if is_public == Some(false) && add.is_empty() && remove.is_empty() && !image.is_public {
+        return Err(Code::ImageNotPublic.into());
+    }
+    check_dry_run(ctx.params)?;
+    ctx.state
+        .store
+        .modify_image_shares(&image.id, &add, &remove, is_public, limits::MAX_SHARE_ACCOUNTS_PER_IMAGE, now)
+        .await?;
+    Ok(json!({}))
+}

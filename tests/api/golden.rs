@@ -1,0 +1,406 @@
+//! The ECS image lifecycle around builds (issue 17): image tags and DescribeTags, JoinResourceGroup,
+//! share permissions, copies, attributes, image families and DryRun — each documented error code
+//! with its HTTP status.
+
+use serde_json::Value;
+
+use crate::helpers::{Reply, TestApp, REGION};
+
+const OWNER: &str = "4000000000000004";
+const FRIEND: &str = "4000000000000005";
+
+fn text(item: &Value, key: &str) -> String {
+    item[key].as_str().unwrap_or_else(|| panic!("{key} missing in {item}")).to_string()
+}
+
+/// An action in the default region as `account`.
+async fn call_as(app: &TestApp, account: &str, action: &str, extra: &[(&str, &str)]) -> Reply {
+    let mut params = vec![("RegionId", REGION), ("AccessKeyId", account)];
+    params.extend_from_slice(extra);
+    app.call(action, &params).await
+}
+
+async fn owner(app: &TestApp, action: &str, extra: &[(&str, &str)]) -> Reply {
+    call_as(app, OWNER, action, extra).await
+}
+
+/// Builds an image as [`OWNER`] (template extras given) and returns its ID.
+async fn built_image(app: &TestApp, extra: &[(&str, &str)]) -> String {
+    let mut params = vec![("AccessKeyId", OWNER)];
+    params.extend_from_slice(extra);
+    let pipeline = app.create_pipeline(&params).await;
+    let started = owner(app, "StartImagePipelineExecution", &[("ImagePipelineId", &pipeline)]).await;
+    let id = text(started.assert_ok(), "ExecutionId");
+    app.run_builds_to_completion().await;
+    let r = owner(app, "DescribeImagePipelineExecutions", &[("ExecutionId", &id)]).await;
+    let done = r.assert_ok()["ImagePipelineExecution"]["ImagePipelineExecutionSet"][0].clone();
+    assert_eq!(done["Status"], "SUCCESS", "{done}");
+    text(&done, "ImageId")
+}
+
+/// The one image DescribeImages returns for `id` as `account` (any status).
+async fn image_as(app: &TestApp, account: &str, id: &str) -> Option<Value> {
+    let r = call_as(app, account, "DescribeImages", &[("ImageId", id), ("Status", "ALL")]).await;
+    r.assert_ok()["Images"]["Image"].as_array().and_then(|a| a.first().cloned())
+}
+
+/// ListTagResources as the owner: (ResourceId, TagKey, TagValue) triples.
+async fn tag_pairs(app: &TestApp, resource_type: &str, extra: &[(&str, &str)]) -> Vec<(String, String, String)> {
+    let mut params = vec![("ResourceType", resource_type)];
+    params.extend_from_slice(extra);
+    let r = owner(app, "ListTagResources", &params).await;
+    r.assert_ok()["TagResources"]["TagResource"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|p| (text(p, "ResourceId"), text(p, "TagKey"), text(p, "TagValue")))
+        .collect()
+}
+
+fn triple(id: &str, k: &str, v: &str) -> (String, String, String) {
+    (id.to_string(), k.to_string(), v.to_string())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image tags and DescribeTags
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn build_time_image_tags_and_tag_api_tags_show_in_every_tag_view() {
+    let app = TestApp::spawn().await;
+    let image =
+        built_image(&app, &[("ImageOptions.ImageTags.1.Key", "stage"), ("ImageOptions.ImageTags.1.Value", "built")])
+            .await;
+    assert_eq!(
+        tag_pairs(&app, "image", &[("ResourceId.1", &image)]).await,
+        vec![triple(&image, "stage", "built")],
+        "ImageTags of the build are tags of its image"
+    );
+    owner(
+        &app,
+        "TagResources",
+        &[("ResourceType", "image"), ("ResourceId.1", &image), ("Tag.1.Key", "env"), ("Tag.1.Value", "prod")],
+    )
+    .await
+    .assert_ok();
+    let item = image_as(&app, OWNER, &image).await.expect("image");
+    let keys: Vec<String> = item["Tags"]["Tag"].as_array().expect("tags").iter().map(|t| text(t, "TagKey")).collect();
+    assert_eq!(keys, ["stage", "env"]);
+
+    // What Terraform's alicloud_images asks for every image.
+    let r = owner(&app, "DescribeTags", &[("ResourceType", "image"), ("ResourceId", &image)]).await;
+    let body = r.assert_ok();
+    assert_eq!(body["TotalCount"], 2);
+    assert_eq!(body["PageSize"], 50, "documented default");
+    let tags = body["Tags"]["Tag"].as_array().expect("tags");
+    let pairs: Vec<(String, String)> = tags.iter().map(|t| (text(t, "TagKey"), text(t, "TagValue"))).collect();
+    assert_eq!(pairs, [("env".to_string(), "prod".to_string()), ("stage".to_string(), "built".to_string())]);
+    assert_eq!(tags[0]["ResourceTypeCount"]["Image"], 1);
+    assert_eq!(tags[0]["ResourceTypeCount"]["Instance"], 0);
+
+    // Tag.N filters the listed tags; paging; another account sees none of them.
+    let r = owner(&app, "DescribeTags", &[("Tag.1.Key", "env")]).await;
+    assert_eq!(r.assert_ok()["TotalCount"], 1);
+    let r = owner(&app, "DescribeTags", &[("PageSize", "1"), ("PageNumber", "2")]).await;
+    assert_eq!(text(&r.assert_ok()["Tags"]["Tag"][0], "TagKey"), "stage");
+    let r = call_as(&app, FRIEND, "DescribeTags", &[("ResourceType", "image")]).await;
+    assert_eq!(r.assert_ok()["TotalCount"], 0);
+    owner(&app, "DescribeTags", &[("PageSize", "101")]).await.assert_error(400, "InvalidParameter");
+
+    // Untag, and the image's tags go with it when it is deleted.
+    owner(&app, "UntagResources", &[("ResourceType", "image"), ("ResourceId.1", &image), ("TagKey.1", "stage")])
+        .await
+        .assert_ok();
+    assert_eq!(tag_pairs(&app, "image", &[("ResourceId.1", &image)]).await, vec![triple(&image, "env", "prod")]);
+    owner(&app, "DeleteImage", &[("ImageId", &image)]).await.assert_ok();
+    let r = owner(&app, "DescribeTags", &[("ResourceType", "image")]).await;
+    assert_eq!(r.assert_ok()["TotalCount"], 0);
+}
+
+#[tokio::test]
+async fn tag_keys_differing_only_in_case_are_tag_key_duplication() {
+    let app = TestApp::spawn().await;
+    let pipeline = app.create_pipeline(&[("AccessKeyId", OWNER), ("Tag.1.Key", "Env"), ("Tag.1.Value", "a")]).await;
+    // In one request …
+    owner(
+        &app,
+        "TagResources",
+        &[("ResourceType", "imagepipeline"), ("ResourceId.1", &pipeline), ("Tag.1.Key", "team"), ("Tag.2.Key", "TEAM")],
+    )
+    .await
+    .assert_error(403, "TagKey.Duplication");
+    // … against a key the resource has …
+    owner(
+        &app,
+        "TagResources",
+        &[("ResourceType", "imagepipeline"), ("ResourceId.1", &pipeline), ("Tag.1.Key", "env")],
+    )
+    .await
+    .assert_error(403, "TagKey.Duplication");
+    // … and at creation.
+    app.try_create(&[("Tag.1.Key", "k"), ("Tag.2.Key", "K")]).await.assert_error(403, "TagKey.Duplication");
+    // The same key, same case, overwrites.
+    owner(
+        &app,
+        "TagResources",
+        &[("ResourceType", "imagepipeline"), ("ResourceId.1", &pipeline), ("Tag.1.Key", "Env"), ("Tag.1.Value", "b")],
+    )
+    .await
+    .assert_ok();
+    assert_eq!(
+        tag_pairs(&app, "imagepipeline", &[("ResourceId.1", &pipeline)]).await,
+        vec![triple(&pipeline, "Env", "b")]
+    );
+}
+
+#[tokio::test]
+async fn list_tag_resources_matches_as_the_model_documents() {
+    let app = TestApp::spawn().await;
+    let a = app
+        .create_pipeline(&[("AccessKeyId", OWNER), ("Tag.1.Key", "environment"), ("Tag.1.Value", "production")])
+        .await;
+    let b = app.create_pipeline(&[("AccessKeyId", OWNER), ("Tag.1.Key", "myenv"), ("Tag.1.Value", "staging")]).await;
+    let pipelines = |pairs: Vec<(String, String, String)>| {
+        let mut ids: Vec<String> = pairs.into_iter().map(|(id, _, _)| id).collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    };
+    let mut both = vec![a.clone(), b.clone()];
+    both.sort();
+    // Fuzzy keys: prefix, infix, exact.
+    assert_eq!(pipelines(tag_pairs(&app, "imagepipeline", &[("TagFilter.1.TagKey", "env*")]).await), vec![a.clone()]);
+    assert_eq!(pipelines(tag_pairs(&app, "imagepipeline", &[("TagFilter.1.TagKey", "*env*")]).await), both);
+    assert_eq!(
+        pipelines(tag_pairs(&app, "imagepipeline", &[("TagFilter.1.TagKey", "env")]).await),
+        Vec::<String>::new()
+    );
+    // Fuzzy values under an exact key; values OR.
+    let by_value = |v: &'static str| [("TagFilter.1.TagKey", "environment"), ("TagFilter.1.TagValues.1", v)];
+    assert_eq!(pipelines(tag_pairs(&app, "imagepipeline", &by_value("*duct*")).await), vec![a.clone()]);
+    assert_eq!(pipelines(tag_pairs(&app, "imagepipeline", &by_value("prod*")).await), vec![a.clone()]);
+    assert_eq!(pipelines(tag_pairs(&app, "imagepipeline", &by_value("duct")).await), Vec::<String>::new());
+    // A value without a key.
+    owner(&app, "ListTagResources", &[("ResourceType", "imagepipeline"), ("Tag.1.Value", "production")])
+        .await
+        .assert_error(400, "InvalidParameter.TagValue");
+    // acs:rm:rgId: only the resources of that group; not the default group; not mixed.
+    owner(
+        &app,
+        "JoinResourceGroup",
+        &[("ResourceType", "imagepipeline"), ("ResourceId", &b), ("ResourceGroupId", "rg-acfmdev0000000001")],
+    )
+    .await
+    .assert_ok();
+    let rg = [("Tag.1.Key", "acs:rm:rgId"), ("Tag.1.Value", "rg-acfmdev0000000001")];
+    assert_eq!(pipelines(tag_pairs(&app, "imagepipeline", &rg).await), vec![b.clone()]);
+    owner(
+        &app,
+        "ListTagResources",
+        &[("ResourceType", "imagepipeline"), ("Tag.1.Key", "acs:rm:rgId"), ("Tag.1.Value", "rg-acfmdefault000001")],
+    )
+    .await
+    .assert_error(400, "InvalidParameter");
+    owner(&app, "ListTagResources", &[("ResourceType", "imagepipeline"), rg[0], rg[1], ("Tag.2.Key", "myenv")])
+        .await
+        .assert_error(400, "InvalidParameter");
+}
+
+// ---------------------------------------------------------------------------------------------
+// JoinResourceGroup
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn join_resource_group_moves_images_templates_and_components_and_describes_follow() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    let pipeline = app.create_pipeline(&[("AccessKeyId", OWNER)]).await;
+    let component = owner(&app, "CreateImageComponent", &[("Content", "RUN echo hi")]).await;
+    let component = text(component.assert_ok(), "ImageComponentId");
+    let prod = "rg-acfmprod000000001";
+    for (kind, id) in [("image", &image), ("imagepipeline", &pipeline), ("imagecomponent", &component)] {
+        owner(&app, "JoinResourceGroup", &[("ResourceType", kind), ("ResourceId", id), ("ResourceGroupId", prod)])
+            .await
+            .assert_ok();
+    }
+    let r = owner(&app, "DescribeImages", &[("ResourceGroupId", prod)]).await;
+    let images = r.assert_ok()["Images"]["Image"].as_array().expect("images").clone();
+    assert_eq!(images.len(), 1);
+    assert_eq!((text(&images[0], "ImageId"), text(&images[0], "ResourceGroupId")), (image.clone(), prod.to_string()));
+    let r = owner(&app, "DescribeImages", &[("ResourceGroupId", "rg-acfmdev0000000001")]).await;
+    assert_eq!(r.assert_ok()["TotalCount"], 0);
+
+    let r = owner(&app, "DescribeImagePipelines", &[("ResourceGroupId", prod)]).await;
+    let set = r.assert_ok()["ImagePipeline"]["ImagePipelineSet"].clone();
+    assert_eq!(
+        (text(&set[0], "ImagePipelineId"), text(&set[0], "ResourceGroupId")),
+        (pipeline.clone(), prod.to_string())
+    );
+    // By ID (the cached path) too.
+    let r = owner(&app, "DescribeImagePipelines", &[("ImagePipelineId.1", &pipeline)]).await;
+    assert_eq!(r.assert_ok()["ImagePipeline"]["ImagePipelineSet"][0]["ResourceGroupId"], prod);
+
+    let r = owner(&app, "DescribeImageComponents", &[("ResourceGroupId", prod)]).await;
+    let set = r.assert_ok()["ImageComponent"]["ImageComponentSet"].clone();
+    assert_eq!((text(&set[0], "ImageComponentId"), text(&set[0], "ResourceGroupId")), (component, prod.to_string()));
+}
+
+#[tokio::test]
+async fn join_resource_group_errors_have_their_documented_status() {
+    let app = TestApp::spawn().await;
+    let pipeline = app.create_pipeline(&[("AccessKeyId", OWNER)]).await;
+    let ok = [
+        ("ResourceType", "imagepipeline"),
+        ("ResourceId", pipeline.as_str()),
+        ("ResourceGroupId", "rg-acfmdev0000000001"),
+    ];
+    for missing in ["ResourceId", "ResourceGroupId"] {
+        let params: Vec<(&str, &str)> = ok.iter().copied().filter(|(k, _)| *k != missing).collect();
+        owner(&app, "JoinResourceGroup", &params).await.assert_error(403, "MissingParameter");
+    }
+    let mut no_region = vec![("AccessKeyId", OWNER)];
+    no_region.extend_from_slice(&ok);
+    app.call("JoinResourceGroup", &no_region).await.assert_error(403, "MissingParameter");
+    let mut bad_region = vec![("AccessKeyId", OWNER), ("RegionId", "cn-atlantis")];
+    bad_region.extend_from_slice(&ok);
+    app.call("JoinResourceGroup", &bad_region).await.assert_error(404, "InvalidRegionId.NotFound");
+    owner(&app, "JoinResourceGroup", &[ok[1], ok[2], ("ResourceType", "instance")])
+        .await
+        .assert_error(404, "InvalidResourceType.NotFound");
+    owner(&app, "JoinResourceGroup", &[ok[0], ok[1], ("ResourceGroupId", "rg-nothere")])
+        .await
+        .assert_error(404, "InvalidResourceGroup.NotFound");
+    owner(&app, "JoinResourceGroup", &[ok[0], ok[2], ("ResourceId", "ip-doesnotexist000000")])
+        .await
+        .assert_error(404, "InvalidResourceId.NotFound");
+    // Another account's template is not found either.
+    call_as(&app, FRIEND, "JoinResourceGroup", &ok).await.assert_error(404, "InvalidResourceId.NotFound");
+    owner(&app, "JoinResourceGroup", &ok).await.assert_ok();
+    owner(&app, "JoinResourceGroup", &ok).await.assert_error(403, "InvalidResourceGroup.Duplicate");
+    // A resource never moved is in the default group.
+    let other = app.create_pipeline(&[("AccessKeyId", OWNER)]).await;
+    owner(&app, "JoinResourceGroup", &[ok[0], ("ResourceId", &other), ("ResourceGroupId", "rg-acfmdefault000001")])
+        .await
+        .assert_error(403, "InvalidResourceGroup.Duplicate");
+}
+
+// ---------------------------------------------------------------------------------------------
+// ModifyImageSharePermission and DryRun
+// ---------------------------------------------------------------------------------------------
+
+/// The accounts DescribeImageSharePermission lists for the owner's image.
+async fn shared_with(app: &TestApp, image: &str) -> Vec<String> {
+    let r = owner(app, "DescribeImageSharePermission", &[("ImageId", image), ("PageSize", "100")]).await;
+    r.assert_ok()["Accounts"]["Account"].as_array().expect("accounts").iter().map(|a| text(a, "AliyunId")).collect()
+}
+
+async fn others_see(app: &TestApp, account: &str, image: &str) -> bool {
+    let r = call_as(app, account, "DescribeImages", &[("ImageOwnerAlias", "others"), ("ImageId", image)]).await;
+    r.assert_ok()["TotalCount"] == 1
+}
+
+#[tokio::test]
+async fn sharing_and_unsharing_follow_in_describe_calls_of_both_accounts() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    assert!(!others_see(&app, FRIEND, &image).await);
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)]).await.assert_ok();
+    assert_eq!(shared_with(&app, &image).await, [FRIEND]);
+    assert!(others_see(&app, FRIEND, &image).await);
+    let item = image_as(&app, OWNER, &image).await.expect("image");
+    assert_eq!(item["IsSelfShared"], "True");
+    // The friend can build from it.
+    let r = call_as(&app, FRIEND, "CreateImagePipeline", &[("BaseImageType", "IMAGE"), ("BaseImage", &image)]).await;
+    r.assert_ok();
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("RemoveAccount.1", FRIEND)]).await.assert_ok();
+    assert!(shared_with(&app, &image).await.is_empty());
+    assert!(!others_see(&app, FRIEND, &image).await);
+    // Removing an account it is not shared with changes nothing.
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("RemoveAccount.1", FRIEND)]).await.assert_ok();
+
+    // Only the first 10 accounts of a list are processed.
+    let many: Vec<String> = (0..12).map(|i| format!("41000000000000{i:02}")).collect();
+    let params: Vec<(String, String)> =
+        many.iter().enumerate().map(|(i, a)| (format!("AddAccount.{}", i + 1), a.clone())).collect();
+    let mut borrowed: Vec<(&str, &str)> = vec![("ImageId", image.as_str())];
+    borrowed.extend(params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    owner(&app, "ModifyImageSharePermission", &borrowed).await.assert_ok();
+    let mut shared = shared_with(&app, &image).await;
+    shared.sort();
+    assert_eq!(shared, many[..10].to_vec());
+
+    // Community image: everyone in the region sees it, it cannot be shared, then unpublished.
+    let other = built_image(&app, &[]).await;
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &other), ("IsPublic", "true")]).await.assert_ok();
+    assert!(others_see(&app, "4000000000000999", &other).await);
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &other), ("AddAccount.1", FRIEND)])
+        .await
+        .assert_error(403, "Image.Public");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &other), ("IsPublic", "false")]).await.assert_ok();
+    assert!(!others_see(&app, "4000000000000999", &other).await);
+}
+
+#[tokio::test]
+async fn modify_image_share_permission_errors_have_their_documented_status() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    owner(&app, "ModifyImageSharePermission", &[("AddAccount.1", FRIEND)]).await.assert_error(400, "MissingImageId");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", "m-nothere0000000000000"), ("AddAccount.1", FRIEND)])
+        .await
+        .assert_error(404, "InvalidImageId.NotFound");
+    call_as(&app, FRIEND, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", "4000000000000123")])
+        .await
+        .assert_error(404, "InvalidImageId.NotFound");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", "not-an-account")])
+        .await
+        .assert_error(404, "InvalidAccount.NotFound");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", OWNER)])
+        .await
+        .assert_error(404, "InvalidAccount.Forbbiden");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("IsPublic", "false")])
+        .await
+        .assert_error(403, "Image.NotPublic");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("IsPublic", "true"), ("AddAccount.1", FRIEND)])
+        .await
+        .assert_error(403, "InvalidParameter.IsPublic");
+    // 50 accounts at most.
+    for batch in 0..5 {
+        let accounts: Vec<(String, String)> = (0..10)
+            .map(|i| (format!("AddAccount.{}", i + 1), format!("42000000000000{:02}", batch * 10 + i)))
+            .collect();
+        let mut params: Vec<(&str, &str)> = vec![("ImageId", image.as_str())];
+        params.extend(accounts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        owner(&app, "ModifyImageSharePermission", &params).await.assert_ok();
+    }
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)])
+        .await
+        .assert_error(403, "QuotaExceed.ShareImageUser");
+    assert_eq!(shared_with(&app, &image).await.len(), 50, "the refused call shared with nobody");
+}
+
+#[tokio::test]
+async fn dry_run_validates_like_a_real_call_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND), ("DryRun", "true")])
+        .await
+        .assert_error(400, "DryRunOperation");
+    assert!(shared_with(&app, &image).await.is_empty());
+    // A DryRun that would fail fails with the real error.
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", OWNER), ("DryRun", "true")])
+        .await
+        .assert_error(404, "InvalidAccount.Forbbiden");
+
+    owner(&app, "DeleteImage", &[("ImageId", &image), ("DryRun", "true")]).await.assert_error(400, "DryRunOperation");
+    assert!(image_as(&app, OWNER, &image).await.is_some(), "a DryRun delete keeps the image");
+    owner(&app, "DeleteImage", &[("ImageId", "m-nothere0000000000000"), ("DryRun", "true")])
+        .await
+        .assert_error(404, "InvalidImageId.NotFound");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)]).await.assert_ok();
+    owner(&app, "DeleteImage", &[("ImageId", &image), ("DryRun", "true")]).await.assert_error(403, "ImageUseShared");
+    owner(&app, "DeleteImage", &[("ImageId", &image), ("DryRun", "True"), ("Force", "true")])
+        .await
+        .assert_error(400, "DryRunOperation");
+    owner(&app, "DeleteImage", &[("ImageId", &image), ("DryRun", "false"), ("Force", "true")]).await.assert_ok();
+    assert!(image_as(&app, OWNER, &image).await.is_none());
+}
