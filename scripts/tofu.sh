@@ -24,7 +24,8 @@ repo="$(pwd)"
 TOFU_VERSION=v1.12.6
 PROVIDER_VERSION=v1.285.0 # 1.289.x is not served by the module proxy; 1.285.0 is the nearest that is
 ACCOUNT=1234567812345678
-SHARE_ACCOUNT=1111222233334444
+SHARE_ACCOUNT=1111222233334444       # add_account of the template (tests/terraform/lifecycle)
+EXTRA_SHARE_ACCOUNT=5555666677778888 # alicloud_image_share_permission
 REGION=cn-hangzhou
 
 binary="${IBE_BIN:-$repo/target/debug/ecs-imagebuilder-emulator}"
@@ -174,9 +175,9 @@ lifecycle() {
         expect "DescribeImages: the copy in cn-beijing exists (to_region_id)" \
             "$(api DescribeImages "ImageOwnerAlias=self" "ImageName=tf-web_$execution" "RegionId=cn-beijing")" \
             '.Images.Image | length == 1'
-        expect "DescribeImageSharePermission: shared with add_account" \
+        expect "DescribeImageSharePermission: shared with add_account and alicloud_image_share_permission's account" \
             "$(api DescribeImageSharePermission "ImageId=$image")" \
-            '[.Accounts.Account[].AliyunId] == ["'"$SHARE_ACCOUNT"'"]'
+            '[.Accounts.Account[].AliyunId] | sort == ["'"$SHARE_ACCOUNT"'", "'"$EXTRA_SHARE_ACCOUNT"'"]'
 
         echo "==> tag change + resource-group move on the component: planned and applied in place"
         local changed=(-var 'component_tags={"env":"prod","owner":"tofu"}' -var component_resource_group=rg-acfmprod000000001)
@@ -186,7 +187,7 @@ lifecycle() {
         expect "the component is updated in place, nothing else changes" "$plan" '
             [.resource_changes[] | select(.mode == "managed") | {(.address): .change.actions}] | add ==
             {"alicloud_ecs_image_component.hello": ["update"], "alicloud_ecs_image_pipeline.web": ["no-op"],
-             "alicloud_ecs_image_pipeline_execution.build": ["no-op"]}'
+             "alicloud_ecs_image_pipeline_execution.build": ["no-op"], "alicloud_image_share_permission.extra": ["no-op"]}'
         tf "$dir" apply -input=false change.tfplan || fail "tofu apply (change)"
         expect "DescribeImageComponents: new tags and resource group, same ID" \
             "$(api DescribeImageComponents "ImageComponentId.1=$component")" '
@@ -194,7 +195,7 @@ lifecycle() {
             and ([.[0].Tags.Tag[] | {(.TagKey): .TagValue}] | add) == {"env": "prod", "owner": "tofu"}'
         tf "$dir" plan -input=false -detailed-exitcode "${changed[@]}" || fail "the plan after the change is not empty"
         destroy_args=("${changed[@]}")
-        remember_ids=("$component" "$pipeline")
+        remember_ids=("$component" "$pipeline" "$image")
     else
         destroy_args=()
     fi
@@ -213,8 +214,10 @@ echo "==> nothing left behind (through the API)"
 expect "DescribeImagePipelines: no template" "$(api DescribeImagePipelines)" '.ImagePipeline.ImagePipelineSet == []'
 expect "DescribeImageComponents Owner=SELF: no component" "$(api DescribeImageComponents Owner=SELF)" \
     '.ImageComponent.ImageComponentSet == []'
-expect "ListTagResources: no tags left on the template or the component" \
+expect "ListTagResources: no tags left on the component" \
     "$(api ListTagResources ResourceType=imagecomponent "ResourceId.1=${remember_ids[0]}")" '.TagResources.TagResource == []'
+expect "DescribeImageSharePermission: the share alicloud_image_share_permission made is withdrawn (the template's stays)" \
+    "$(api DescribeImageSharePermission "ImageId=${remember_ids[2]}")" '[.Accounts.Account[].AliyunId] == ["'"$SHARE_ACCOUNT"'"]'
 
 # ---- 2. a scripted failure ----
 echo "==> tofu apply (tests/terraform/failing): must fail"

@@ -42,6 +42,12 @@ variable "share_account" {
   default     = "1111222233334444"
 }
 
+variable "extra_share_account" {
+  description = "an account the built image is shared with through alicloud_image_share_permission"
+  type        = string
+  default     = "5555666677778888"
+}
+
 provider "alicloud" {
   access_key             = var.access_key
   secret_key             = var.secret_key
@@ -103,6 +109,11 @@ data "alicloud_ecs_image_pipelines" "mine" {
 
 data "alicloud_ecs_image_components" "mine" {
   ids = [alicloud_ecs_image_component.hello.id]
+}
+
+resource "alicloud_image_share_permission" "extra" {
+  image_id   = data.alicloud_images.built.images[0].id
+  account_id = var.extra_share_account
 }
 
 output "component_id" {
