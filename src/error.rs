@@ -160,6 +160,17 @@ error_codes! {
     ImageNotPublic => ("Image.NotPublic", 403, "The specified image is not public image.");
     InvalidParameterIsPublic => ("InvalidParameter.IsPublic", 403, "The specified parameter IsPublic is conflicted with other parameters.");
     InvalidOperationServiceKeyEncryptedImageUnsupported => ("InvalidOperation.ServiceKeyEncryptedImageUnsupported", 403, "The specified service key encrypted image is not supported for this operation. Please switch to a CMK (Customer Master Key) encrypted image and retry.");
+    // CopyImage / CancelCopyImage (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-copyimage)
+    SourceRegionNotFound => ("SourceRegion.NotFound", 400, "The source region not found.");
+    DestinationRegionNotFound => ("DestinationRegion.NotFound", 400, "The destination region not found.");
+    IncorrectImageStatus => ("IncorrectImageStatus", 400, "The image not available.");
+    InvalidEncryptedNotMatchKmsKeyId => ("InvalidEncrypted.NotMatchKmsKeyId", 400, "The specified parameter Encrypted must be true when KmsKeyId is not empty.");
+    OperationDeniedCommunityImage => ("OperationDenied.CommunityImage", 400, "Community image does not support copy.");
+    OperationDeniedImageCopyConflict => ("OperationDenied.ImageCopyConflict", 400, "The same image cannot be copied concurrently. Please wait until the last copy is completed before performing the next operation.");
+    OperationDeniedImageCopying => ("OperationDenied.ImageCopying", 403, "The image is currently being copied. Please try again later.");
+    OperationDeniedSameRegionOnly => ("OperationDenied.SameRegionOnly", 403, "The image shared from others can not be copied to another region directly.");
+    /// Sic: the documented code is spelled `Deined`.
+    OperationDeinedEncryptedSnapshot => ("OperationDeined.EncryptedSnapshot", 403, "The image contains encrypted snapshots, which do not support copying to non-encrypted ones.");
     ImageUseShared => ("ImageUseShared", 403, "The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared.");
 
     // ---- Template text in components (api-spec §7.1; used by the parser's component context) ----

@@ -46,6 +46,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     }
     let tag_filters = tags::parse_filters(p)?;
     let page = NumberPage::parse(p)?;
+    let now = ctx.state.clock.now_ms();
 
     let mut candidates: Vec<Candidate> = ctx
         .state
@@ -53,7 +54,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .visible_images(&ctx.caller.account, &region)
         .await?
         .into_iter()
-        .map(|v| custom(v, &ctx.caller.account, &region))
+        .map(|v| custom(v, &ctx.caller.account, &region, now))
         .collect();
     candidates.extend(ctx.state.catalog.public_images().iter().map(|i| public(i, &region)));
 
@@ -98,6 +99,7 @@ fn public(image: &PublicImage, region: &str) -> Candidate {
         owner_alias: image.owner_alias,
         owner_id: None,
         status: "Available",
+        progress: "100%",
         created_ms,
         size: image.size_gib,
         architecture: image.architecture,
@@ -124,8 +126,10 @@ fn public(image: &PublicImage, region: &str) -> Candidate {
     }
 }
 
-fn custom(v: VisibleImage, account: &str, region: &str) -> Candidate {
+fn custom(v: VisibleImage, account: &str, region: &str, now: i64) -> Candidate {
     let i = &v.image;
+    let status = i.lifecycle().status(now).to_string();
+    let progress = i.lifecycle().progress(now);
     let owner_alias = if i.account == account { "self" } else { "others" };
     let item = item(ItemFields {
         id: &i.id,
@@ -134,7 +138,8 @@ fn custom(v: VisibleImage, account: &str, region: &str) -> Candidate {
         description: i.description.as_deref().unwrap_or_default(),
         owner_alias,
         owner_id: i.account.parse().ok(),
-        status: &i.status,
+        status: &status,
+        progress: &progress,
         created_ms: i.created_ms,
         size: i.size_gib,
         architecture: &i.architecture,
@@ -161,7 +166,7 @@ fn custom(v: VisibleImage, account: &str, region: &str) -> Candidate {
         name: i.name.clone(),
         family: i.family.clone(),
         owner_alias: owner_alias.to_string(),
-        status: i.status.clone(),
+        status: status.clone(),
         tags: v.tags.clone(),
         resource_group_id: i.resource_group_id.clone(),
         created_ms: i.created_ms,
@@ -177,6 +182,7 @@ struct ItemFields<'a> {
     owner_alias: &'a str,
     owner_id: Option<i64>,
     status: &'a str,
+    progress: &'a str,
     created_ms: i64,
     size: i64,
     architecture: &'a str,
@@ -202,7 +208,7 @@ fn item(f: ItemFields<'_>) -> Value {
         m.insert("ImageOwnerId".into(), json!(owner));
     }
     m.insert("Status".into(), json!(f.status));
-    m.insert("Progress".into(), json!("100%"));
+    m.insert("Progress".into(), json!(f.progress));
     m.insert("CreationTime".into(), json!(format_ms(f.created_ms)));
     m.insert("Size".into(), json!(f.size));
     m.insert("Architecture".into(), json!(f.architecture));

@@ -3,9 +3,11 @@
 //! `parse` the parameters into a typed request, `execute` it against the store, render the response.
 
 mod base_image;
+mod cancel_copy_image;
 mod cancel_image_pipeline_execution;
 mod component_refs;
 mod content;
+mod copy_image;
 mod create_image_component;
 mod create_image_pipeline;
 mod delete_image;
@@ -56,6 +58,8 @@ pub enum Action {
     JoinResourceGroup,
     DescribeTags,
     ModifyImageSharePermission,
+    CopyImage,
+    CancelCopyImage,
 }
 
 impl Action {
@@ -78,6 +82,8 @@ impl Action {
         Action::JoinResourceGroup,
         Action::DescribeTags,
         Action::ModifyImageSharePermission,
+        Action::CopyImage,
+        Action::CancelCopyImage,
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -103,6 +109,8 @@ impl Action {
             Action::ListTagResources => "ListTagResources",
             Action::DescribeTags => "DescribeTags",
             Action::ModifyImageSharePermission => "ModifyImageSharePermission",
+            Action::CopyImage => "CopyImage",
+            Action::CancelCopyImage => "CancelCopyImage",
             Action::JoinResourceGroup => "JoinResourceGroup",
         }
     }
@@ -135,6 +143,8 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::ListTagResources => list_tag_resources::handle(ctx).await,
         Action::DescribeTags => describe_tags::handle(ctx).await,
         Action::ModifyImageSharePermission => modify_image_share_permission::handle(ctx).await,
+        Action::CopyImage => copy_image::handle(ctx).await,
+        Action::CancelCopyImage => cancel_copy_image::handle(ctx).await,
         Action::JoinResourceGroup => join_resource_group::handle(ctx).await,
     }
 }

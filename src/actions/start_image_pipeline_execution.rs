@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::{base_image, component_refs, content, region, token_claim, Action, Ctx};
 use crate::domain::execution::Status;
-use crate::domain::outcome::{OutcomeRule, MESSAGE_TAG, OUTCOME_TAG};
+use crate::domain::outcome::OutcomeRule;
 use crate::domain::pipeline::{BaseImageType, Pipeline};
 use crate::domain::tags::{self, Tag};
 use crate::domain::template::{Context, Program};
@@ -140,15 +140,5 @@ async fn resolve_base(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<BaseImage> {
 /// for users who cannot call the control plane (Terraform, curl).
 async fn tagged_outcome(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<Option<OutcomeRule>> {
     let tags = ctx.state.store.pipeline_tags(&p.id).await?;
-    let value = |key: &str| tags.iter().find(|t| t.key == key).map(|t| t.value.clone());
-    Ok(value(OUTCOME_TAG).map(|outcome| OutcomeRule {
-        account: None,
-        pipeline: None,
-        outcome,
-        message: value(MESSAGE_TAG),
-        error_code: None,
-        regions: Vec::new(),
-        accounts: Vec::new(),
-        count: None,
-    }))
+    Ok(OutcomeRule::from_tags(&tags))
 }

@@ -46,6 +46,10 @@ impl Lifecycle<'_> {
     }
 }
 
+/// How long a `CopyImage` copy takes with realistic timing: as long as a build's copy step
+/// (emulator choice; the real service discloses none). `--phase-duration` replaces it.
+pub const REALISTIC_COPY_MS: i64 = 120_000;
+
 /// `BootMode` values of ModifyImageAttribute (SDK model: BIOS, UEFI, UEFI-Preferred).
 pub const BOOT_MODES: &[&str] = &["BIOS", "UEFI", "UEFI-Preferred"];
 /// `LicenseType` values of ModifyImageAttribute (SDK model: Auto, Aliyun, BYOL).

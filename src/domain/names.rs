@@ -50,6 +50,17 @@ pub fn is_valid_image_family(s: &str) -> bool {
         && !s.contains("https://")
 }
 
+/// An ECS image name (`CopyImage DestinationImageName`, `ModifyImageAttribute ImageName`): 2–128
+/// characters, starts with a letter or Chinese character, then letters, digits, `.`, `:`, `_`,
+/// `-`; not starting with `aliyun` or `acs:`; no `http(s)://` (SDK model docstrings).
+pub fn is_valid_ecs_image_name(s: &str) -> bool {
+    name_like(s, limits::NAME_CHARS, &[':', '_', '.', '-'])
+        && !s.starts_with("aliyun")
+        && !s.starts_with("acs:")
+        && !s.contains("http://")
+        && !s.contains("https://")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +68,10 @@ mod tests {
     #[test]
     fn names_follow_the_documented_rules() {
         assert!(is_valid_name("ab"));
+        assert!(is_valid_ecs_image_name("golden-1.2_x:y"));
+        assert!(!is_valid_ecs_image_name("aliyun-copy"));
+        assert!(!is_valid_ecs_image_name("1copy"));
+        assert!(!is_valid_ecs_image_name(&"a".repeat(129)));
         assert!(is_valid_name("测试模板"));
         assert!(is_valid_name("my-template_1.0:x"));
         assert!(is_valid_name(&"a".repeat(128)));

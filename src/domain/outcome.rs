@@ -7,6 +7,12 @@
 //! - `PARTITION_SUCCESS`: distribution fails for the listed regions/accounts (or the first target);
 //! - `HOLD@<PHASE>`: stop at the start of PHASE until released
 //!   (`POST /_emulator/executions/{id}/release`).
+//!
+//! `CopyImage` copies follow the same rules as a build's copies (its DISTRIBUTING phase): a
+//! `FAILED@DISTRIBUTING` rule fails the copy, a `PARTITION_SUCCESS` rule fails it when its
+//! destination is one of `regions` (or `regions` is empty). A rule with `image` (a source image ID)
+//! applies only to copies of that image; the tag `emulator:outcome` on a source image scripts every
+//! copy of it.
 
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +87,9 @@ pub struct OutcomeRule {
     pub accounts: Vec<String>,
     /// How many builds it applies to (default: every matching build until deleted).
     pub count: Option<u64>,
+    /// Only `CopyImage` copies of this source image (then it never applies to builds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 /// The default `ErrorCode` of a scripted failure.
@@ -94,9 +103,45 @@ impl OutcomeRule {
         Outcome::parse(&self.outcome)
     }
 
+    /// The rule the reserved tags `emulator:outcome` (and `emulator:message`) of a template or a
+    /// source image script, for users who cannot call the control plane (Terraform, curl).
+    pub fn from_tags(tags: &[super::tags::Tag]) -> Option<OutcomeRule> {
+        let value = |key: &str| tags.iter().find(|t| t.key == key).map(|t| t.value.clone());
+        value(OUTCOME_TAG).map(|outcome| OutcomeRule {
+            account: None,
+            pipeline: None,
+            outcome,
+            message: value(MESSAGE_TAG),
+            error_code: None,
+            regions: Vec::new(),
+            accounts: Vec::new(),
+            count: None,
+            image: None,
+        })
+    }
+
     pub fn matches(&self, account: &str, pipeline_id: &str, pipeline_name: &str) -> bool {
-        self.account.as_deref().is_none_or(|a| a == account)
+        self.image.is_none()
+            && self.account.as_deref().is_none_or(|a| a == account)
             && self.pipeline.as_deref().is_none_or(|p| p == pipeline_id || p == pipeline_name)
+    }
+
+    /// Whether it applies to a `CopyImage` of `source` to `destination` by `account`: no template
+    /// named, the image (if named) is the source, and the outcome fails a copy there.
+    pub fn matches_copy(&self, account: &str, source: &str, destination: &str) -> bool {
+        self.pipeline.is_none()
+            && self.account.as_deref().is_none_or(|a| a == account)
+            && self.image.as_deref().is_none_or(|i| i == source)
+            && copy_fails(Outcome::parse(&self.outcome), &self.regions, destination)
+    }
+}
+
+/// Whether `outcome` (with its `regions`) fails a copy to `destination`.
+pub fn copy_fails(outcome: Result<Outcome, String>, regions: &[String], destination: &str) -> bool {
+    match outcome {
+        Ok(Outcome::Fail(Status::Distributing)) => true,
+        Ok(Outcome::PartitionSuccess) => regions.is_empty() || regions.iter().any(|r| r == destination),
+        _ => false,
     }
 }
 
@@ -127,10 +172,35 @@ mod tests {
             regions: vec![],
             accounts: vec![],
             count: None,
+            image: None,
         };
         assert!(rule.matches("1", "ip-x", "web"));
         assert!(!rule.matches("2", "ip-x", "web"));
         assert!(!rule.matches("1", "ip-x", "api"));
         assert!(OutcomeRule { pipeline: Some("ip-x".into()), ..rule.clone() }.matches("1", "ip-x", "other"));
+        assert!(!OutcomeRule { image: Some("m-1".into()), pipeline: None, ..rule }.matches("1", "ip-x", "web"));
+    }
+
+    #[test]
+    fn copy_rules_fail_copies_as_distribution_failures() {
+        let rule = OutcomeRule {
+            account: None,
+            pipeline: None,
+            outcome: "FAILED@DISTRIBUTING".into(),
+            message: None,
+            error_code: None,
+            regions: vec![],
+            accounts: vec![],
+            count: None,
+            image: Some("m-1".into()),
+        };
+        assert!(rule.matches_copy("1", "m-1", "cn-beijing"));
+        assert!(!rule.matches_copy("1", "m-2", "cn-beijing"));
+        let partition =
+            OutcomeRule { outcome: "PARTITION_SUCCESS".into(), regions: vec!["cn-shanghai".into()], ..rule.clone() };
+        assert!(partition.matches_copy("1", "m-1", "cn-shanghai"));
+        assert!(!partition.matches_copy("1", "m-1", "cn-beijing"));
+        assert!(!OutcomeRule { outcome: "FAILED@BUILDING".into(), ..rule.clone() }.matches_copy("1", "m-1", "x"));
+        assert!(!OutcomeRule { pipeline: Some("web".into()), ..rule }.matches_copy("1", "m-1", "cn-beijing"));
     }
 }

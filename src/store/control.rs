@@ -89,13 +89,30 @@ pub(super) async fn take_outcome(
     pipeline_id: &str,
     pipeline_name: &str,
 ) -> ApiResult<Option<OutcomeRule>> {
+    take_first(conn, |rule| rule.matches(account, pipeline_id, pipeline_name)).await
+}
+
+/// The first rule (oldest first) that fails a `CopyImage` about to start; uses one of its runs.
+pub(super) async fn take_copy_outcome(
+    conn: &mut SqliteConnection,
+    account: &str,
+    source: &str,
+    destination: &str,
+) -> ApiResult<Option<OutcomeRule>> {
+    take_first(conn, |rule| rule.matches_copy(account, source, destination)).await
+}
+
+async fn take_first(
+    conn: &mut SqliteConnection,
+    matches: impl Fn(&OutcomeRule) -> bool,
+) -> ApiResult<Option<OutcomeRule>> {
     let rows: Vec<(String, String, Option<i64>)> =
         sqlx::query_as("SELECT id, rule, remaining FROM outcome_rules ORDER BY created_ms, rowid")
             .fetch_all(&mut *conn)
             .await?;
     for (id, text, remaining) in rows {
         let Ok(rule) = serde_json::from_str::<OutcomeRule>(&text) else { continue };
-        if !rule.matches(account, pipeline_id, pipeline_name) {
+        if !matches(&rule) {
             continue;
         }
         match remaining {

@@ -106,7 +106,13 @@ impl Store {
         id: &str,
         now_ms: i64,
     ) -> ApiResult<Option<ImageRow>> {
-        let row: Option<ImageRow> = sqlx::query_as(&format!(
+        let row = self.find_visible_image(account, region, id).await?;
+        Ok(row.filter(|r| r.lifecycle().is_available(now_ms)))
+    }
+
+    /// A custom image `account` sees in `region` (owned, shared or community), whatever its status.
+    pub async fn find_visible_image(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<ImageRow>> {
+        Ok(sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
              (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?))"
         ))
@@ -115,8 +121,13 @@ impl Store {
         .bind(account)
         .bind(account)
         .fetch_optional(&self.reader)
-        .await?;
-        Ok(row.filter(|r| r.lifecycle().is_available(now_ms)))
+        .await?)
+    }
+
+    /// The tags of one image, in their order.
+    pub async fn image_tags(&self, id: &str) -> ApiResult<Vec<Tag>> {
+        let mut conn = self.reader.acquire().await?;
+        Ok(tags::of(&mut conn, RESOURCE_TYPE_IMAGE, &[id]).await?.remove(id).unwrap_or_default())
     }
 
     /// The newest custom image of a family visible to `account` in `region` that is `Available` at

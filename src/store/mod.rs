@@ -6,6 +6,7 @@ mod cache;
 pub mod components;
 pub mod console;
 pub mod control;
+pub mod copies;
 pub mod executions;
 mod idempotency;
 pub mod images;

@@ -404,3 +404,259 @@ async fn dry_run_validates_like_a_real_call_and_changes_nothing() {
     owner(&app, "DeleteImage", &[("ImageId", &image), ("DryRun", "false"), ("Force", "true")]).await.assert_ok();
     assert!(image_as(&app, OWNER, &image).await.is_none());
 }
+
+// ---------------------------------------------------------------------------------------------
+// CopyImage / CancelCopyImage
+// ---------------------------------------------------------------------------------------------
+
+const DEST: &str = "cn-shanghai";
+
+async fn image_in(app: &TestApp, account: &str, region: &str, id: &str) -> Option<Value> {
+    let params = [("RegionId", region), ("AccessKeyId", account), ("ImageId", id), ("Status", "ALL")];
+    let r = app.call("DescribeImages", &params).await;
+    r.assert_ok()["Images"]["Image"].as_array().and_then(|a| a.first().cloned())
+}
+
+async fn copy(app: &TestApp, image: &str, extra: &[(&str, &str)]) -> Reply {
+    let mut params = vec![("ImageId", image), ("DestinationRegionId", DEST)];
+    params.extend_from_slice(extra);
+    owner(app, "CopyImage", &params).await
+}
+
+#[tokio::test]
+async fn a_copy_is_creating_with_progress_on_the_clock_then_available() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[("ImageOptions.ImageFamily", "golden-fam")]).await;
+    let r = copy(
+        &app,
+        &image,
+        &[
+            ("DestinationImageName", "golden-copy"),
+            ("DestinationDescription", "copied for DR"),
+            ("Tag.1.Key", "copy"),
+            ("Tag.1.Value", "yes"),
+            ("ResourceGroupId", "rg-acfmprod000000001"),
+            ("Encrypted", "true"),
+            ("KMSKeyId", "key-0000000000000001"),
+        ],
+    )
+    .await;
+    let copy_id = text(r.assert_ok(), "ImageId");
+    assert!(copy_id.starts_with("m-") && copy_id != image);
+    let item = image_in(&app, OWNER, DEST, &copy_id).await.expect("the copy is listed at once");
+    assert_eq!((text(&item, "Status"), text(&item, "Progress")), ("Creating".into(), "0%".into()));
+    assert_eq!(text(&item, "ImageName"), "golden-copy");
+    assert_eq!(text(&item, "Description"), "copied for DR");
+    assert_eq!(text(&item, "ResourceGroupId"), "rg-acfmprod000000001");
+    assert_eq!(item["IsCopied"], true);
+    assert_eq!(item["Tags"]["Tag"][0]["TagKey"], "copy");
+    // The default Status filter (Available) does not list it yet.
+    let r = app.call("DescribeImages", &[("RegionId", DEST), ("AccessKeyId", OWNER), ("ImageId", &copy_id)]).await;
+    assert_eq!(r.assert_ok()["TotalCount"], 0);
+
+    app.advance(60_000).await;
+    let item = image_in(&app, OWNER, DEST, &copy_id).await.expect("copy");
+    assert_eq!((text(&item, "Status"), text(&item, "Progress")), ("Creating".into(), "50%".into()));
+    app.advance(60_000).await;
+    let item = image_in(&app, OWNER, DEST, &copy_id).await.expect("copy");
+    assert_eq!((text(&item, "Status"), text(&item, "Progress")), ("Available".into(), "100%".into()));
+    assert_eq!(text(&item, "ImageFamily"), "golden-fam");
+    // The source is unchanged.
+    assert_eq!(text(&image_as(&app, OWNER, &image).await.expect("source"), "Status"), "Available");
+}
+
+#[tokio::test]
+async fn cancel_copy_image_deletes_a_copy_in_flight_and_refuses_the_rest() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    let copy_id = text(copy(&app, &image, &[("DestinationImageName", "c1")]).await.assert_ok(), "ImageId");
+    let cancel = |id: String| {
+        let app = &app;
+        async move {
+            let params = [("RegionId", DEST), ("AccessKeyId", OWNER), ("ImageId", id.as_str())];
+            app.call("CancelCopyImage", &params).await
+        }
+    };
+    cancel(copy_id.clone()).await.assert_ok();
+    assert!(image_in(&app, OWNER, DEST, &copy_id).await.is_none(), "a cancelled copy is deleted");
+    cancel(copy_id).await.assert_error(404, "InvalidImageId.NotFound");
+
+    let done = text(copy(&app, &image, &[("DestinationImageName", "c2")]).await.assert_ok(), "ImageId");
+    app.advance(120_000).await;
+    cancel(done.clone()).await.assert_error(400, "IncorrectImageStatus");
+    assert!(image_in(&app, OWNER, DEST, &done).await.is_some());
+    // A built image is not a copy in flight.
+    owner(&app, "CancelCopyImage", &[("ImageId", &image)]).await.assert_error(400, "IncorrectImageStatus");
+    owner(&app, "CancelCopyImage", &[]).await.assert_error(400, "MissingImageId");
+}
+
+#[tokio::test]
+async fn scripted_outcomes_and_faults_apply_to_copies() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    // A control-plane rule for copies of this image, used once.
+    let (status, rule) = app
+        .admin(
+            "POST",
+            "/outcomes",
+            Some(serde_json::json!({ "image": image, "outcome": "FAILED@DISTRIBUTING", "message": "disk full", "count": 1 })),
+        )
+        .await;
+    assert_eq!(status, 201, "{rule}");
+    let failed = text(copy(&app, &image, &[("DestinationImageName", "f1")]).await.assert_ok(), "ImageId");
+    let ok = text(
+        copy(&app, &image, &[("DestinationImageName", "f2"), ("DestinationRegionId", "cn-beijing")]).await.assert_ok(),
+        "ImageId",
+    );
+    app.advance(120_000).await;
+    assert_eq!(text(&image_in(&app, OWNER, DEST, &failed).await.expect("copy"), "Status"), "CreateFailed");
+    assert_eq!(text(&image_in(&app, OWNER, "cn-beijing", &ok).await.expect("copy"), "Status"), "Available");
+    // A failed copy cannot be cancelled any more, nor copied.
+    let params = [("RegionId", DEST), ("AccessKeyId", OWNER), ("ImageId", failed.as_str())];
+    app.call("CancelCopyImage", &params).await.assert_error(400, "IncorrectImageStatus");
+
+    // PARTITION_SUCCESS with regions: only copies to those regions fail.
+    app.admin(
+        "POST",
+        "/outcomes",
+        Some(serde_json::json!({ "outcome": "PARTITION_SUCCESS", "regions": ["cn-shenzhen"] })),
+    )
+    .await;
+    let to_sz = copy(&app, &image, &[("DestinationImageName", "p1"), ("DestinationRegionId", "cn-shenzhen")]).await;
+    let to_sz = text(to_sz.assert_ok(), "ImageId");
+    let to_qd = copy(&app, &image, &[("DestinationImageName", "p2"), ("DestinationRegionId", "cn-qingdao")]).await;
+    let to_qd = text(to_qd.assert_ok(), "ImageId");
+    app.advance(120_000).await;
+    assert_eq!(text(&image_in(&app, OWNER, "cn-shenzhen", &to_sz).await.expect("copy"), "Status"), "CreateFailed");
+    assert_eq!(text(&image_in(&app, OWNER, "cn-qingdao", &to_qd).await.expect("copy"), "Status"), "Available");
+    app.admin("DELETE", "/outcomes", None).await;
+
+    // The emulator:outcome tag on the source image scripts its copies (Terraform/curl users).
+    owner(
+        &app,
+        "TagResources",
+        &[
+            ("ResourceType", "image"),
+            ("ResourceId.1", &image),
+            ("Tag.1.Key", "emulator:outcome"),
+            ("Tag.1.Value", "FAILED@DISTRIBUTING"),
+        ],
+    )
+    .await
+    .assert_ok();
+    let tagged = text(
+        copy(&app, &image, &[("DestinationImageName", "t1"), ("DestinationRegionId", "cn-hongkong")]).await.assert_ok(),
+        "ImageId",
+    );
+    app.advance(120_000).await;
+    assert_eq!(text(&image_in(&app, OWNER, "cn-hongkong", &tagged).await.expect("copy"), "Status"), "CreateFailed");
+
+    // Fault rules answer CopyImage like any action.
+    app.admin(
+        "POST",
+        "/faults",
+        Some(serde_json::json!({ "action": "CopyImage", "error": "Throttling.User", "nth": 1 })),
+    )
+    .await;
+    copy(&app, &image, &[("DestinationImageName", "x1")]).await.assert_error(400, "Throttling.User");
+}
+
+#[tokio::test]
+async fn copy_image_errors_have_their_documented_status() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    let with = |extra: Vec<(&'static str, &'static str)>| extra;
+    owner(&app, "CopyImage", &[("DestinationRegionId", DEST)]).await.assert_error(400, "MissingImageId");
+    owner(&app, "CopyImage", &[("ImageId", &image)]).await.assert_error(400, "MissingDestinationRegionId");
+    let params = [
+        ("RegionId", "cn-atlantis"),
+        ("AccessKeyId", OWNER),
+        ("ImageId", image.as_str()),
+        ("DestinationRegionId", DEST),
+    ];
+    app.call("CopyImage", &params).await.assert_error(400, "SourceRegion.NotFound");
+    copy(&app, &image, &with(vec![("DestinationRegionId", "cn-atlantis")]))
+        .await
+        .assert_error(400, "DestinationRegion.NotFound");
+    copy(&app, &image, &[("DestinationImageName", "aliyun-x")]).await.assert_error(400, "InvalidImageName.Malformed");
+    copy(&app, &image, &[("DestinationDescription", "http://x")])
+        .await
+        .assert_error(400, "InvalidDescription.Malformed");
+    copy(&app, &image, &[("KMSKeyId", "key-1")]).await.assert_error(400, "InvalidEncrypted.NotMatchKmsKeyId");
+    copy(&app, &image, &[("ResourceGroupId", "rg-nothere")]).await.assert_error(404, "InvalidResourceGroup.NotFound");
+    copy(&app, &image, &[("Tag.1.Key", "a"), ("Tag.2.Key", "A")]).await.assert_error(403, "TagKey.Duplication");
+    copy(&app, "m-nothere0000000000000", &[]).await.assert_error(404, "InvalidImageId.NotFound");
+    copy(&app, "aliyun_3_x64_20G_alibase_20240819.vhd", &[]).await.assert_error(404, "InvalidImageId.NotFound");
+    // DryRun: checked, nothing made.
+    copy(&app, &image, &[("DestinationImageName", "dry"), ("DryRun", "true")])
+        .await
+        .assert_error(400, "DryRunOperation");
+    let mine = [("RegionId", DEST), ("AccessKeyId", OWNER), ("Status", "ALL"), ("ImageOwnerAlias", "self")];
+    assert_eq!(app.call("DescribeImages", &mine).await.assert_ok()["TotalCount"], 0);
+
+    let first = text(copy(&app, &image, &[("DestinationImageName", "c1")]).await.assert_ok(), "ImageId");
+    copy(&app, &image, &[("DestinationImageName", "c2")]).await.assert_error(400, "OperationDenied.ImageCopyConflict");
+    // Copying the copy while it is in flight.
+    let params = [
+        ("RegionId", DEST),
+        ("AccessKeyId", OWNER),
+        ("ImageId", first.as_str()),
+        ("DestinationRegionId", "cn-beijing"),
+    ];
+    app.call("CopyImage", &params).await.assert_error(403, "OperationDenied.ImageCopying");
+    app.advance(120_000).await;
+    copy(&app, &image, &[("DestinationImageName", "c1")]).await.assert_error(400, "InvalidImageName.Duplicated");
+
+    // An encrypted copy cannot be copied to a non-encrypted one, nor (service key) shared.
+    let encrypted = text(
+        copy(&app, &image, &[("DestinationImageName", "enc"), ("Encrypted", "true")]).await.assert_ok(),
+        "ImageId",
+    );
+    app.advance(120_000).await;
+    let params = [
+        ("RegionId", DEST),
+        ("AccessKeyId", OWNER),
+        ("ImageId", encrypted.as_str()),
+        ("DestinationRegionId", "cn-beijing"),
+        ("Encrypted", "false"),
+    ];
+    app.call("CopyImage", &params).await.assert_error(403, "OperationDeined.EncryptedSnapshot");
+    let params =
+        [("RegionId", DEST), ("AccessKeyId", OWNER), ("ImageId", encrypted.as_str()), ("AddAccount.1", FRIEND)];
+    app.call("ModifyImageSharePermission", &params)
+        .await
+        .assert_error(403, "InvalidOperation.ServiceKeyEncryptedImageUnsupported");
+
+    // A shared image may be copied only within its region.
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)]).await.assert_ok();
+    call_as(&app, FRIEND, "CopyImage", &[("ImageId", &image), ("DestinationRegionId", DEST)])
+        .await
+        .assert_error(403, "OperationDenied.SameRegionOnly");
+    let mine = call_as(
+        &app,
+        FRIEND,
+        "CopyImage",
+        &[("ImageId", &image), ("DestinationRegionId", REGION), ("DestinationImageName", "mine")],
+    )
+    .await;
+    let mine = text(mine.assert_ok(), "ImageId");
+    assert_eq!(text(&image_in(&app, FRIEND, REGION, &mine).await.expect("own copy"), "ImageOwnerAlias"), "self");
+
+    // A community image cannot be copied.
+    let community = built_image(&app, &[]).await;
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &community), ("IsPublic", "true")]).await.assert_ok();
+    copy(&app, &community, &[("DestinationImageName", "cc")]).await.assert_error(400, "OperationDenied.CommunityImage");
+}
+
+#[tokio::test]
+async fn copy_image_client_token_replays_the_first_copy() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    let first = copy(&app, &image, &[("DestinationImageName", "tok"), ("ClientToken", "abc-1")]).await;
+    let first = text(first.assert_ok(), "ImageId");
+    let again = copy(&app, &image, &[("DestinationImageName", "tok"), ("ClientToken", "abc-1")]).await;
+    assert_eq!(text(again.assert_ok(), "ImageId"), first);
+    copy(&app, &image, &[("DestinationImageName", "other"), ("ClientToken", "abc-1")])
+        .await
+        .assert_error(400, "IdempotentParameterMismatch");
+}

@@ -135,3 +135,32 @@ def test_share_permission_and_dry_run(owner, friend):
         owner.delete_image_with_options(ecs.DeleteImageRequest(region_id=REGION, image_id=image_id, dry_run=True), RT)
     assert_api_error(raised.value, "DryRunOperation", 400)
     assert image(owner, image_id) is not None
+
+
+def test_copy_image_and_cancel(owner):
+    image_id = build(owner)
+    name = unique("copy")
+    copy_id = owner.copy_image_with_options(
+        ecs.CopyImageRequest(
+            region_id=REGION, image_id=image_id, destination_region_id="cn-shanghai",
+            destination_image_name=name, destination_description="disaster recovery",
+            tag=[ecs.CopyImageRequestTag(key="copy", value="yes")], encrypted=False,
+            client_token=unique("tok"),
+        ),
+        RT,
+    ).body.image_id
+    assert copy_id.startswith("m-") and copy_id != image_id
+    copied = image(owner, copy_id, region="cn-shanghai")
+    # --phase-duration 0: the copy is due at once.
+    assert (copied.status, copied.progress, copied.image_name, copied.is_copied) == ("Available", "100%", name, True)
+    assert [(t.tag_key, t.tag_value) for t in copied.tags.tag] == [("copy", "yes")]
+    with pytest.raises(ClientException) as raised:
+        owner.cancel_copy_image_with_options(
+            ecs.CancelCopyImageRequest(region_id="cn-shanghai", image_id=copy_id), RT
+        )
+    assert_api_error(raised.value, "IncorrectImageStatus", 400)
+    with pytest.raises(ClientException) as raised:
+        owner.copy_image_with_options(
+            ecs.CopyImageRequest(region_id=REGION, image_id=image_id, destination_region_id="cn-atlantis"), RT
+        )
+    assert_api_error(raised.value, "DestinationRegion.NotFound", 400)
