@@ -29,3 +29,9 @@ scripts/clients.sh
 # a build live in /_emulator/console/ and saves target/console-e2e/timeline.png. ----
 echo "==> web console end-to-end (scripts/console-e2e.sh)"
 scripts/console-e2e.sh
+
+# ---- Terraform (issue 13): OpenTofu with the real aliyun/alicloud provider, both built from the Go
+# module proxy at pinned versions and cached outside the repository (scripts/lib/tools.sh), applied
+# to tests/terraform/ against the debug binary, in accept-any and in --auth strict mode. ----
+echo "==> OpenTofu + the aliyun/alicloud provider (scripts/tofu.sh)"
+scripts/tofu.sh

@@ -11,8 +11,9 @@
 #      found by alicloud_images, the pipelines/components data sources); a second plan is empty; a
 #      tag change and a resource-group move on the component apply in place; destroy leaves no
 #      template or component behind (checked through the API);
-#   2. failing: a template tagged emulator:outcome=FAILED@BUILDING makes apply fail; the scripted
-#      message is on the build (checked through the API); destroy succeeds;
+#   2. failing: a template tagged emulator:outcome=FAILED@BUILDING makes apply fail, the scripted
+#      message is on the build (checked through the API); one tagged PARTITION_SUCCESS makes the
+#      execution waiter time out; destroy succeeds;
 #   3. lifecycle again under --auth strict with a fixture key: every signature the provider sends
 #      (both of its clients) is verified; apply, empty plan, destroy.
 #
@@ -101,15 +102,21 @@ stop_emulator() {
     fi
 }
 
-# api ACTION [k=v…] calls the emulator's RPC API (V1 style, unsigned, Format=JSON) as $ACCOUNT and
-# prints the JSON body. Only for accept-any emulators.
+# api ACTION [k=v…] calls the emulator's RPC API (V1 style, unsigned, Format=JSON) as $ACCOUNT in
+# $REGION (or the RegionId=… given) and prints the JSON body. Only for accept-any emulators.
 api() {
     local action="$1"
     shift
     local args=(-sS -G "http://127.0.0.1:$port/" --data-urlencode "Action=$action" --data-urlencode "Version=2014-05-26"
-        --data-urlencode "Format=JSON" --data-urlencode "AccessKeyId=$ACCOUNT" --data-urlencode "RegionId=$REGION")
-    local kv
-    for kv in "$@"; do args+=(--data-urlencode "$kv"); done
+        --data-urlencode "Format=JSON" --data-urlencode "AccessKeyId=$ACCOUNT")
+    local kv region="RegionId=$REGION"
+    for kv in "$@"; do
+        case "$kv" in
+            RegionId=*) region="$kv" ;;
+            *) args+=(--data-urlencode "$kv") ;;
+        esac
+    done
+    args+=(--data-urlencode "$region")
     curl "${args[@]}"
 }
 
@@ -168,6 +175,7 @@ lifecycle() {
         pipeline="$(jq -r .pipeline_id.value <<<"$out")"
         execution="$(jq -r .execution_id.value <<<"$out")"
         image="$(jq -r .image.value.id <<<"$out")"
+        copy="$(jq -r .copy_id.value <<<"$out")"
         echo "==> the API agrees with the state"
         expect "DescribeImagePipelineExecutions: SUCCESS with the image alicloud_images found" \
             "$(api DescribeImagePipelineExecutions "ExecutionId=$execution")" \
@@ -179,6 +187,11 @@ lifecycle() {
             "$(api DescribeImageSharePermission "ImageId=$image")" \
             '[.Accounts.Account[].AliyunId] | sort == ["'"$SHARE_ACCOUNT"'", "'"$EXTRA_SHARE_ACCOUNT"'"]'
 
+        expect "DescribeImages: alicloud_image_copy's copy, with its name, description and tags" \
+            "$(api DescribeImages "ImageId=$copy")" '
+            .Images.Image | length == 1 and .[0].ImageName == "tf-web-copy" and .[0].Status == "Available"
+            and .[0].Description == "The built image, copied by OpenTofu"
+            and ([.[0].Tags.Tag[] | {(.TagKey): .TagValue}] | add) == {"copied": "yes"}'
         echo "==> tag change + resource-group move on the component: planned and applied in place"
         local changed=(-var 'component_tags={"env":"prod","owner":"tofu"}' -var component_resource_group=rg-acfmprod000000001)
         tf "$dir" plan -input=false -out=change.tfplan "${changed[@]}" || fail "tofu plan (change)"
@@ -187,7 +200,8 @@ lifecycle() {
         expect "the component is updated in place, nothing else changes" "$plan" '
             [.resource_changes[] | select(.mode == "managed") | {(.address): .change.actions}] | add ==
             {"alicloud_ecs_image_component.hello": ["update"], "alicloud_ecs_image_pipeline.web": ["no-op"],
-             "alicloud_ecs_image_pipeline_execution.build": ["no-op"], "alicloud_image_share_permission.extra": ["no-op"]}'
+             "alicloud_ecs_image_pipeline_execution.build": ["no-op"], "alicloud_image_share_permission.extra": ["no-op"],
+             "alicloud_image_copy.copy": ["no-op"]}'
         tf "$dir" apply -input=false change.tfplan || fail "tofu apply (change)"
         expect "DescribeImageComponents: new tags and resource group, same ID" \
             "$(api DescribeImageComponents "ImageComponentId.1=$component")" '
@@ -195,7 +209,7 @@ lifecycle() {
             and ([.[0].Tags.Tag[] | {(.TagKey): .TagValue}] | add) == {"env": "prod", "owner": "tofu"}'
         tf "$dir" plan -input=false -detailed-exitcode "${changed[@]}" || fail "the plan after the change is not empty"
         destroy_args=("${changed[@]}")
-        remember_ids=("$component" "$pipeline" "$image")
+        remember_ids=("$component" "$pipeline" "$image" "$copy")
     else
         destroy_args=()
     fi
@@ -214,10 +228,14 @@ echo "==> nothing left behind (through the API)"
 expect "DescribeImagePipelines: no template" "$(api DescribeImagePipelines)" '.ImagePipeline.ImagePipelineSet == []'
 expect "DescribeImageComponents Owner=SELF: no component" "$(api DescribeImageComponents Owner=SELF)" \
     '.ImageComponent.ImageComponentSet == []'
+expect "DescribeImages Status=ALL: alicloud_image_copy's copy is deleted" \
+    "$(api DescribeImages "ImageId=${remember_ids[3]}" Status=ALL)" '.Images.Image == []'
 expect "ListTagResources: no tags left on the component" \
     "$(api ListTagResources ResourceType=imagecomponent "ResourceId.1=${remember_ids[0]}")" '.TagResources.TagResource == []'
 expect "DescribeImageSharePermission: the share alicloud_image_share_permission made is withdrawn (the template's stays)" \
     "$(api DescribeImageSharePermission "ImageId=${remember_ids[2]}")" '[.Accounts.Account[].AliyunId] == ["'"$SHARE_ACCOUNT"'"]'
+expect "no call of the provider failed (the request journal)" \
+    "$(curl -sS "http://127.0.0.1:$port/_emulator/requests?errors=true&limit=10000")" '.requests == []'
 
 # ---- 2. a scripted failure ----
 echo "==> tofu apply (tests/terraform/failing): must fail"
@@ -225,8 +243,11 @@ fdir="$(new_dir failing "$ACCOUNT" any-secret)"
 if tf "$fdir" apply -input=false -auto-approve; then
     fail "apply of a template tagged emulator:outcome=FAILED@BUILDING succeeded"
 fi
-grep -q "Current status is FAILED" "$fdir/apply.log" || fail "apply did not fail on the build's FAILED status"
+grep -q "Failed to reach target status. Last status: FAILED." "$fdir/apply.log" || fail "apply did not fail on the build's FAILED status"
 echo "    ok: apply failed on the FAILED build"
+grep -q "timeout while waiting for state to become 'SUCCESS, BUILDING, PREPARING' (last state: 'PARTITION_SUCCESS'" \
+    "$fdir/apply.log" || fail "apply did not time out on the PARTITION_SUCCESS build"
+echo "    ok: the PARTITION_SUCCESS build made the waiter time out"
 doomed="$(api DescribeImagePipelines Name=tf-doomed | jq -r '.ImagePipeline.ImagePipelineSet[0].ImagePipelineId')"
 expect "the build carries the scripted message" "$(api DescribeImagePipelineExecutions "ImagePipelineId=$doomed")" '
     .ImagePipelineExecution.ImagePipelineExecutionSet | length == 1 and .[0].Status == "FAILED"
@@ -256,12 +277,13 @@ expect "both of the provider's clients were verified: the RPC client (Format=jso
     and ([.requests[] | select(.action == "DescribeImages" and .params.Format == "JSON")] | length >= 1)'
 expect "the lifecycle's actions all ran" "$journal" '[.requests[].action] | unique | contains(["CreateImageComponent",
     "CreateImagePipeline", "StartImagePipelineExecution", "DescribeImagePipelineExecutions", "DescribeImages",
-    "DescribeImagePipelines", "DescribeImageComponents", "DeleteImagePipeline", "DeleteImageComponent"])'
-for page in templates components; do
-    expect "nothing left behind: the console lists no $page" \
-        "$(curl -sS "http://127.0.0.1:$port/_emulator/console/api/$page?account=$ACCOUNT&region=$REGION")" \
-        '[.. | arrays | select(length > 0) | .[] | objects | select(.Owner? != "ALIYUN" and .owner? != "ALIYUN")] == []'
-done
+    "DescribeTags", "DescribeImagePipelines", "DescribeImageComponents", "ModifyImageSharePermission",
+    "DescribeImageSharePermission", "CopyImage", "DeleteImage", "DeleteImagePipeline", "DeleteImageComponent"])'
+console="http://127.0.0.1:$port/_emulator/console/api"
+expect "nothing left behind: the console lists no template" \
+    "$(curl -sS "$console/templates?account=$ACCOUNT&region=$REGION")" '.templates == []'
+expect "nothing left behind: the console lists only the system components" \
+    "$(curl -sS "$console/components?account=$ACCOUNT&region=$REGION")" '[.components[] | select(.Owner != "ALIYUN")] == []'
 stop_emulator
 
 echo "==> tofu.sh: tools ready in $((tools_ready - script_started)) s; total $(($(date +%s) - script_started)) s"

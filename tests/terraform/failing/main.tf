@@ -1,6 +1,7 @@
-# A template tagged `emulator:outcome = FAILED@BUILDING`: the provider's execution waiter meets
-# FAILED, so `apply` fails. scripts/tofu.sh checks the failure and the scripted message through
-# the API, then destroys what was made.
+# Builds the provider's execution waiter does not accept. A template tagged
+# `emulator:outcome = FAILED@BUILDING`: the waiter meets FAILED, so `apply` fails. Another tagged
+# `PARTITION_SUCCESS`: the waiter times out. scripts/tofu.sh checks both errors and the scripted
+# message (through the API), then destroys what was made.
 
 terraform {
   required_providers {
@@ -49,4 +50,24 @@ resource "alicloud_ecs_image_pipeline" "doomed" {
 
 resource "alicloud_ecs_image_pipeline_execution" "build" {
   image_pipeline_id = alicloud_ecs_image_pipeline.doomed.id
+}
+
+# A build that ends PARTITION_SUCCESS: a status the waiter neither waits for nor fails on, so it
+# polls until its create timeout.
+resource "alicloud_ecs_image_pipeline" "partial" {
+  name            = "tf-partial"
+  base_image_type = "IMAGE"
+  base_image      = "aliyun_3_x64_20G_alibase_20240819.vhd"
+  build_content   = "RUN echo partial"
+  to_region_id    = ["cn-beijing"]
+  tags = {
+    "emulator:outcome" = "PARTITION_SUCCESS"
+  }
+}
+
+resource "alicloud_ecs_image_pipeline_execution" "partial" {
+  image_pipeline_id = alicloud_ecs_image_pipeline.partial.id
+  timeouts {
+    create = "30s"
+  }
 }

@@ -116,6 +116,19 @@ resource "alicloud_image_share_permission" "extra" {
   account_id = var.extra_share_account
 }
 
+# A copy within the region. alicloud_image_copy copies into its provider's region and sends CopyImage
+# to the source region through the older Go SDK, which resolves that region's endpoint by itself:
+# with one emulator endpoint for every region, only the provider's own region resolves to it.
+resource "alicloud_image_copy" "copy" {
+  source_image_id  = data.alicloud_images.built.images[0].id
+  source_region_id = "cn-hangzhou"
+  image_name       = "tf-web-copy"
+  description      = "The built image, copied by OpenTofu"
+  tags = {
+    copied = "yes"
+  }
+}
+
 output "component_id" {
   value = alicloud_ecs_image_component.hello.id
 }
@@ -134,6 +147,10 @@ output "execution_status" {
 
 output "image" {
   value = data.alicloud_images.built.images[0]
+}
+
+output "copy_id" {
+  value = alicloud_image_copy.copy.id
 }
 
 output "image_count" {
