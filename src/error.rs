@@ -171,6 +171,14 @@ error_codes! {
     OperationDeniedSameRegionOnly => ("OperationDenied.SameRegionOnly", 403, "The image shared from others can not be copied to another region directly.");
     /// Sic: the documented code is spelled `Deined`.
     OperationDeinedEncryptedSnapshot => ("OperationDeined.EncryptedSnapshot", 403, "The image contains encrypted snapshots, which do not support copying to non-encrypted ones.");
+    // ModifyImageAttribute (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimageattribute)
+    InvalidBootModeNotSupport => ("InvalidBootMode.NotSupport", 400, "The specified parameter BootMode is not supported.");
+    InvalidLicenseTypeNotSupported => ("InvalidLicenseType.NotSupported", 400, "The specified parameter LicenseType is not supported.");
+    InvalidParameterFeaturesImdsSupport => ("InvalidParameter.FeaturesImdsSupport", 400, "The specified parameter Features.ImdsSupport is not supported.");
+    ImageStatusNotAvailable => ("ImageStatus.NotAvailable", 403, "The specified image status is not available.");
+    ImageStatusNotDeprecated => ("ImageStatus.NotDeprecated", 403, "The specified image status is not deprecated.");
+    InvalidOperationFeaturesImdsSupportNotMatch => ("InvalidOperation.FeaturesImdsSupportNotMatch", 403, "The specified parameter Features.ImdsSupport can not be set to v1 from v2.");
+    InvalidStatusImageIsCreating => ("InvalidStatus.ImageIsCreating", 403, "The operation cannot be performed because the image is creating. Please wait until the creation is complete and try again.");
     ImageUseShared => ("ImageUseShared", 403, "The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared.");
 
     // ---- Template text in components (api-spec §7.1; used by the parser's component context) ----

@@ -14,6 +14,7 @@ mod delete_image;
 mod delete_image_component;
 mod delete_image_pipeline;
 mod describe_image_components;
+mod describe_image_from_family;
 mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
@@ -21,13 +22,14 @@ mod describe_images;
 mod describe_tags;
 mod join_resource_group;
 mod list_tag_resources;
+mod modify_image_attribute;
 mod modify_image_share_permission;
+mod request_digest;
 mod start_image_pipeline_execution;
 mod tag_resources;
 mod untag_resources;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::catalog;
@@ -60,6 +62,8 @@ pub enum Action {
     ModifyImageSharePermission,
     CopyImage,
     CancelCopyImage,
+    ModifyImageAttribute,
+    DescribeImageFromFamily,
 }
 
 impl Action {
@@ -84,6 +88,8 @@ impl Action {
         Action::ModifyImageSharePermission,
         Action::CopyImage,
         Action::CancelCopyImage,
+        Action::ModifyImageAttribute,
+        Action::DescribeImageFromFamily,
     ];
 
     pub fn from_name(name: &str) -> Option<Action> {
@@ -111,6 +117,8 @@ impl Action {
             Action::ModifyImageSharePermission => "ModifyImageSharePermission",
             Action::CopyImage => "CopyImage",
             Action::CancelCopyImage => "CancelCopyImage",
+            Action::ModifyImageAttribute => "ModifyImageAttribute",
+            Action::DescribeImageFromFamily => "DescribeImageFromFamily",
             Action::JoinResourceGroup => "JoinResourceGroup",
         }
     }
@@ -123,8 +131,29 @@ pub struct Ctx<'a> {
     pub params: &'a Params,
 }
 
-/// Runs `action` and returns the response fields (without `RequestId`).
+/// Runs `action` and returns the response fields (without `RequestId`). A listing's `NextToken`
+/// is checked against and bound to the listing that issued it (see `request_digest`).
 pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
+    let account = ctx.caller.account.as_str();
+    let Some(inner) = request_digest::unbind(action, account, ctx.params)? else {
+        let mut body = run(action, ctx).await?;
+        bind_next_token(action, ctx, &mut body);
+        return Ok(body);
+    };
+    let mut params = ctx.params.clone();
+    params.insert("NextToken", inner);
+    let mut body = run(action, &Ctx { state: ctx.state, caller: ctx.caller, params: &params }).await?;
+    bind_next_token(action, ctx, &mut body);
+    Ok(body)
+}
+
+fn bind_next_token(action: Action, ctx: &Ctx<'_>, body: &mut Value) {
+    if let Some(Value::String(token)) = body.get_mut("NextToken") {
+        *token = request_digest::bind(action, &ctx.caller.account, ctx.params, token);
+    }
+}
+
+async fn run(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
     match action {
         Action::CreateImagePipeline => create_image_pipeline::handle(ctx).await,
         Action::DescribeImagePipelines => describe_image_pipelines::handle(ctx).await,
@@ -145,6 +174,8 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::ModifyImageSharePermission => modify_image_share_permission::handle(ctx).await,
         Action::CopyImage => copy_image::handle(ctx).await,
         Action::CancelCopyImage => cancel_copy_image::handle(ctx).await,
+        Action::ModifyImageAttribute => modify_image_attribute::handle(ctx).await,
+        Action::DescribeImageFromFamily => describe_image_from_family::handle(ctx).await,
         Action::JoinResourceGroup => join_resource_group::handle(ctx).await,
     }
 }
@@ -177,25 +208,8 @@ pub fn check_dry_run(params: &Params) -> ApiResult<()> {
     }
 }
 
-/// Parameters that describe the transport, not the request: left out of ClientToken digests.
-const TRANSPORT_PARAMS: &[&str] = &[
-    "Action",
-    "Version",
-    "Format",
-    "AccessKeyId",
-    "Signature",
-    "SignatureMethod",
-    "SignatureVersion",
-    "SignatureNonce",
-    "SignatureType",
-    "Timestamp",
-    "SecurityToken",
-    "BearerToken",
-    "ClientToken",
-    "RegionId",
-];
-
-/// The `ClientToken` of a request, if any, with the digest of every other parameter
+/// The `ClientToken` of a request, if any, with the digest of every other parameter, normalised
+/// so that a retry from another SDK matches (`request_digest`)
 /// (api-spec §2.8: ASCII, at most 64 characters, else `400 InvalidParameter`).
 pub fn token_claim(ctx: &Ctx<'_>, action: Action, region: &str) -> ApiResult<Option<TokenClaim>> {
     let Some(token) = ctx.params.opt_str("ClientToken") else {
@@ -207,18 +221,11 @@ pub fn token_claim(ctx: &Ctx<'_>, action: Action, region: &str) -> ApiResult<Opt
             "The specified parameter \"ClientToken\" is not valid. It must be ASCII and at most 64 characters.",
         ));
     }
-    let mut hasher = Sha256::new();
-    for (key, value) in ctx.params.iter().filter(|(k, _)| !TRANSPORT_PARAMS.contains(k)) {
-        hasher.update(key.as_bytes());
-        hasher.update([0]);
-        hasher.update(value.as_bytes());
-        hasher.update([0]);
-    }
     Ok(Some(TokenClaim {
         account: ctx.caller.account.clone(),
         region: region.to_string(),
         action: action.name(),
         token: token.to_string(),
-        digest: hex::encode(hasher.finalize()),
+        digest: request_digest::digest(action, ctx.params, &[]),
     }))
 }

@@ -276,6 +276,17 @@ impl Catalog {
         self.images.iter().filter(|image| image.family == Some(family)).max_by_key(|image| image.created)
     }
 
+    /// The CPU architecture of an instance type: the ARM families (`g6r`, `c6r`, `g8y`, `c8y`,
+    /// `r8y`) are `arm64`, the rest `x86_64` (ECS instance family docs).
+    pub fn instance_architecture(id: &str) -> &'static str {
+        let family = id.strip_prefix("ecs.").and_then(|rest| rest.split('.').next()).unwrap_or_default();
+        if ["g6r", "c6r", "g8y", "c8y", "r8y"].contains(&family) {
+            "arm64"
+        } else {
+            "x86_64"
+        }
+    }
+
     pub fn instance_type(&self, id: &str) -> Option<&InstanceType> {
         self.instance_types.iter().find(|t| t.id == id)
     }

@@ -46,6 +46,18 @@ impl Lifecycle<'_> {
     }
 }
 
+/// The English `OSNameEn` of an image from its Chinese `OSName` (the catalog's names follow the
+/// console's: `… 64位` is `… 64 bit`, `ARM版` is `ARM`, `数据中心版` is `Datacenter`, `英文版` is
+/// `English`).
+pub fn os_name_en(os_name: &str) -> String {
+    let mut en = os_name.to_string();
+    for (zh, english) in [("64位", "64 bit"), (" ARM版", " ARM"), ("数据中心版", "Datacenter"), ("英文版", " English")]
+    {
+        en = en.replace(zh, english);
+    }
+    en.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// How long a `CopyImage` copy takes with realistic timing: as long as a build's copy step
 /// (emulator choice; the real service discloses none). `--phase-duration` replaces it.
 pub const REALISTIC_COPY_MS: i64 = 120_000;
@@ -78,6 +90,19 @@ mod tests {
     fn a_scripted_copy_failure_ends_create_failed() {
         assert_eq!(copy(true).status(20_000), "CreateFailed");
         assert!(!copy(true).is_available(20_000));
+    }
+
+    #[test]
+    fn english_os_names_have_no_chinese() {
+        assert_eq!(os_name_en("Alibaba Cloud Linux  3.2104 LTS 64位"), "Alibaba Cloud Linux 3.2104 LTS 64 bit");
+        assert_eq!(
+            os_name_en("Alibaba Cloud Linux  3.2104 LTS 64位 ARM版"),
+            "Alibaba Cloud Linux 3.2104 LTS 64 bit ARM"
+        );
+        assert_eq!(
+            os_name_en("Windows Server  2022 数据中心版 64位英文版"),
+            "Windows Server 2022 Datacenter 64 bit English"
+        );
     }
 
     #[test]

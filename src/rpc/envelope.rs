@@ -106,9 +106,19 @@ fn close(out: &mut String, name: &str) {
     out.push('>');
 }
 
+/// Whether XML 1.0 allows `c` in a document (`Char` production: tab, LF, CR, U+0020–U+D7FF,
+/// U+E000–U+FFFD, U+10000 and above; Rust strings hold no surrogates).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// Escapes markup characters, and replaces each character XML 1.0 forbids (U+0001, U+000B,
+/// U+001F, U+FFFE, …) with U+FFFD, so every XML body is well-formed. JSON bodies keep the text as
+/// stored (JSON escapes control characters itself).
 fn escape_into(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
+            c if !is_xml_char(c) => out.push('\u{FFFD}'),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -136,5 +146,12 @@ mod tests {
             out,
             "<R><ToRegionIds><ToRegionId>a</ToRegionId><ToRegionId>b</ToRegionId></ToRegionIds><Empty></Empty><Msg>x&lt;&amp;&gt;</Msg><N>40</N><B>true</B></R>"
         );
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_replaced_and_the_rest_kept() {
+        let mut out = String::new();
+        escape_into(&mut out, "a\u{1}b\u{B}c\u{1F}d\u{FFFE}e\tf\ng\rh\u{7F}é😀");
+        assert_eq!(out, "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}e\tf\ng\rh\u{7F}é😀");
     }
 }

@@ -36,6 +36,7 @@ pub struct ImageRow {
     pub copy_error: Option<String>,
     pub encrypted: bool,
     pub kms_key_id: Option<String>,
+    pub imds_support: Option<String>,
 }
 
 impl ImageRow {
@@ -53,7 +54,7 @@ impl ImageRow {
 const COLUMNS: &str = "i.id, i.account, i.region, i.name, i.family, i.description, i.nvme_support, i.status, \
      i.source_image, i.execution_id, i.copied_from, i.size_gib, i.platform, i.os_name, i.architecture, i.created_ms, \
      i.resource_group_id, i.boot_mode, i.license_type, i.is_public, i.copy_started_ms, i.copy_ready_ms, i.copy_error, \
-     i.encrypted, i.kms_key_id";
+     i.encrypted, i.kms_key_id, i.imds_support";
 
 /// A custom image as one account sees it.
 #[derive(Debug, Clone)]
@@ -98,7 +99,8 @@ impl Store {
     }
 
     /// A custom image `account` may build from in `region` (owned, shared or a community image)
-    /// that is `Available` at `now_ms` (a copy in flight, a failed copy or a deprecated image is not).
+    /// that is usable at `now_ms`: `Available`, or `Deprecated` ("you can use the image to create
+    /// instances", ModifyImageAttribute); a copy in flight or a failed copy is not.
     pub async fn visible_image(
         &self,
         account: &str,
@@ -107,7 +109,7 @@ impl Store {
         now_ms: i64,
     ) -> ApiResult<Option<ImageRow>> {
         let row = self.find_visible_image(account, region, id).await?;
-        Ok(row.filter(|r| r.lifecycle().is_available(now_ms)))
+        Ok(row.filter(|r| matches!(r.lifecycle().status(now_ms), "Available" | "Deprecated")))
     }
 
     /// A custom image `account` sees in `region` (owned, shared or community), whatever its status.
@@ -150,6 +152,21 @@ impl Store {
         .fetch_all(&self.reader)
         .await?;
         Ok(rows.into_iter().find(|r| r.lifecycle().is_available(now_ms)))
+    }
+
+    /// The newest image of `family` visible to `account` that is `Available` at `now_ms`, as
+    /// DescribeImages shows it (tags, shared flag).
+    pub async fn visible_family_image(
+        &self,
+        account: &str,
+        region: &str,
+        family: &str,
+        now_ms: i64,
+    ) -> ApiResult<Option<VisibleImage>> {
+        let Some(row) = self.latest_in_family(account, region, family, now_ms).await? else { return Ok(None) };
+        let tags = self.image_tags(&row.id).await?;
+        let shared = row.account == account && self.image_is_shared(&row.id).await?;
+        Ok(Some(VisibleImage { image: row, tags, shared }))
     }
 
     /// A custom image `account` owns in `region`.
@@ -325,4 +342,72 @@ impl Store {
 
 pub fn image_not_found(id: &str) -> ApiError {
     ApiError::with_message(Code::InvalidImageIdNotFound, format!("The specified ImageId \"{id}\" does not exist."))
+}
+
+/// What ModifyImageAttribute changes (`None`: keep).
+#[derive(Debug, Clone, Default)]
+pub struct ImageChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub family: Option<String>,
+    pub status: Option<String>,
+    pub boot_mode: Option<String>,
+    pub license_type: Option<String>,
+    pub nvme_support: Option<String>,
+    pub imds_support: Option<String>,
+}
+
+impl Store {
+    /// Applies `changes` to an owned image. `400 InvalidImageName.Duplicated` when the account has
+    /// another image of the new name in the region.
+    pub async fn modify_image(&self, account: &str, region: &str, id: &str, changes: &ImageChanges) -> ApiResult<()> {
+        let mut tx = self.writer.begin().await?;
+        if let Some(name) = &changes.name {
+            let taken: Option<(String,)> = sqlx::query_as(
+                "SELECT id FROM images WHERE account = ? AND region = ? AND name = ? AND id <> ? LIMIT 1",
+            )
+            .bind(account)
+            .bind(region)
+            .bind(name)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if taken.is_some() {
+                return Err(ApiError::with_message(
+                    Code::InvalidImageNameDuplicated,
+                    format!("The specified Image name \"{name}\" has already bean used."),
+                ));
+            }
+        }
+        sqlx::query(
+            "UPDATE images SET name = COALESCE(?, name), description = COALESCE(?, description), \
+             family = COALESCE(?, family), status = COALESCE(?, status), boot_mode = COALESCE(?, boot_mode), \
+             license_type = COALESCE(?, license_type), nvme_support = COALESCE(?, nvme_support), \
+             imds_support = COALESCE(?, imds_support) WHERE id = ? AND account = ? AND region = ?",
+        )
+        .bind(&changes.name)
+        .bind(&changes.description)
+        .bind(&changes.family)
+        .bind(&changes.status)
+        .bind(&changes.boot_mode)
+        .bind(&changes.license_type)
+        .bind(&changes.nvme_support)
+        .bind(&changes.imds_support)
+        .bind(id)
+        .bind(account)
+        .bind(region)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether the image is shared with any account.
+    pub async fn image_is_shared(&self, id: &str) -> ApiResult<bool> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
+            .bind(id)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(n > 0)
+    }
 }

@@ -267,20 +267,33 @@ async fn a_failing_command_fails_the_build_and_releases_the_instance_only_when_a
 }
 
 #[tokio::test]
-async fn a_download_fails_without_public_bandwidth_and_succeeds_with_it() {
+async fn a_public_download_fails_without_public_bandwidth_and_succeeds_with_it() {
     let app = TestApp::spawn().await;
-    let offline = app.create_pipeline(&[("BuildContent", "RUN yum install -y nginx")]).await;
+    let script = "RUN curl -fsSL https://get.example.com/install.sh -o /tmp/i.sh";
+    let offline = app.create_pipeline(&[("BuildContent", script)]).await;
     let done = build(&app, &offline).await;
     assert_eq!(done["Status"], "FAILED", "{done}");
     assert_eq!(done["ErrorCode"], "CommandExecutionFailed");
     let info = text(&done, "ErrorInfo");
     assert!(info.contains("Line 1") && info.contains("InternetMaxBandwidthOut=0"), "{info}");
+    assert!(info.contains("\"curl\"") && info.contains("get.example.com"), "names the command and host: {info}");
 
-    let online =
-        app.create_pipeline(&[("BuildContent", "RUN yum install -y nginx"), ("InternetMaxBandwidthOut", "5")]).await;
+    let online = app.create_pipeline(&[("BuildContent", script), ("InternetMaxBandwidthOut", "5")]).await;
     let done = build(&app, &online).await;
     assert_eq!(done["Status"], "SUCCESS", "{done}");
     assert!(done.get("ErrorCode").is_none());
+}
+
+#[tokio::test]
+async fn package_managers_use_the_internal_mirrors_without_public_bandwidth() {
+    let app = TestApp::spawn().await;
+    // The README's first example, as it is written there (default InternetMaxBandwidthOut=0).
+    let readme = app.create_pipeline(&[("BuildContent", "RUN yum install -y nginx")]).await;
+    assert_eq!(build(&app, &readme).await["Status"], "SUCCESS");
+    let internal = "RUN apt-get update && apt-get install -y nginx\nRUN pip3 install flask\n\
+                    RUN wget -q https://bucket.oss-cn-hangzhou-internal.aliyuncs.com/app.tgz";
+    let pipeline = app.create_pipeline(&[("BuildContent", internal)]).await;
+    assert_eq!(build(&app, &pipeline).await["Status"], "SUCCESS");
 }
 
 #[tokio::test]

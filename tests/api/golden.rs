@@ -332,12 +332,16 @@ async fn sharing_and_unsharing_follow_in_describe_calls_of_both_accounts() {
     // Community image: everyone in the region sees it, it cannot be shared, then unpublished.
     let other = built_image(&app, &[]).await;
     owner(&app, "ModifyImageSharePermission", &[("ImageId", &other), ("IsPublic", "true")]).await.assert_ok();
-    assert!(others_see(&app, "4000000000000999", &other).await);
+    assert!(!others_see(&app, "4000000000000999", &other).await, "shared images only without IsPublic");
+    let community = [("ImageOwnerAlias", "others"), ("IsPublic", "true"), ("ImageId", other.as_str())];
+    let r = call_as(&app, "4000000000000999", "DescribeImages", &community).await;
+    assert_eq!(r.assert_ok()["TotalCount"], 1, "community images with IsPublic=true");
     owner(&app, "ModifyImageSharePermission", &[("ImageId", &other), ("AddAccount.1", FRIEND)])
         .await
         .assert_error(403, "Image.Public");
     owner(&app, "ModifyImageSharePermission", &[("ImageId", &other), ("IsPublic", "false")]).await.assert_ok();
-    assert!(!others_see(&app, "4000000000000999", &other).await);
+    let r = call_as(&app, "4000000000000999", "DescribeImages", &community).await;
+    assert_eq!(r.assert_ok()["TotalCount"], 0);
 }
 
 #[tokio::test]
@@ -659,4 +663,377 @@ async fn copy_image_client_token_replays_the_first_copy() {
     copy(&app, &image, &[("DestinationImageName", "other"), ("ClientToken", "abc-1")])
         .await
         .assert_error(400, "IdempotentParameterMismatch");
+}
+
+// ---------------------------------------------------------------------------------------------
+// ModifyImageAttribute and DescribeImageFromFamily
+// ---------------------------------------------------------------------------------------------
+
+/// Starts a build of the owner's template and runs it to its end; returns the execution ID.
+async fn run_build(app: &TestApp, template: &str) -> String {
+    let r = owner(app, "StartImagePipelineExecution", &[("ImagePipelineId", template)]).await;
+    let id = text(r.assert_ok(), "ExecutionId");
+    app.run_builds_to_completion().await;
+    id
+}
+
+async fn family_image(app: &TestApp, family: &str) -> Value {
+    let r = owner(app, "DescribeImageFromFamily", &[("ImageFamily", family)]).await;
+    r.assert_ok()["Image"].clone()
+}
+
+/// The base image a build's transit instance started from (control-plane timeline).
+async fn build_base(app: &TestApp, execution_id: &str) -> String {
+    let (status, timeline) = app.admin("GET", &format!("/executions/{execution_id}"), None).await;
+    assert_eq!(status, 200, "{timeline}");
+    let resources = timeline["transitResources"].as_array().expect("resources");
+    let instance = resources.iter().find(|r| r["kind"] == "instance").expect("a transit instance");
+    let detail: Value = match &instance["detail"] {
+        Value::String(s) => serde_json::from_str(s).expect("detail json"),
+        other => other.clone(),
+    };
+    text(&detail, "SourceImage")
+}
+
+#[tokio::test]
+async fn deprecating_the_newest_image_rolls_the_family_back_for_new_builds() {
+    let app = TestApp::spawn().await;
+    let old = built_image(&app, &[("ImageOptions.ImageFamily", "web-golden")]).await;
+    app.advance(1_000).await;
+    let new = built_image(&app, &[("ImageOptions.ImageFamily", "web-golden")]).await;
+    assert_eq!(text(&family_image(&app, "web-golden").await, "ImageId"), new);
+    // Public families too; an unknown family has an empty Image.
+    let public = family_image(&app, "acs:alibaba_cloud_linux_3_2104_lts_x64").await;
+    assert_eq!(text(&public, "ImageId"), "aliyun_3_x64_20G_alibase_20240819.vhd");
+    assert_eq!(family_image(&app, "nothing-here").await, serde_json::json!({}));
+
+    let template = app
+        .create_pipeline(&[("AccessKeyId", OWNER), ("BaseImageType", "IMAGE_FAMILY"), ("BaseImage", "web-golden")])
+        .await;
+    let first = run_build(&app, &template).await;
+    assert_eq!(build_base(&app, &first).await, new, "the family's newest image");
+
+    owner(&app, "ModifyImageAttribute", &[("ImageId", &new), ("Status", "Deprecated")]).await.assert_ok();
+    assert_eq!(text(&image_as(&app, OWNER, &new).await.expect("new"), "Status"), "Deprecated");
+    assert_eq!(text(&family_image(&app, "web-golden").await, "ImageId"), old, "rolled back");
+    let second = run_build(&app, &template).await;
+    assert_eq!(build_base(&app, &second).await, old, "the next build starts from the one before");
+
+    // A deprecated image cannot be shared or copied, but can still be a build's IMAGE base.
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &new), ("AddAccount.1", FRIEND)])
+        .await
+        .assert_error(403, "OperationDenied.InvalidImageStatus");
+    owner(&app, "CopyImage", &[("ImageId", &new), ("DestinationRegionId", "cn-beijing")])
+        .await
+        .assert_error(400, "IncorrectImageStatus");
+    app.create_pipeline(&[("AccessKeyId", OWNER), ("BaseImageType", "IMAGE"), ("BaseImage", &new)]).await;
+
+    // Roll forward again.
+    owner(&app, "ModifyImageAttribute", &[("ImageId", &new), ("Status", "Available")]).await.assert_ok();
+    assert_eq!(text(&family_image(&app, "web-golden").await, "ImageId"), new);
+}
+
+#[tokio::test]
+async fn modify_image_attribute_changes_what_describe_images_shows() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    owner(
+        &app,
+        "ModifyImageAttribute",
+        &[
+            ("ImageId", &image),
+            ("ImageName", "renamed-golden"),
+            ("Description", "the golden image"),
+            ("ImageFamily", "fam-b"),
+            ("BootMode", "UEFI"),
+            ("LicenseType", "BYOL"),
+            ("Features.NvmeSupport", "supported"),
+            ("Features.ImdsSupport", "v2"),
+        ],
+    )
+    .await
+    .assert_ok();
+    let item = image_as(&app, OWNER, &image).await.expect("image");
+    assert_eq!(text(&item, "ImageName"), "renamed-golden");
+    assert_eq!(text(&item, "Description"), "the golden image");
+    assert_eq!(text(&item, "ImageFamily"), "fam-b");
+    assert_eq!(text(&item, "BootMode"), "UEFI");
+    assert_eq!(item["Features"]["NvmeSupport"], "supported");
+    assert_eq!(item["Features"]["ImdsSupport"], "v2");
+    // DryRun changes nothing.
+    owner(&app, "ModifyImageAttribute", &[("ImageId", &image), ("ImageName", "dry-name"), ("DryRun", "true")])
+        .await
+        .assert_error(400, "DryRunOperation");
+    assert_eq!(text(&image_as(&app, OWNER, &image).await.expect("image"), "ImageName"), "renamed-golden");
+}
+
+#[tokio::test]
+async fn modify_image_attribute_errors_have_their_documented_status() {
+    let app = TestApp::spawn().await;
+    let image = built_image(&app, &[]).await;
+    let other = built_image(&app, &[("ImageOptions.ImageName", "taken")]).await;
+    let other_name = text(&image_as(&app, OWNER, &other).await.expect("other"), "ImageName");
+    let modify = |extra: Vec<(&'static str, String)>| {
+        let app = &app;
+        let image = image.clone();
+        async move {
+            let mut params: Vec<(&str, &str)> = vec![("ImageId", image.as_str())];
+            params.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
+            owner(app, "ModifyImageAttribute", &params).await
+        }
+    };
+    owner(&app, "ModifyImageAttribute", &[("ImageName", "x-name")]).await.assert_error(400, "MissingImageId");
+    owner(&app, "ModifyImageAttribute", &[("ImageId", "m-nothere0000000000000")])
+        .await
+        .assert_error(404, "InvalidImageId.NotFound");
+    call_as(&app, FRIEND, "ModifyImageAttribute", &[("ImageId", &image), ("ImageName", "mine")])
+        .await
+        .assert_error(404, "InvalidImageId.NotFound");
+    modify(vec![("ImageName", "acs:bad".into())]).await.assert_error(400, "InvalidImageName.Malformed");
+    modify(vec![("ImageName", other_name)]).await.assert_error(400, "InvalidImageName.Duplicated");
+    modify(vec![("Description", "x".into())]).await.assert_error(400, "InvalidDescription.Malformed");
+    modify(vec![("ImageFamily", "aliyun-fam".into())]).await.assert_error(400, "InvalidImageFamily.Malformed");
+    modify(vec![("BootMode", "LEGACY".into())]).await.assert_error(400, "InvalidBootMode.NotSupport");
+    modify(vec![("LicenseType", "Free".into())]).await.assert_error(400, "InvalidLicenseType.NotSupported");
+    modify(vec![("Features.ImdsSupport", "v3".into())]).await.assert_error(400, "InvalidParameter.FeaturesImdsSupport");
+    modify(vec![("Status", "Gone".into())]).await.assert_error(400, "InvalidParameter");
+    modify(vec![("Status", "Available".into())]).await.assert_error(403, "ImageStatus.NotDeprecated");
+    modify(vec![("Features.ImdsSupport", "v2".into())]).await.assert_ok();
+    modify(vec![("Features.ImdsSupport", "v1".into())])
+        .await
+        .assert_error(403, "InvalidOperation.FeaturesImdsSupportNotMatch");
+    // A shared image cannot be deprecated.
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)]).await.assert_ok();
+    modify(vec![("Status", "Deprecated".into())]).await.assert_error(403, "ImageUseShared");
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("RemoveAccount.1", FRIEND)]).await.assert_ok();
+    modify(vec![("Status", "Deprecated".into())]).await.assert_ok();
+    modify(vec![("Status", "Deprecated".into())]).await.assert_error(403, "ImageStatus.NotAvailable");
+    // A copy in flight cannot be changed.
+    let copy_id = text(copy(&app, &other, &[("DestinationImageName", "inflight")]).await.assert_ok(), "ImageId");
+    let params = [("RegionId", DEST), ("AccessKeyId", OWNER), ("ImageId", copy_id.as_str()), ("ImageName", "later")];
+    app.call("ModifyImageAttribute", &params).await.assert_error(403, "InvalidStatus.ImageIsCreating");
+    // arm64 images cannot boot with BIOS.
+    let arm = built_image(&app, &[("BaseImage", "aliyun_3_arm64_20G_alibase_20240819.vhd")]).await;
+    owner(&app, "ModifyImageAttribute", &[("ImageId", &arm), ("BootMode", "BIOS")])
+        .await
+        .assert_error(400, "InvalidBootMode.NotSupport");
+}
+
+// ---------------------------------------------------------------------------------------------
+// DescribeImages, complete
+// ---------------------------------------------------------------------------------------------
+
+async fn ids_of(app: &TestApp, account: &str, extra: &[(&str, &str)]) -> Vec<String> {
+    let mut params = vec![("PageSize", "100")];
+    params.extend_from_slice(extra);
+    let r = call_as(app, account, "DescribeImages", &params).await;
+    r.assert_ok()["Images"]["Image"].as_array().expect("images").iter().map(|i| text(i, "ImageId")).collect()
+}
+
+#[tokio::test]
+async fn describe_images_applies_every_filter_of_the_model() {
+    let app = TestApp::spawn().await;
+    let arm_public = "aliyun_3_arm64_20G_alibase_20240819.vhd";
+    let windows = "win2022_21H2_x64_dtc_en-us_40G_alibase_20240716.vhd";
+    let arm = ids_of(&app, OWNER, &[("Architecture", "arm64")]).await;
+    assert_eq!(arm, [arm_public]);
+    assert!(!ids_of(&app, OWNER, &[("Architecture", "x86_64")]).await.contains(&arm_public.to_string()));
+    assert_eq!(ids_of(&app, OWNER, &[("OSType", "windows")]).await, [windows]);
+    assert!(!ids_of(&app, OWNER, &[("OSType", "linux")]).await.contains(&windows.to_string()));
+    assert_eq!(ids_of(&app, OWNER, &[("InstanceType", "ecs.g6r.large")]).await, [arm_public]);
+    assert_eq!(ids_of(&app, OWNER, &[("IsSupportCloudinit", "false")]).await, [windows]);
+    assert!(ids_of(&app, OWNER, &[("Usage", "instance")]).await.is_empty());
+    assert!(ids_of(&app, OWNER, &[("IsSupportIoOptimized", "false")]).await.is_empty());
+    // Creation-time window (catalog dates).
+    let window = [
+        ("Filter.1.Key", "CreationStartTime"),
+        ("Filter.1.Value", "2024-08-01T00:00Z"),
+        ("Filter.2.Key", "CreationEndTime"),
+        ("Filter.2.Value", "2024-08-31T00:00Z"),
+    ];
+    let mut in_august = ids_of(&app, OWNER, &window).await;
+    in_august.sort();
+    assert_eq!(in_august, [arm_public, "aliyun_3_x64_20G_alibase_20240819.vhd"]);
+
+    // The response fields, typed as the model says; English OSNameEn.
+    let r = call_as(&app, OWNER, "DescribeImages", &[("ImageId", "aliyun_3_x64_20G_alibase_20240819.vhd")]).await;
+    let item = r.assert_ok()["Images"]["Image"][0].clone();
+    assert_eq!(item["OSNameEn"], "Alibaba Cloud Linux 3.2104 LTS 64 bit");
+    assert!(item["OSNameEn"].as_str().is_some_and(str::is_ascii));
+    assert!(item["ImageOwnerId"].is_i64() && item["Size"].is_i64() && item["Usable"].is_boolean());
+    for key in ["ImageVersion", "Usage", "LicenseType", "ProductCode", "SupplierName", "BootMode"] {
+        assert!(item[key].is_string(), "{key} in {item}");
+    }
+    assert_eq!(item["Features"]["ImdsSupport"], "v2");
+    let disk = &item["DiskDeviceMappings"]["DiskDeviceMapping"][0];
+    assert!(disk["SnapshotId"].as_str().is_some_and(|s| s.starts_with("s-")) && disk["Encrypted"].is_boolean());
+    let snapshot = text(disk, "SnapshotId");
+    assert_eq!(ids_of(&app, OWNER, &[("SnapshotId", &snapshot)]).await, ["aliyun_3_x64_20G_alibase_20240819.vhd"]);
+
+    // ImageOwnerId applies to shared images.
+    let image = built_image(&app, &[]).await;
+    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)]).await.assert_ok();
+    assert_eq!(
+        ids_of(&app, FRIEND, &[("ImageOwnerAlias", "others"), ("ImageOwnerId", OWNER)]).await,
+        std::slice::from_ref(&image)
+    );
+    assert!(ids_of(&app, FRIEND, &[("ImageOwnerAlias", "others"), ("ImageOwnerId", "4000000000000777")])
+        .await
+        .is_empty());
+    let shared = call_as(&app, FRIEND, "DescribeImages", &[("ImageId", &image)]).await;
+    assert_eq!(shared.assert_ok()["Images"]["Image"][0]["ImageOwnerId"], OWNER.parse::<i64>().expect("id"));
+
+    // DryRun: checked, then DryRunOperation instead of the page.
+    call_as(&app, OWNER, "DescribeImages", &[("DryRun", "true")]).await.assert_error(400, "DryRunOperation");
+    call_as(&app, OWNER, "DescribeImages", &[("DryRun", "true"), ("Architecture", "sparc")])
+        .await
+        .assert_error(400, "InvalidParameter");
+    for bad in [
+        ("Architecture", "sparc"),
+        ("OSType", "beos"),
+        ("Usage", "sometimes"),
+        ("ActionType", "Destroy"),
+        ("Status", "ALL,Available"),
+        ("PageSize", "101"),
+        ("IsPublic", "maybe"),
+    ] {
+        call_as(&app, OWNER, "DescribeImages", &[bad]).await.assert_error(400, "InvalidParameter");
+    }
+    call_as(&app, OWNER, "DescribeImages", &[("Filter.1.Key", "CreationStartTime"), ("Filter.1.Value", "yesterday")])
+        .await
+        .assert_error(400, "InvalidParameter");
+    call_as(&app, OWNER, "DescribeImages", &[("IsPublic", "true"), ("ImageOwnerAlias", "self")])
+        .await
+        .assert_error(400, "InvalidParameter");
+    call_as(&app, OWNER, "DescribeImages", &[("InstanceType", "ecs.nothing.large")])
+        .await
+        .assert_error(404, "InvalidInstanceType.NotFound");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire hygiene
+// ---------------------------------------------------------------------------------------------
+
+/// The raw body of a GET with `Format=XML`.
+async fn xml_body(app: &TestApp, params: &[(&str, &str)]) -> String {
+    let mut query = vec![("Version", "2014-05-26"), ("Format", "XML")];
+    query.extend_from_slice(params);
+    let response = app.client.get(&app.base_url).query(&query).send().await.expect("sent");
+    response.text().await.expect("body")
+}
+
+/// Whether XML 1.0 allows every character of `text`.
+fn only_xml_chars(text: &str) -> bool {
+    text.chars()
+        .all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
+}
+
+#[tokio::test]
+async fn xml_bodies_are_well_formed_whatever_the_stored_text() {
+    let app = TestApp::spawn().await;
+    let pipeline = app
+        .create_pipeline(&[("AccessKeyId", OWNER), ("Tag.1.Key", "k"), ("Tag.1.Value", "a\u{1}b\u{B}c\u{1F}d")])
+        .await;
+    let body = xml_body(
+        &app,
+        &[
+            ("Action", "DescribeImagePipelines"),
+            ("RegionId", REGION),
+            ("AccessKeyId", OWNER),
+            ("ImagePipelineId.1", &pipeline),
+        ],
+    )
+    .await;
+    assert!(only_xml_chars(&body), "{body:?}");
+    assert!(body.contains("<TagValue>a\u{FFFD}b\u{FFFD}c\u{FFFD}d</TagValue>"), "{body:?}");
+    // JSON keeps the stored text.
+    let json = owner(&app, "DescribeImagePipelines", &[("ImagePipelineId.1", &pipeline)]).await;
+    assert_eq!(
+        json.assert_ok()["ImagePipeline"]["ImagePipelineSet"][0]["Tags"]["Tag"][0]["TagValue"],
+        "a\u{1}b\u{B}c\u{1F}d"
+    );
+    // An error message that echoes the input.
+    let body = xml_body(&app, &[("Action", "DescribeImages"), ("RegionId", "cn-\u{1}x")]).await;
+    assert!(only_xml_chars(&body) && body.contains("InvalidRegionId.NotFound"), "{body:?}");
+}
+
+#[tokio::test]
+async fn a_client_token_retry_from_another_sdk_is_not_a_mismatch() {
+    let app = TestApp::spawn().await;
+    let first = owner(
+        &app,
+        "CreateImagePipeline",
+        &[
+            ("BaseImageType", "IMAGE"),
+            ("BaseImage", crate::helpers::BASE_IMAGE),
+            ("ClientToken", "retry-1"),
+            ("DeleteInstanceOnFailure", "True"),
+        ],
+    )
+    .await;
+    let id = text(first.assert_ok(), "ImagePipelineId");
+    // Another SDK: lower-case boolean, and the documented defaults spelled out or left out.
+    let again = owner(
+        &app,
+        "CreateImagePipeline",
+        &[
+            ("ClientToken", "retry-1"),
+            ("BaseImage", crate::helpers::BASE_IMAGE),
+            ("BaseImageType", "IMAGE"),
+            ("SystemDiskSize", "40"),
+            ("InternetMaxBandwidthOut", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(text(again.assert_ok(), "ImagePipelineId"), id);
+    owner(
+        &app,
+        "CreateImagePipeline",
+        &[
+            ("BaseImageType", "IMAGE"),
+            ("BaseImage", crate::helpers::BASE_IMAGE),
+            ("ClientToken", "retry-1"),
+            ("SystemDiskSize", "60"),
+        ],
+    )
+    .await
+    .assert_error(400, "IdempotentParameterMismatch");
+}
+
+#[tokio::test]
+async fn a_next_token_is_accepted_only_by_the_listing_and_filters_that_issued_it() {
+    let app = TestApp::spawn().await;
+    for _ in 0..3 {
+        app.create_pipeline(&[("AccessKeyId", OWNER), ("Tag.1.Key", "team"), ("Tag.1.Value", "web")]).await;
+    }
+    let first = owner(&app, "DescribeImagePipelines", &[("MaxResults", "1"), ("Tag.1.Key", "team")]).await;
+    let token = text(first.assert_ok(), "NextToken");
+    // The same listing (page size may change) goes on.
+    let second =
+        owner(&app, "DescribeImagePipelines", &[("MaxResults", "2"), ("Tag.1.Key", "team"), ("NextToken", &token)])
+            .await;
+    assert_eq!(second.assert_ok()["ImagePipeline"]["ImagePipelineSet"].as_array().map(Vec::len), Some(2));
+    // Other filters, another listing, another account or region: 403 Invalid.NextToken.
+    owner(&app, "DescribeImagePipelines", &[("MaxResults", "1"), ("NextToken", &token)])
+        .await
+        .assert_error(403, "Invalid.NextToken");
+    owner(&app, "DescribeImageComponents", &[("MaxResults", "1"), ("Tag.1.Key", "team"), ("NextToken", &token)])
+        .await
+        .assert_error(403, "Invalid.NextToken");
+    call_as(
+        &app,
+        FRIEND,
+        "DescribeImagePipelines",
+        &[("MaxResults", "1"), ("Tag.1.Key", "team"), ("NextToken", &token)],
+    )
+    .await
+    .assert_error(403, "Invalid.NextToken");
+    let params = [
+        ("RegionId", "cn-beijing"),
+        ("AccessKeyId", OWNER),
+        ("MaxResults", "1"),
+        ("Tag.1.Key", "team"),
+        ("NextToken", token.as_str()),
+    ];
+    app.call("DescribeImagePipelines", &params).await.assert_error(403, "Invalid.NextToken");
 }

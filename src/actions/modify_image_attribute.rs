@@ -1,0 +1,102 @@
+//! `ModifyImageAttribute` (ECS): renames an owned custom image, or changes its description, image
+//! family, status (`Deprecated` / `Available`), boot mode, licence type or features. Deprecating the
+//! newest image of a family rolls the family back: `DescribeImageFromFamily` and new
+//! `IMAGE_FAMILY` builds then use the newest image still `Available`. Reference:
+//! https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-modifyimageattribute
+//!
+//! Documented: a shared image cannot be deprecated (`403 ImageUseShared`); only an `Available`
+//! image can be deprecated (`403 ImageStatus.NotAvailable`) and only a `Deprecated` one made
+//! `Available` (`403 ImageStatus.NotDeprecated`); a copy still `Creating` cannot be changed
+//! (`403 InvalidStatus.ImageIsCreating`); `Features.ImdsSupport` cannot go from v2 to v1; arm64
+//! images cannot boot in BIOS mode (`400 InvalidBootMode.NotSupport`).
+//!
+//! Our choices where the page is silent: an unknown `Status` or `Features.NvmeSupport` is
+//! `400 InvalidParameter`; `LicenseType` takes the model's values (Auto, Aliyun, BYOL).
+
+use serde_json::{json, Value};
+
+use super::{check_dry_run, region, Ctx};
+use crate::domain::image::{BOOT_MODES, LICENSE_TYPES, SETTABLE_STATUSES};
+use crate::domain::names;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::store::images::{image_not_found, ImageChanges};
+
+fn one_of(value: Option<&str>, allowed: &[&str], error: ApiError) -> ApiResult<Option<String>> {
+    match value {
+        Some(v) if !allowed.contains(&v) => Err(error),
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
+pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
+    let p = ctx.params;
+    let region = region(p)?;
+    let image_id = p.required_str("ImageId")?;
+    let name = p.opt_str("ImageName");
+    if name.is_some_and(|n| !names::is_valid_ecs_image_name(n)) {
+        return Err(Code::InvalidImageNameMalformed.into());
+    }
+    let description = p.opt_str("Description");
+    if description.is_some_and(|d| !names::is_valid_description(d)) {
+        return Err(Code::InvalidDescriptionMalformed.into());
+    }
+    let family = p.opt_str("ImageFamily");
+    if family.is_some_and(|f| !names::is_valid_ecs_image_name(f)) {
+        return Err(Code::InvalidImageFamilyMalformed.into());
+    }
+    let status = one_of(p.opt_str("Status"), SETTABLE_STATUSES, ApiError::invalid_param("Status"))?;
+    let boot_mode = one_of(p.opt_str("BootMode"), BOOT_MODES, Code::InvalidBootModeNotSupport.into())?;
+    let license_type = one_of(p.opt_str("LicenseType"), LICENSE_TYPES, Code::InvalidLicenseTypeNotSupported.into())?;
+    let features = p.object("Features");
+    let nvme_support = one_of(
+        features.opt_str("NvmeSupport"),
+        &["supported", "unsupported"],
+        ApiError::invalid_param("Features.NvmeSupport"),
+    )?;
+    let imds_support =
+        one_of(features.opt_str("ImdsSupport"), &["v1", "v2"], Code::InvalidParameterFeaturesImdsSupport.into())?;
+
+    let image = ctx
+        .state
+        .store
+        .owned_image(&ctx.caller.account, &region, image_id)
+        .await?
+        .ok_or_else(|| image_not_found(image_id))?;
+    let current = image.lifecycle().status(ctx.state.clock.now_ms()).to_string();
+    if current == "Creating" {
+        return Err(Code::InvalidStatusImageIsCreating.into());
+    }
+    match status.as_deref() {
+        Some("Deprecated") if current != "Available" => return Err(Code::ImageStatusNotAvailable.into()),
+        Some("Deprecated") if ctx.state.store.image_is_shared(&image.id).await? => {
+            return Err(ApiError::with_message(
+                Code::ImageUseShared,
+                "The specified image has been shared to others, please remove shared accounts first.",
+            ))
+        }
+        Some("Available") if current != "Deprecated" => return Err(Code::ImageStatusNotDeprecated.into()),
+        _ => {}
+    }
+    if boot_mode.as_deref() == Some("BIOS") && image.architecture == "arm64" {
+        return Err(ApiError::with_message(
+            Code::InvalidBootModeNotSupport,
+            "The specified parameter BootMode is not supported for current image architecture.",
+        ));
+    }
+    if imds_support.as_deref() == Some("v1") && image.imds_support.as_deref() == Some("v2") {
+        return Err(Code::InvalidOperationFeaturesImdsSupportNotMatch.into());
+    }
+    check_dry_run(p)?;
+    let changes = ImageChanges {
+        name: name.map(str::to_string),
+        description: description.map(str::to_string),
+        family: family.map(str::to_string),
+        status,
+        boot_mode,
+        license_type,
+        nvme_support,
+        imds_support,
+    };
+    ctx.state.store.modify_image(&ctx.caller.account, &region, &image.id, &changes).await?;
+    Ok(json!({}))
+}
