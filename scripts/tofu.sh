@@ -15,7 +15,7 @@
 #      message is on the build (checked through the API); one tagged PARTITION_SUCCESS makes the
 #      execution waiter time out; destroy succeeds;
 #   3. lifecycle again under --auth strict with a fixture key: every signature the provider sends
-#      (both of its clients) is verified; apply, empty plan, destroy.
+#      (both of its clients) is verified; apply, empty plan, in-place change, destroy.
 #
 # Called by scripts/test.sh; run it alone after `cargo build`. Needs Go, curl and jq.
 set -euo pipefail
@@ -142,7 +142,8 @@ new_dir() {
     echo "$dir"
 }
 
-# lifecycle DIR STRICT: apply, no drift, (accept-any only: in-place changes), destroy.
+# lifecycle DIR STRICT: apply, no drift, in-place changes, no drift, destroy; sets remember_ids
+# (component, template, built image, copy). With STRICT=yes the unsigned API checks are skipped.
 lifecycle() {
     local dir="$1" strict="$2"
     echo "==> tofu apply (tests/terraform/lifecycle)"
@@ -169,13 +170,14 @@ lifecycle() {
     echo "==> tofu plan after apply: no changes (exit code 0 with -detailed-exitcode)"
     tf "$dir" plan -input=false -detailed-exitcode || fail "the second plan is not empty (exit code $?)"
 
+    local component pipeline execution image copy
+    component="$(jq -r .component_id.value <<<"$out")"
+    pipeline="$(jq -r .pipeline_id.value <<<"$out")"
+    execution="$(jq -r .execution_id.value <<<"$out")"
+    image="$(jq -r .image.value.id <<<"$out")"
+    copy="$(jq -r .copy_id.value <<<"$out")"
+    remember_ids=("$component" "$pipeline" "$image" "$copy")
     if [ "$strict" = no ]; then
-        local component pipeline execution image
-        component="$(jq -r .component_id.value <<<"$out")"
-        pipeline="$(jq -r .pipeline_id.value <<<"$out")"
-        execution="$(jq -r .execution_id.value <<<"$out")"
-        image="$(jq -r .image.value.id <<<"$out")"
-        copy="$(jq -r .copy_id.value <<<"$out")"
         echo "==> the API agrees with the state"
         expect "DescribeImagePipelineExecutions: SUCCESS with the image alicloud_images found" \
             "$(api DescribeImagePipelineExecutions "ExecutionId=$execution")" \
@@ -186,36 +188,39 @@ lifecycle() {
         expect "DescribeImageSharePermission: shared with add_account and alicloud_image_share_permission's account" \
             "$(api DescribeImageSharePermission "ImageId=$image")" \
             '[.Accounts.Account[].AliyunId] | sort == ["'"$SHARE_ACCOUNT"'", "'"$EXTRA_SHARE_ACCOUNT"'"]'
-
         expect "DescribeImages: alicloud_image_copy's copy, with its name, description and tags" \
             "$(api DescribeImages "ImageId=$copy")" '
             .Images.Image | length == 1 and .[0].ImageName == "tf-web-copy" and .[0].Status == "Available"
             and .[0].Description == "The built image, copied by OpenTofu"
             and ([.[0].Tags.Tag[] | {(.TagKey): .TagValue}] | add) == {"copied": "yes"}'
-        echo "==> tag change + resource-group move on the component: planned and applied in place"
-        local changed=(-var 'component_tags={"env":"prod","owner":"tofu"}' -var component_resource_group=rg-acfmprod000000001)
-        tf "$dir" plan -input=false -out=change.tfplan "${changed[@]}" || fail "tofu plan (change)"
-        local plan
-        plan="$(cd "$dir" && "$tofu" show -no-color -json change.tfplan)"
-        expect "the component is updated in place, nothing else changes" "$plan" '
-            [.resource_changes[] | select(.mode == "managed") | {(.address): .change.actions}] | add ==
-            {"alicloud_ecs_image_component.hello": ["update"], "alicloud_ecs_image_pipeline.web": ["no-op"],
-             "alicloud_ecs_image_pipeline_execution.build": ["no-op"], "alicloud_image_share_permission.extra": ["no-op"],
-             "alicloud_image_copy.copy": ["no-op"]}'
-        tf "$dir" apply -input=false change.tfplan || fail "tofu apply (change)"
+    fi
+
+    echo "==> tag change + resource-group move on the component: planned and applied in place"
+    local changed=(-var 'component_tags={"env":"prod","owner":"tofu"}' -var component_resource_group=rg-acfmprod000000001)
+    tf "$dir" plan -input=false -out=change.tfplan "${changed[@]}" || fail "tofu plan (change)"
+    local plan
+    plan="$(cd "$dir" && "$tofu" show -no-color -json change.tfplan)"
+    expect "the component is updated in place, nothing else changes" "$plan" '
+        [.resource_changes[] | select(.mode == "managed") | {(.address): .change.actions}] | add ==
+        {"alicloud_ecs_image_component.hello": ["update"], "alicloud_ecs_image_pipeline.web": ["no-op"],
+         "alicloud_ecs_image_pipeline_execution.build": ["no-op"], "alicloud_image_share_permission.extra": ["no-op"],
+         "alicloud_image_copy.copy": ["no-op"]}'
+    tf "$dir" apply -input=false change.tfplan || fail "tofu apply (change)"
+    out="$(cd "$dir" && "$tofu" output -no-color -json)"
+    expect "the component kept its ID; alicloud_ecs_image_components sees the new tags and group" "$out" '
+        .component_id.value == "'"$component"'" and (.components.value[0] | .tags == {"env": "prod", "owner": "tofu"}
+        and .resource_group_id == "rg-acfmprod000000001")'
+    if [ "$strict" = no ]; then
         expect "DescribeImageComponents: new tags and resource group, same ID" \
             "$(api DescribeImageComponents "ImageComponentId.1=$component")" '
             .ImageComponent.ImageComponentSet | length == 1 and .[0].ResourceGroupId == "rg-acfmprod000000001"
             and ([.[0].Tags.Tag[] | {(.TagKey): .TagValue}] | add) == {"env": "prod", "owner": "tofu"}'
-        tf "$dir" plan -input=false -detailed-exitcode "${changed[@]}" || fail "the plan after the change is not empty"
-        destroy_args=("${changed[@]}")
-        remember_ids=("$component" "$pipeline" "$image" "$copy")
-    else
-        destroy_args=()
     fi
+    echo "==> tofu plan after the change: no changes"
+    tf "$dir" plan -input=false -detailed-exitcode "${changed[@]}" || fail "the plan after the change is not empty"
 
     echo "==> tofu destroy"
-    tf "$dir" destroy -input=false -auto-approve "${destroy_args[@]}" || fail "tofu destroy"
+    tf "$dir" destroy -input=false -auto-approve "${changed[@]}" || fail "tofu destroy"
 }
 
 # ---- 1. the lifecycle, accept-any ----
@@ -278,7 +283,9 @@ expect "both of the provider's clients were verified: the RPC client (Format=jso
 expect "the lifecycle's actions all ran" "$journal" '[.requests[].action] | unique | contains(["CreateImageComponent",
     "CreateImagePipeline", "StartImagePipelineExecution", "DescribeImagePipelineExecutions", "DescribeImages",
     "DescribeTags", "DescribeImagePipelines", "DescribeImageComponents", "ModifyImageSharePermission",
-    "DescribeImageSharePermission", "CopyImage", "DeleteImage", "DeleteImagePipeline", "DeleteImageComponent"])'
+    "DescribeImageSharePermission", "CopyImage", "DeleteImage", "DeleteImagePipeline", "DeleteImageComponent",
+    "TagResources", "UntagResources", "JoinResourceGroup"])'
+echo "    the provider called: $(jq -r '[.requests[].action] | unique | join(", ")' <<<"$journal")"
 console="http://127.0.0.1:$port/_emulator/console/api"
 expect "nothing left behind: the console lists no template" \
     "$(curl -sS "$console/templates?account=$ACCOUNT&region=$REGION")" '.templates == []'
