@@ -18,6 +18,8 @@
 #      (both of its clients) is verified; apply, empty plan, in-place change, destroy.
 #
 # Called by scripts/test.sh; run it alone after `cargo build`. Needs Go, curl and jq.
+# `scripts/tofu.sh --tools-only` only builds (or finds) the two tools: scripts/test.sh starts it in
+# the background first, so that the cold builds overlap with the other tests.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$(pwd)"
@@ -30,7 +32,7 @@ EXTRA_SHARE_ACCOUNT=5555666677778888 # alicloud_image_share_permission
 REGION=cn-hangzhou
 
 binary="${IBE_BIN:-$repo/target/debug/ecs-imagebuilder-emulator}"
-[ -x "$binary" ] || { echo "tofu.sh: $binary not found: run 'cargo build' first" >&2; exit 1; }
+[ -x "$binary" ] || [ "${1:-}" = --tools-only ] || { echo "tofu.sh: $binary not found: run 'cargo build' first" >&2; exit 1; }
 for tool in go curl jq; do
     command -v "$tool" >/dev/null || { echo "tofu.sh: $tool is needed" >&2; exit 1; }
 done
@@ -51,6 +53,10 @@ provider="$(go_tool terraform-provider-alicloud github.com/aliyun/terraform-prov
     github.com/alibabacloud-go/alibabacloud-gateway-oss=github.com/alibabacloud-go/alibabacloud-gateway-oss@v0.0.11 \
     github.com/alibabacloud-go/alibabacloud-gateway-oss-util=github.com/alibabacloud-go/alibabacloud-gateway-oss-util@v0.0.3)"
 tools_ready="$(date +%s)"
+if [ "${1:-}" = --tools-only ]; then
+    echo "==> tofu.sh: tools ready in $((tools_ready - script_started)) s ($tofu, $provider)"
+    exit 0
+fi
 
 # shellcheck source=lib/emulator.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/emulator.sh"
