@@ -136,14 +136,19 @@ expect() {
     echo "    ok: $what"
 }
 
-# new_dir NAME copies tests/terraform/NAME into the work directory with the emulator's address and
-# the credentials as an auto-loaded variables file, and runs `tofu init`.
+# new_dir NAME KEY SECRET copies tests/terraform/NAME into the work directory with the emulator's
+# address and the credentials as an auto-loaded variables file (none with an empty KEY: the provider
+# then reads ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY), and runs `tofu init`.
 new_dir() {
     local name="$1" key="$2" secret="$3"
     local dir="$workdir/$name-$port"
     cp -R "tests/terraform/$name" "$dir"
-    jq -n --arg e "127.0.0.1:$port" --arg k "$key" --arg s "$secret" \
-        '{endpoint: $e, access_key: $k, secret_key: $s}' >"$dir/emulator.auto.tfvars.json"
+    if [ -n "$key" ]; then
+        jq -n --arg e "127.0.0.1:$port" --arg k "$key" --arg s "$secret" \
+            '{endpoint: $e, access_key: $k, secret_key: $s}' >"$dir/emulator.auto.tfvars.json"
+    else
+        jq -n --arg e "127.0.0.1:$port" '{endpoint: $e}' >"$dir/emulator.auto.tfvars.json"
+    fi
     tf "$dir" init -input=false >&2 || fail "tofu init ($name)"
     echo "$dir"
 }
@@ -277,8 +282,9 @@ EOF
 rm -f "$workdir/emulator.db"* "$workdir/stdout" "$workdir/stderr"
 start_emulator tofu.sh "$binary" "$workdir" --phase-duration 0 --auth strict --fixtures "$workdir/fixtures.yaml"
 echo "==> emulator on 127.0.0.1:$port (--auth strict, fixture key $STRICT_KEY)"
-sdir="$(new_dir lifecycle "$STRICT_KEY" "$STRICT_SECRET")"
-lifecycle "$sdir" yes
+# This time the credentials come from the environment, not from the configuration.
+sdir="$(new_dir lifecycle "" "")"
+ALICLOUD_ACCESS_KEY="$STRICT_KEY" ALICLOUD_SECRET_KEY="$STRICT_SECRET" lifecycle "$sdir" yes
 echo "==> every call was signed, verified and answered (the request journal)"
 journal="$(curl -sS "http://127.0.0.1:$port/_emulator/requests?limit=10000")"
 expect "no call failed (no signature error, no other error)" "$journal" '[.requests[] | select(.status >= 400)] == []'

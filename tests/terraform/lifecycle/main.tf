@@ -17,13 +17,16 @@ variable "endpoint" {
   type        = string
 }
 
+# Unset (null), the provider reads ALICLOUD_ACCESS_KEY / ALICLOUD_SECRET_KEY instead.
 variable "access_key" {
-  type = string
+  type    = string
+  default = null
 }
 
 variable "secret_key" {
   type      = string
   sensitive = true
+  default   = null
 }
 
 variable "component_tags" {
