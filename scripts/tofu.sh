@@ -14,7 +14,8 @@
 #   2. failing: a template tagged emulator:outcome=FAILED@BUILDING makes apply fail, the scripted
 #      message is on the build (checked through the API); one tagged PARTITION_SUCCESS makes the
 #      execution waiter time out; destroy succeeds;
-#   3. lifecycle again under --auth strict with a fixture key: every signature the provider sends
+#   3. lifecycle again under --auth strict with a fixture key (from ALICLOUD_ACCESS_KEY /
+#      ALICLOUD_SECRET_KEY), in the background while 1 and 2 run: every signature the provider sends
 #      (both of its clients) is verified; apply, empty plan, in-place change, destroy.
 #
 # Called by scripts/test.sh; run it alone after `cargo build`. Needs Go, curl and jq.
@@ -234,6 +235,47 @@ lifecycle() {
     tf "$dir" destroy -input=false -auto-approve "${changed[@]}" || fail "tofu destroy"
 }
 
+# ---- 3. the lifecycle under --auth strict, run in the background (its own emulator, work
+# directory and log) while 1 and 2 run: most of a lifecycle is the provider's own waits. ----
+strict_run() {
+    workdir="$workdir/strict"
+    server_pid=""
+    mkdir -p "$workdir"
+    trap stop_emulator EXIT
+    STRICT_KEY=LTAI5tTofuStrictKey
+    STRICT_SECRET=tofu-strict-secret
+    printf 'access_keys:\n  - { id: %s, secret: %s, account: "%s" }\n' "$STRICT_KEY" "$STRICT_SECRET" "$ACCOUNT" \
+        >"$workdir/fixtures.yaml"
+    start_emulator tofu.sh "$binary" "$workdir" --phase-duration 0 --auth strict --fixtures "$workdir/fixtures.yaml"
+    echo "==> emulator on 127.0.0.1:$port (--auth strict, fixture key $STRICT_KEY)"
+    # This time the credentials come from the environment, not from the configuration.
+    sdir="$(new_dir lifecycle "" "")"
+    ALICLOUD_ACCESS_KEY="$STRICT_KEY" ALICLOUD_SECRET_KEY="$STRICT_SECRET" lifecycle "$sdir" yes
+    echo "==> every call was signed, verified and answered (the request journal)"
+    journal="$(curl -sS "http://127.0.0.1:$port/_emulator/requests?limit=10000")"
+    expect "no call failed (no signature error, no other error)" "$journal" '[.requests[] | select(.status >= 400)] == []'
+    expect "every call ran as the fixture key's account" "$journal" '[.requests[].account] | unique == ["'"$ACCOUNT"'"]'
+    expect "both of the provider's clients were verified: the RPC client (Format=json, form body) and the old SDK (Format=JSON)" "$journal" '
+        ([.requests[] | select(.action == "CreateImagePipeline" and .params.Format == "json")] | length == 1)
+        and ([.requests[] | select(.action == "DescribeImages" and .params.Format == "JSON")] | length >= 1)'
+    expect "the lifecycle's actions all ran" "$journal" '[.requests[].action] | unique | contains(["CreateImageComponent",
+        "CreateImagePipeline", "StartImagePipelineExecution", "DescribeImagePipelineExecutions", "DescribeImages",
+        "DescribeTags", "DescribeImagePipelines", "DescribeImageComponents", "ModifyImageSharePermission",
+        "DescribeImageSharePermission", "CopyImage", "DeleteImage", "DeleteImagePipeline", "DeleteImageComponent",
+        "TagResources", "UntagResources", "JoinResourceGroup"])'
+    echo "    the provider called: $(jq -r '[.requests[].action] | unique | join(", ")' <<<"$journal")"
+    console="http://127.0.0.1:$port/_emulator/console/api"
+    expect "nothing left behind: the console lists no template" \
+        "$(curl -sS "$console/templates?account=$ACCOUNT&region=$REGION")" '.templates == []'
+    expect "nothing left behind: the console lists only the system components" \
+        "$(curl -sS "$console/components?account=$ACCOUNT&region=$REGION")" '[.components[] | select(.Owner != "ALIYUN")] == []'
+}
+strict_log="$workdir/strict.log"
+strict_run >"$strict_log" 2>&1 &
+strict_pid=$!
+# If this script stops early, the strict run stops too (its EXIT trap stops its emulator).
+trap 'kill "$strict_pid" 2>/dev/null || true; emulator_cleanup' EXIT
+
 # ---- 1. the lifecycle, accept-any ----
 start_emulator tofu.sh "$binary" "$workdir" --phase-duration 0
 echo "==> emulator on 127.0.0.1:$port (accept-any)"
@@ -272,37 +314,11 @@ tf "$fdir" destroy -input=false -auto-approve || fail "tofu destroy (failing)"
 expect "DescribeImagePipelines: the failed template is gone" "$(api DescribeImagePipelines)" '.ImagePipeline.ImagePipelineSet == []'
 stop_emulator
 
-# ---- 3. the lifecycle under --auth strict ----
-STRICT_KEY=LTAI5tTofuStrictKey
-STRICT_SECRET=tofu-strict-secret
-cat >"$workdir/fixtures.yaml" <<EOF
-access_keys:
-  - { id: $STRICT_KEY, secret: $STRICT_SECRET, account: "$ACCOUNT" }
-EOF
-rm -f "$workdir/emulator.db"* "$workdir/stdout" "$workdir/stderr"
-start_emulator tofu.sh "$binary" "$workdir" --phase-duration 0 --auth strict --fixtures "$workdir/fixtures.yaml"
-echo "==> emulator on 127.0.0.1:$port (--auth strict, fixture key $STRICT_KEY)"
-# This time the credentials come from the environment, not from the configuration.
-sdir="$(new_dir lifecycle "" "")"
-ALICLOUD_ACCESS_KEY="$STRICT_KEY" ALICLOUD_SECRET_KEY="$STRICT_SECRET" lifecycle "$sdir" yes
-echo "==> every call was signed, verified and answered (the request journal)"
-journal="$(curl -sS "http://127.0.0.1:$port/_emulator/requests?limit=10000")"
-expect "no call failed (no signature error, no other error)" "$journal" '[.requests[] | select(.status >= 400)] == []'
-expect "every call ran as the fixture key's account" "$journal" '[.requests[].account] | unique == ["'"$ACCOUNT"'"]'
-expect "both of the provider's clients were verified: the RPC client (Format=json, form body) and the old SDK (Format=JSON)" "$journal" '
-    ([.requests[] | select(.action == "CreateImagePipeline" and .params.Format == "json")] | length == 1)
-    and ([.requests[] | select(.action == "DescribeImages" and .params.Format == "JSON")] | length >= 1)'
-expect "the lifecycle's actions all ran" "$journal" '[.requests[].action] | unique | contains(["CreateImageComponent",
-    "CreateImagePipeline", "StartImagePipelineExecution", "DescribeImagePipelineExecutions", "DescribeImages",
-    "DescribeTags", "DescribeImagePipelines", "DescribeImageComponents", "ModifyImageSharePermission",
-    "DescribeImageSharePermission", "CopyImage", "DeleteImage", "DeleteImagePipeline", "DeleteImageComponent",
-    "TagResources", "UntagResources", "JoinResourceGroup"])'
-echo "    the provider called: $(jq -r '[.requests[].action] | unique | join(", ")' <<<"$journal")"
-console="http://127.0.0.1:$port/_emulator/console/api"
-expect "nothing left behind: the console lists no template" \
-    "$(curl -sS "$console/templates?account=$ACCOUNT&region=$REGION")" '.templates == []'
-expect "nothing left behind: the console lists only the system components" \
-    "$(curl -sS "$console/components?account=$ACCOUNT&region=$REGION")" '[.components[] | select(.Owner != "ALIYUN")] == []'
-stop_emulator
+echo "==> the --auth strict run (in the background until now):"
+strict_status=0
+wait "$strict_pid" || strict_status=$?
+cat "$strict_log"
+[ "$strict_status" -eq 0 ] || fail "the --auth strict run (its log is above)"
+
 
 echo "==> tofu.sh: tools ready in $((tools_ready - script_started)) s; total $(($(date +%s) - script_started)) s"
