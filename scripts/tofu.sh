@@ -8,9 +8,10 @@
 # (--phase-duration 0):
 #
 #   1. lifecycle (accept-any): apply (component, template, build waited to SUCCESS, the built image
-#      found by alicloud_images, the pipelines/components data sources); a second plan is empty; a
-#      tag change and a resource-group move on the component apply in place; destroy leaves no
-#      template or component behind (checked through the API);
+#      found by alicloud_images, the pipelines/components data sources, alicloud_image_copy and
+#      alicloud_image_share_permission on the built image); a second plan is empty; a tag change and
+#      a resource-group move on the component apply in place; destroy leaves no template, component,
+#      copy or extra share behind (checked through the API);
 #   2. failing: a template tagged emulator:outcome=FAILED@BUILDING makes apply fail, the scripted
 #      message is on the build (checked through the API); one tagged PARTITION_SUCCESS makes the
 #      execution waiter time out; destroy succeeds;
@@ -77,7 +78,7 @@ provider_installation {
 }
 EOF
 export TF_CLI_CONFIG_FILE="$workdir/tofurc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
-export TF_PLUGIN_CACHE_DIR="" TF_DATA_DIR=""
+# A caller's plugin cache or data directory must not leak in.
 unset TF_DATA_DIR TF_PLUGIN_CACHE_DIR
 
 fail() {
