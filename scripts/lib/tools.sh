@@ -1,0 +1,62 @@
+# Sourced by the test scripts. Builds third-party Go tools from the Go module proxy at pinned
+# versions and caches the binaries OUTSIDE the repository, keyed by version:
+#
+#   ${IBE_CACHE:-$HOME/.cache/ecs-imagebuilder-emulator}/<tool>-<version>/bin/<binary>
+#   ${IBE_CACHE:-…}/<tool>-<version>/build-seconds   (how long the cold build took)
+#
+# A second run finds the binary and skips the build. Nothing is committed and nothing comes from
+# anywhere but the Go module proxy (`go mod download`).
+
+ibe_cache="${IBE_CACHE:-$HOME/.cache/ecs-imagebuilder-emulator}"
+
+# go_tool NAME MODULE VERSION PACKAGE BINARY [REPLACE…] prints the path of the cached BINARY built
+# from PACKAGE (relative to the module root, e.g. ./cmd/tofu) of MODULE@VERSION, building it first
+# if it is not cached yet. Build messages go to stderr. Each REPLACE (`old=new@version`) is added
+# to the copy's go.mod with `go mod edit -replace` before the build: the way to swap a dependency
+# version that the module proxy does not serve for one it does.
+#
+# The build happens inside a writable copy of the downloaded module rather than through
+# `go install MODULE/PACKAGE@VERSION`, which refuses modules whose go.mod has `replace` directives
+# (OpenTofu has one). -trimpath and -s -w keep the binaries small (the alicloud provider is huge).
+go_tool() {
+    local name="$1" module="$2" version="$3" package="$4" binary="$5"
+    shift 5
+    local dir="$ibe_cache/$name-$version"
+    if [ -x "$dir/bin/$binary" ]; then
+        echo "$dir/bin/$binary"
+        return 0
+    fi
+    command -v go >/dev/null || { echo "tools.sh: Go is needed to build $module@$version" >&2; return 1; }
+    mkdir -p "$ibe_cache"
+    local tmp started src
+    tmp="$(mktemp -d "$ibe_cache/.build-$name-XXXXXX")"
+    started="$(date +%s)"
+    echo "==> building $module@$version (cold cache; cached in $dir)" >&2
+    src="$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "$module@$version" |
+        sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+    if [ -z "$src" ] || [ ! -f "$src/go.mod" ]; then
+        echo "tools.sh: go mod download $module@$version gave no module directory" >&2
+        rm -rf "$tmp"
+        return 1
+    fi
+    cp -R "$src" "$tmp/src"
+    chmod -R u+w "$tmp/src"
+    local replace
+    for replace in "$@"; do
+        (cd "$tmp/src" && go mod edit -replace "$replace")
+    done
+    mkdir -p "$tmp/bin"
+    if ! (cd "$tmp/src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" \
+        -o "$tmp/bin/$binary" "$package" >&2); then
+        echo "tools.sh: building $module@$version failed" >&2
+        rm -rf "$tmp"
+        return 1
+    fi
+    echo $(($(date +%s) - started)) >"$tmp/build-seconds"
+    rm -rf "$tmp/src"
+    # Publish atomically: a concurrent or interrupted run never sees a half-built directory.
+    rm -rf "$dir"
+    mv "$tmp" "$dir"
+    echo "==> built $module@$version in $(cat "$dir/build-seconds") s" >&2
+    echo "$dir/bin/$binary"
+}
