@@ -59,6 +59,40 @@ pub fn vpc_not_found(id: &str) -> ApiError {
     ApiError::with_message(Code::InvalidVpcIdNotFound, format!("Specified VPC \"{id}\" does not exist."))
 }
 
+/// The two kinds of network a delete checks the same way.
+#[derive(Clone, Copy)]
+enum Network {
+    Vpc,
+    VSwitch,
+}
+
+/// Inside a delete's transaction: the tenant's network `(account, region, id)` exists (else its
+/// not-found error) and is `Available` (else `IncorrectVpcStatus` / `IncorrectVSwitchStatus`).
+async fn check_deletable(
+    tx: &mut SqliteConnection,
+    kind: Network,
+    (account, region, id): (&str, &str, &str),
+    now_ms: i64,
+    pending_ms: i64,
+) -> ApiResult<()> {
+    let (table, not_found, pending_code): (_, fn(&str) -> ApiError, _) = match kind {
+        Network::Vpc => ("vpcs", vpc_not_found, Code::IncorrectVpcStatus),
+        Network::VSwitch => ("vswitches", vswitch_not_found, Code::IncorrectVSwitchStatus),
+    };
+    let row: Option<(i64,)> =
+        sqlx::query_as(&format!("SELECT created_ms FROM {table} WHERE id = ? AND account = ? AND region = ?"))
+            .bind(id)
+            .bind(account)
+            .bind(region)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((created_ms,)) = row else { return Err(not_found(id)) };
+    if network::status(created_ms, now_ms, pending_ms) != "Available" {
+        return Err(still_pending(pending_code, id));
+    }
+    Ok(())
+}
+
 pub fn vswitch_not_found(id: &str) -> ApiError {
     ApiError::with_message(Code::InvalidVSwitchIdNotFound, format!("Specified virtual switch \"{id}\" does not exist."))
 }
@@ -135,17 +169,8 @@ impl Store {
         pending_ms: i64,
     ) -> ApiResult<()> {
         let mut tx = self.writer.begin().await?;
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT created_ms FROM vpcs WHERE id = ? AND account = ? AND region = ?")
-                .bind(id)
-                .bind(account)
-                .bind(region)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((created_ms,)) = row else { return Err(vpc_not_found(id)) };
-        if network::status(created_ms, now_ms, pending_ms) != "Available" {
-            return Err(still_pending(Code::IncorrectVpcStatus, id));
-        }
+        let key = (account, region, id);
+        check_deletable(&mut tx, Network::Vpc, key, now_ms, pending_ms).await?;
         let (children,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vswitches WHERE account = ? AND vpc_id = ?")
             .bind(account)
             .bind(id)
@@ -245,17 +270,8 @@ impl Store {
         pending_ms: i64,
     ) -> ApiResult<()> {
         let mut tx = self.writer.begin().await?;
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT created_ms FROM vswitches WHERE id = ? AND account = ? AND region = ?")
-                .bind(id)
-                .bind(account)
-                .bind(region)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((created_ms,)) = row else { return Err(vswitch_not_found(id)) };
-        if network::status(created_ms, now_ms, pending_ms) != "Available" {
-            return Err(still_pending(Code::IncorrectVSwitchStatus, id));
-        }
+        let key = (account, region, id);
+        check_deletable(&mut tx, Network::VSwitch, key, now_ms, pending_ms).await?;
         let build: Option<(String,)> = sqlx::query_as(&format!(
             "SELECT e.id FROM executions e JOIN image_pipelines p ON p.id = e.pipeline_id \
              WHERE e.account = ? AND e.region = ? AND e.status NOT IN {TERMINAL_SQL} \
