@@ -1,90 +1,55 @@
-//! Application wiring: shared state, the router, binding, and graceful shutdown.
+//! Application wiring (the composition root): builds the shared state, the router with its layers,
+//! binds the listener, and shuts down gracefully.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-
-use axum::routing::any;
-use axum::Router;
 use std::time::Duration;
 
+use axum::middleware::from_fn_with_state;
+use axum::routing::any;
+use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use crate::admin;
-use crate::admin::faults::Faults;
-use crate::admin::journal::Journal;
-use crate::catalog::Catalog;
-use crate::clock::{Clock, ManualClock, ScaledClock, SimClock, SystemClock};
+use crate::auth::Auth;
+use crate::clock::{Clock, ManualClock, ScaledClock, SimClock, SystemClock, MANUAL_CLOCK_KEY};
 use crate::config::{AuthMode, ClockMode, Config};
 use crate::engine::Engine;
+use crate::faults::{self, Faults, Injector};
 use crate::fixtures::{self, Fixtures};
 use crate::gate::{self, GateState, HostPolicy};
 use crate::ids::IdGen;
+use crate::journal::{self, Journal, Recorder};
 use crate::rpc;
-use crate::rpc::auth::Auth;
+use crate::state::AppState;
 use crate::store::Store;
 
 /// How long shutdown waits for the scheduler to finish its current tick.
 const SCHEDULER_EXIT_DEADLINE: Duration = Duration::from_secs(8);
 
-/// Where a manual clock's time is persisted, so a restart resumes simulated time.
-pub const MANUAL_CLOCK_KEY: &str = "manual_clock_ms";
-
 /// How many times a database was opened with `--id-seed` (keeps seeded IDs unique across restarts).
 const ID_BOOT_KEY: &str = "id_seed_boot";
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    /// Every timestamp comes from here (the same clock as `sim_clock`).
-    pub clock: Arc<dyn Clock>,
-    /// The concrete clock, for the control plane (advancing a manual clock).
-    pub sim_clock: SimClock,
-    pub engine: Arc<Engine>,
-    pub config: Arc<Config>,
-    pub journal: Arc<Journal>,
-    pub faults: Arc<Faults>,
-    pub auth: Arc<Auth>,
-    pub catalog: Arc<Catalog>,
-    pub ids: Arc<IdGen>,
-    /// The `Host` names requests may use (`gate`).
-    pub hosts: Arc<HostPolicy>,
-    /// With `--auth strict`: the token `/_emulator/*` requires (flag, else the fixtures).
-    pub admin_token: Option<Arc<str>>,
-    ready: Arc<AtomicBool>,
+/// The router: the gate in front of every route, then the RPC API and the control plane.
+pub fn router(state: AppState, gate_state: GateState) -> Router {
+    guard(routes(&state)).layer(from_fn_with_state(gate_state, gate::gate)).with_state(state)
 }
 
-impl AppState {
-    /// True once migrations and fixtures are loaded.
-    pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::SeqCst)
-    }
-
-    pub fn auth_mode(&self) -> &'static str {
-        self.config.auth.as_str()
-    }
-}
-
-/// The router: the RPC API on `/` (every method, so unsupported ones get an Alibaba error).
-pub fn router(state: AppState) -> Router {
-    let gate_state = GateState {
-        hosts: state.hosts.clone(),
-        strict: state.auth.strict,
-        admin_token: state.admin_token.clone(),
-        max_snapshot_bytes: state.config.max_snapshot_bytes,
-        body_timeout_ms: state.config.body_timeout_ms,
-    };
-    guard(routes()).layer(axum::middleware::from_fn_with_state(gate_state, gate::gate)).with_state(state)
-}
-
-/// Every route: the RPC API on `/` and the control plane under `/_emulator`.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/", any(rpc::handle)).nest("/_emulator", admin::router())
+/// Every route: the RPC API on `/` (every method, so unsupported ones get an Alibaba error) inside
+/// its layers — the journal (outermost), the front door that decodes and logs, fault injection —
+/// and the control plane under `/_emulator`.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let recorder = Recorder { journal: state.journal.clone(), clock: state.clock.clone() };
+    let injector = Injector { faults: state.faults.clone(), clock: state.clock.clone() };
+    let rpc = any(rpc::dispatch)
+        .layer(from_fn_with_state(injector, faults::inject))
+        .layer(from_fn_with_state(state.clone(), rpc::decode))
+        .layer(from_fn_with_state(recorder, journal::record));
+    Router::new().route("/", rpc).nest("/_emulator", admin::router())
 }
 
 /// What wraps every route: an Alibaba error for unknown paths, and a panic in a handler answered as
@@ -99,6 +64,8 @@ pub struct App {
     state: AppState,
     /// HTTPS on the listen port (`--tls`).
     tls: Option<crate::tls::Tls>,
+    /// What the gate checks (hosts, the admin token, body limits).
+    gate: GateState,
 }
 
 impl App {
@@ -163,6 +130,13 @@ impl App {
         if config.tls {
             allowed_hosts.extend(config.tls_names.iter().cloned());
         }
+        let gate = GateState {
+            hosts: Arc::new(HostPolicy::new(&allowed_hosts, listener.local_addr().unwrap_or(config.listen))),
+            strict: config.auth == AuthMode::Strict,
+            admin_token: config.admin_token.clone().or_else(|| fixtures.admin_token.clone()).map(Arc::from),
+            max_snapshot_bytes: config.max_snapshot_bytes,
+            body_timeout_ms: config.body_timeout_ms,
+        };
         let clock: Arc<dyn Clock> = Arc::new(sim_clock.clone());
         let engine = Engine::new(store.clone(), clock.clone());
         let state = AppState {
@@ -175,14 +149,12 @@ impl App {
             auth: Arc::new(Auth::new(config.auth == AuthMode::Strict, keys)),
             catalog: Arc::new(catalog),
             ids: Arc::new(ids),
-            hosts: Arc::new(HostPolicy::new(&allowed_hosts, listener.local_addr().unwrap_or(config.listen))),
-            admin_token: config.admin_token.clone().or_else(|| fixtures.admin_token.clone()).map(Arc::from),
             config: Arc::new(config),
             ready: Arc::new(AtomicBool::new(false)),
         };
         fixtures::create_resources(&state, &fixtures).await.map_err(StartupError)?;
         state.ready.store(true, Ordering::SeqCst);
-        Ok(App { listener, state, tls })
+        Ok(App { listener, state, tls, gate })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -206,7 +178,7 @@ impl App {
     /// Serves (and runs the build scheduler) until `shutdown` resolves; then stops taking
     /// requests, drains those in flight, stops the scheduler and closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let App { listener, state, tls } = self;
+        let App { listener, state, tls, gate } = self;
         let store = state.store.clone();
         let (stop_scheduler, stopped) = watch::channel(false);
         let scheduler = state.config.run_scheduler.then(|| tokio::spawn(state.engine.clone().run(stopped)));
@@ -214,7 +186,8 @@ impl App {
             header_timeout: Duration::from_millis(state.config.header_timeout_ms),
             max_connections: state.config.max_connections,
         };
-        let served = crate::serve::serve(listener, router(state), limits, tls.map(|t| t.acceptor), shutdown).await;
+        let served =
+            crate::serve::serve(listener, router(state, gate), limits, tls.map(|t| t.acceptor), shutdown).await;
         let _ = stop_scheduler.send(true);
         if let Some(scheduler) = scheduler {
             if tokio::time::timeout(SCHEDULER_EXIT_DEADLINE, scheduler).await.is_err() {

@@ -7,6 +7,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The key of the store's state table where a manual clock's time is persisted, so a restart
+/// resumes simulated time.
+pub const MANUAL_CLOCK_KEY: &str = "manual_clock_ms";
+
 pub trait Clock: Send + Sync + 'static {
     /// Milliseconds since the Unix epoch.
     fn now_ms(&self) -> i64;

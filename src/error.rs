@@ -260,22 +260,26 @@ error_codes! {
 
 /// The error every action returns: a documented code plus the message sent to the client.
 /// Internal failures carry their cause for the log; the client only ever sees `InternalError`.
+/// Nothing logs when an error is made: the edge that answers the request logs it once
+/// (`rpc::decode`'s log line, the control plane's and the console's error responses).
 #[derive(Debug, Clone)]
 pub struct ApiError {
     code: Code,
     /// Overrides the wire code string (only for the per-parameter `Missing<Param>` codes).
     code_override: Option<String>,
     message: Option<String>,
+    /// What went wrong inside (internal errors only): for the log, never sent.
+    cause: Option<std::sync::Arc<str>>,
 }
 
 impl ApiError {
     pub fn new(code: Code) -> Self {
-        ApiError { code, code_override: None, message: None }
+        ApiError { code, code_override: None, message: None, cause: None }
     }
 
     /// The same code with a precise message (for codes documented as `%s`).
     pub fn with_message(code: Code, message: impl Into<String>) -> Self {
-        ApiError { code, code_override: None, message: Some(message.into()) }
+        ApiError { code, code_override: None, message: Some(message.into()), cause: None }
     }
 
     /// `400 Missing<Param>`: a required action parameter is absent (api-spec §9 item 2).
@@ -285,6 +289,7 @@ impl ApiError {
             code: Code::MissingActionParameter,
             code_override: Some(format!("Missing{compact}")),
             message: Some(format!("{param} is mandatory for this action.")),
+            cause: None,
         }
     }
 
@@ -301,10 +306,14 @@ impl ApiError {
         ApiError::with_message(Code::InvalidParameter, format!("The specified parameter \"{param}\" is not valid."))
     }
 
-    /// `500 InternalError`; the cause is logged, never sent.
+    /// `500 InternalError`; the cause is kept for the log at the edge, never sent.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %cause, "internal error");
-        ApiError::new(Code::InternalError)
+        ApiError { cause: Some(cause.to_string().into()), ..ApiError::new(Code::InternalError) }
+    }
+
+    /// The internal cause, for the log line of the request that failed.
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
     }
 
     pub fn code(&self) -> Code {
@@ -338,7 +347,11 @@ impl From<sqlx::Error> for ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.code_str(), self.status().as_u16(), self.message())
+        write!(f, "{} ({}): {}", self.code_str(), self.status().as_u16(), self.message())?;
+        match &self.cause {
+            Some(cause) => write!(f, " [{cause}]"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -26,8 +26,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::admin::AdminError;
 use crate::domain::limits::MAX_CONTROL_BODY_BYTES;
+use crate::envelope::{self, Format};
 use crate::error::{ApiError, Code};
-use crate::rpc::envelope::{self, Format};
 
 /// The reserved prefix of the control plane.
 const CONTROL: &str = "/_emulator";
@@ -225,7 +225,7 @@ pub async fn gate(State(state): State<GateState>, request: Request, next: Next) 
     if writes {
         let is_upload = is_snapshot_upload(&method, &path);
         let limit = if is_upload { state.max_snapshot_bytes } else { MAX_CONTROL_BODY_BYTES as u64 };
-        if crate::rpc::declared_length(headers).is_some_and(|len| len > limit) {
+        if declared_length(headers).is_some_and(|len| len > limit) {
             return AdminError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"))
                 .into_response();
         }
@@ -283,6 +283,11 @@ async fn check_content_type(method: &Method, request: Request, next: Next) -> Re
 fn body_is_empty(request: &Request) -> bool {
     use hyper::body::Body as _;
     request.body().size_hint().exact() == Some(0)
+}
+
+/// The `Content-Length` a request declares, if any.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
 }
 
 #[cfg(test)]

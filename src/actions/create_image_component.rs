@@ -13,7 +13,7 @@ use crate::domain::names;
 use crate::domain::tags::{self, Tag};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::{IdGen, Kind};
-use crate::rpc::params::Params;
+use crate::params::Params;
 use crate::store::components::VersionChoice;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {

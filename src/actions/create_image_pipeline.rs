@@ -16,7 +16,7 @@ use crate::domain::{limits, limits::DEFAULT_SYSTEM_DISK_GIB};
 use crate::engine::plan;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::{IdGen, Kind};
-use crate::rpc::params::Params;
+use crate::params::Params;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;

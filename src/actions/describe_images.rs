@@ -33,7 +33,7 @@ use crate::domain::paging::NumberPage;
 use crate::domain::tags::{self, Tag, TagFilter};
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::rpc::params::Params;
+use crate::params::Params;
 use crate::store::images::VisibleImage;
 
 const OWNER_ALIASES: &[&str] = &["system", "self", "others", "marketplace"];

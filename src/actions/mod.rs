@@ -1,214 +1,134 @@
-//! The Alibaba actions we serve: the (product, name) → handler table, and what every handler shares
-//! (the request context, RegionId resolution, ClientToken digests). One module per action:
-//! `parse` the parameters into a typed request, `execute` it against the store, render the response.
+//! The Alibaba actions we serve: THE action table (one line per action: its product, wire name and
+//! module), and what every action shares (the request context, RegionId resolution, DryRun,
+//! ClientToken claims). One module per action, `src/actions/<snake_name>.rs`, with
+//! `parse(&Params) -> ApiResult<Request>` (every parameter check, in the documented order) and
+//! `execute(&Ctx, Request) -> ApiResult<Response>` (catalog and store; `Response` a
+//! `#[derive(Serialize)]` view in PascalCase, rendered as JSON or XML by the envelope).
 
 mod base_image;
-mod cancel_copy_image;
-mod cancel_image_pipeline_execution;
 mod component_refs;
 pub mod content;
-mod copy_image;
-mod create_image_component;
-mod create_image_pipeline;
-mod create_vpc;
-mod create_vswitch;
-mod delete_image;
-mod delete_image_component;
-mod delete_image_pipeline;
-mod delete_vpc;
-mod delete_vswitch;
-mod describe_available_resource;
-mod describe_image_components;
-mod describe_image_from_family;
-mod describe_image_pipeline_executions;
-mod describe_image_pipelines;
-mod describe_image_share_permission;
-mod describe_images;
-mod describe_instance_types;
-mod describe_regions;
-mod describe_tags;
-mod describe_vpc_attribute;
-mod describe_vpcs;
-mod describe_vswitch_attributes;
-mod describe_vswitches;
-mod describe_zones;
-mod get_caller_identity;
-mod join_resource_group;
-mod list_resource_groups;
-mod list_tag_resources;
-mod modify_image_attribute;
-mod modify_image_share_permission;
 mod networks;
-mod query_available_instances;
 mod request_digest;
-mod start_image_pipeline_execution;
-mod tag_resources;
-mod untag_resources;
 
 use serde_json::Value;
 
-use crate::app::AppState;
+use crate::auth::caller::Caller;
 use crate::catalog;
 use crate::domain::limits;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
 use crate::product::Product;
-use crate::rpc::caller::Caller;
-use crate::rpc::params::Params;
+use crate::state::AppState;
 use crate::store::TokenClaim;
 
-/// Every action we serve. Its wire name is [`Action::name`], its product (hence API version)
-/// [`Action::product`]: two products may serve actions of the same name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    CreateImagePipeline,
-    DescribeImagePipelines,
-    DeleteImagePipeline,
-    StartImagePipelineExecution,
-    CancelImagePipelineExecution,
-    DescribeImagePipelineExecutions,
-    DescribeImages,
-    DescribeImageSharePermission,
-    DeleteImage,
-    CreateImageComponent,
-    DescribeImageComponents,
-    DeleteImageComponent,
-    TagResources,
-    UntagResources,
-    ListTagResources,
-    JoinResourceGroup,
-    DescribeTags,
-    ModifyImageSharePermission,
-    CopyImage,
-    CancelCopyImage,
-    ModifyImageAttribute,
-    DescribeImageFromFamily,
+/// Declares every action once: `Product { WireName => module, … }`. Generates the module
+/// declarations, the [`Action`] enum, [`Action::ALL`], `name()`, `product()` and the dispatch.
+macro_rules! actions {
+    ($( $product:ident { $( $action:ident => $module:ident $(($legacy:ident))?, )+ } )+) => {
+        $( $( mod $module; )+ )+
+
+        /// Every action we serve. Its wire name is [`Action::name`], its product (hence API
+        /// version) [`Action::product`]: two products may serve actions of the same name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Action { $( $( $action, )+ )+ }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[ $( $( Action::$action, )+ )+ ];
+
+            /// The wire name (`Action` parameter or `x-acs-action` header).
+            pub fn name(self) -> &'static str {
+                match self { $( $( Action::$action => stringify!($action), )+ )+ }
+            }
+
+            /// The product (API version) this action belongs to.
+            pub fn product(self) -> Product {
+                match self { $( $( Action::$action => Product::$product, )+ )+ }
+            }
+        }
+
+        /// Parses, executes and renders one action: the response fields without `RequestId`.
+        async fn run(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
+            match action {
+                $( $( Action::$action => run_one!(ctx, $module $(, $legacy)?), )+ )+
+            }
+        }
+    };
+}
+
+/// One action's run: `parse` then `execute`, the response rendered to fields. (A module still in
+/// the old shape, `handle(ctx) -> Value`, is declared `Name => module(handle)` until converted.)
+macro_rules! run_one {
+    ($ctx:expr, $module:ident) => {{
+        let request = $module::parse($ctx.params)?;
+        let response = $module::execute($ctx, request).await?;
+        serde_json::to_value(response).map_err(ApiError::internal)
+    }};
+    ($ctx:expr, $module:ident, $legacy:ident) => {
+        $module::$legacy($ctx).await
+    };
+}
+
+actions! {
+    // ECS (2014-05-26): the Image Builder's own actions, the images around a build, the world
+    Ecs {
+        CreateImagePipeline => create_image_pipeline(handle),
+        DescribeImagePipelines => describe_image_pipelines(handle),
+        DeleteImagePipeline => delete_image_pipeline(handle),
+        StartImagePipelineExecution => start_image_pipeline_execution(handle),
+        CancelImagePipelineExecution => cancel_image_pipeline_execution(handle),
+        DescribeImagePipelineExecutions => describe_image_pipeline_executions(handle),
+        DescribeImages => describe_images(handle),
+        DescribeImageSharePermission => describe_image_share_permission(handle),
+        DeleteImage => delete_image(handle),
+        CreateImageComponent => create_image_component(handle),
+        DescribeImageComponents => describe_image_components(handle),
+        DeleteImageComponent => delete_image_component(handle),
+        TagResources => tag_resources(handle),
+        UntagResources => untag_resources(handle),
+        ListTagResources => list_tag_resources(handle),
+        DescribeTags => describe_tags(handle),
+        ModifyImageSharePermission => modify_image_share_permission(handle),
+        CopyImage => copy_image(handle),
+        CancelCopyImage => cancel_copy_image(handle),
+        ModifyImageAttribute => modify_image_attribute(handle),
+        DescribeImageFromFamily => describe_image_from_family(handle),
+        JoinResourceGroup => join_resource_group(handle),
+        DescribeRegions => describe_regions(handle),
+        DescribeZones => describe_zones(handle),
+        DescribeInstanceTypes => describe_instance_types(handle),
+        DescribeAvailableResource => describe_available_resource(handle),
+    }
     // VPC (2016-04-28)
-    CreateVpc,
-    DescribeVpcs,
-    DescribeVpcAttribute,
-    DeleteVpc,
-    CreateVSwitch,
-    DescribeVSwitches,
-    DescribeVSwitchAttributes,
-    DeleteVSwitch,
-    // The world around a build (ECS).
-    DescribeRegions,
-    DescribeZones,
-    DescribeInstanceTypes,
-    DescribeAvailableResource,
-    // ResourceManager, STS, BssOpenApi.
-    ListResourceGroups,
-    GetResourceGroup,
-    GetCallerIdentity,
-    QueryAvailableInstances,
+    Vpc {
+        CreateVpc => create_vpc(handle),
+        DescribeVpcs => describe_vpcs(handle),
+        DescribeVpcAttribute => describe_vpc_attribute(handle),
+        DeleteVpc => delete_vpc(handle),
+        CreateVSwitch => create_vswitch(handle),
+        DescribeVSwitches => describe_vswitches(handle),
+        DescribeVSwitchAttributes => describe_vswitch_attributes(handle),
+        DeleteVSwitch => delete_vswitch(handle),
+    }
+    // ResourceManager (2020-03-31)
+    ResourceManager {
+        ListResourceGroups => list_resource_groups,
+        GetResourceGroup => get_resource_group,
+    }
+    // STS (2015-04-01)
+    Sts {
+        GetCallerIdentity => get_caller_identity(handle),
+    }
+    // BssOpenApi (2017-12-14)
+    BssOpenApi {
+        QueryAvailableInstances => query_available_instances(handle),
+    }
 }
 
 impl Action {
-    pub const ALL: &'static [Action] = &[
-        Action::CreateImagePipeline,
-        Action::DescribeImagePipelines,
-        Action::DeleteImagePipeline,
-        Action::StartImagePipelineExecution,
-        Action::CancelImagePipelineExecution,
-        Action::DescribeImagePipelineExecutions,
-        Action::DescribeImages,
-        Action::DescribeImageSharePermission,
-        Action::DeleteImage,
-        Action::CreateImageComponent,
-        Action::DescribeImageComponents,
-        Action::DeleteImageComponent,
-        Action::TagResources,
-        Action::UntagResources,
-        Action::ListTagResources,
-        Action::JoinResourceGroup,
-        Action::DescribeTags,
-        Action::ModifyImageSharePermission,
-        Action::CopyImage,
-        Action::CancelCopyImage,
-        Action::ModifyImageAttribute,
-        Action::DescribeImageFromFamily,
-        Action::CreateVpc,
-        Action::DescribeVpcs,
-        Action::DescribeVpcAttribute,
-        Action::DeleteVpc,
-        Action::CreateVSwitch,
-        Action::DescribeVSwitches,
-        Action::DescribeVSwitchAttributes,
-        Action::DeleteVSwitch,
-        Action::DescribeRegions,
-        Action::DescribeZones,
-        Action::DescribeInstanceTypes,
-        Action::DescribeAvailableResource,
-        Action::ListResourceGroups,
-        Action::GetResourceGroup,
-        Action::GetCallerIdentity,
-        Action::QueryAvailableInstances,
-    ];
-
     /// The action `name` of `product`, if served (else the caller answers `InvalidAction.NotFound`).
     pub fn lookup(product: Product, name: &str) -> Option<Action> {
         Action::ALL.iter().copied().find(|a| a.product() == product && a.name() == name)
-    }
-
-    /// The product (API version) this action belongs to; the Image Builder's own are ECS.
-    pub fn product(self) -> Product {
-        match self {
-            Action::CreateVpc
-            | Action::DescribeVpcs
-            | Action::DescribeVpcAttribute
-            | Action::DeleteVpc
-            | Action::CreateVSwitch
-            | Action::DescribeVSwitches
-            | Action::DescribeVSwitchAttributes
-            | Action::DeleteVSwitch => Product::Vpc,
-            Action::ListResourceGroups | Action::GetResourceGroup => Product::ResourceManager,
-            Action::GetCallerIdentity => Product::Sts,
-            Action::QueryAvailableInstances => Product::BssOpenApi,
-            _ => Product::Ecs,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::CreateImagePipeline => "CreateImagePipeline",
-            Action::DescribeImagePipelines => "DescribeImagePipelines",
-            Action::DeleteImagePipeline => "DeleteImagePipeline",
-            Action::StartImagePipelineExecution => "StartImagePipelineExecution",
-            Action::CancelImagePipelineExecution => "CancelImagePipelineExecution",
-            Action::DescribeImagePipelineExecutions => "DescribeImagePipelineExecutions",
-            Action::DescribeImages => "DescribeImages",
-            Action::DescribeImageSharePermission => "DescribeImageSharePermission",
-            Action::DeleteImage => "DeleteImage",
-            Action::CreateImageComponent => "CreateImageComponent",
-            Action::DescribeImageComponents => "DescribeImageComponents",
-            Action::DeleteImageComponent => "DeleteImageComponent",
-            Action::TagResources => "TagResources",
-            Action::UntagResources => "UntagResources",
-            Action::ListTagResources => "ListTagResources",
-            Action::DescribeTags => "DescribeTags",
-            Action::ModifyImageSharePermission => "ModifyImageSharePermission",
-            Action::CopyImage => "CopyImage",
-            Action::CancelCopyImage => "CancelCopyImage",
-            Action::ModifyImageAttribute => "ModifyImageAttribute",
-            Action::DescribeImageFromFamily => "DescribeImageFromFamily",
-            Action::JoinResourceGroup => "JoinResourceGroup",
-            Action::CreateVpc => "CreateVpc",
-            Action::DescribeVpcs => "DescribeVpcs",
-            Action::DescribeVpcAttribute => "DescribeVpcAttribute",
-            Action::DeleteVpc => "DeleteVpc",
-            Action::CreateVSwitch => "CreateVSwitch",
-            Action::DescribeVSwitches => "DescribeVSwitches",
-            Action::DescribeVSwitchAttributes => "DescribeVSwitchAttributes",
-            Action::DeleteVSwitch => "DeleteVSwitch",
-            Action::DescribeRegions => "DescribeRegions",
-            Action::DescribeZones => "DescribeZones",
-            Action::DescribeInstanceTypes => "DescribeInstanceTypes",
-            Action::DescribeAvailableResource => "DescribeAvailableResource",
-            Action::ListResourceGroups => "ListResourceGroups",
-            Action::GetResourceGroup => "GetResourceGroup",
-            Action::GetCallerIdentity => "GetCallerIdentity",
-            Action::QueryAvailableInstances => "QueryAvailableInstances",
-        }
     }
 }
 
@@ -238,49 +158,6 @@ pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
 fn bind_next_token(action: Action, ctx: &Ctx<'_>, body: &mut Value) {
     if let Some(Value::String(token)) = body.get_mut("NextToken") {
         *token = request_digest::bind(action, &ctx.caller.account, ctx.params, token);
-    }
-}
-
-async fn run(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
-    match action {
-        Action::CreateImagePipeline => create_image_pipeline::handle(ctx).await,
-        Action::DescribeImagePipelines => describe_image_pipelines::handle(ctx).await,
-        Action::DeleteImagePipeline => delete_image_pipeline::handle(ctx).await,
-        Action::StartImagePipelineExecution => start_image_pipeline_execution::handle(ctx).await,
-        Action::CancelImagePipelineExecution => cancel_image_pipeline_execution::handle(ctx).await,
-        Action::DescribeImagePipelineExecutions => describe_image_pipeline_executions::handle(ctx).await,
-        Action::DescribeImages => describe_images::handle(ctx).await,
-        Action::DescribeImageSharePermission => describe_image_share_permission::handle(ctx).await,
-        Action::DeleteImage => delete_image::handle(ctx).await,
-        Action::CreateImageComponent => create_image_component::handle(ctx).await,
-        Action::DescribeImageComponents => describe_image_components::handle(ctx).await,
-        Action::DeleteImageComponent => delete_image_component::handle(ctx).await,
-        Action::TagResources => tag_resources::handle(ctx).await,
-        Action::UntagResources => untag_resources::handle(ctx).await,
-        Action::ListTagResources => list_tag_resources::handle(ctx).await,
-        Action::DescribeTags => describe_tags::handle(ctx).await,
-        Action::ModifyImageSharePermission => modify_image_share_permission::handle(ctx).await,
-        Action::CopyImage => copy_image::handle(ctx).await,
-        Action::CancelCopyImage => cancel_copy_image::handle(ctx).await,
-        Action::ModifyImageAttribute => modify_image_attribute::handle(ctx).await,
-        Action::DescribeImageFromFamily => describe_image_from_family::handle(ctx).await,
-        Action::JoinResourceGroup => join_resource_group::handle(ctx).await,
-        Action::CreateVpc => create_vpc::handle(ctx).await,
-        Action::DescribeVpcs => describe_vpcs::handle(ctx).await,
-        Action::DescribeVpcAttribute => describe_vpc_attribute::handle(ctx).await,
-        Action::DeleteVpc => delete_vpc::handle(ctx).await,
-        Action::CreateVSwitch => create_vswitch::handle(ctx).await,
-        Action::DescribeVSwitches => describe_vswitches::handle(ctx).await,
-        Action::DescribeVSwitchAttributes => describe_vswitch_attributes::handle(ctx).await,
-        Action::DeleteVSwitch => delete_vswitch::handle(ctx).await,
-        Action::DescribeRegions => describe_regions::handle(ctx).await,
-        Action::DescribeZones => describe_zones::handle(ctx).await,
-        Action::DescribeInstanceTypes => describe_instance_types::handle(ctx).await,
-        Action::DescribeAvailableResource => describe_available_resource::handle(ctx).await,
-        Action::ListResourceGroups => list_resource_groups::list(ctx).await,
-        Action::GetResourceGroup => list_resource_groups::get(ctx).await,
-        Action::GetCallerIdentity => get_caller_identity::handle(ctx).await,
-        Action::QueryAvailableInstances => query_available_instances::handle(ctx).await,
     }
 }
 
@@ -322,7 +199,7 @@ pub fn check_charge_type(params: &Params) -> ApiResult<()> {
 
 /// The `ClientToken` of a request, if any, with the digest of every other parameter, normalised
 /// so that a retry from another SDK matches (`request_digest`)
-/// (api-spec §2.8: ASCII, at most 64 characters, else `400 InvalidParameter`).
+/// (docs/reference.md §2.8: ASCII, at most 64 characters, else `400 InvalidParameter`).
 pub fn token_claim(ctx: &Ctx<'_>, action: Action, region: &str) -> ApiResult<Option<TokenClaim>> {
     let Some(token) = ctx.params.opt_str("ClientToken") else {
         return Ok(None);

@@ -10,7 +10,7 @@ use crate::catalog::components as system;
 use crate::domain::limits;
 use crate::domain::tags;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::rpc::params::Params;
+use crate::params::Params;
 use crate::store::components::RESOURCE_TYPE_COMPONENT;
 use crate::store::tag_resources::TAGGABLE;
 

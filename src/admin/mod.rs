@@ -2,8 +2,6 @@
 //! virtual time, scripted build outcomes, API fault injection, the request journal and execution
 //! timelines. JSON in, JSON out; never an Alibaba action.
 
-pub mod faults;
-pub mod journal;
 pub mod stream;
 
 use axum::body::Bytes;
@@ -16,12 +14,14 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::AppState;
 use crate::clock::Clock;
 use crate::domain::limits::{MAX_CLOCK_MS, MAX_CONTROL_BODY_BYTES, MAX_SNAPSHOTS};
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::time::format_ms;
 use crate::error::ApiError;
+use crate::faults;
+use crate::journal;
+use crate::state::AppState;
 use crate::store::snapshots::{snapshot_dir, RestoreError};
 
 /// Routes of the control plane (mounted at `/_emulator`).
@@ -74,7 +74,11 @@ impl AdminError {
 }
 
 impl From<ApiError> for AdminError {
+    /// The control plane's edge: an internal cause is logged here, once.
     fn from(err: ApiError) -> Self {
+        if let Some(cause) = err.cause() {
+            tracing::error!(error = %crate::telemetry::Escaped(cause), "control plane: internal error");
+        }
         AdminError(err.status(), err.message().to_string())
     }
 }
@@ -129,7 +133,7 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
-        "apiVersion": crate::rpc::API_VERSION,
+        "apiVersion": crate::product::Product::Ecs.version(),
         "clock": state.sim_clock.mode(),
         "now": format_ms(state.clock.now_ms()),
         "phaseDuration": c.phase_duration.map_or_else(|| "realistic".to_string(), |ms| format!("{ms}ms")),
@@ -211,7 +215,7 @@ async fn advance(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
         )));
     }
     let now = manual.advance(ms);
-    state.store.state_set(crate::app::MANUAL_CLOCK_KEY, &now.to_string()).await?;
+    state.store.state_set(crate::clock::MANUAL_CLOCK_KEY, &now.to_string()).await?;
     let applied = state.engine.tick().await?;
     let mut view = clock_view(&state);
     view["transitionsApplied"] = json!(applied);
@@ -410,7 +414,7 @@ async fn restore_snapshot(State(state): State<AppState>, AdminPath(name): AdminP
         Err(RestoreError::Internal(err)) => return Err(err.into()),
     }
     if let Some(manual) = state.sim_clock.manual() {
-        state.store.state_set(crate::app::MANUAL_CLOCK_KEY, &manual.now_ms().to_string()).await?;
+        state.store.state_set(crate::clock::MANUAL_CLOCK_KEY, &manual.now_ms().to_string()).await?;
     }
     state.engine.wake();
     Ok(Json(json!({ "restored": name })))

@@ -17,14 +17,14 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::actions::{self, Action, Ctx};
-use crate::admin::journal;
-use crate::app::AppState;
+use crate::auth::caller::{Caller, DEFAULT_ACCOUNT};
 use crate::catalog;
 use crate::domain::execution::Status;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, Code};
-use crate::rpc::caller::{Caller, DEFAULT_ACCOUNT};
-use crate::rpc::params::Params;
+use crate::journal;
+use crate::params::Params;
+use crate::state::AppState;
 use crate::store::console::ConsoleImage;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");
@@ -83,7 +83,11 @@ pub fn router() -> Router<AppState> {
 pub struct ConsoleError(StatusCode, String);
 
 impl From<ApiError> for ConsoleError {
+    /// The console's edge: an internal cause is logged here, once.
     fn from(err: ApiError) -> Self {
+        if let Some(cause) = err.cause() {
+            tracing::error!(error = %crate::telemetry::Escaped(cause), "console: internal error");
+        }
         ConsoleError(err.status(), format!("{}: {}", err.code_str(), err.message()))
     }
 }

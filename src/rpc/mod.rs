@@ -1,135 +1,160 @@
-//! The Alibaba RPC front door (protocol.md §1–§4, api-spec §2): one handler for `/` that merges
-//! query and form parameters, resolves the action, version, format and caller, dispatches, and
-//! renders the JSON or XML envelope. It also logs one line per request.
-
-pub mod auth;
-pub mod caller;
-pub mod envelope;
-pub mod params;
+//! The Alibaba RPC front door (docs/reference.md §P1–§P4, §2): `decode` reads every request to `/`
+//! (query ∪ form parameters, format, caller, signature) into an [`exchange::Call`] and writes the
+//! one log line per request; `dispatch` resolves the action by version and name, runs it and
+//! renders the JSON or XML envelope. Fault injection and the journal are layers around these
+//! (`faults::inject`, `journal::record`), wired in `app::routes`; this module calls neither.
 
 use std::any::Any;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::State;
-use axum::http::{header, HeaderMap, Method, Uri};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, Method};
+use axum::middleware::Next;
 use axum::response::Response;
+use axum::Extension;
 
 use crate::actions::{self, Action, Ctx};
-use crate::admin::journal::Entry;
-use crate::app::AppState;
+use crate::auth::caller::{self, Caller};
+use crate::auth::SignedRequest;
 use crate::domain::limits::MAX_BODY_BYTES;
-use crate::domain::time::format_ms;
+use crate::envelope::{self, Format};
 use crate::error::{ApiError, ApiResult, Code};
+use crate::exchange::{Answer, Call, Injected};
+use crate::gate::declared_length;
 use crate::ids;
+use crate::params::Params;
 use crate::product::Product;
+use crate::state::AppState;
 use crate::telemetry::Escaped;
-use envelope::Format;
-use params::Params;
-
-/// The API version of the ECS actions (the Image Builder's); other products have their own, see
-/// [`Product`].
-pub const API_VERSION: &str = Product::Ecs.version();
 
 /// The account a call refused before dispatch is journalled and logged under (its signature, body
 /// or format was not accepted, so the account it claims is not trusted).
 pub const UNAUTHENTICATED: &str = "-";
 
-/// Handles every request to `/`.
-pub async fn handle(
-    State(state): State<AppState>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+/// What `decode` hands `dispatch` beside the [`Call`]: the response format and the verified caller.
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    format: Format,
+    caller: Caller,
+}
+
+/// The outer layer of `/`: decodes the request; answers a call it cannot admit (unreadable body,
+/// bad `Format`, bad signature) itself, else passes it on with its [`Call`]. Logs one line per
+/// request, with the cause of an internal error: errors are logged here, once.
+pub async fn decode(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (&parts.method, &parts.uri, &parts.headers);
     let mut params = Params::from_urlencoded(uri.query().unwrap_or_default().as_bytes());
-    let body_result = read_form_body(&headers, body, &mut params, state.config.body_timeout_ms).await;
-    let format = response_format(&params, &headers);
-    let mut caller = caller::resolve(&params, &headers, &state.auth.keys);
+    let body_result = read_form_body(headers, body, &mut params, state.config.body_timeout_ms).await;
+    let format = response_format(&params, headers);
+    let mut caller = caller::resolve(&params, headers, &state.auth.keys);
     // With --auth strict the signature decides who is calling (or the request is refused).
     let verified = match (&body_result, state.auth.strict) {
         (Ok(bytes), true) => state
             .auth
-            .verify(&auth::SignedRequest {
-                method: &method,
+            .verify(&SignedRequest {
+                method,
                 raw_query: uri.query().unwrap_or_default(),
-                headers: &headers,
+                headers,
                 params: &params,
                 body: bytes,
             })
-            .map(|v| caller = caller::Caller { access_key_id: Some(v.access_key_id), account: v.account }),
+            .map(|v| caller = Caller { access_key_id: Some(v.access_key_id), account: v.account }),
         _ => Ok(()),
     };
     // A call refused before dispatch (bad signature, unreadable body, bad Format) proves nothing
     // about who sent it: it is journalled and logged as unauthenticated, and never meets a fault rule.
     if verified.is_err() || (state.auth.strict && body_result.is_err()) {
-        caller = caller::Caller { access_key_id: None, account: UNAUTHENTICATED.to_string() };
+        caller = Caller { access_key_id: None, account: UNAUTHENTICATED.to_string() };
     }
-    let action_name = action_name(&params, &headers).unwrap_or_default().to_string();
+    let action = action_name(&params, headers).unwrap_or_default().to_string();
     // Error bodies name the product's host; a request whose version we do not serve is ECS's.
-    let product = version(&params, &headers).and_then(Product::from_version).unwrap_or(Product::Ecs);
-
-    let request_id = state.ids.request_id(&caller.account);
-    let region = params.opt_str("RegionId").unwrap_or("-").to_string();
-    let (format, outcome) = match (body_result, format) {
+    let product = version(&params, headers).and_then(Product::from_version).unwrap_or(Product::Ecs);
+    let refusal = match (body_result, format) {
         // The body (and any Format in it) was not read: JSON unless the query asked otherwise.
         (Err(err), format) => {
             let explicit = params.opt_str("Format").is_some();
-            (format.ok().filter(|_| explicit).unwrap_or(Format::Json), Err(err))
+            Err((format.ok().filter(|_| explicit).unwrap_or(Format::Json), err))
         }
-        (Ok(_), Err(err)) => (Format::Json, Err(err)),
+        (Ok(_), Err(err)) => Err((Format::Json, err)),
         (Ok(_), Ok(format)) => match verified {
-            Err(err) => (format, Err(err)),
-            Ok(()) => {
-                let injection = state.faults.check(&action_name, &caller.account, &region, state.clock.now_ms());
-                if injection.latency_ms > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(injection.latency_ms)).await;
-                }
-                match injection.error {
-                    Some(err) => (format, Err(err)),
-                    None => (format, run(&state, &method, &params, &headers, &caller).await),
-                }
-            }
+            Err(err) => Err((format, err)),
+            Ok(()) => Ok(format),
         },
     };
-    let response = match &outcome {
-        Ok(body) => envelope::success(format, &action_name, &request_id, body.clone()),
-        Err(err) => envelope::error_for(product, format, &request_id, err),
+    let call = Arc::new(Call {
+        request_id: state.ids.request_id(&caller.account),
+        method: method.to_string(),
+        action,
+        product,
+        account: caller.account.clone(),
+        region: params.opt_str("RegionId").unwrap_or("-").to_string(),
+        params,
+        started,
+    });
+    let response = match refusal {
+        Err((format, err)) => answer(&call, format, Err(err)),
+        Ok(format) => {
+            let mut request = Request::from_parts(parts, Body::empty());
+            request.extensions_mut().insert(call.clone());
+            request.extensions_mut().insert(Admitted { format, caller });
+            next.run(request).await
+        }
     };
-    let code = outcome.as_ref().err().map_or("OK", |e| e.code_str()).to_string();
-    let message = outcome.as_ref().err().map(|e| e.message().to_string());
-    let latency = started.elapsed();
+    log_line(&response, &call);
+    response
+}
+
+/// The one log line of a request (values escaped), with an internal error's cause.
+fn log_line(response: &Response, call: &Call) {
+    let answer = response.extensions().get::<Answer>();
+    let code = answer.map_or("-", |a| a.code.as_str());
+    let latency_us = u64::try_from(call.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if let Some(cause) = answer.and_then(|a| a.detail.as_deref()) {
+        tracing::error!(action = %Escaped(&call.action), request_id = %call.request_id, error = %Escaped(cause), "internal error");
+    }
     tracing::info!(
-        action = %Escaped(&action_name),
-        account = %Escaped(&caller.account),
-        region = %Escaped(&region),
-        code = %Escaped(&code),
+        action = %Escaped(&call.action),
+        account = %Escaped(&call.account),
+        region = %Escaped(&call.region),
+        code = %Escaped(code),
         status = response.status().as_u16(),
-        latency_us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-        request_id = %request_id,
+        latency_us,
+        request_id = %call.request_id,
         "rpc"
     );
-    let at_ms = state.clock.now_ms();
-    state.journal.record(Entry {
-        seq: 0,
-        request_id,
-        time: format_ms(at_ms),
-        at_ms,
-        method: method.to_string(),
-        action: action_name,
-        account: caller.account,
-        region,
-        params: params
-            .iter()
-            .map(|(k, v)| (crate::admin::journal::bounded_copy(k), crate::admin::journal::bounded_copy(v)))
-            .collect(),
-        code,
-        message,
-        status: response.status().as_u16(),
-        latency_ms: latency.as_secs_f64() * 1000.0,
-    });
+}
+
+/// The handler of `/`: runs an admitted call (or answers with the error a fault rule injected).
+pub async fn dispatch(
+    State(state): State<AppState>,
+    Extension(call): Extension<Arc<Call>>,
+    Extension(admitted): Extension<Admitted>,
+    injected: Option<Extension<Injected>>,
+    method: Method,
+    headers: HeaderMap,
+) -> Response {
+    let outcome = match injected {
+        Some(Extension(Injected(err))) => Err(err),
+        None => run(&state, &method, &call.params, &headers, &admitted.caller).await,
+    };
+    answer(&call, admitted.format, outcome)
+}
+
+/// Renders the outcome of a call and attaches the [`Answer`] the log line and the journal read.
+fn answer(call: &Arc<Call>, format: Format, outcome: ApiResult<serde_json::Value>) -> Response {
+    let (code, message, detail) = match &outcome {
+        Ok(_) => ("OK".to_string(), None, None),
+        Err(e) => (e.code_str().to_string(), Some(e.message().to_string()), e.cause().map(str::to_string)),
+    };
+    let mut response = match outcome {
+        Ok(body) => envelope::success(format, &call.action, &call.request_id, body),
+        Err(err) => envelope::error_for(call.product, format, &call.request_id, &err),
+    };
+    response.extensions_mut().insert(Answer { call: call.clone(), code, message, detail });
     response
 }
 
@@ -139,7 +164,7 @@ async fn run(
     method: &Method,
     params: &Params,
     headers: &HeaderMap,
-    caller: &caller::Caller,
+    caller: &Caller,
 ) -> ApiResult<serde_json::Value> {
     if method != Method::GET && method != Method::POST {
         return Err(Code::UnsupportedHttpMethod.into());
@@ -244,22 +269,19 @@ async fn read_form_body(
     Ok(bytes)
 }
 
-/// The `Content-Length` a request declares, if any.
-pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok())
-}
-
 /// Any path other than `/` (and the reserved `/_emulator/` prefix): not an API.
 pub async fn not_found() -> Response {
     envelope::error(Format::Json, &ids::new_request_id(), &Code::InvalidActionNotFound.into())
 }
 
-/// A panic in a handler becomes `500 InternalError`; the server keeps serving.
+/// A panic in a handler becomes `500 InternalError` (logged here: the request's log line is never
+/// written); the server keeps serving.
 pub fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
     let detail = panic
         .downcast_ref::<String>()
         .map(String::as_str)
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
+    tracing::error!(error = %Escaped(detail), "handler panicked");
     envelope::error(Format::Json, &ids::new_request_id(), &ApiError::internal(format!("handler panicked: {detail}")))
 }

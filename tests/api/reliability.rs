@@ -22,7 +22,7 @@ async fn a_panic_in_a_handler_is_a_500_and_the_server_keeps_serving() {
     let app = App::build_with_clock(config, ManualClock::starting_at(0)).await.expect("app");
     let (listener, state) = app.into_parts();
     let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let boom = app::routes().route("/boom", get(|| async { panic!("a bug in a handler") as &'static str }));
+    let boom = app::routes(&state).route("/boom", get(|| async { panic!("a bug in a handler") as &'static str }));
     tokio::spawn(async move { axum::serve(listener, app::guard(boom).with_state(state)).await });
 
     let client = reqwest::Client::new();

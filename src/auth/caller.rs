@@ -8,8 +8,8 @@ use std::collections::HashMap;
 
 use axum::http::HeaderMap;
 
-use super::auth::AccessKey;
-use super::params::Params;
+use super::AccessKey;
+use crate::params::Params;
 
 /// The account that owns everything created without a 16-digit AccessKeyId.
 pub const DEFAULT_ACCOUNT: &str = "1000000000000001";

@@ -2,16 +2,23 @@
 //! SDKs and Terraform retry on — `Throttling.User`, `ServiceUnavailable`, `InternalError` — or any
 //! other code of the error table) or answer late. Rules match action / account / region and fire
 //! with a probability, on the n-th matching call, a limited number of times, and within a window
-//! of emulator time. In memory; a full reset clears them.
+//! of emulator time. In memory; a full reset clears them. [`inject`] is the layer around the RPC
+//! handler that applies them; the control plane edits them (`admin`).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Clock;
 use crate::domain::limits::{MAX_FAULT_FIELD_BYTES, MAX_FAULT_LATENCY_MS as MAX_LATENCY_MS, MAX_FAULT_RULES};
 use crate::error::{ApiError, Code};
+use crate::exchange::{Call, Injected};
 
 /// The longest rule window (`afterSeconds`, `forSeconds`): about 100 years.
 const MAX_WINDOW_SECONDS: f64 = 100.0 * 365.0 * 24.0 * 3600.0;
@@ -178,6 +185,29 @@ impl Faults {
         }
         Injection::default()
     }
+}
+
+/// What the fault layer needs: the rules and the emulator clock (rule windows are emulator time).
+#[derive(Clone)]
+pub struct Injector {
+    pub faults: Arc<Faults>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The layer around the RPC handler: a call that meets a firing rule waits its latency, and is
+/// answered with the rule's error instead of being run (the handler sees [`Injected`]). Calls
+/// refused before dispatch carry no [`Call`] and meet no rule.
+pub async fn inject(State(injector): State<Injector>, mut request: Request, next: Next) -> Response {
+    if let Some(call) = request.extensions().get::<Arc<Call>>().cloned() {
+        let injection = injector.faults.check(&call.action, &call.account, &call.region, injector.clock.now_ms());
+        if injection.latency_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(injection.latency_ms)).await;
+        }
+        if let Some(err) = injection.error {
+            request.extensions_mut().insert(Injected(err));
+        }
+    }
+    next.run(request).await
 }
 
 #[cfg(test)]

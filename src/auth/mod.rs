@@ -16,6 +16,8 @@
 //! Signatures are compared in constant time; nonces are remembered as SHA-256 digests, so a huge
 //! nonce costs the table no more than a short one.
 
+pub mod caller;
+
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 
@@ -26,10 +28,10 @@ use hmac::{Hmac, Mac};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use super::params::Params;
 use crate::clock::{Clock, SystemClock};
 use crate::domain::limits::MAX_REMEMBERED_NONCES;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
 
 /// How far a request timestamp may be from the wall clock (the V3 docs' window).
 const MAX_SKEW_MS: i64 = 15 * 60 * 1000;
