@@ -8,14 +8,15 @@
 
 use serde_json::{json, Map, Value};
 
+use super::wire;
 use super::create_image_component::{component_type, system_type};
 use super::describe_image_pipelines::tag_list;
 use super::{region, Ctx};
 use crate::catalog::components as system;
 use crate::domain::component::{self, Component, ComponentFilter, Owner};
 use crate::domain::limits;
-use crate::domain::paging::{Cursor, Page};
-use crate::domain::tags::{self, Tag};
+use crate::domain::paging::Cursor;
+use crate::domain::tags::Tag;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::store::components::ComponentPage;
@@ -61,9 +62,9 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         component_type: component_type(ctx.params)?,
         system_type: system_type(ctx.params)?,
         resource_group_id: ctx.params.opt_str("ResourceGroupId").map(str::to_string),
-        tags: tags::parse_filters(ctx.params)?,
+        tags: wire::tag_filters(ctx.params)?,
     };
-    let page = Page::parse(ctx.params)?;
+    let page = wire::page(ctx.params)?;
 
     let custom = if owner == Some(Owner::System) {
         ComponentPage { items: Vec::new(), total_count: 0 }

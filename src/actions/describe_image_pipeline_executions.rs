@@ -5,12 +5,11 @@
 
 use serde_json::{json, Map, Value};
 
+use super::wire;
 use super::describe_image_pipelines::tag_list;
 use super::{region, Ctx};
 use crate::domain::execution::Status;
 use crate::domain::limits;
-use crate::domain::paging::Page;
-use crate::domain::tags;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::store::executions::{pipeline_not_found, Execution, ExecutionFilter};
@@ -56,9 +55,9 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         pipeline_id: pipeline_id.map(str::to_string),
         ids,
         statuses,
-        tags: tags::parse_filters(ctx.params)?,
+        tags: wire::tag_filters(ctx.params)?,
     };
-    let page = Page::parse(ctx.params)?;
+    let page = wire::page(ctx.params)?;
     if let Some(id) = pipeline_id {
         if ctx.state.store.get_pipeline(&ctx.caller.account, &region, id).await?.is_none() {
             return Err(pipeline_not_found(id));

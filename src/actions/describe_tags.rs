@@ -12,9 +12,9 @@
 
 use serde_json::{json, Map, Value};
 
+use super::wire;
 use super::{region, Ctx};
-use crate::domain::paging::NumberPage;
-use crate::domain::{limits, tags};
+use crate::domain::limits;
 use crate::error::ApiResult;
 use crate::store::images::RESOURCE_TYPE_IMAGE;
 use crate::store::tag_resources::TAGGABLE;
@@ -37,8 +37,8 @@ const COUNTERS: &[&str] = &[
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
-    let filters = tags::parse_filters(ctx.params)?;
-    let page = NumberPage::parse_with_default(ctx.params, limits::DESCRIBE_TAGS_DEFAULT_PAGE_SIZE)?;
+    let filters = wire::tag_filters(ctx.params)?;
+    let page = wire::number_page_with_default(ctx.params, limits::DESCRIBE_TAGS_DEFAULT_PAGE_SIZE)?;
     let types: Vec<&str> = match ctx.params.opt_str("ResourceType") {
         None => TAGGABLE.to_vec(),
         Some(t) => TAGGABLE.iter().copied().filter(|known| *known == t).collect(),

@@ -10,6 +10,7 @@ mod component_refs;
 pub mod content;
 mod networks;
 mod request_digest;
+pub mod wire;
 
 use serde_json::Value;
 

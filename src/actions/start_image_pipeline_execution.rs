@@ -4,11 +4,12 @@
 
 use serde_json::{json, Value};
 
+use super::wire;
 use super::{base_image, component_refs, content, region, token_claim, Action, Ctx};
 use crate::domain::execution::Status;
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::pipeline::{BaseImageType, Pipeline};
-use crate::domain::tags::{self, Tag};
+use crate::domain::tags::Tag;
 use crate::domain::template::{Context, Program};
 use crate::engine::plan::{self, BaseImage, Durations, PlanInput};
 use crate::engine::Runtime;
@@ -19,7 +20,7 @@ use crate::store::executions::{pipeline_not_found, Execution};
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let pipeline_id = ctx.params.required_str("ImagePipelineId")?;
-    let tags = tags::parse_tags(ctx.params, "Tag")?;
+    let tags = wire::tags(ctx.params, "Tag")?;
     let claim = token_claim(ctx, Action::StartImagePipelineExecution, &region)?;
     if let Some(claim) = &claim {
         if let Some(id) = ctx.state.store.replay(claim).await? {

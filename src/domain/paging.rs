@@ -6,10 +6,6 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
-use super::limits;
-use crate::error::{ApiError, ApiResult, Code};
-use crate::params::Params;
-
 /// Where the next page starts: strictly after this (created_ms, id) in newest-first order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
@@ -45,26 +41,6 @@ pub struct Page {
     pub after: Option<Cursor>,
 }
 
-impl Page {
-    /// Reads `MaxResults` and `NextToken`. Out-of-range `MaxResults` is `400 InvalidParameter`
-    /// (api-spec §9 item 5 suggestion).
-    pub fn parse(params: &Params) -> ApiResult<Page> {
-        let max_results = params.opt_i64("MaxResults")?.unwrap_or(limits::DEFAULT_MAX_RESULTS);
-        let (min, max) = limits::MAX_RESULTS;
-        if !(min..=max).contains(&max_results) {
-            return Err(ApiError::with_message(
-                Code::InvalidParameter,
-                format!("The specified parameter \"MaxResults\" is not valid. It should be between {min} and {max}."),
-            ));
-        }
-        let after = match params.opt_str("NextToken") {
-            None => None,
-            Some(token) => Some(Cursor::decode(token).ok_or(Code::InvalidNextToken)?),
-        };
-        Ok(Page { max_results, after })
-    }
-}
-
 /// Number paging of the classic ECS actions (DescribeImages): `PageNumber` from 1, `PageSize`
 /// 1–100 (default 10). Out of range is `400 InvalidParameter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,24 +50,6 @@ pub struct NumberPage {
 }
 
 impl NumberPage {
-    pub fn parse(params: &Params) -> ApiResult<NumberPage> {
-        NumberPage::parse_with_default(params, limits::DEFAULT_PAGE_SIZE)
-    }
-
-    /// Like [`NumberPage::parse`] for an action whose `PageSize` has another default.
-    pub fn parse_with_default(params: &Params, default_size: i64) -> ApiResult<NumberPage> {
-        let number = params.opt_i64("PageNumber")?.unwrap_or(1);
-        if number < 1 {
-            return Err(ApiError::invalid_param("PageNumber"));
-        }
-        let size = params.opt_i64("PageSize")?.unwrap_or(default_size);
-        let (min, max) = limits::PAGE_SIZE;
-        if !(min..=max).contains(&size) {
-            return Err(ApiError::invalid_param("PageSize"));
-        }
-        Ok(NumberPage { number, size })
-    }
-
     /// The slice of `items` this page covers.
     pub fn slice<T>(&self, items: Vec<T>) -> Vec<T> {
         let skip = usize::try_from((self.number - 1).saturating_mul(self.size)).unwrap_or(usize::MAX);
@@ -117,20 +75,5 @@ mod tests {
         ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn max_results_bounds() {
-        let parse = |q: &str| {
-            Page::parse(&Params::from_urlencoded(q.as_bytes()))
-                .map(|p| p.max_results)
-                .map_err(|e| e.code_str().to_string())
-        };
-        assert_eq!(parse(""), Ok(50));
-        assert_eq!(parse("MaxResults=1"), Ok(1));
-        assert_eq!(parse("MaxResults=500"), Ok(500));
-        assert_eq!(parse("MaxResults=0"), Err("InvalidParameter".into()));
-        assert_eq!(parse("MaxResults=501"), Err("InvalidParameter".into()));
-        assert_eq!(parse("NextToken=nope"), Err("Invalid.NextToken".into()));
     }
 }
