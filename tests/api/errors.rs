@@ -1,5 +1,5 @@
 //! One test per documented error code of CreateImagePipeline, DescribeImagePipelines,
-//! DeleteImagePipeline and the gateway (api-spec §2.7, §2.11, §3.1.4, §3.2, §3.3): each asserts the
+//! DeleteImagePipeline and the gateway (docs/reference.md §2.7, §2.11, §3.1.4, §3.2, §3.3): each asserts the
 //! exact HTTP status and `Code`, and, where one exists, the nearby boundary that still succeeds.
 
 use crate::helpers::{reply, Reply, TestApp, BASE_IMAGE, REGION};
@@ -67,7 +67,7 @@ fn message(reply: &Reply) -> &str {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Gateway (api-spec §2.7)
+// Gateway (docs/reference.md §2.7)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -363,7 +363,7 @@ async fn create_copying_to_21_regions_is_400_invalid_to_region_id_size_exceeded_
 }
 
 // ---------------------------------------------------------------------------------------------
-// CreateImagePipeline: tags (api-spec §2.11)
+// CreateImagePipeline: tags (docs/reference.md §2.11)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -484,7 +484,7 @@ async fn create_repairing_an_unrepairable_image_is_400_invalid_image_not_support
 }
 
 // ---------------------------------------------------------------------------------------------
-// CreateImagePipeline: BuildContent / TestContent (api-spec §6)
+// CreateImagePipeline: BuildContent / TestContent (docs/reference.md §6)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -948,7 +948,7 @@ async fn create_from_a_fully_specified_oss_template_succeeds() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DescribeImagePipelines (api-spec §3.2)
+// DescribeImagePipelines (docs/reference.md §3.2)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -1038,7 +1038,7 @@ async fn describe_or_delete_in_an_unknown_region_is_404_invalid_region_id_not_fo
 }
 
 // ---------------------------------------------------------------------------------------------
-// DeleteImagePipeline (api-spec §3.3)
+// DeleteImagePipeline (docs/reference.md §3.3)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Image components (api-spec §6.4–§6.6, §7.1–§7.3), as pure data and rules. This module owns
+//! Image components (docs/reference.md §6.4–§6.6, §7.1–§7.3), as pure data and rules. This module owns
 //! the component model ([`Component`]) with its `Owner`, `SystemType` and `ComponentType`; the
 //! steps a component runs with the `--name value` arguments of a template's `COMPONENT` command
 //! ([`Component::steps`]); whether a template's `COMPONENT` reference designates a given component
@@ -113,7 +113,7 @@ impl Owner {
 // The component
 // ---------------------------------------------------------------------------------------------
 
-/// One component version (every version is its own `ic-` resource, api-spec §7.1).
+/// One component version (every version is its own `ic-` resource, docs/reference.md §7.1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Component {
     pub id: String,
@@ -141,7 +141,7 @@ impl Component {
 
     /// Checks the `--name value` arguments of a `COMPONENT` command against the parameters:
     /// each must be declared and of the declared type, and every parameter without a
-    /// `DefaultValue` must be passed (api-spec §6.4).
+    /// `DefaultValue` must be passed (docs/reference.md §6.4).
     pub fn check_args(&self, args: &[(String, String)]) -> Result<(), String> {
         for (name, value) in args {
             let Some(parameter) = self.parameters.iter().find(|p| &p.name == name) else {
@@ -232,7 +232,7 @@ pub fn refers_to(reference: &ComponentRef, component: &Component) -> bool {
     }
 }
 
-/// Whether a template whose contents are `build` and `test` uses `component` (api-spec §7.3;
+/// Whether a template whose contents are `build` and `test` uses `component` (docs/reference.md §7.3;
 /// the suggestion of the spec: by ID, or by an ARN whose pattern matches its version).
 pub fn is_used_by(component: &Component, build: Option<&str>, test: Option<&str>) -> bool {
     let uses = |text: Option<&str>, context: Context| {
@@ -242,7 +242,7 @@ pub fn is_used_by(component: &Component, build: Option<&str>, test: Option<&str>
     uses(build, Context::Build) || uses(test, Context::Test)
 }
 
-/// Filters of DescribeImageComponents (api-spec §7.2), all AND-ed. `Owner` picks the sources
+/// Filters of DescribeImageComponents (docs/reference.md §7.2), all AND-ed. `Owner` picks the sources
 /// (store, catalog) and is not part of it.
 #[derive(Debug, Clone, Default)]
 pub struct ComponentFilter {

@@ -1,6 +1,6 @@
-//! Component versions `major.minor.patch` (api-spec §7.1): parsing, numeric order, the default
+//! Component versions `major.minor.patch` (docs/reference.md §7.1): parsing, numeric order, the default
 //! version of a new component of an existing name, and the DescribeImageComponents version filter
-//! (one `*` at most, api-spec §6.4).
+//! (one `*` at most, docs/reference.md §6.4).
 #![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, clippy::expect_used))]
 
 use std::fmt;
@@ -29,7 +29,7 @@ impl Version {
     }
 
     /// The default version of a new component whose name already has `self` as its highest
-    /// version: `(x+1).0.0` (api-spec §7.1). `None` when the major version cannot grow.
+    /// version: `(x+1).0.0` (docs/reference.md §7.1). `None` when the major version cannot grow.
     pub fn next_major(self) -> Option<Version> {
         self.major.checked_add(1).map(|major| Version { major, minor: 0, patch: 0 })
     }
@@ -63,7 +63,7 @@ fn positions(text: &str) -> Option<[Option<u32>; 3]> {
 }
 
 /// The `ComponentVersion` filter of DescribeImageComponents: `x.y.z` where at most one position
-/// is `*` (api-spec §6.4: "set one of <major>, <minor>, <patch> to `*`").
+/// is `*` (docs/reference.md §6.4: "set one of <major>, <minor>, <patch> to `*`").
 pub fn parse_version_filter(text: &str) -> Option<VersionPattern> {
     let [major, minor, patch] = positions(text)?;
     let wildcards = [major, minor, patch].iter().filter(|p| p.is_none()).count();

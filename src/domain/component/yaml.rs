@@ -1,5 +1,5 @@
-//! The YAML component format (`Parameters` + `Tasks`, api-spec §6.5): the parameters a component
-//! declares and their types, each action's properties checked against the table of api-spec §6.5,
+//! The YAML component format (`Parameters` + `Tasks`, docs/reference.md §6.5): the parameters a component
+//! declares and their types, each action's properties checked against the table of docs/reference.md §6.5,
 //! `{{ param }}` references, the line of the part at fault, and the steps a task runs with its
 //! parameters substituted. Aliases and deep nesting are refused before the document is built.
 #![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, clippy::expect_used))]
@@ -70,7 +70,7 @@ pub struct Parameter {
 }
 
 /// Whether a component `Content` is in the YAML format. The docs do not say how the format is
-/// told apart (api-spec §6.1, [INFER]); we take its suggestion: the first line that is neither
+/// told apart (docs/reference.md §6.1, [INFER]); we take its suggestion: the first line that is neither
 /// blank nor a `#` comment starts with `Parameters:` or `Tasks:` (or is the `---` marker).
 pub fn is_yaml(content: &str) -> bool {
     content
@@ -95,7 +95,7 @@ pub struct Task {
     pub properties: Vec<(String, String)>,
 }
 
-/// The actions of api-spec §6.5.
+/// The actions of docs/reference.md §6.5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskAction {
     RunShellCommand,
@@ -153,7 +153,7 @@ impl TaskAction {
         TaskAction::ALL.into_iter().find(|a| a.as_str() == text)
     }
 
-    /// The property table of api-spec §6.5.
+    /// The property table of docs/reference.md §6.5.
     fn properties(self) -> &'static [Prop] {
         use PropType::{Boolean, Json, Number, String};
         match self {
@@ -407,7 +407,7 @@ impl MarkedEventReceiver for Guard {
     }
 }
 
-/// Parses and validates a YAML component for `system_type` (api-spec §6.5). Checks, in order:
+/// Parses and validates a YAML component for `system_type` (docs/reference.md §6.5). Checks, in order:
 /// size; YAML syntax (no aliases, bounded nesting, one document); the top-level keys; each
 /// parameter (`Type`, `DefaultValue` of that type); the number of tasks; each task (`Name`
 /// unique, `Action` known and available on the OS, `Properties` per the action's table);
