@@ -3,10 +3,29 @@
 //! documented error (docs/reference.md), and where one exists the nearby boundary that still succeeds.
 //! The fixtures below are shared by the files.
 
+mod cancel_image_pipeline_execution;
+mod copy_image;
+mod create_image_component;
 mod create_image_pipeline;
+mod create_vpc;
+mod create_vswitch;
+mod delete_image;
+mod delete_image_component;
 mod delete_image_pipeline;
+mod delete_vpc;
+mod delete_vswitch;
+mod describe_available_resource;
+mod describe_image_components;
 mod describe_image_pipelines;
+mod describe_instance_types;
+mod describe_zones;
 mod gateway;
+mod join_resource_group;
+mod list_resource_groups;
+mod modify_image_attribute;
+mod modify_image_share_permission;
+mod start_image_pipeline_execution;
+mod tag_resources;
 
 use crate::helpers::{Reply, TestApp};
 
