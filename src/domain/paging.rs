@@ -1,4 +1,4 @@
-//! Token pagination of the Describe actions (api-spec §2.10): `MaxResults` 1–500 (default 50) and
+//! Token pagination of the Describe actions (docs/reference.md §2.10): `MaxResults` 1–500 (default 50) and
 //! an opaque `NextToken`. Our token is a keyset cursor (creation time, ID) of the last item
 //! returned, so a page costs an index seek whatever the table size. Tokens we did not issue are
 //! `403 Invalid.NextToken`.

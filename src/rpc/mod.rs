@@ -217,7 +217,7 @@ fn is_v3(params: &Params, headers: &HeaderMap) -> bool {
 }
 
 /// `Format` (any case) decides; without it V3 requests get JSON and V1 requests the documented
-/// default, XML (api-spec §2.5). An unknown `Format` is `400 InvalidParameter`, answered in JSON.
+/// default, XML (docs/reference.md §2.5). An unknown `Format` is `400 InvalidParameter`, answered in JSON.
 fn response_format(params: &Params, headers: &HeaderMap) -> ApiResult<Format> {
     match params.opt_str("Format") {
         Some(f) if f.eq_ignore_ascii_case("json") => Ok(Format::Json),

@@ -6,20 +6,20 @@ use serde_json::Value;
 
 use crate::helpers::{self, text, Reply, TestApp, REGION};
 
-const OWNER: &str = "4000000000000004";
-const FRIEND: &str = "4000000000000005";
+pub(crate) const OWNER: &str = "4000000000000004";
+pub(crate) const FRIEND: &str = "4000000000000005";
 
 /// An action in the default region as `account`.
-async fn call_as(app: &TestApp, account: &str, action: &str, extra: &[(&str, &str)]) -> Reply {
+pub(crate) async fn call_as(app: &TestApp, account: &str, action: &str, extra: &[(&str, &str)]) -> Reply {
     helpers::call_as(app, account, REGION, action, extra).await
 }
 
-async fn owner(app: &TestApp, action: &str, extra: &[(&str, &str)]) -> Reply {
+pub(crate) async fn owner(app: &TestApp, action: &str, extra: &[(&str, &str)]) -> Reply {
     call_as(app, OWNER, action, extra).await
 }
 
 /// Builds an image as [`OWNER`] (template extras given) and returns its ID.
-async fn built_image(app: &TestApp, extra: &[(&str, &str)]) -> String {
+pub(crate) async fn built_image(app: &TestApp, extra: &[(&str, &str)]) -> String {
     let mut params = vec![("AccessKeyId", OWNER)];
     params.extend_from_slice(extra);
     let pipeline = app.create_pipeline(&params).await;
@@ -33,7 +33,7 @@ async fn built_image(app: &TestApp, extra: &[(&str, &str)]) -> String {
 }
 
 /// The one image DescribeImages returns for `id` as `account` (any status).
-async fn image_as(app: &TestApp, account: &str, id: &str) -> Option<Value> {
+pub(crate) async fn image_as(app: &TestApp, account: &str, id: &str) -> Option<Value> {
     let r = call_as(app, account, "DescribeImages", &[("ImageId", id), ("Status", "ALL")]).await;
     r.assert_ok()["Images"]["Image"].as_array().and_then(|a| a.first().cloned())
 }
@@ -239,51 +239,12 @@ async fn join_resource_group_moves_images_templates_and_components_and_describes
     assert_eq!((text(&set[0], "ImageComponentId"), text(&set[0], "ResourceGroupId")), (component, prod.to_string()));
 }
 
-#[tokio::test]
-async fn join_resource_group_errors_have_their_documented_status() {
-    let app = TestApp::spawn().await;
-    let pipeline = app.create_pipeline(&[("AccessKeyId", OWNER)]).await;
-    let ok = [
-        ("ResourceType", "imagepipeline"),
-        ("ResourceId", pipeline.as_str()),
-        ("ResourceGroupId", "rg-acfmdev0000000001"),
-    ];
-    for missing in ["ResourceId", "ResourceGroupId"] {
-        let params: Vec<(&str, &str)> = ok.iter().copied().filter(|(k, _)| *k != missing).collect();
-        owner(&app, "JoinResourceGroup", &params).await.assert_error(403, "MissingParameter");
-    }
-    let mut no_region = vec![("AccessKeyId", OWNER)];
-    no_region.extend_from_slice(&ok);
-    app.call("JoinResourceGroup", &no_region).await.assert_error(403, "MissingParameter");
-    let mut bad_region = vec![("AccessKeyId", OWNER), ("RegionId", "cn-atlantis")];
-    bad_region.extend_from_slice(&ok);
-    app.call("JoinResourceGroup", &bad_region).await.assert_error(404, "InvalidRegionId.NotFound");
-    owner(&app, "JoinResourceGroup", &[ok[1], ok[2], ("ResourceType", "instance")])
-        .await
-        .assert_error(404, "InvalidResourceType.NotFound");
-    owner(&app, "JoinResourceGroup", &[ok[0], ok[1], ("ResourceGroupId", "rg-nothere")])
-        .await
-        .assert_error(404, "InvalidResourceGroup.NotFound");
-    owner(&app, "JoinResourceGroup", &[ok[0], ok[2], ("ResourceId", "ip-doesnotexist000000")])
-        .await
-        .assert_error(404, "InvalidResourceId.NotFound");
-    // Another account's template is not found either.
-    call_as(&app, FRIEND, "JoinResourceGroup", &ok).await.assert_error(404, "InvalidResourceId.NotFound");
-    owner(&app, "JoinResourceGroup", &ok).await.assert_ok();
-    owner(&app, "JoinResourceGroup", &ok).await.assert_error(403, "InvalidResourceGroup.Duplicate");
-    // A resource never moved is in the default group.
-    let other = app.create_pipeline(&[("AccessKeyId", OWNER)]).await;
-    owner(&app, "JoinResourceGroup", &[ok[0], ("ResourceId", &other), ("ResourceGroupId", "rg-acfmdefault000001")])
-        .await
-        .assert_error(403, "InvalidResourceGroup.Duplicate");
-}
-
 // ---------------------------------------------------------------------------------------------
 // ModifyImageSharePermission and DryRun
 // ---------------------------------------------------------------------------------------------
 
 /// The accounts DescribeImageSharePermission lists for the owner's image.
-async fn shared_with(app: &TestApp, image: &str) -> Vec<String> {
+pub(crate) async fn shared_with(app: &TestApp, image: &str) -> Vec<String> {
     let r = owner(app, "DescribeImageSharePermission", &[("ImageId", image), ("PageSize", "100")]).await;
     r.assert_ok()["Accounts"]["Account"].as_array().expect("accounts").iter().map(|a| text(a, "AliyunId")).collect()
 }
@@ -339,44 +300,6 @@ async fn sharing_and_unsharing_follow_in_describe_calls_of_both_accounts() {
 }
 
 #[tokio::test]
-async fn modify_image_share_permission_errors_have_their_documented_status() {
-    let app = TestApp::spawn().await;
-    let image = built_image(&app, &[]).await;
-    owner(&app, "ModifyImageSharePermission", &[("AddAccount.1", FRIEND)]).await.assert_error(400, "MissingImageId");
-    owner(&app, "ModifyImageSharePermission", &[("ImageId", "m-nothere0000000000000"), ("AddAccount.1", FRIEND)])
-        .await
-        .assert_error(404, "InvalidImageId.NotFound");
-    call_as(&app, FRIEND, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", "4000000000000123")])
-        .await
-        .assert_error(404, "InvalidImageId.NotFound");
-    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", "not-an-account")])
-        .await
-        .assert_error(404, "InvalidAccount.NotFound");
-    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", OWNER)])
-        .await
-        .assert_error(404, "InvalidAccount.Forbbiden");
-    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("IsPublic", "false")])
-        .await
-        .assert_error(403, "Image.NotPublic");
-    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("IsPublic", "true"), ("AddAccount.1", FRIEND)])
-        .await
-        .assert_error(403, "InvalidParameter.IsPublic");
-    // 50 accounts at most.
-    for batch in 0..5 {
-        let accounts: Vec<(String, String)> = (0..10)
-            .map(|i| (format!("AddAccount.{}", i + 1), format!("42000000000000{:02}", batch * 10 + i)))
-            .collect();
-        let mut params: Vec<(&str, &str)> = vec![("ImageId", image.as_str())];
-        params.extend(accounts.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        owner(&app, "ModifyImageSharePermission", &params).await.assert_ok();
-    }
-    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)])
-        .await
-        .assert_error(403, "QuotaExceed.ShareImageUser");
-    assert_eq!(shared_with(&app, &image).await.len(), 50, "the refused call shared with nobody");
-}
-
-#[tokio::test]
 async fn dry_run_validates_like_a_real_call_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let image = built_image(&app, &[]).await;
@@ -407,15 +330,15 @@ async fn dry_run_validates_like_a_real_call_and_changes_nothing() {
 // CopyImage / CancelCopyImage
 // ---------------------------------------------------------------------------------------------
 
-const DEST: &str = "cn-shanghai";
+pub(crate) const DEST: &str = "cn-shanghai";
 
-async fn image_in(app: &TestApp, account: &str, region: &str, id: &str) -> Option<Value> {
+pub(crate) async fn image_in(app: &TestApp, account: &str, region: &str, id: &str) -> Option<Value> {
     let params = [("RegionId", region), ("AccessKeyId", account), ("ImageId", id), ("Status", "ALL")];
     let r = app.call("DescribeImages", &params).await;
     r.assert_ok()["Images"]["Image"].as_array().and_then(|a| a.first().cloned())
 }
 
-async fn copy(app: &TestApp, image: &str, extra: &[(&str, &str)]) -> Reply {
+pub(crate) async fn copy(app: &TestApp, image: &str, extra: &[(&str, &str)]) -> Reply {
     let mut params = vec![("ImageId", image), ("DestinationRegionId", DEST)];
     params.extend_from_slice(extra);
     owner(app, "CopyImage", &params).await
@@ -560,93 +483,6 @@ async fn scripted_outcomes_and_faults_apply_to_copies() {
 }
 
 #[tokio::test]
-async fn copy_image_errors_have_their_documented_status() {
-    let app = TestApp::spawn().await;
-    let image = built_image(&app, &[]).await;
-    let with = |extra: Vec<(&'static str, &'static str)>| extra;
-    owner(&app, "CopyImage", &[("DestinationRegionId", DEST)]).await.assert_error(400, "MissingImageId");
-    owner(&app, "CopyImage", &[("ImageId", &image)]).await.assert_error(400, "MissingDestinationRegionId");
-    let params = [
-        ("RegionId", "cn-atlantis"),
-        ("AccessKeyId", OWNER),
-        ("ImageId", image.as_str()),
-        ("DestinationRegionId", DEST),
-    ];
-    app.call("CopyImage", &params).await.assert_error(400, "SourceRegion.NotFound");
-    copy(&app, &image, &with(vec![("DestinationRegionId", "cn-atlantis")]))
-        .await
-        .assert_error(400, "DestinationRegion.NotFound");
-    copy(&app, &image, &[("DestinationImageName", "aliyun-x")]).await.assert_error(400, "InvalidImageName.Malformed");
-    copy(&app, &image, &[("DestinationDescription", "http://x")])
-        .await
-        .assert_error(400, "InvalidDescription.Malformed");
-    copy(&app, &image, &[("KMSKeyId", "key-1")]).await.assert_error(400, "InvalidEncrypted.NotMatchKmsKeyId");
-    copy(&app, &image, &[("ResourceGroupId", "rg-nothere")]).await.assert_error(404, "InvalidResourceGroup.NotFound");
-    copy(&app, &image, &[("Tag.1.Key", "a"), ("Tag.2.Key", "A")]).await.assert_error(403, "TagKey.Duplication");
-    copy(&app, "m-nothere0000000000000", &[]).await.assert_error(404, "InvalidImageId.NotFound");
-    copy(&app, "aliyun_3_x64_20G_alibase_20240819.vhd", &[]).await.assert_error(404, "InvalidImageId.NotFound");
-    // DryRun: checked, nothing made.
-    copy(&app, &image, &[("DestinationImageName", "dry"), ("DryRun", "true")])
-        .await
-        .assert_error(400, "DryRunOperation");
-    let mine = [("RegionId", DEST), ("AccessKeyId", OWNER), ("Status", "ALL"), ("ImageOwnerAlias", "self")];
-    assert_eq!(app.call("DescribeImages", &mine).await.assert_ok()["TotalCount"], 0);
-
-    let first = text(copy(&app, &image, &[("DestinationImageName", "c1")]).await.assert_ok(), "ImageId");
-    copy(&app, &image, &[("DestinationImageName", "c2")]).await.assert_error(400, "OperationDenied.ImageCopyConflict");
-    // Copying the copy while it is in flight.
-    let params = [
-        ("RegionId", DEST),
-        ("AccessKeyId", OWNER),
-        ("ImageId", first.as_str()),
-        ("DestinationRegionId", "cn-beijing"),
-    ];
-    app.call("CopyImage", &params).await.assert_error(403, "OperationDenied.ImageCopying");
-    app.advance(120_000).await;
-    copy(&app, &image, &[("DestinationImageName", "c1")]).await.assert_error(400, "InvalidImageName.Duplicated");
-
-    // An encrypted copy cannot be copied to a non-encrypted one, nor (service key) shared.
-    let encrypted = text(
-        copy(&app, &image, &[("DestinationImageName", "enc"), ("Encrypted", "true")]).await.assert_ok(),
-        "ImageId",
-    );
-    app.advance(120_000).await;
-    let params = [
-        ("RegionId", DEST),
-        ("AccessKeyId", OWNER),
-        ("ImageId", encrypted.as_str()),
-        ("DestinationRegionId", "cn-beijing"),
-        ("Encrypted", "false"),
-    ];
-    app.call("CopyImage", &params).await.assert_error(403, "OperationDeined.EncryptedSnapshot");
-    let params =
-        [("RegionId", DEST), ("AccessKeyId", OWNER), ("ImageId", encrypted.as_str()), ("AddAccount.1", FRIEND)];
-    app.call("ModifyImageSharePermission", &params)
-        .await
-        .assert_error(403, "InvalidOperation.ServiceKeyEncryptedImageUnsupported");
-
-    // A shared image may be copied only within its region.
-    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)]).await.assert_ok();
-    call_as(&app, FRIEND, "CopyImage", &[("ImageId", &image), ("DestinationRegionId", DEST)])
-        .await
-        .assert_error(403, "OperationDenied.SameRegionOnly");
-    let mine = call_as(
-        &app,
-        FRIEND,
-        "CopyImage",
-        &[("ImageId", &image), ("DestinationRegionId", REGION), ("DestinationImageName", "mine")],
-    )
-    .await;
-    let mine = text(mine.assert_ok(), "ImageId");
-    assert_eq!(text(&image_in(&app, FRIEND, REGION, &mine).await.expect("own copy"), "ImageOwnerAlias"), "self");
-
-    // A community image cannot be copied.
-    let community = built_image(&app, &[]).await;
-    owner(&app, "ModifyImageSharePermission", &[("ImageId", &community), ("IsPublic", "true")]).await.assert_ok();
-    copy(&app, &community, &[("DestinationImageName", "cc")]).await.assert_error(400, "OperationDenied.CommunityImage");
-}
-
-#[tokio::test]
 async fn copy_image_client_token_replays_the_first_copy() {
     let app = TestApp::spawn().await;
     let image = built_image(&app, &[]).await;
@@ -759,58 +595,6 @@ async fn modify_image_attribute_changes_what_describe_images_shows() {
         .await
         .assert_error(400, "DryRunOperation");
     assert_eq!(text(&image_as(&app, OWNER, &image).await.expect("image"), "ImageName"), "renamed-golden");
-}
-
-#[tokio::test]
-async fn modify_image_attribute_errors_have_their_documented_status() {
-    let app = TestApp::spawn().await;
-    let image = built_image(&app, &[]).await;
-    let other = built_image(&app, &[("ImageOptions.ImageName", "taken")]).await;
-    let other_name = text(&image_as(&app, OWNER, &other).await.expect("other"), "ImageName");
-    let modify = |extra: Vec<(&'static str, String)>| {
-        let app = &app;
-        let image = image.clone();
-        async move {
-            let mut params: Vec<(&str, &str)> = vec![("ImageId", image.as_str())];
-            params.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
-            owner(app, "ModifyImageAttribute", &params).await
-        }
-    };
-    owner(&app, "ModifyImageAttribute", &[("ImageName", "x-name")]).await.assert_error(400, "MissingImageId");
-    owner(&app, "ModifyImageAttribute", &[("ImageId", "m-nothere0000000000000")])
-        .await
-        .assert_error(404, "InvalidImageId.NotFound");
-    call_as(&app, FRIEND, "ModifyImageAttribute", &[("ImageId", &image), ("ImageName", "mine")])
-        .await
-        .assert_error(404, "InvalidImageId.NotFound");
-    modify(vec![("ImageName", "acs:bad".into())]).await.assert_error(400, "InvalidImageName.Malformed");
-    modify(vec![("ImageName", other_name)]).await.assert_error(400, "InvalidImageName.Duplicated");
-    modify(vec![("Description", "x".into())]).await.assert_error(400, "InvalidDescription.Malformed");
-    modify(vec![("ImageFamily", "aliyun-fam".into())]).await.assert_error(400, "InvalidImageFamily.Malformed");
-    modify(vec![("BootMode", "LEGACY".into())]).await.assert_error(400, "InvalidBootMode.NotSupport");
-    modify(vec![("LicenseType", "Free".into())]).await.assert_error(400, "InvalidLicenseType.NotSupported");
-    modify(vec![("Features.ImdsSupport", "v3".into())]).await.assert_error(400, "InvalidParameter.FeaturesImdsSupport");
-    modify(vec![("Status", "Gone".into())]).await.assert_error(400, "InvalidParameter");
-    modify(vec![("Status", "Available".into())]).await.assert_error(403, "ImageStatus.NotDeprecated");
-    modify(vec![("Features.ImdsSupport", "v2".into())]).await.assert_ok();
-    modify(vec![("Features.ImdsSupport", "v1".into())])
-        .await
-        .assert_error(403, "InvalidOperation.FeaturesImdsSupportNotMatch");
-    // A shared image cannot be deprecated.
-    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("AddAccount.1", FRIEND)]).await.assert_ok();
-    modify(vec![("Status", "Deprecated".into())]).await.assert_error(403, "ImageUseShared");
-    owner(&app, "ModifyImageSharePermission", &[("ImageId", &image), ("RemoveAccount.1", FRIEND)]).await.assert_ok();
-    modify(vec![("Status", "Deprecated".into())]).await.assert_ok();
-    modify(vec![("Status", "Deprecated".into())]).await.assert_error(403, "ImageStatus.NotAvailable");
-    // A copy in flight cannot be changed.
-    let copy_id = text(copy(&app, &other, &[("DestinationImageName", "inflight")]).await.assert_ok(), "ImageId");
-    let params = [("RegionId", DEST), ("AccessKeyId", OWNER), ("ImageId", copy_id.as_str()), ("ImageName", "later")];
-    app.call("ModifyImageAttribute", &params).await.assert_error(403, "InvalidStatus.ImageIsCreating");
-    // arm64 images cannot boot with BIOS.
-    let arm = built_image(&app, &[("BaseImage", "aliyun_3_arm64_20G_alibase_20240819.vhd")]).await;
-    owner(&app, "ModifyImageAttribute", &[("ImageId", &arm), ("BootMode", "BIOS")])
-        .await
-        .assert_error(400, "InvalidBootMode.NotSupport");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::helpers::{TestApp, REGION};
 
 const VPC: &str = "2016-04-28";
-const RESOURCE_MANAGER: &str = "2020-03-31";
+pub(crate) const RESOURCE_MANAGER: &str = "2020-03-31";
 const STS: &str = "2015-04-01";
 const BSS: &str = "2017-12-14";
 
@@ -109,16 +109,6 @@ async fn describe_zones_lists_the_regions_zones_and_what_they_offer() {
     assert_eq!(other.assert_ok()["Zones"]["Zone"][2]["ZoneId"], "ap-southeast-1-c");
 }
 
-#[tokio::test]
-async fn describe_zones_errors_one_by_one() {
-    let app = TestApp::spawn().await;
-    app.call("DescribeZones", &[]).await.assert_error(400, "MissingRegionId");
-    app.call("DescribeZones", &[("RegionId", "mars-north-1")]).await.assert_error(404, "InvalidRegionId.NotFound");
-    app.call_in_region("DescribeZones", &[("InstanceChargeType", "Free")]).await.assert_error(400, "InvalidParameter");
-    app.call_in_region("DescribeZones", &[("SpotStrategy", "Cheap")]).await.assert_error(400, "InvalidParameter");
-    app.call_in_region("DescribeZones", &[("Verbose", "maybe")]).await.assert_error(400, "InvalidParameter");
-}
-
 // ---- ECS: DescribeAvailableResource ------------------------------------------------------------
 
 #[tokio::test]
@@ -202,28 +192,6 @@ async fn describe_available_resource_answers_each_destination() {
     assert_eq!(values, [json!("ecs.r6.large")]);
 }
 
-#[tokio::test]
-async fn describe_available_resource_errors_one_by_one() {
-    let app = TestApp::spawn().await;
-    let dar = "DescribeAvailableResource";
-    app.call(dar, &[("DestinationResource", "Zone")]).await.assert_error(400, "MissingRegionId");
-    app.call(dar, &[("RegionId", "mars-north-1"), ("DestinationResource", "Zone")])
-        .await
-        .assert_error(404, "InvalidRegionId.NotFound");
-    app.call_in_region(dar, &[]).await.assert_error(400, "MissingDestinationResource");
-    app.call_in_region(dar, &[("DestinationResource", "Planet")]).await.assert_error(400, "InvalidParameter");
-    app.call_in_region(dar, &[("DestinationResource", "SystemDisk")]).await.assert_error(400, "MissingInstanceType");
-    app.call_in_region(dar, &[("DestinationResource", "Zone"), ("ZoneId", "cn-beijing-h")])
-        .await
-        .assert_error(404, "InvalidZoneId.NotFound");
-    app.call_in_region(dar, &[("DestinationResource", "Zone"), ("IoOptimized", "maybe")])
-        .await
-        .assert_error(400, "InvalidParameter");
-    app.call_in_region(dar, &[("DestinationResource", "Zone"), ("InstanceChargeType", "Free")])
-        .await
-        .assert_error(400, "InvalidParameter");
-}
-
 // ---- ECS: DescribeInstanceTypes ----------------------------------------------------------------
 
 #[tokio::test]
@@ -282,22 +250,6 @@ async fn describe_instance_types_filters_and_pages() {
     assert_eq!(seen, every);
 }
 
-#[tokio::test]
-async fn describe_instance_types_errors_one_by_one() {
-    let app = TestApp::spawn().await;
-    let dit = "DescribeInstanceTypes";
-    app.call(dit, &[("MaxResults", "0")]).await.assert_error(400, "InvalidParameter");
-    app.call(dit, &[("MaxResults", "1601")]).await.assert_error(400, "InvalidParameter");
-    app.call(dit, &[("MinimumMemorySize", "lots")]).await.assert_error(400, "InvalidParameter");
-    app.call(dit, &[("CpuArchitecture", "RISCV")]).await.assert_error(400, "InvalidParameter");
-    let eleven: Vec<(String, String)> =
-        (1..=11).map(|i| (format!("InstanceTypes.{i}"), "ecs.g6.large".to_string())).collect();
-    let eleven: Vec<(&str, &str)> = eleven.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    app.call(dit, &eleven).await.assert_error(400, "InvalidParameter");
-    app.call(dit, &[("NextToken", "garbage")]).await.assert_error(403, "Invalid.NextToken");
-    app.call(dit, &[("RegionId", "mars-north-1")]).await.assert_error(404, "InvalidRegionId.NotFound");
-}
-
 // ---- ResourceManager ---------------------------------------------------------------------------
 
 #[tokio::test]
@@ -336,21 +288,6 @@ async fn list_resource_groups_pages_and_filters_the_catalog_and_fixture_groups()
     assert_eq!(by_ids.assert_ok()["TotalCount"], 1);
     let deleting = app.call_version(RESOURCE_MANAGER, "ListResourceGroups", &[("Status", "Deleting")]).await;
     assert_eq!(deleting.assert_ok()["TotalCount"], 0);
-}
-
-#[tokio::test]
-async fn resource_manager_errors_one_by_one() {
-    let app = TestApp::spawn().await;
-    let list = |p: &'static [(&'static str, &'static str)]| app.call_version(RESOURCE_MANAGER, "ListResourceGroups", p);
-    list(&[("PageSize", "101")]).await.assert_error(400, "InvalidParameter");
-    list(&[("PageNumber", "0")]).await.assert_error(400, "InvalidParameter");
-    list(&[("Status", "Gone")]).await.assert_error(400, "InvalidParameter");
-    let get = |p: &'static [(&'static str, &'static str)]| app.call_version(RESOURCE_MANAGER, "GetResourceGroup", p);
-    get(&[]).await.assert_error(400, "MissingResourceGroupId");
-    get(&[("ResourceGroupId", "project-x")]).await.assert_error(400, "InvalidParameter.ResourceGroupId");
-    let missing = get(&[("ResourceGroupId", "rg-doesnotexist")]).await;
-    missing.assert_error(404, "EntityNotExists.ResourceGroup");
-    assert_eq!(missing.body["HostId"], "resourcemanager.aliyuncs.com");
 }
 
 #[tokio::test]
