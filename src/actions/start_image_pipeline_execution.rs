@@ -101,13 +101,17 @@ fn parse_content(text: Option<&str>, context: Context) -> ApiResult<Program> {
 /// The image the build starts from, as it is now (a deleted custom base fails the start).
 async fn resolve_base(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<BaseImage> {
     if p.base_image_type == BaseImageType::Oss {
-        let import = p.import_image_options.clone().unwrap_or_default();
+        // CreateImagePipeline stores `ImportImageOptions` with every OSS template.
+        let import = p
+            .import_image_options
+            .as_ref()
+            .ok_or_else(|| ApiError::internal(format!("OSS template {} has no ImportImageOptions", p.id)))?;
         return Ok(BaseImage {
             id: ctx.state.ids.id(&p.account, Kind::Image),
             size_gib: import.disk_device_mappings.first().and_then(|d| d.disk_image_size).unwrap_or(20),
-            platform: import.platform,
+            platform: import.platform.clone(),
             os_name: format!("{} (imported)", import.os_type),
-            architecture: import.architecture,
+            architecture: import.architecture.as_str().to_string(),
         });
     }
     let name = p.base_image.as_deref().unwrap_or_default();

@@ -1,6 +1,58 @@
 //! Rules of custom images that do not need the store: the status and `Progress` an image shows at a
 //! given emulator time (a `CopyImage` copy moves `Creating` → `Available`, or `CreateFailed` when a
-//! scripted outcome or fault fails it), and the attribute values `ModifyImageAttribute` accepts.
+//! scripted outcome or fault fails it), and the attribute values `ModifyImageAttribute` and
+//! `ImportImageOptions` accept, as enums with their exact wire text.
+
+use super::wire_enum::wire_enum;
+
+wire_enum! {
+    /// `Architecture` of an image (`ImportImageOptions.Architecture`).
+    pub enum Architecture { X86_64 => "x86_64", Arm64 => "arm64" }
+}
+
+wire_enum! {
+    /// `OSType` of an image (`ImportImageOptions.OSType`).
+    pub enum OsType { Windows => "windows", Linux => "linux" }
+}
+
+wire_enum! {
+    /// `BootMode` (SDK model of ModifyImageAttribute: BIOS, UEFI, UEFI-Preferred; an import takes
+    /// BIOS or UEFI).
+    pub enum BootMode { Bios => "BIOS", Uefi => "UEFI", UefiPreferred => "UEFI-Preferred" }
+}
+
+wire_enum! {
+    /// `LicenseType` (SDK model: Auto, Aliyun, BYOL).
+    pub enum LicenseType { Auto => "Auto", Aliyun => "Aliyun", Byol => "BYOL" }
+}
+
+wire_enum! {
+    /// `NvmeSupport` (`supported`, `unsupported`, and `auto` where a template or ModifyImageAttribute
+    /// allows it).
+    pub enum NvmeSupport { Supported => "supported", Unsupported => "unsupported", Auto => "auto" }
+}
+
+wire_enum! {
+    /// `ImdsSupport` (`v1`, `v2`).
+    pub enum ImdsSupport { V1 => "v1", V2 => "v2" }
+}
+
+wire_enum! {
+    /// `Status` of an image (the `DescribeImages` `Status` filter values, in its order).
+    pub enum ImageStatus {
+        Creating => "Creating",
+        Waiting => "Waiting",
+        Available => "Available",
+        UnAvailable => "UnAvailable",
+        CreateFailed => "CreateFailed",
+        Deprecated => "Deprecated",
+    }
+}
+
+wire_enum! {
+    /// `DiskDeviceMapping.Format` of an import (`RAW`, `VHD`, `QCOW2`).
+    pub enum DiskFormat { Raw => "RAW", Vhd => "VHD", Qcow2 => "QCOW2" }
+}
 
 /// The lifecycle facts of one image, as stored.
 #[derive(Debug, Clone, Copy)]
@@ -62,12 +114,8 @@ pub fn os_name_en(os_name: &str) -> String {
 /// (emulator choice; the real service discloses none). `--phase-duration` replaces it.
 pub const REALISTIC_COPY_MS: i64 = 120_000;
 
-/// `BootMode` values of ModifyImageAttribute (SDK model: BIOS, UEFI, UEFI-Preferred).
-pub const BOOT_MODES: &[&str] = &["BIOS", "UEFI", "UEFI-Preferred"];
-/// `LicenseType` values of ModifyImageAttribute (SDK model: Auto, Aliyun, BYOL).
-pub const LICENSE_TYPES: &[&str] = &["Auto", "Aliyun", "BYOL"];
 /// `Status` values ModifyImageAttribute may set (SDK model: Deprecated, Available).
-pub const SETTABLE_STATUSES: &[&str] = &["Deprecated", "Available"];
+pub const SETTABLE_STATUSES: &[ImageStatus] = &[ImageStatus::Deprecated, ImageStatus::Available];
 
 #[cfg(test)]
 mod tests {

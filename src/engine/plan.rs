@@ -9,7 +9,7 @@ use super::rules::{self, CommandCheck};
 use crate::domain::component::{self, Resolved, Work};
 use crate::domain::execution::Status;
 use crate::domain::outcome::{phase_order, Outcome, OutcomeRule, SCRIPTED_ERROR_CODE};
-use crate::domain::pipeline::Pipeline;
+use crate::domain::pipeline::{ImageNameSuffix, Pipeline};
 use crate::domain::template::{Command, Program};
 use crate::ids::Kind;
 
@@ -249,7 +249,7 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
         name: image_name,
         family: p.effective_image_family().map(str::to_string),
         description: p.image_options.description.clone(),
-        nvme_support: p.effective_nvme_support().map(str::to_string),
+        nvme_support: p.effective_nvme_support().map(|v| v.as_str().to_string()),
         source_image: input.base.id.clone(),
         size_gib: p.system_disk_size.max(input.base.size_gib),
         platform: input.base.platform.clone(),
@@ -470,7 +470,7 @@ fn push_component(
 /// prefix the template ID stands in (api-spec §9 item 9 suggestion).
 pub fn output_image_name(p: &Pipeline, execution_id: &str) -> String {
     let prefix = p.effective_image_name().unwrap_or(&p.id);
-    if p.advanced_options.image_name_suffix.as_deref() == Some("disable") {
+    if p.advanced_options.image_name_suffix == Some(ImageNameSuffix::Disable) {
         prefix.to_string()
     } else {
         format!("{prefix}_{execution_id}")
