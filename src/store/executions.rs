@@ -250,9 +250,7 @@ impl Store {
                 None => fallback_outcome,
             };
         if let Some(rule) = scripted {
-            if let Ok(outcome) = rule.validate() {
-                crate::engine::plan::apply_outcome(&mut execution.plan, outcome, &rule);
-            }
+            crate::engine::plan::apply_outcome(&mut execution.plan, rule.outcome, &rule);
         }
         let execution = &execution;
         let plan = serde_json::to_string(&execution.plan).map_err(ApiError::internal)?;
