@@ -92,7 +92,7 @@ pub struct Config {
     pub run_scheduler: bool,
 
     /// Image templates allowed per account and region (`QuotaExceed.ImagePipeline` beyond it);
-    /// unlimited when unset. The real quota is undisclosed (api-spec §9 item 11).
+    /// unlimited when unset. The real quota is undisclosed (docs/reference.md §9 item 11).
     #[arg(long, env = "IBE_PIPELINE_QUOTA")]
     pub pipeline_quota: Option<u64>,
 

@@ -1,9 +1,9 @@
 //! The one error table: every Alibaba wire code we answer with, its HTTP status and its default
 //! message, plus [`ApiError`], the error every action returns.
 //!
-//! Codes, statuses and fixed messages come from `shared/spec/api-spec.md` (per-action tables first,
+//! Codes, statuses and fixed messages come from `docs/reference.md` (per-action tables first,
 //! then the common gateway codes of §2.7). Where the documentation prints `%s`, the default message
-//! is the emulator's own text suggested in api-spec §9 and call sites usually give a precise one.
+//! is the emulator's own text suggested in docs/reference.md §9 and call sites usually give a precise one.
 
 use axum::http::StatusCode;
 
@@ -34,10 +34,10 @@ macro_rules! error_codes {
 }
 
 error_codes! {
-    // ---- Gateway / common (api-spec §2.7) ----
+    // ---- Gateway / common (docs/reference.md §2.7) ----
     /// A common parameter such as `Action` or `Version` is missing.
     MissingParameter => ("MissingParameter", 400, "The input parameter that is mandatory for processing this request is not supplied.");
-    /// A parameter has the wrong type or an unsupported value (api-spec §9 item 3).
+    /// A parameter has the wrong type or an unsupported value (docs/reference.md §9 item 3).
     InvalidParameter => ("InvalidParameter", 400, "The specified parameter is not valid.");
     InvalidVersion => ("InvalidVersion", 400, "Specified parameter Version is not valid.");
     InvalidActionNotFound => ("InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method.");
@@ -48,7 +48,7 @@ error_codes! {
     /// A request the emulator refuses to run: sent from another site by a browser, or to a `Host`
     /// it does not answer to (DNS rebinding). ECS's common `Forbidden` code.
     Forbidden => ("Forbidden", 403, "User not authorized to operate on the specified resource.");
-    /// Signature checks (`--auth strict`, protocol.md §3).
+    /// Signature checks (`--auth strict`, docs/reference.md §P3).
     IncompleteSignature => ("IncompleteSignature", 400, "The request signature does not conform to Aliyun standards.");
     SignatureDoesNotMatch => ("SignatureDoesNotMatch", 400, "Specified signature is not matched with our calculation.");
     InvalidAccessKeyIdNotFound => ("InvalidAccessKeyId.NotFound", 404, "Specified access key is not found.");
@@ -60,12 +60,12 @@ error_codes! {
     Throttling => ("Throttling", 400, "You have made too many requests within a short time; your request is denied due to request throttling.");
     InternalError => ("InternalError", 500, "The request processing has failed due to some unknown error, exception or failure.");
     ServiceUnavailable => ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server.");
-    /// A required action parameter is missing. api-spec §9 item 2 recommends the modern POP form
+    /// A required action parameter is missing. docs/reference.md §9 item 2 recommends the modern POP form
     /// `Missing<Param>` with `<Param> is mandatory for this action.`; the code string is built per
     /// parameter (see [`ApiError::missing`]), this entry only carries the status.
     MissingActionParameter => ("Missing", 400, "A parameter is mandatory for this action.");
 
-    // ---- Shared validation (api-spec §2.11) ----
+    // ---- Shared validation (docs/reference.md §2.11) ----
     InvalidNameMalformed => ("InvalidName.Malformed", 400, "The specified Name is not valid.");
     InvalidDescriptionMalformed => ("InvalidDescription.Malformed", 400, "The specified Description is not valid.");
     DuplicateTagKey => ("Duplicate.TagKey", 400, "The Tag.N.Key contain duplicate key.");
@@ -73,7 +73,7 @@ error_codes! {
     InvalidTagValueMalformed => ("InvalidTagValue.Malformed", 400, "The specified Tag.N.Value is not valid. Tag values support up to 128 characters, and cannot contain \"http://\" or \"https://\".");
     NumberExceedTags => ("NumberExceed.Tags", 400, "The Tags parameter's number is exceed , Valid : 20.");
 
-    // ---- CreateImagePipeline (api-spec §3.1.4) ----
+    // ---- CreateImagePipeline (docs/reference.md §3.1.4) ----
     InvalidImageNameMalformed => ("InvalidImageName.Malformed", 400, "The specified ImageName is not valid.");
     InvalidBaseImageTypeNotSupportedValue => ("InvalidBaseImageType.NotSupportedValue", 400, "The specified BaseImageType is not supported.");
     InvalidSystemDiskSizeNotSupportedValue => ("InvalidSystemDiskSize.NotSupportedValue", 400, "The specified SystemDiskSize should be between 20 and 500.");
@@ -146,7 +146,7 @@ error_codes! {
     MissingParameterImportImageOptionsDiskDeviceMappingsOssBucket => ("MissingParameter.ImportImageOptionsDiskDeviceMappingsOSSBucket", 404, "The specified parameter ImportImageOptions.DiskDeviceMappings.OSSBucket is missing.");
     MissingParameterImageOptionsDiskDeviceMappings => ("MissingParameter.ImageOptionsDiskDeviceMappings", 404, "The specified parameter ImportImageOptions.DiskDeviceMappings is missing.");
 
-    // ---- Build executions (api-spec §4.1–§4.3) ----
+    // ---- Build executions (docs/reference.md §4.1–§4.3) ----
     InvalidImagePipelineBaseImageNotFound => ("InvalidImagePipeline.BaseImageNotFound", 404, "The BaseImage of the specified ImagePipeline is not found.");
     StartImagePipelineExecutionFailed => ("StartImagePipelineExecution.Failed", 500, "Start image pipeline execution failed.");
     InvalidStatusCancelFailed => ("InvalidStatus.CancelFailed", 400, "Failed to cancel execution,status is success, failed or cancelled.");
@@ -190,18 +190,18 @@ error_codes! {
     InvalidStatusImageIsCreating => ("InvalidStatus.ImageIsCreating", 403, "The operation cannot be performed because the image is creating. Please wait until the creation is complete and try again.");
     ImageUseShared => ("ImageUseShared", 403, "The specified image has been shared to others. You can use the DescribeImageSharePermission API to query the users who have been shared.");
 
-    // ---- Template text in components (api-spec §7.1; used by the parser's component context) ----
+    // ---- Template text in components (docs/reference.md §7.1; used by the parser's component context) ----
     InvalidContentLengthExceeded => ("InvalidContent.LengthExceeded", 400, "The size of Content exceeds 16 KB.");
     InvalidParameterContent => ("InvalidParameter.Content", 400, "The image component content is invalid.");
     InvalidCommandComponent => ("InvalidCommand.Component", 400, "Image component does not support component command.");
     NotSupportedCommandFrom => ("NotSupportedCommand.FROM", 404, "Image component does not support the FROM command.");
 
-    // ---- DescribeImagePipelines / DeleteImagePipeline (api-spec §3.2, §3.3) ----
+    // ---- DescribeImagePipelines / DeleteImagePipeline (docs/reference.md §3.2, §3.3) ----
     InvalidImagePipelineIdSizeExceededMaxNumber => ("InvalidImagePipelineIdSize.ExceededMaxNumber", 400, "The number of specified ImagePipelineId.N parameters exceeds the upper limit. Valid values of N: 1 to 20.");
     InvalidImagePipelineHasRunningExecution => ("InvalidImagePipeline.HasRunningExecution", 403, "The specified image pipeline has a running execution.");
     InvalidImagePipelineNotFound => ("InvalidImagePipeline.NotFound", 404, "The specified ImagePipelineId does not exist.");
 
-    // ---- Image components (api-spec §7.1–§7.3) ----
+    // ---- Image components (docs/reference.md §7.1–§7.3) ----
     InvalidSystemTypeNotSupportedValue => ("InvalidSystemType.NotSupportedValue", 400, "The specified SystemType is not supported. Valid values: Linux, Windows.");
     InvalidComponentTypeNotSupportedValue => ("InvalidComponentType.NotSupportedValue", 400, "The specified ComponentType is not supported. Valid values: Build, Test.");
     MissingParameterContent => ("MissingParameter.Content", 400, "The parameter Content is mandatory for this action.");
@@ -213,7 +213,7 @@ error_codes! {
     InvalidImageComponentInUse => ("InvalidImageComponent.InUse", 403, "The current component is being used by the image pipeline and cannot be deleted.");
     InvalidImageComponentNotFound => ("InvalidImageComponent.NotFound", 404, "The specified image component does not exist.");
 
-    // ---- TagResources / UntagResources / ListTagResources (api-spec §7.4) ----
+    // ---- TagResources / UntagResources / ListTagResources (docs/reference.md §7.4) ----
     NumberExceedResourceIds => ("NumberExceed.ResourceIds", 400, "The ResourceIds parameter's number is exceed , Valid : 50.");
     OperationDeniedQuotaExceed => ("OperationDenied.QuotaExceed", 400, "The quota of tags on resource is beyond permitted range.");
     InvalidTagCount => ("InvalidTagCount", 400, "The number of TagFilter.N or TagFilter.N.TagValues.N exceeds the upper limit 5.");
@@ -278,7 +278,7 @@ impl ApiError {
         ApiError { code, code_override: None, message: Some(message.into()) }
     }
 
-    /// `400 Missing<Param>`: a required action parameter is absent (api-spec §9 item 2).
+    /// `400 Missing<Param>`: a required action parameter is absent (docs/reference.md §9 item 2).
     pub fn missing(param: &str) -> Self {
         let compact: String = param.chars().filter(|c| *c != '.').collect();
         ApiError {

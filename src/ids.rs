@@ -1,4 +1,4 @@
-//! Resource IDs and RequestIds in the shapes Alibaba uses (api-spec §2.9): `ip-` / `ic-` / `m-` /
+//! Resource IDs and RequestIds in the shapes Alibaba uses (docs/reference.md §2.9): `ip-` / `ic-` / `m-` /
 //! `i-` / `vpc-` / `vsw-` / `vrt-` / `vtb-` + 20 lowercase alphanumerics, `exec-` + 20 lowercase hex, and RequestIds
 //! as upper-case UUIDs.
 

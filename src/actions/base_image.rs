@@ -1,6 +1,6 @@
 //! Resolves a template's base image: a public image or family from the catalog, or a custom image
 //! (built here, owned or shared) or custom family from the store. `IMAGE_FAMILY` resolves to the
-//! family's newest image at the moment of asking (api-spec §5.6).
+//! family's newest image at the moment of asking (docs/reference.md §5.6).
 
 use crate::catalog::{self, Catalog, OsType};
 use crate::domain::pipeline::BaseImageType;

@@ -1,6 +1,6 @@
-//! `CancelImagePipelineExecution` (api-spec §4.2): accepted in PREPARING, REPAIRING and BUILDING;
+//! `CancelImagePipelineExecution` (docs/reference.md §4.2): accepted in PREPARING, REPAIRING and BUILDING;
 //! the status becomes CANCELLING at once and CANCELLED once the engine has released what the build
-//! created. A repeated cancel while CANCELLING succeeds (api-spec §4.2 suggestion).
+//! created. A repeated cancel while CANCELLING succeeds (docs/reference.md §4.2 suggestion).
 
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-//! Resolves the `COMPONENT` commands of a template (api-spec §6.4) against the tenant's custom
+//! Resolves the `COMPONENT` commands of a template (docs/reference.md §6.4) against the tenant's custom
 //! components and the system catalog: by ID, or by name ARN, where the highest version matching
 //! the pattern wins. Checks each component against the field it is used in (Build components in
 //! `BuildContent`, Test components in `TestContent`, Linux only) and the `--name value` arguments

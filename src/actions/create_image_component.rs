@@ -1,4 +1,4 @@
-//! `CreateImageComponent` (api-spec §7.1): validates every parameter in a fixed order (the first
+//! `CreateImageComponent` (docs/reference.md §7.1): validates every parameter in a fixed order (the first
 //! error wins: Name, Description, SystemType, ComponentType, ComponentVersion, Content in either
 //! format, ResourceGroupId, Tag.N), derives `Parameters` from YAML content, and stores the new
 //! version with its tags in one transaction (ClientToken-aware; default version `(x+1).0.0` of the

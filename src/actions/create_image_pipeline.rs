@@ -1,4 +1,4 @@
-//! `CreateImagePipeline` (api-spec §3.1): validates every parameter in a fixed order (the first
+//! `CreateImagePipeline` (docs/reference.md §3.1): validates every parameter in a fixed order (the first
 //! error wins), checks the base image, instance type, vSwitch and resource group against the
 //! catalog, and stores the template with its tags in one transaction (ClientToken-aware).
 
@@ -354,7 +354,7 @@ async fn check_image_name_free(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<()> {
     }
 }
 
-/// `ImportImageOptions` of an OSS template, with defaults (api-spec §3.1.1).
+/// `ImportImageOptions` of an OSS template, with defaults (docs/reference.md §3.1.1).
 fn parse_import_options(params: &Params) -> ApiResult<ImportImageOptions> {
     if !params.has_prefix("ImportImageOptions") {
         return Err(Code::MissingParameterImportImageOptions.into());

@@ -1,6 +1,6 @@
-//! `DeleteImageComponent` (api-spec §7.3): deletes one of the caller's custom components; refused
+//! `DeleteImageComponent` (docs/reference.md §7.3): deletes one of the caller's custom components; refused
 //! while a template uses it (`403 InvalidImageComponent.InUse`). System components cannot be
-//! deleted: the docs leave the error open (api-spec §9 item 15) and we take the spec's
+//! deleted: the docs leave the error open (docs/reference.md §9 item 15) and we take the spec's
 //! suggestion, `404 InvalidImageComponent.NotFound`.
 
 use serde_json::{json, Value};

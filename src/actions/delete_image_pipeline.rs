@@ -1,4 +1,4 @@
-//! `DeleteImagePipeline` (api-spec §3.3): deletes one of the caller's templates.
+//! `DeleteImagePipeline` (docs/reference.md §3.3): deletes one of the caller's templates.
 
 use serde_json::{json, Value};
 

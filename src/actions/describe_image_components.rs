@@ -1,9 +1,9 @@
-//! `DescribeImageComponents` (api-spec §7.2): the tenant's custom components and the system
+//! `DescribeImageComponents` (docs/reference.md §7.2): the tenant's custom components and the system
 //! catalog, filtered by `ImageComponentId.N` (≤ 20), `Name` (exact), `ComponentVersion` (one `*`
 //! at most; only together with `Name`), `Owner`, `ComponentType`, `SystemType`,
 //! `ResourceGroupId` and `Tag.N`, newest first with token paging over both sources.
 //!
-//! Without `Owner` both custom and system components are listed (api-spec §7.2 suggestion).
+//! Without `Owner` both custom and system components are listed (docs/reference.md §7.2 suggestion).
 //! Unset scalars are left out; list wrappers are always present. Unknown IDs match nothing.
 
 use serde_json::{json, Map, Value};
@@ -55,7 +55,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .transpose()?;
     let filter = ComponentFilter {
         ids,
-        // ComponentVersion only applies together with Name (api-spec §7.2).
+        // ComponentVersion only applies together with Name (docs/reference.md §7.2).
         version: version.filter(|_| name.is_some()),
         name,
         component_type: component_type(ctx.params)?,

@@ -1,7 +1,7 @@
-//! `DescribeImagePipelineExecutions` (api-spec §4.3): by template, by execution ID (a comma-
+//! `DescribeImagePipelineExecutions` (docs/reference.md §4.3): by template, by execution ID (a comma-
 //! separated list is accepted), by comma-separated `Status`, by tags; token paging.
 //! `MissingParameter.ImagePipelineId` fires only when neither a template nor an execution is named
-//! (api-spec §4.3 inference: Terraform queries by `ExecutionId` alone).
+//! (docs/reference.md §4.3 inference: Terraform queries by `ExecutionId` alone).
 
 use serde_json::{json, Map, Value};
 

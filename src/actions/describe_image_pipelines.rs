@@ -1,8 +1,8 @@
-//! `DescribeImagePipelines` (api-spec §3.2): ID list, `Name`, `ResourceGroupId` and `Tag.N` filters,
+//! `DescribeImagePipelines` (docs/reference.md §3.2): ID list, `Name`, `ResourceGroupId` and `Tag.N` filters,
 //! token paging, and the exact response keys of SDK-PY's `to_map` (`AddAccounts.AddAccount` as
 //! strings, `ImageOptions.ImageTags.ImageTag[{TagKey,TagValue}]`, …).
 //!
-//! Unset scalars are left out; list wrappers are always present (api-spec §9 item 6 suggestion).
+//! Unset scalars are left out; list wrappers are always present (docs/reference.md §9 item 6 suggestion).
 //! Unknown IDs are not an error: they simply match nothing.
 
 use serde_json::{json, Map, Value};

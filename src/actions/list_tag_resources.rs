@@ -1,4 +1,4 @@
-//! `ListTagResources` (api-spec §7.4): the (resource, tag) pairs of the caller's templates or
+//! `ListTagResources` (docs/reference.md §7.4): the (resource, tag) pairs of the caller's templates or
 //! components, selected by `ResourceId.N` (≤ 50), `Tag.N` (exact; all must match) or
 //! `TagFilter.N` (≤ 5 keys with ≤ 5 values each; not together with `Tag.N`), 50 per page with an
 //! opaque `NextToken`.

@@ -322,7 +322,7 @@ pub fn check_charge_type(params: &Params) -> ApiResult<()> {
 
 /// The `ClientToken` of a request, if any, with the digest of every other parameter, normalised
 /// so that a retry from another SDK matches (`request_digest`)
-/// (api-spec §2.8: ASCII, at most 64 characters, else `400 InvalidParameter`).
+/// (docs/reference.md §2.8: ASCII, at most 64 characters, else `400 InvalidParameter`).
 pub fn token_claim(ctx: &Ctx<'_>, action: Action, region: &str) -> ApiResult<Option<TokenClaim>> {
     let Some(token) = ctx.params.opt_str("ClientToken") else {
         return Ok(None);

@@ -1,4 +1,4 @@
-//! `StartImagePipelineExecution` (api-spec §4.1): re-validates the template (its base image must
+//! `StartImagePipelineExecution` (docs/reference.md §4.1): re-validates the template (its base image must
 //! still exist), plans the simulated build and records it in PREPARING. One build per template at
 //! a time (`403 InvalidImagePipeline.HasRunningExecution`); `ClientToken` and execution `Tag.N`.
 

@@ -1,4 +1,4 @@
-//! `TagResources` (api-spec §7.4): adds tags to up to 50 image templates (`imagepipeline`) or
+//! `TagResources` (docs/reference.md §7.4): adds tags to up to 50 image templates (`imagepipeline`) or
 //! custom image components (`imagecomponent`); an existing key gets the new value, and a resource
 //! carries at most 20 tags. Also the target parsing the three tag actions share (RegionId,
 //! ResourceType, ResourceId.N, with the error codes of the tag API docs).

@@ -1,4 +1,4 @@
-//! `UntagResources` (api-spec §7.4): removes the tags `TagKey.N` (≤ 20) from up to 50 resources,
+//! `UntagResources` (docs/reference.md §7.4): removes the tags `TagKey.N` (≤ 20) from up to 50 resources,
 //! or every tag with `All=true` (ignored when `TagKey.N` is given). Keys a resource lacks are
 //! ignored; with neither, nothing is removed (the resources must still exist).
 

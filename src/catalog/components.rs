@@ -1,8 +1,8 @@
-//! The built-in, read-only system components (`Owner=ALIYUN`, api-spec §6.6): the same set in
+//! The built-in, read-only system components (`Owner=ALIYUN`, docs/reference.md §6.6): the same set in
 //! every region, listed by DescribeImageComponents and usable in templates by ID or by ARN like
 //! custom components, never deletable or taggable.
 //!
-//! The real catalogue is undocumented (api-spec §9 item 14); these entries are realistic examples.
+//! The real catalogue is undocumented (docs/reference.md §9 item 14); these entries are realistic examples.
 //! Their ARN account field is [`SYSTEM_ACCOUNT`], our choice: the docs do not say which AliUid
 //! system components are published under.
 

@@ -322,7 +322,7 @@ impl Catalog {
     }
 
     /// The transit instance type when a template names none: the smallest type in stock,
-    /// `ecs.g6.large`, falling back to `ecs.g6.xlarge` (api-spec §5.5).
+    /// `ecs.g6.large`, falling back to `ecs.g6.xlarge` (docs/reference.md §5.5).
     pub fn default_transit_type(&self) -> &'static str {
         ["ecs.g6.large", "ecs.g6.xlarge"]
             .into_iter()

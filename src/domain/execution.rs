@@ -1,4 +1,4 @@
-//! Build-task (execution) statuses and the rules attached to them (api-spec §4.2, §5.1): which are
+//! Build-task (execution) statuses and the rules attached to them (docs/reference.md §4.2, §5.1): which are
 //! terminal, which count as running, and which can be cancelled.
 
 use serde::{Deserialize, Serialize};

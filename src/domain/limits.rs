@@ -1,4 +1,4 @@
-//! Every documented limit, in one place, each with its source in `shared/spec/api-spec.md`.
+//! Every documented limit, in one place, each with its source in `docs/reference.md`.
 
 /// `Tag.N`: at most 20 tags per request and per resource (§2.11, SEED-003 `子级条数 <= 20`).
 pub const MAX_TAGS: usize = 20;

@@ -1,4 +1,4 @@
-//! Name-like parameter rules shared by templates, components and images (api-spec §2.11, §3.1.1):
+//! Name-like parameter rules shared by templates, components and images (docs/reference.md §2.11, §3.1.1):
 //! `Name`, `Description`, the image name prefix and the image family.
 
 use super::limits;

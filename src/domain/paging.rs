@@ -1,4 +1,4 @@
-//! Token pagination of the Describe actions (api-spec §2.10): `MaxResults` 1–500 (default 50) and
+//! Token pagination of the Describe actions (docs/reference.md §2.10): `MaxResults` 1–500 (default 50) and
 //! an opaque `NextToken`. Our token is a keyset cursor (creation time, ID) of the last item
 //! returned, so a page costs an index seek whatever the table size. Tokens we did not issue are
 //! `403 Invalid.NextToken`.
@@ -47,7 +47,7 @@ pub struct Page {
 
 impl Page {
     /// Reads `MaxResults` and `NextToken`. Out-of-range `MaxResults` is `400 InvalidParameter`
-    /// (api-spec §9 item 5 suggestion).
+    /// (docs/reference.md §9 item 5 suggestion).
     pub fn parse(params: &Params) -> ApiResult<Page> {
         let max_results = params.opt_i64("MaxResults")?.unwrap_or(limits::DEFAULT_MAX_RESULTS);
         let (min, max) = limits::MAX_RESULTS;

@@ -1,5 +1,5 @@
 //! An image template (`ImagePipeline`) as stored: every parameter of CreateImagePipeline after
-//! validation (api-spec §3.1.1). Templates are immutable once created (there is no Modify action).
+//! validation (docs/reference.md §3.1.1). Templates are immutable once created (there is no Modify action).
 //! Tags live in the tag store, not here, so the tag APIs have one source of truth.
 
 use serde::{Deserialize, Serialize};
@@ -9,7 +9,7 @@ use super::tags::Tag;
 use super::wire_enum::wire_enum;
 
 wire_enum! {
-    /// `BaseImageType`.
+    /// `BaseImageType` (docs/reference.md §3.1.1).
     pub enum BaseImageType { Image => "IMAGE", ImageFamily => "IMAGE_FAMILY", Oss => "OSS" }
 }
 
@@ -74,10 +74,10 @@ pub struct Pipeline {
     pub description: Option<String>,
     pub base_image_type: BaseImageType,
     pub base_image: Option<String>,
-    /// Stored verbatim, as sent (api-spec §3.1.2).
+    /// Stored verbatim, as sent (docs/reference.md §3.1.2).
     pub build_content: Option<String>,
     pub test_content: Option<String>,
-    /// Deprecated top-level mirrors (api-spec §3.1.1), kept as sent.
+    /// Deprecated top-level mirrors (docs/reference.md §3.1.1), kept as sent.
     pub image_name: Option<String>,
     pub image_family: Option<String>,
     pub nvme_support: Option<NvmeSupport>,
@@ -90,7 +90,7 @@ pub struct Pipeline {
     pub repair_mode: Option<RepairMode>,
     pub repair_items: Vec<String>,
     pub to_region_ids: Vec<String>,
-    /// Account IDs as decimal strings (the response type, api-spec §3.2).
+    /// Account IDs as decimal strings (the response type, docs/reference.md §3.2).
     pub add_accounts: Vec<String>,
     pub image_options: ImageOptions,
     pub advanced_options: AdvancedOptions,

@@ -1,4 +1,4 @@
-//! Tag rules, written once and shared by every action that takes `Tag.N` (api-spec §2.11, §7.4):
+//! Tag rules, written once and shared by every action that takes `Tag.N` (docs/reference.md §2.11, §7.4):
 //! at most 20, keys 1–128 characters not starting with `aliyun`/`acs:`, values 0–128 characters,
 //! no `http(s)://` in either, no duplicate keys.
 

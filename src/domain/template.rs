@@ -1,6 +1,6 @@
 //! Template language: parsing and validation of the Dockerfile-like command language used in
 //! image template `BuildContent` / `TestContent` and in image component `Content`
-//! (api-spec §6.1–§6.4, error codes in §3.1.4 and §7.1).
+//! (docs/reference.md §6.1–§6.4, error codes in §3.1.4 and §7.1).
 //!
 //! This module owns:
 //! - the size and command-count limits ([`MAX_CONTENT_BYTES`], [`MAX_COMMANDS`]);
@@ -30,10 +30,10 @@ use std::fmt;
 use std::iter::Peekable;
 use std::str::Chars;
 
-/// Maximum size of a content, in UTF-8 bytes (16 KB). cite: api-spec §6.2
-pub const MAX_CONTENT_BYTES: usize = 16 * 1024; // cite: api-spec §6.2
-/// Maximum number of (logical) commands in a content. cite: api-spec §6.2
-pub const MAX_COMMANDS: usize = 127; // cite: api-spec §6.2
+/// Maximum size of a content, in UTF-8 bytes (16 KB). cite: docs/reference.md §6.2
+pub const MAX_CONTENT_BYTES: usize = 16 * 1024; // cite: docs/reference.md §6.2
+/// Maximum number of (logical) commands in a content. cite: docs/reference.md §6.2
+pub const MAX_COMMANDS: usize = 127; // cite: docs/reference.md §6.2
 
 /// Where the text comes from; decides which commands are allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +105,7 @@ impl fmt::Display for Keyword {
     }
 }
 
-/// The target of a `COMPONENT` command (api-spec §6.4).
+/// The target of a `COMPONENT` command (docs/reference.md §6.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComponentRef {
     /// A component ID, including its `ic-` prefix.
@@ -202,7 +202,7 @@ pub enum Command {
         exec: Vec<String>,
         shell: Option<String>,
     },
-    /// Deprecated `FROM <BaseImageType>:<BaseImage>`; ignored for image selection (api-spec §3.1.2).
+    /// Deprecated `FROM <BaseImageType>:<BaseImage>`; ignored for image selection (docs/reference.md §3.1.2).
     From {
         base_image_type: String,
         base_image: String,
@@ -941,7 +941,7 @@ fn parse_component(content: &str) -> Result<(ComponentRef, Vec<(String, String)>
 }
 
 /// Parses `ic-<id>` or `acs:ecs:<region>:<account>:imagecomponent/<name>/<major>.<minor>.<patch>`
-/// (`:` is also accepted instead of the last `/`, api-spec §6.4).
+/// (`:` is also accepted instead of the last `/`, docs/reference.md §6.4).
 fn parse_component_ref(s: &str) -> Result<ComponentRef, String> {
     if let Some(id) = s.strip_prefix("ic-") {
         let length_ok = (1..=64).contains(&id.len());

@@ -1,5 +1,5 @@
 //! Timestamps: stored as integer Unix milliseconds, formatted `yyyy-MM-ddTHH:mm:ssZ` (UTC) at the
-//! edge, as every Alibaba response shows them (api-spec §2.9).
+//! edge, as every Alibaba response shows them (docs/reference.md §2.9).
 
 use time::macros::format_description;
 use time::OffsetDateTime;

@@ -157,7 +157,7 @@ fn fail(execution: &mut Execution, terminal: Status, code: &str, info: String) {
     execution.plan_changed = true;
 }
 
-/// Error codes of failed builds (emulator-defined: the real values are undocumented, api-spec §9 item 8).
+/// Error codes of failed builds (emulator-defined: the real values are undocumented, docs/reference.md §9 item 8).
 pub mod error_codes {
     pub const COMMAND_FAILED: &str = "CommandExecutionFailed";
     pub const TEST_FAILED: &str = "TestCommandFailed";

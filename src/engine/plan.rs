@@ -1,4 +1,4 @@
-//! The simulation plan of one build: the ordered steps an execution walks through (api-spec §5),
+//! The simulation plan of one build: the ordered steps an execution walks through (docs/reference.md §5),
 //! computed once when the build starts, with every ID it will create generated up front. Pure: no
 //! I/O. Failures and cancellation replace the remaining steps with a tail that releases what
 //! exists and ends in the terminal status ([`failure_tail`], [`cancel_tail`]).
@@ -76,7 +76,7 @@ pub struct ErrorInfo {
     pub info: String,
 }
 
-/// A simulated intermediate (transit) instance (api-spec §5.5), serialised with ECS-style keys.
+/// A simulated intermediate (transit) instance (docs/reference.md §5.5), serialised with ECS-style keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TransitInstance {
@@ -90,7 +90,7 @@ pub struct TransitInstance {
     pub source_image: String,
 }
 
-/// The image a build creates in the template's region (api-spec §5.6).
+/// The image a build creates in the template's region (docs/reference.md §5.6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewImage {
     pub id: String,
@@ -467,7 +467,7 @@ fn push_component(
 }
 
 /// `{ImageName}_{ExecutionId}`, or the bare prefix with `ImageNameSuffix=disable`; without a
-/// prefix the template ID stands in (api-spec §9 item 9 suggestion).
+/// prefix the template ID stands in (docs/reference.md §9 item 9 suggestion).
 pub fn output_image_name(p: &Pipeline, execution_id: &str) -> String {
     let prefix = p.effective_image_name().unwrap_or(&p.id);
     if p.advanced_options.image_name_suffix == Some(ImageNameSuffix::Disable) {

@@ -1,4 +1,4 @@
-//! Access keys and signature checks (protocol.md §3). The key table maps AccessKeyIds to secrets
+//! Access keys and signature checks (docs/reference.md §P3). The key table maps AccessKeyIds to secrets
 //! and accounts (from the fixtures file). With `--auth strict` every request must be signed:
 //! V1 (`Signature` parameter, HMAC-SHA1) or V3 (`Authorization: ACS3-HMAC-SHA256 …`, the signed
 //! header list taken from the request). Timestamps are compared with the wall clock (SDKs sign with
@@ -325,7 +325,7 @@ mod tests {
     use super::*;
     use axum::http::HeaderValue;
 
-    /// protocol.md §3a worked example (old Python SDK, DeleteImagePipeline).
+    /// docs/reference.md §P3a worked example (old Python SDK, DeleteImagePipeline).
     #[test]
     fn v1_matches_the_captured_worked_example() {
         let query = "ImagePipelineId=ip-1&Version=2014-05-26&Action=DeleteImagePipeline&Format=JSON&RegionId=cn-hangzhou&Timestamp=2026-11-23T01%3A27%3A39Z&SignatureMethod=HMAC-SHA1&SignatureType=&SignatureVersion=1.0&SignatureNonce=8198cd8d6386e8f1ea990b2a765c64d5&AccessKeyId=testAccessKeyId&Signature=d4H8cPQjPETh9wxRgHPXJScRAqM%3D";
@@ -335,7 +335,7 @@ mod tests {
         assert_eq!(v1_signature("testAccessKeySecret", &sts).ok().as_deref(), Some("d4H8cPQjPETh9wxRgHPXJScRAqM="));
     }
 
-    /// protocol.md §3b worked example (new Python SDK, DeleteImagePipeline).
+    /// docs/reference.md §P3b worked example (new Python SDK, DeleteImagePipeline).
     #[test]
     fn v3_matches_the_captured_worked_example() {
         let mut headers = HeaderMap::new();

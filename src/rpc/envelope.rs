@@ -1,4 +1,4 @@
-//! Response bodies in the two formats the RPC API speaks (api-spec §2.5–§2.6, protocol.md §4):
+//! Response bodies in the two formats the RPC API speaks (docs/reference.md §2.5–§2.6, docs/reference.md §P4):
 //! JSON, and XML with a `<{Action}Response>` root (errors: `<Error>`). Every body carries the
 //! `RequestId` (also sent as the `x-acs-request-id` header); error bodies carry
 //! `{RequestId, HostId, Code, Message, Recommend}`; a success body never contains `Code`.
@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::product::Product;
 
 const JSON_CONTENT_TYPE: &str = "application/json;charset=utf-8";
-/// Exactly this value makes the new SDKs parse an XML error body (protocol.md §4).
+/// Exactly this value makes the new SDKs parse an XML error body (docs/reference.md §P4).
 const XML_CONTENT_TYPE: &str = "text/xml;charset=utf-8";
 const XML_DECLARATION: &str = "<?xml version='1.0' encoding='UTF-8'?>";
 

@@ -1,4 +1,4 @@
-//! The Alibaba RPC front door (protocol.md §1–§4, api-spec §2): one handler for `/` that merges
+//! The Alibaba RPC front door (docs/reference.md §P1–§P4, docs/reference.md §2): one handler for `/` that merges
 //! query and form parameters, resolves the action, version, format and caller, dispatches, and
 //! renders the JSON or XML envelope. It also logs one line per request.
 
@@ -192,7 +192,7 @@ fn is_v3(params: &Params, headers: &HeaderMap) -> bool {
 }
 
 /// `Format` (any case) decides; without it V3 requests get JSON and V1 requests the documented
-/// default, XML (api-spec §2.5). An unknown `Format` is `400 InvalidParameter`, answered in JSON.
+/// default, XML (docs/reference.md §2.5). An unknown `Format` is `400 InvalidParameter`, answered in JSON.
 fn response_format(params: &Params, headers: &HeaderMap) -> ApiResult<Format> {
     match params.opt_str("Format") {
         Some(f) if f.eq_ignore_ascii_case("json") => Ok(Format::Json),

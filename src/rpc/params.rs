@@ -1,4 +1,4 @@
-//! The flattened RPC parameter map (protocol.md §2, api-spec §2.4): query string ∪ form body,
+//! The flattened RPC parameter map (docs/reference.md §P2, docs/reference.md §2.4): query string ∪ form body,
 //! percent-decoded, with typed accessors for scalars, 1-based lists (`ToRegionId.N`) and lists of
 //! objects (`Tag.N.Key`, `ImportImageOptions.DiskDeviceMappings.N.OSSBucket`).
 //!

@@ -1,4 +1,4 @@
-//! SQL for custom image components (api-spec §7.1–§7.3): creating a version in one transaction
+//! SQL for custom image components (docs/reference.md §7.1–§7.3): creating a version in one transaction
 //! (ClientToken-aware, default version `(x+1).0.0`, versions unique per name, optional quota),
 //! listing with filters and keyset paging, lookups by ID and by name + version pattern, and
 //! deletion, refused while a template of the tenant uses the component. System components are
@@ -15,7 +15,7 @@ use crate::domain::tags::Tag;
 use crate::domain::template::VersionPattern;
 use crate::error::{ApiError, ApiResult, Code};
 
-/// Resource type of components in the tag tables and APIs (api-spec §7.4).
+/// Resource type of components in the tag tables and APIs (docs/reference.md §7.4).
 pub const RESOURCE_TYPE_COMPONENT: &str = "imagecomponent";
 
 /// Which version a new component gets.

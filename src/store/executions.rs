@@ -101,7 +101,7 @@ fn from_row(row: Row) -> ApiResult<Execution> {
     })
 }
 
-/// Filters of DescribeImagePipelineExecutions (api-spec §4.3).
+/// Filters of DescribeImagePipelineExecutions (docs/reference.md §4.3).
 #[derive(Debug, Clone, Default)]
 pub struct ExecutionFilter {
     pub pipeline_id: Option<String>,

@@ -1,4 +1,4 @@
-//! `ClientToken` records (api-spec §2.8): the first successful call's resource ID and a digest of
+//! `ClientToken` records (docs/reference.md §2.8): the first successful call's resource ID and a digest of
 //! its parameters, keyed by (account, region, action, token). Read and written inside the same
 //! transaction as the resource, so concurrent retries yield one resource.
 

@@ -27,7 +27,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use idempotency::TokenClaim;
 pub use pipelines::{PipelineFilter, PipelinePage};
 
-/// Resource types as the tag APIs name them (api-spec §7.4).
+/// Resource types as the tag APIs name them (docs/reference.md §7.4).
 pub const RESOURCE_TYPE_PIPELINE: &str = "imagepipeline";
 
 #[derive(Clone, Debug)]

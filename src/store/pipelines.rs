@@ -11,7 +11,7 @@ use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::{Tag, TagFilter};
 use crate::error::{ApiError, ApiResult, Code};
 
-/// Filters of DescribeImagePipelines (api-spec §3.2), all AND-ed.
+/// Filters of DescribeImagePipelines (docs/reference.md §3.2), all AND-ed.
 #[derive(Debug, Clone, Default)]
 pub struct PipelineFilter {
     pub ids: Vec<String>,

@@ -1,4 +1,4 @@
-//! SQL of the tag APIs (api-spec §7.4): adding and overwriting tags on existing resources (at most
+//! SQL of the tag APIs (docs/reference.md §7.4): adding and overwriting tags on existing resources (at most
 //! 20 per resource), removing them, and listing (resource, tag) pairs with keyset paging. The
 //! taggable resource types and their tables are listed here once ([`TAGGABLE`]).
 

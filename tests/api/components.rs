@@ -1,4 +1,4 @@
-//! Image components end to end (api-spec §6.4–§6.6, §7.1–§7.3): create → describe → delete with
+//! Image components end to end (docs/reference.md §6.4–§6.6, §7.1–§7.3): create → describe → delete with
 //! every parameter and documented error, version numbering, YAML parameters, filters and paging,
 //! the system catalog, references from templates (by ID and by wildcard ARN, resolved again at each
 //! build), builds that run the component, and the in-use refusal.

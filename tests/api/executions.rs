@@ -1,4 +1,4 @@
-//! Build executions end to end (api-spec §4–§5): the phases a build walks through on the manual
+//! Build executions end to end (docs/reference.md §4–§5): the phases a build walks through on the manual
 //! clock, failures and partial successes, cancellation rules, one running build per template,
 //! ClientToken and tags on Start, the Describe filters and paging, restarts, image naming, built
 //! images as bases, and one run of the real scheduler on the wall clock.

@@ -1,4 +1,4 @@
-//! The tag APIs (api-spec §7.4) on image templates and components: TagResources, UntagResources and
+//! The tag APIs (docs/reference.md §7.4) on image templates and components: TagResources, UntagResources and
 //! ListTagResources with their limits, paging and errors, and `Tag.N` filters on every Describe
 //! action seeing the tags they set.
 

@@ -2,7 +2,7 @@
 one full lifecycle through its request classes (template -> build -> image in the target region and
 for the share account), an image component with tags, plus documented errors. This SDK signs with HMAC-SHA1, sends everything in
 the query string with Format=JSON and `SignatureType=`, and adds RegionId from the client when the
-request does not set it (protocol.md section 1)."""
+request does not set it (docs/reference.md §P1)."""
 
 import json
 import time

@@ -1,142 +1,12 @@
-//! One test per documented error code of CreateImagePipeline, DescribeImagePipelines,
-//! DeleteImagePipeline and the gateway (api-spec §2.7, §2.11, §3.1.4, §3.2, §3.3): each asserts the
-//! exact HTTP status and `Code`, and, where one exists, the nearby boundary that still succeeds.
+//! Error cases of `CreateImagePipeline` (`src/actions/create_image_pipeline.rs`; docs/reference.md
+//! §3.1.4): one test per documented code, with the nearby boundary that still succeeds.
 
-use crate::helpers::{reply, Reply, TestApp, BASE_IMAGE, REGION};
-
-// ---------------------------------------------------------------------------------------------
-// Fixtures
-// ---------------------------------------------------------------------------------------------
-
-const WINDOWS_IMAGE: &str = "win2022_21H2_x64_dtc_en-us_40G_alibase_20240716.vhd";
-const UNSUPPORTED_OS_IMAGE: &str = "freebsd_13_2_x64_30G_alibase_20230720.vhd";
-const MARKETPLACE_IMAGE: &str = "m-marketplacewordpress01";
-const UNREPAIRABLE_IMAGE: &str = "centos_7_9_x64_20G_alibase_20240628.vhd";
-const FAMILY: &str = "acs:alibaba_cloud_linux_3_2104_lts_x64";
-const VSWITCH: &str = "vsw-cnhangzhoua0001";
-const RESOURCE_GROUP: &str = "rg-acfmdefault000001";
-const INSTANCE_TYPE: &str = "ecs.g6.large";
-const OTHER_ACCOUNT: &str = "1234567890123456";
-
-/// The minimal system disk of an OSS template.
-const OSS_DISK: [(&str, &str); 2] = [
-    ("ImportImageOptions.DiskDeviceMappings.1.OSSBucket", "my-images"),
-    ("ImportImageOptions.DiskDeviceMappings.1.OSSObject", "exports/system.qcow2"),
-];
-
-/// Borrows owned parameters as the `(&str, &str)` pairs the helpers take.
-fn borrowed(params: &[(String, String)]) -> Vec<(&str, &str)> {
-    params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
-}
-
-/// `prefix.1 … prefix.n` = `value(i)`.
-fn numbered(prefix: &str, n: usize, value: impl Fn(usize) -> String) -> Vec<(String, String)> {
-    (1..=n).map(|i| (format!("{prefix}.{i}"), value(i))).collect()
-}
-
-/// `Tag.1 … Tag.n` with distinct keys.
-fn tags(prefix: &str, n: usize) -> Vec<(String, String)> {
-    (1..=n)
-        .flat_map(|i| {
-            [(format!("{prefix}.{i}.Key"), format!("k{i}")), (format!("{prefix}.{i}.Value"), format!("v{i}"))]
-        })
-        .collect()
-}
-
-/// CreateImagePipeline with `BaseImageType=OSS` (no BaseImage) and the given parameters.
-async fn create_from_oss(app: &TestApp, extra: &[(&str, &str)]) -> Reply {
-    let mut params = vec![("BaseImageType", "OSS")];
-    params.extend_from_slice(extra);
-    app.call_in_region("CreateImagePipeline", &params).await
-}
-
-/// An OSS template with a valid system disk, plus (or overriding) `extra`.
-async fn create_from_oss_disk(app: &TestApp, extra: &[(&str, &str)]) -> Reply {
-    let mut params = OSS_DISK.to_vec();
-    params.extend_from_slice(extra);
-    create_from_oss(app, &params).await
-}
-
-async fn create_with_build_content(app: &TestApp, content: &str) -> Reply {
-    app.try_create(&[("BuildContent", content)]).await
-}
-
-/// The `Message` of an error body.
-fn message(reply: &Reply) -> &str {
-    reply.body["Message"].as_str().unwrap_or_default()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Gateway (api-spec §2.7)
-// ---------------------------------------------------------------------------------------------
-
-#[tokio::test]
-async fn request_without_action_is_400_missing_parameter() {
-    let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(&app.base_url)
-        .query(&[("Version", "2014-05-26"), ("Format", "JSON"), ("RegionId", REGION)])
-        .send()
-        .await
-        .expect("request sent");
-    let reply = reply(response).await;
-    reply.assert_error(400, "MissingParameter");
-    assert!(message(&reply).contains("Action"), "{}", reply.body);
-}
-
-#[tokio::test]
-async fn request_without_version_is_400_missing_parameter() {
-    let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(&app.base_url)
-        .query(&[("Action", "DescribeImagePipelines"), ("Format", "JSON"), ("RegionId", REGION)])
-        .send()
-        .await
-        .expect("request sent");
-    let reply = reply(response).await;
-    reply.assert_error(400, "MissingParameter");
-    assert!(message(&reply).contains("Version"), "{}", reply.body);
-}
-
-#[tokio::test]
-async fn request_for_another_api_version_is_400_invalid_version() {
-    let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(&app.base_url)
-        .query(&[
-            ("Action", "DescribeImagePipelines"),
-            ("Version", "2099-01-01"),
-            ("Format", "JSON"),
-            ("RegionId", REGION),
-        ])
-        .send()
-        .await
-        .expect("request sent");
-    reply(response).await.assert_error(400, "InvalidVersion");
-    app.call_in_region("DescribeImagePipelines", &[]).await.assert_ok();
-}
-
-#[tokio::test]
-async fn unknown_action_is_404_invalid_action_not_found() {
-    let app = TestApp::spawn().await;
-    app.call_in_region("DescribeImagePipeline", &[]).await.assert_error(404, "InvalidAction.NotFound");
-    app.call_in_region("describeimagepipelines", &[]).await.assert_error(404, "InvalidAction.NotFound");
-    app.call_in_region("DescribeImagePipelines", &[]).await.assert_ok();
-}
-
-#[tokio::test]
-async fn put_request_is_403_unsupported_http_method() {
-    let app = TestApp::spawn().await;
-    let query =
-        [("Action", "DescribeImagePipelines"), ("Version", "2014-05-26"), ("Format", "JSON"), ("RegionId", REGION)];
-    let put = app.client.put(&app.base_url).query(&query).send().await.expect("request sent");
-    reply(put).await.assert_error(403, "UnsupportedHTTPMethod");
-    let post = app.client.post(&app.base_url).query(&query).send().await.expect("request sent");
-    reply(post).await.assert_ok();
-}
+use super::{
+    borrowed, create_from_oss, create_from_oss_disk, create_with_build_content, message, numbered, tags, FAMILY,
+    INSTANCE_TYPE, MARKETPLACE_IMAGE, OSS_DISK, OTHER_ACCOUNT, RESOURCE_GROUP, UNREPAIRABLE_IMAGE,
+    UNSUPPORTED_OS_IMAGE, VSWITCH, WINDOWS_IMAGE,
+};
+use crate::helpers::{TestApp, BASE_IMAGE, REGION};
 
 // ---------------------------------------------------------------------------------------------
 // CreateImagePipeline: required parameters and regions
@@ -363,7 +233,7 @@ async fn create_copying_to_21_regions_is_400_invalid_to_region_id_size_exceeded_
 }
 
 // ---------------------------------------------------------------------------------------------
-// CreateImagePipeline: tags (api-spec §2.11)
+// CreateImagePipeline: tags (docs/reference.md §2.11)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -484,7 +354,7 @@ async fn create_repairing_an_unrepairable_image_is_400_invalid_image_not_support
 }
 
 // ---------------------------------------------------------------------------------------------
-// CreateImagePipeline: BuildContent / TestContent (api-spec §6)
+// CreateImagePipeline: BuildContent / TestContent (docs/reference.md §6)
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -945,146 +815,4 @@ async fn create_from_a_fully_specified_oss_template_succeeds() {
     assert_eq!(import["BootMode"], "UEFI");
     assert_eq!(import["LicenseType"], "BYOL");
     assert_eq!(import["DiskDeviceMappings"]["DiskDeviceMapping"].as_array().map(Vec::len), Some(2));
-}
-
-// ---------------------------------------------------------------------------------------------
-// DescribeImagePipelines (api-spec §3.2)
-// ---------------------------------------------------------------------------------------------
-
-#[tokio::test]
-async fn describe_with_21_ids_is_400_invalid_image_pipeline_id_size_exceeded_max_number() {
-    let app = TestApp::spawn().await;
-    let ids = numbered("ImagePipelineId", 21, |i| format!("ip-unknown{i:010}"));
-    app.call_in_region("DescribeImagePipelines", &borrowed(&ids))
-        .await
-        .assert_error(400, "InvalidImagePipelineIdSize.ExceededMaxNumber");
-    let reply = app.call_in_region("DescribeImagePipelines", &borrowed(&ids[..20])).await;
-    assert_eq!(reply.assert_ok()["TotalCount"], 0);
-}
-
-#[tokio::test]
-async fn describe_with_a_name_over_128_chars_is_400_invalid_name_malformed() {
-    let app = TestApp::spawn().await;
-    let too_long = "n".repeat(129);
-    app.call_in_region("DescribeImagePipelines", &[("Name", too_long.as_str())])
-        .await
-        .assert_error(400, "InvalidName.Malformed");
-    let longest = "n".repeat(128);
-    app.create_pipeline(&[("Name", longest.as_str())]).await;
-    let reply = app.call_in_region("DescribeImagePipelines", &[("Name", longest.as_str())]).await;
-    assert_eq!(reply.assert_ok()["TotalCount"], 1);
-}
-
-#[tokio::test]
-async fn describe_with_a_name_breaking_the_name_rules_is_400_invalid_name_malformed() {
-    let app = TestApp::spawn().await;
-    for bad in ["a", "1template", "http://template"] {
-        app.call_in_region("DescribeImagePipelines", &[("Name", bad)]).await.assert_error(400, "InvalidName.Malformed");
-    }
-    app.call_in_region("DescribeImagePipelines", &[("Name", "ab")]).await.assert_ok();
-}
-
-#[tokio::test]
-async fn describe_with_a_foreign_next_token_is_403_invalid_next_token() {
-    let app = TestApp::spawn().await;
-    for bad in ["garbage", "AAAAAdDWBF2****", "YzE6eDppcC0x"] {
-        app.call_in_region("DescribeImagePipelines", &[("NextToken", bad)])
-            .await
-            .assert_error(403, "Invalid.NextToken");
-    }
-    app.create_pipeline(&[]).await;
-    app.create_pipeline(&[]).await;
-    let first = app.call_in_region("DescribeImagePipelines", &[("MaxResults", "1")]).await;
-    let token = first.assert_ok()["NextToken"].as_str().expect("NextToken").to_string();
-    assert!(!token.is_empty(), "{}", first.body);
-    let second =
-        app.call_in_region("DescribeImagePipelines", &[("MaxResults", "1"), ("NextToken", token.as_str())]).await;
-    assert_eq!(second.assert_ok()["ImagePipeline"]["ImagePipelineSet"].as_array().map(Vec::len), Some(1));
-}
-
-#[tokio::test]
-async fn describe_with_max_results_out_of_range_is_400_invalid_parameter() {
-    let app = TestApp::spawn().await;
-    for bad in ["0", "501", "-1", "abc"] {
-        let reply = app.call_in_region("DescribeImagePipelines", &[("MaxResults", bad)]).await;
-        reply.assert_error(400, "InvalidParameter");
-        assert!(message(&reply).contains("MaxResults"), "{}", reply.body);
-    }
-    for good in ["1", "500"] {
-        let reply = app.call_in_region("DescribeImagePipelines", &[("MaxResults", good)]).await;
-        assert_eq!(reply.assert_ok()["MaxResults"].to_string(), good);
-    }
-}
-
-#[tokio::test]
-async fn describe_without_region_id_is_400_missing_region_id() {
-    let app = TestApp::spawn().await;
-    app.call("DescribeImagePipelines", &[]).await.assert_error(400, "MissingRegionId");
-    app.call("DescribeImagePipelines", &[("RegionId", "")]).await.assert_error(400, "MissingRegionId");
-    app.call_in_region("DescribeImagePipelines", &[]).await.assert_ok();
-}
-
-#[tokio::test]
-async fn describe_or_delete_in_an_unknown_region_is_404_invalid_region_id_not_found() {
-    let app = TestApp::spawn().await;
-    let id = app.create_pipeline(&[]).await;
-    app.call("DescribeImagePipelines", &[("RegionId", "xx-nowhere-1")])
-        .await
-        .assert_error(404, "InvalidRegionId.NotFound");
-    app.call("DeleteImagePipeline", &[("RegionId", "xx-nowhere-1"), ("ImagePipelineId", id.as_str())])
-        .await
-        .assert_error(404, "InvalidRegionId.NotFound");
-    app.call("DescribeImagePipelines", &[("RegionId", "cn-beijing")]).await.assert_ok();
-}
-
-// ---------------------------------------------------------------------------------------------
-// DeleteImagePipeline (api-spec §3.3)
-// ---------------------------------------------------------------------------------------------
-
-#[tokio::test]
-async fn delete_without_image_pipeline_id_is_400_missing_image_pipeline_id() {
-    let app = TestApp::spawn().await;
-    app.call_in_region("DeleteImagePipeline", &[]).await.assert_error(400, "MissingImagePipelineId");
-    app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", "")])
-        .await
-        .assert_error(400, "MissingImagePipelineId");
-    let id = app.create_pipeline(&[]).await;
-    app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", id.as_str())]).await.assert_ok();
-}
-
-#[tokio::test]
-async fn delete_without_region_id_is_400_missing_region_id() {
-    let app = TestApp::spawn().await;
-    let id = app.create_pipeline(&[]).await;
-    app.call("DeleteImagePipeline", &[("ImagePipelineId", id.as_str())]).await.assert_error(400, "MissingRegionId");
-    app.call("DeleteImagePipeline", &[("ImagePipelineId", id.as_str()), ("RegionId", REGION)]).await.assert_ok();
-}
-
-#[tokio::test]
-async fn delete_of_an_unknown_or_foreign_template_is_404_invalid_image_pipeline_not_found() {
-    let app = TestApp::spawn().await;
-    app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", "ip-doesnotexist000001")])
-        .await
-        .assert_error(404, "InvalidImagePipeline.NotFound");
-
-    // Another account's template is invisible to the default account.
-    let reply = app.try_create(&[("AccessKeyId", OTHER_ACCOUNT)]).await;
-    let foreign = reply.assert_ok()["ImagePipelineId"].as_str().expect("ImagePipelineId").to_string();
-    app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", foreign.as_str())])
-        .await
-        .assert_error(404, "InvalidImagePipeline.NotFound");
-
-    // A template of another region is not found here either.
-    let elsewhere = app.create_pipeline(&[("RegionId", "cn-beijing")]).await;
-    app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", elsewhere.as_str())])
-        .await
-        .assert_error(404, "InvalidImagePipeline.NotFound");
-
-    // Its owner can delete it, once.
-    app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", foreign.as_str()), ("AccessKeyId", OTHER_ACCOUNT)])
-        .await
-        .assert_ok();
-    app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", foreign.as_str()), ("AccessKeyId", OTHER_ACCOUNT)])
-        .await
-        .assert_error(404, "InvalidImagePipeline.NotFound");
 }
