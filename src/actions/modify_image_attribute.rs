@@ -95,11 +95,11 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         name: name.map(str::to_string),
         description: description.map(str::to_string),
         family: family.map(str::to_string),
-        status: status.map(|v| v.as_str().to_string()),
-        boot_mode: boot_mode.map(|v| v.as_str().to_string()),
-        license_type: license_type.map(|v| v.as_str().to_string()),
-        nvme_support: nvme_support.map(|v| v.as_str().to_string()),
-        imds_support: imds_support.map(|v| v.as_str().to_string()),
+        status,
+        boot_mode,
+        license_type,
+        nvme_support,
+        imds_support,
     };
     ctx.state.store.modify_image(&ctx.caller.account, &region, &image.id, &changes).await?;
     Ok(json!({}))

@@ -1,4 +1,4 @@
-//! Rules of custom images that do not need the store: the status and `Progress` an image shows at a
+//! The custom image ([`Image`]) and the rules that do not need the store: the status and `Progress` an image shows at a
 //! given emulator time (a `CopyImage` copy moves `Creating` → `Available`, or `CreateFailed` when a
 //! scripted outcome or fault fails it), and the attribute values `ModifyImageAttribute` and
 //! `ImportImageOptions` accept, as enums with their exact wire text.
@@ -52,6 +52,50 @@ wire_enum! {
 wire_enum! {
     /// `DiskDeviceMapping.Format` of an import (`RAW`, `VHD`, `QCOW2`).
     pub enum DiskFormat { Raw => "RAW", Vhd => "VHD", Qcow2 => "QCOW2" }
+}
+
+/// A custom image (built by an execution, or a `CopyImage` copy), as stored: the one image type
+/// of the domain. Public images are world data (`catalog::PublicImage`).
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub id: String,
+    pub account: String,
+    pub region: String,
+    pub name: String,
+    pub family: Option<String>,
+    pub description: Option<String>,
+    pub nvme_support: Option<String>,
+    pub status: String,
+    pub source_image: String,
+    pub execution_id: Option<String>,
+    pub copied_from: Option<String>,
+    pub size_gib: i64,
+    pub platform: String,
+    pub os_name: String,
+    pub architecture: String,
+    pub created_ms: i64,
+    pub resource_group_id: Option<String>,
+    pub boot_mode: Option<String>,
+    pub license_type: Option<String>,
+    pub is_public: bool,
+    pub copy_started_ms: Option<i64>,
+    pub copy_ready_ms: Option<i64>,
+    pub copy_error: Option<String>,
+    pub encrypted: bool,
+    pub kms_key_id: Option<String>,
+    pub imds_support: Option<String>,
+}
+
+impl Image {
+    /// The facts that decide its status and progress on the clock.
+    pub fn lifecycle(&self) -> Lifecycle<'_> {
+        Lifecycle {
+            status: &self.status,
+            copy_started_ms: self.copy_started_ms,
+            copy_ready_ms: self.copy_ready_ms,
+            copy_failed: self.copy_error.is_some(),
+        }
+    }
 }
 
 /// The lifecycle facts of one image, as stored.

@@ -151,10 +151,16 @@ pub struct PlanInput<'a> {
     pub new_id: &'a dyn Fn(Kind) -> String,
 }
 
-/// The resolved source image of a build.
+/// The resolved source image of a template or build: a public image, a custom image, or what an
+/// OSS import will make. CreateImagePipeline checks `os_type`, `owner_alias` and `repairable`; a
+/// build uses the rest.
 #[derive(Debug, Clone)]
 pub struct BaseImage {
     pub id: String,
+    pub os_type: crate::catalog::OsType,
+    /// `system`, `marketplace`, … for public images; `self` or `others` for custom ones.
+    pub owner_alias: String,
+    pub repairable: bool,
     pub size_gib: i64,
     pub platform: String,
     pub os_name: String,

@@ -3,8 +3,9 @@
 //! in one transaction with its tags, its ClientToken record and the scripted outcome it uses up.
 
 use super::idempotency::{self, TokenClaim};
-use super::images::{image_not_found, ImageRow, RESOURCE_TYPE_IMAGE};
+use super::images::{image_not_found, RESOURCE_TYPE_IMAGE};
 use super::{tags, Store};
+use crate::domain::image::Image;
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::tags::Tag;
 use crate::error::{ApiError, ApiResult, Code};
@@ -14,7 +15,7 @@ use crate::error::{ApiError, ApiResult, Code};
 pub struct NewCopy<'a> {
     pub id: &'a str,
     pub account: &'a str,
-    pub source: &'a ImageRow,
+    pub source: &'a Image,
     pub destination: &'a str,
     pub name: &'a str,
     pub description: Option<&'a str>,
