@@ -61,12 +61,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         one_of(features.opt_str("ImdsSupport"), ImdsSupport::ALL, Code::InvalidParameterFeaturesImdsSupport.into())?;
 
     let image = ctx.state.store.owned_image(&ctx.caller.account, &region, image_id).await?;
-    let current = ImageStatus::parse(image.lifecycle().status(ctx.state.clock.now_ms()));
-    if current == Some(ImageStatus::Creating) {
+    let current = image.lifecycle().status(ctx.state.clock.now_ms());
+    if current == ImageStatus::Creating {
         return Err(Code::InvalidStatusImageIsCreating.into());
     }
     match status {
-        Some(ImageStatus::Deprecated) if current != Some(ImageStatus::Available) => {
+        Some(ImageStatus::Deprecated) if current != ImageStatus::Available => {
             return Err(Code::ImageStatusNotAvailable.into())
         }
         Some(ImageStatus::Deprecated) if ctx.state.store.image_is_shared(&image.id).await? => {
@@ -75,7 +75,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
                 "The specified image has been shared to others, please remove shared accounts first.",
             ))
         }
-        Some(ImageStatus::Available) if current != Some(ImageStatus::Deprecated) => {
+        Some(ImageStatus::Available) if current != ImageStatus::Deprecated => {
             return Err(Code::ImageStatusNotDeprecated.into())
         }
         _ => {}

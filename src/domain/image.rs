@@ -65,7 +65,7 @@ pub struct Image {
     pub family: Option<String>,
     pub description: Option<String>,
     pub nvme_support: Option<String>,
-    pub status: String,
+    pub status: ImageStatus,
     pub source_image: String,
     pub execution_id: Option<String>,
     pub copied_from: Option<String>,
@@ -88,9 +88,9 @@ pub struct Image {
 
 impl Image {
     /// The facts that decide its status and progress on the clock.
-    pub fn lifecycle(&self) -> Lifecycle<'_> {
+    pub fn lifecycle(&self) -> Lifecycle {
         Lifecycle {
-            status: &self.status,
+            status: self.status,
             copy_started_ms: self.copy_started_ms,
             copy_ready_ms: self.copy_ready_ms,
             copy_failed: self.copy_error.is_some(),
@@ -100,24 +100,24 @@ impl Image {
 
 /// The lifecycle facts of one image, as stored.
 #[derive(Debug, Clone, Copy)]
-pub struct Lifecycle<'a> {
+pub struct Lifecycle {
     /// The stored status (`Available`, `Deprecated`, `Creating` for a copy in flight, …).
-    pub status: &'a str,
+    pub status: ImageStatus,
     pub copy_started_ms: Option<i64>,
     pub copy_ready_ms: Option<i64>,
     pub copy_failed: bool,
 }
 
-impl Lifecycle<'_> {
+impl Lifecycle {
     /// The status at `now_ms`: a copy is `Creating` until it is due, then `Available` (or
     /// `CreateFailed` when scripted to fail).
-    pub fn status(&self, now_ms: i64) -> &str {
+    pub fn status(&self, now_ms: i64) -> ImageStatus {
         match (self.status, self.copy_ready_ms) {
-            ("Creating", Some(ready)) if now_ms >= ready => {
+            (ImageStatus::Creating, Some(ready)) if now_ms >= ready => {
                 if self.copy_failed {
-                    "CreateFailed"
+                    ImageStatus::CreateFailed
                 } else {
-                    "Available"
+                    ImageStatus::Available
                 }
             }
             (status, _) => status,
@@ -128,7 +128,7 @@ impl Lifecycle<'_> {
     /// (whole percent, at most 99 while it is still `Creating`).
     pub fn progress(&self, now_ms: i64) -> String {
         match (self.copy_started_ms, self.copy_ready_ms) {
-            (Some(start), Some(ready)) if self.status(now_ms) == "Creating" => {
+            (Some(start), Some(ready)) if self.status(now_ms) == ImageStatus::Creating => {
                 let span = (ready - start).max(1);
                 let done = ((now_ms - start).clamp(0, span) * 100 / span).min(99);
                 format!("{done}%")
@@ -138,7 +138,7 @@ impl Lifecycle<'_> {
     }
 
     pub fn is_available(&self, now_ms: i64) -> bool {
-        self.status(now_ms) == "Available"
+        self.status(now_ms) == ImageStatus::Available
     }
 }
 
@@ -165,22 +165,27 @@ pub const SETTABLE_STATUSES: &[ImageStatus] = &[ImageStatus::Deprecated, ImageSt
 mod tests {
     use super::*;
 
-    fn copy(failed: bool) -> Lifecycle<'static> {
-        Lifecycle { status: "Creating", copy_started_ms: Some(1_000), copy_ready_ms: Some(11_000), copy_failed: failed }
+    fn copy(failed: bool) -> Lifecycle {
+        Lifecycle {
+            status: ImageStatus::Creating,
+            copy_started_ms: Some(1_000),
+            copy_ready_ms: Some(11_000),
+            copy_failed: failed,
+        }
     }
 
     #[test]
     fn a_copy_moves_from_creating_to_available_with_progress_on_the_clock() {
         let c = copy(false);
-        assert_eq!((c.status(1_000), c.progress(1_000).as_str()), ("Creating", "0%"));
-        assert_eq!((c.status(6_000), c.progress(6_000).as_str()), ("Creating", "50%"));
-        assert_eq!((c.status(10_999), c.progress(10_999).as_str()), ("Creating", "99%"));
-        assert_eq!((c.status(11_000), c.progress(11_000).as_str()), ("Available", "100%"));
+        assert_eq!((c.status(1_000), c.progress(1_000).as_str()), (ImageStatus::Creating, "0%"));
+        assert_eq!((c.status(6_000), c.progress(6_000).as_str()), (ImageStatus::Creating, "50%"));
+        assert_eq!((c.status(10_999), c.progress(10_999).as_str()), (ImageStatus::Creating, "99%"));
+        assert_eq!((c.status(11_000), c.progress(11_000).as_str()), (ImageStatus::Available, "100%"));
     }
 
     #[test]
     fn a_scripted_copy_failure_ends_create_failed() {
-        assert_eq!(copy(true).status(20_000), "CreateFailed");
+        assert_eq!(copy(true).status(20_000), ImageStatus::CreateFailed);
         assert!(!copy(true).is_available(20_000));
     }
 
@@ -199,7 +204,12 @@ mod tests {
 
     #[test]
     fn built_images_keep_their_stored_status() {
-        let built = Lifecycle { status: "Deprecated", copy_started_ms: None, copy_ready_ms: None, copy_failed: false };
-        assert_eq!((built.status(0), built.progress(0).as_str()), ("Deprecated", "100%"));
+        let built = Lifecycle {
+            status: ImageStatus::Deprecated,
+            copy_started_ms: None,
+            copy_ready_ms: None,
+            copy_failed: false,
+        };
+        assert_eq!((built.status(0), built.progress(0).as_str()), (ImageStatus::Deprecated, "100%"));
     }
 }

@@ -24,7 +24,11 @@ impl<'r> sqlx::FromRow<'r, SqliteRow> for Image {
             family: row.try_get("family")?,
             description: row.try_get("description")?,
             nvme_support: row.try_get("nvme_support")?,
-            status: row.try_get("status")?,
+            status: {
+                let text: String = row.try_get("status")?;
+                ImageStatus::parse(&text)
+                    .ok_or_else(|| sqlx::Error::Decode(format!("unknown image status \"{text}\"").into()))?
+            },
             source_image: row.try_get("source_image")?,
             execution_id: row.try_get("execution_id")?,
             copied_from: row.try_get("copied_from")?,
@@ -99,7 +103,7 @@ impl Store {
     /// instances", ModifyImageAttribute); a copy in flight or a failed copy is not.
     pub async fn visible_image(&self, account: &str, region: &str, id: &str, now_ms: i64) -> ApiResult<Option<Image>> {
         let row = self.find_visible_image(account, region, id).await?;
-        Ok(row.filter(|r| matches!(r.lifecycle().status(now_ms), "Available" | "Deprecated")))
+        Ok(row.filter(|r| matches!(r.lifecycle().status(now_ms), ImageStatus::Available | ImageStatus::Deprecated)))
     }
 
     /// A custom image `account` sees in `region` (owned, shared or community), whatever its status.
