@@ -28,7 +28,7 @@ use time::OffsetDateTime;
 use super::describe_image_pipelines::tag_list;
 use super::{check_dry_run, region, Ctx};
 use crate::catalog::{self, OsType, PublicImage};
-use crate::domain::image::os_name_en;
+use crate::domain::image::{os_name_en, ImageStatus};
 use crate::domain::paging::NumberPage;
 use crate::domain::tags::{self, Tag, TagFilter};
 use crate::domain::time::format_ms;
@@ -37,7 +37,6 @@ use crate::rpc::params::Params;
 use crate::store::images::VisibleImage;
 
 const OWNER_ALIASES: &[&str] = &["system", "self", "others", "marketplace"];
-const STATUSES: &[&str] = &["Creating", "Waiting", "Available", "UnAvailable", "CreateFailed", "Deprecated"];
 /// The account Alibaba's own images belong to (the system account of the catalog).
 const SYSTEM_ACCOUNT: i64 = 1_000_000_000_000_000;
 
@@ -49,7 +48,7 @@ pub(super) struct Candidate {
     owner_alias: String,
     owner_id: Option<String>,
     community: bool,
-    status: String,
+    status: ImageStatus,
     architecture: String,
     os_type: &'static str,
     snapshot_id: String,
@@ -78,7 +77,7 @@ struct Filters<'a> {
     io_optimized: Option<bool>,
     cloudinit: Option<bool>,
     usable: Option<bool>,
-    statuses: Option<Vec<&'a str>>,
+    statuses: Option<Vec<ImageStatus>>,
     tags: Vec<TagFilter>,
 }
 
@@ -109,15 +108,15 @@ fn parse_filters<'a>(p: &'a Params, catalog: &catalog::Catalog) -> ApiResult<Fil
             "The specified parameter \"IsPublic\" is not valid: IsPublic=true needs ImageOwnerAlias=others.",
         ));
     }
-    let statuses: Option<Vec<&str>> = match p.opt_str("Status") {
+    let statuses: Option<Vec<ImageStatus>> = match p.opt_str("Status") {
         Some("ALL") => None,
-        text => {
-            let list: Vec<&str> = text.unwrap_or("Available").split(',').map(str::trim).collect();
-            if list.iter().any(|s| !STATUSES.contains(s)) {
-                return Err(ApiError::invalid_param("Status"));
-            }
-            Some(list)
-        }
+        text => Some(
+            text.unwrap_or("Available")
+                .split(',')
+                .map(|s| ImageStatus::parse(s.trim()))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| ApiError::invalid_param("Status"))?,
+        ),
     };
     let instance_architecture = match p.opt_str("InstanceType") {
         None => None,
@@ -205,8 +204,8 @@ impl Filters<'_> {
             && self.created_before.is_none_or(|t| c.created_ms <= t)
             && self.io_optimized.is_none_or(|v| v)
             && self.cloudinit.is_none_or(|v| v == cloudinit)
-            && self.usable.is_none_or(|v| v == (c.status == "Available"))
-            && self.statuses.as_ref().is_none_or(|s| s.contains(&c.status.as_str()))
+            && self.usable.is_none_or(|v| v == (c.status == ImageStatus::Available))
+            && self.statuses.as_ref().is_none_or(|s| s.contains(&c.status))
             && self
                 .tags
                 .iter()
@@ -300,7 +299,7 @@ pub(super) fn public(image: &PublicImage, region: &str) -> Candidate {
         owner_alias: image.owner_alias.to_string(),
         owner_id: Some(SYSTEM_ACCOUNT.to_string()),
         community: false,
-        status: "Available".into(),
+        status: ImageStatus::Available,
         architecture: image.architecture.to_string(),
         os_type: os_type(image.os_type),
         snapshot_id,
@@ -313,7 +312,7 @@ pub(super) fn public(image: &PublicImage, region: &str) -> Candidate {
 
 pub(super) fn custom(v: VisibleImage, account: &str, region: &str, now: i64) -> Candidate {
     let i = &v.image;
-    let status = i.lifecycle().status(now).to_string();
+    let status = i.lifecycle().status(now);
     let progress = i.lifecycle().progress(now);
     let owner_alias = if i.account == account { "self" } else { "others" };
     let snapshot_id = snapshot_of(&i.id);
@@ -324,7 +323,7 @@ pub(super) fn custom(v: VisibleImage, account: &str, region: &str, now: i64) -> 
         description: i.description.as_deref().unwrap_or_default(),
         owner_alias,
         owner_id: i.account.parse().ok(),
-        status: &status,
+        status: status.as_str(),
         progress: &progress,
         created_ms: i.created_ms,
         size: i.size_gib,
