@@ -28,7 +28,7 @@ use time::OffsetDateTime;
 use super::describe_image_pipelines::tag_list;
 use super::{check_dry_run, region, Ctx};
 use crate::catalog::{self, OsType, PublicImage};
-use crate::domain::image::{os_name_en, ImageStatus};
+use crate::domain::image::{os_name_en, BootMode, ImageStatus, ImdsSupport, LicenseType, NvmeSupport};
 use crate::domain::paging::NumberPage;
 use crate::domain::tags::{self, Tag, TagFilter};
 use crate::domain::time::format_ms;
@@ -331,10 +331,10 @@ pub(super) fn custom(v: VisibleImage, account: &str, region: &str, now: i64) -> 
         os_type: "linux",
         os_name: &i.os_name,
         platform: &i.platform,
-        boot_mode: i.boot_mode.as_deref().unwrap_or(if i.architecture == "arm64" { "UEFI" } else { "BIOS" }),
-        license_type: i.license_type.as_deref().unwrap_or("Auto"),
-        nvme_support: i.nvme_support.as_deref().unwrap_or("unsupported"),
-        imds_support: i.imds_support.as_deref().unwrap_or("v1"),
+        boot_mode: i.boot_mode.map_or(if i.architecture == "arm64" { "UEFI" } else { "BIOS" }, BootMode::as_str),
+        license_type: i.license_type.map_or("Auto", LicenseType::as_str),
+        nvme_support: i.nvme_support.map_or("unsupported", NvmeSupport::as_str),
+        imds_support: i.imds_support.map_or("v1", ImdsSupport::as_str),
         image_version: "",
         product_code: "",
         supplier_name: "",

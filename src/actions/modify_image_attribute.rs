@@ -86,8 +86,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             "The specified parameter BootMode is not supported for current image architecture.",
         ));
     }
-    let stored_imds = image.imds_support.as_deref().and_then(ImdsSupport::parse);
-    if imds_support == Some(ImdsSupport::V1) && stored_imds == Some(ImdsSupport::V2) {
+    if imds_support == Some(ImdsSupport::V1) && image.imds_support == Some(ImdsSupport::V2) {
         return Err(Code::InvalidOperationFeaturesImdsSupportNotMatch.into());
     }
     check_dry_run(p)?;

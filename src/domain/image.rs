@@ -64,7 +64,7 @@ pub struct Image {
     pub name: String,
     pub family: Option<String>,
     pub description: Option<String>,
-    pub nvme_support: Option<String>,
+    pub nvme_support: Option<NvmeSupport>,
     pub status: ImageStatus,
     pub source_image: String,
     pub execution_id: Option<String>,
@@ -75,15 +75,15 @@ pub struct Image {
     pub architecture: String,
     pub created_ms: i64,
     pub resource_group_id: Option<String>,
-    pub boot_mode: Option<String>,
-    pub license_type: Option<String>,
+    pub boot_mode: Option<BootMode>,
+    pub license_type: Option<LicenseType>,
     pub is_public: bool,
     pub copy_started_ms: Option<i64>,
     pub copy_ready_ms: Option<i64>,
     pub copy_error: Option<String>,
     pub encrypted: bool,
     pub kms_key_id: Option<String>,
-    pub imds_support: Option<String>,
+    pub imds_support: Option<ImdsSupport>,
 }
 
 impl Image {

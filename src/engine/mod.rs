@@ -280,7 +280,7 @@ fn built_image(
         name: image.name.clone(),
         family: image.family.clone(),
         description: image.description.clone(),
-        nvme_support: image.nvme_support.clone(),
+        nvme_support: image.nvme_support,
         status: ImageStatus::Available,
         source_image: image.source_image.clone(),
         execution_id: Some(execution.id.clone()),

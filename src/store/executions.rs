@@ -578,7 +578,7 @@ impl EngineTx {
         .bind(&image.name)
         .bind(&image.family)
         .bind(&image.description)
-        .bind(&image.nvme_support)
+        .bind(image.nvme_support.map(|v| v.as_str()))
         .bind(image.status.as_str())
         .bind(&image.source_image)
         .bind(&image.execution_id)

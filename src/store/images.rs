@@ -9,9 +9,17 @@ use sqlx::Row;
 use super::{tags, Store};
 use crate::domain::image::{BootMode, Image, ImageStatus, ImdsSupport, LicenseType, NvmeSupport};
 use crate::domain::tags::Tag;
+use crate::domain::wire_enum::WireEnum;
 use crate::error::{ApiError, ApiResult, Code};
 
 pub const RESOURCE_TYPE_IMAGE: &str = "image";
+
+/// A text column holding a `wire_enum!` value (an unknown value is a decode error).
+fn wire<E: WireEnum>(row: &SqliteRow, column: &str) -> Result<Option<E>, sqlx::Error> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| E::parse(&t).ok_or_else(|| sqlx::Error::Decode(format!("unknown {column} \"{t}\"").into())))
+        .transpose()
+}
 
 /// Row mapping of [`Image`] (the columns of `COLUMNS`).
 impl<'r> sqlx::FromRow<'r, SqliteRow> for Image {
@@ -23,12 +31,9 @@ impl<'r> sqlx::FromRow<'r, SqliteRow> for Image {
             name: row.try_get("name")?,
             family: row.try_get("family")?,
             description: row.try_get("description")?,
-            nvme_support: row.try_get("nvme_support")?,
-            status: {
-                let text: String = row.try_get("status")?;
-                ImageStatus::parse(&text)
-                    .ok_or_else(|| sqlx::Error::Decode(format!("unknown image status \"{text}\"").into()))?
-            },
+            nvme_support: wire(row, "nvme_support")?,
+            status: wire::<ImageStatus>(row, "status")?
+                .ok_or_else(|| sqlx::Error::Decode("an image without a status".into()))?,
             source_image: row.try_get("source_image")?,
             execution_id: row.try_get("execution_id")?,
             copied_from: row.try_get("copied_from")?,
@@ -38,15 +43,15 @@ impl<'r> sqlx::FromRow<'r, SqliteRow> for Image {
             architecture: row.try_get("architecture")?,
             created_ms: row.try_get("created_ms")?,
             resource_group_id: row.try_get("resource_group_id")?,
-            boot_mode: row.try_get("boot_mode")?,
-            license_type: row.try_get("license_type")?,
+            boot_mode: wire(row, "boot_mode")?,
+            license_type: wire(row, "license_type")?,
             is_public: row.try_get("is_public")?,
             copy_started_ms: row.try_get("copy_started_ms")?,
             copy_ready_ms: row.try_get("copy_ready_ms")?,
             copy_error: row.try_get("copy_error")?,
             encrypted: row.try_get("encrypted")?,
             kms_key_id: row.try_get("kms_key_id")?,
-            imds_support: row.try_get("imds_support")?,
+            imds_support: wire(row, "imds_support")?,
         })
     }
 }
