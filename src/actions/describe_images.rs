@@ -28,7 +28,7 @@ use time::OffsetDateTime;
 use super::describe_image_pipelines::tag_list;
 use super::{check_dry_run, region, Ctx};
 use crate::catalog::{self, OsType, PublicImage};
-use crate::domain::image::{os_name_en, BootMode, ImageStatus, ImdsSupport, LicenseType, NvmeSupport};
+use crate::domain::image::{self, os_name_en, BootMode, ImageStatus, ImdsSupport, LicenseType, NvmeSupport};
 use crate::domain::paging::NumberPage;
 use crate::domain::tags::{self, Tag, TagFilter};
 use crate::domain::time::format_ms;
@@ -50,7 +50,7 @@ pub(super) struct Candidate {
     community: bool,
     status: ImageStatus,
     architecture: String,
-    os_type: &'static str,
+    os_type: image::OsType,
     snapshot_id: String,
     tags: Vec<Tag>,
     resource_group_id: Option<String>,
@@ -67,7 +67,7 @@ struct Filters<'a> {
     owner_id: Option<&'a str>,
     is_public: bool,
     architecture: Option<&'a str>,
-    os_type: Option<String>,
+    os_type: Option<image::OsType>,
     usage: Option<&'a str>,
     instance_architecture: Option<&'static str>,
     snapshot_id: Option<&'a str>,
@@ -164,7 +164,13 @@ fn parse_filters<'a>(p: &'a Params, catalog: &catalog::Catalog) -> ApiResult<Fil
         owner_id: p.opt_str("ImageOwnerId"),
         is_public,
         architecture: one_of(p, "Architecture", &["i386", "x86_64", "arm64"])?,
-        os_type: one_of(p, "OSType", &["windows", "linux", "Windows", "Linux"])?.map(str::to_lowercase),
+        os_type: one_of(p, "OSType", &["windows", "linux", "Windows", "Linux"])?.map(|o| {
+            if o.eq_ignore_ascii_case("windows") {
+                image::OsType::Windows
+            } else {
+                image::OsType::Linux
+            }
+        }),
         usage: one_of(p, "Usage", &["instance", "none"])?,
         instance_architecture,
         snapshot_id: p.opt_str("SnapshotId"),
@@ -187,7 +193,7 @@ impl Filters<'_> {
         };
         // Among `others`: community images with IsPublic=true, shared images without.
         let public_ok = if self.is_public { c.community } else { !(c.community && c.owner_alias == "others") };
-        let cloudinit = c.os_type == "linux";
+        let cloudinit = c.os_type == image::OsType::Linux;
         (self.ids.is_empty() || self.ids.contains(&c.id.as_str()))
             && self.name.is_none_or(|n| c.name.contains(n))
             && self.family.is_none_or(|f| c.family.as_deref() == Some(f))
@@ -195,7 +201,7 @@ impl Filters<'_> {
             && public_ok
             && self.owner_id.is_none_or(|o| c.owner_alias != "others" || c.owner_id.as_deref() == Some(o))
             && self.architecture.is_none_or(|a| c.architecture == a)
-            && self.os_type.as_deref().is_none_or(|o| c.os_type == o)
+            && self.os_type.is_none_or(|o| c.os_type == o)
             && self.usage.is_none_or(|u| u == "none")
             && self.instance_architecture.is_none_or(|a| c.architecture == a)
             && self.snapshot_id.is_none_or(|s| c.snapshot_id == s)
@@ -242,10 +248,11 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     }))
 }
 
-fn os_type(os: OsType) -> &'static str {
+/// The `OSType` a public image shows (an unsupported OS is still a Linux one).
+fn os_type(os: OsType) -> image::OsType {
     match os {
-        OsType::Windows => "windows",
-        OsType::Linux | OsType::Unsupported => "linux",
+        OsType::Windows => image::OsType::Windows,
+        OsType::Linux | OsType::Unsupported => image::OsType::Linux,
     }
 }
 
@@ -328,7 +335,7 @@ pub(super) fn custom(v: VisibleImage, account: &str, region: &str, now: i64) -> 
         created_ms: i.created_ms,
         size: i.size_gib,
         architecture: &i.architecture,
-        os_type: "linux",
+        os_type: image::OsType::Linux,
         os_name: &i.os_name,
         platform: &i.platform,
         boot_mode: i.boot_mode.map_or(if i.architecture == "arm64" { "UEFI" } else { "BIOS" }, BootMode::as_str),
@@ -360,7 +367,7 @@ pub(super) fn custom(v: VisibleImage, account: &str, region: &str, now: i64) -> 
         community: i.is_public,
         status,
         architecture: i.architecture.clone(),
-        os_type: "linux",
+        os_type: image::OsType::Linux,
         snapshot_id,
         tags: v.tags.clone(),
         resource_group_id: i.resource_group_id.clone(),
@@ -381,7 +388,7 @@ struct ItemFields<'a> {
     created_ms: i64,
     size: i64,
     architecture: &'a str,
-    os_type: &'a str,
+    os_type: image::OsType,
     os_name: &'a str,
     platform: &'a str,
     boot_mode: &'a str,
@@ -418,7 +425,7 @@ fn item(f: ItemFields<'_>) -> Value {
     m.insert("CreationTime".into(), json!(format_ms(f.created_ms)));
     m.insert("Size".into(), json!(f.size));
     m.insert("Architecture".into(), json!(f.architecture));
-    m.insert("OSType".into(), json!(f.os_type));
+    m.insert("OSType".into(), json!(f.os_type.as_str()));
     m.insert("OSName".into(), json!(f.os_name));
     m.insert("OSNameEn".into(), json!(os_name_en(f.os_name)));
     m.insert("Platform".into(), json!(f.platform));
@@ -431,9 +438,9 @@ fn item(f: ItemFields<'_>) -> Value {
     m.insert("IsSelfShared".into(), json!(f.is_self_shared));
     m.insert("IsPublic".into(), json!(f.is_public));
     m.insert("IsSubscribed".into(), json!(false));
-    m.insert("IsSupportCloudinit".into(), json!(f.os_type == "linux"));
+    m.insert("IsSupportCloudinit".into(), json!(f.os_type == image::OsType::Linux));
     m.insert("IsSupportIoOptimized".into(), json!(true));
-    m.insert("LoginAsNonRootSupported".into(), json!(f.owner_alias == "system" && f.os_type == "linux"));
+    m.insert("LoginAsNonRootSupported".into(), json!(f.owner_alias == "system" && f.os_type == image::OsType::Linux));
     if let Some(rg) = f.resource_group_id {
         m.insert("ResourceGroupId".into(), json!(rg));
     }
