@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use super::wire;
 use super::{base_image, check_region, component_refs, content, region, token_claim, Action, Ctx};
 use crate::catalog::{Catalog, OsType};
 use crate::domain::image::{self, Architecture, BootMode, DiskFormat, ImdsSupport, LicenseType, NvmeSupport};
@@ -19,7 +20,7 @@ use crate::domain::{limits, limits::DEFAULT_SYSTEM_DISK_GIB};
 use crate::engine::plan;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::{IdGen, Kind};
-use crate::rpc::params::Params;
+use crate::params::Params;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
@@ -196,8 +197,8 @@ fn parse(
         check_region(target)?;
     }
 
-    let tags = tags::parse_tags(params, "Tag")?;
-    let image_tags = tags::parse_tags(&options, "ImageTags")?;
+    let tags = wire::tags(params, "Tag")?;
+    let image_tags = wire::tags(&options, "ImageTags")?;
 
     let advanced = params.object("AdvancedOptions");
     let retain_cloud_assistant = advanced.opt_bool("RetainCloudAssistant")?.unwrap_or(false);
@@ -414,7 +415,7 @@ fn parse_import_options(params: &Params) -> ApiResult<ImportImageOptions> {
         image_name: o.opt_str("ImageName").map(str::to_string),
         description: o.opt_str("Description").map(str::to_string),
         role_name: o.opt_str("RoleName").map(str::to_string),
-        import_image_tags: tags::parse_tags(&o, "ImportImageTags")?,
+        import_image_tags: wire::tags(&o, "ImportImageTags")?,
     })
 }
 
