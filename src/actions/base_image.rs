@@ -3,40 +3,27 @@
 //! family's newest image at the moment of asking (docs/reference.md §5.6).
 
 use crate::catalog::{self, Catalog, OsType};
+use crate::domain::image::Image;
 use crate::domain::pipeline::BaseImageType;
+use crate::engine::plan::BaseImage;
 use crate::error::ApiResult;
-use crate::store::images::ImageRow;
 use crate::store::Store;
 
-#[derive(Debug, Clone)]
-pub struct ResolvedBase {
-    pub id: String,
-    pub os_type: OsType,
-    pub owner_alias: String,
-    pub repairable: bool,
-    pub size_gib: i64,
-    pub platform: String,
-    pub os_name: String,
-    pub architecture: String,
-}
-
-impl From<&catalog::PublicImage> for ResolvedBase {
-    fn from(image: &catalog::PublicImage) -> Self {
-        ResolvedBase {
-            id: image.id.to_string(),
-            os_type: image.os_type,
-            owner_alias: image.owner_alias.to_string(),
-            repairable: image.repairable,
-            size_gib: image.size_gib,
-            platform: image.platform.to_string(),
-            os_name: image.os_name.to_string(),
-            architecture: image.architecture.to_string(),
-        }
+fn public(image: &catalog::PublicImage) -> BaseImage {
+    BaseImage {
+        id: image.id.to_string(),
+        os_type: image.os_type,
+        owner_alias: image.owner_alias.to_string(),
+        repairable: image.repairable,
+        size_gib: image.size_gib,
+        platform: image.platform.to_string(),
+        os_name: image.os_name.to_string(),
+        architecture: image.architecture.to_string(),
     }
 }
 
-fn custom(row: ImageRow, account: &str) -> ResolvedBase {
-    ResolvedBase {
+fn custom(row: Image, account: &str) -> BaseImage {
+    BaseImage {
         owner_alias: if row.account == account { "self" } else { "others" }.to_string(),
         id: row.id,
         os_type: OsType::Linux,
@@ -57,14 +44,14 @@ pub async fn resolve(
     kind: BaseImageType,
     base: &str,
     now_ms: i64,
-) -> ApiResult<Option<ResolvedBase>> {
+) -> ApiResult<Option<BaseImage>> {
     match kind {
         BaseImageType::Image => match catalog.public_image(base) {
-            Some(image) => Ok(Some(image.into())),
+            Some(image) => Ok(Some(public(image))),
             None => Ok(store.visible_image(account, region, base, now_ms).await?.map(|row| custom(row, account))),
         },
         BaseImageType::ImageFamily => match catalog.latest_in_family(base) {
-            Some(image) => Ok(Some(image.into())),
+            Some(image) => Ok(Some(public(image))),
             None => Ok(store.latest_in_family(account, region, base, now_ms).await?.map(|row| custom(row, account))),
         },
         BaseImageType::Oss => Ok(None),

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::wire;
 use super::{check_dry_run, token_claim, Action, Ctx};
 use crate::catalog;
-use crate::domain::image::REALISTIC_COPY_MS;
+use crate::domain::image::{ImageStatus, REALISTIC_COPY_MS};
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::names;
 use crate::error::{ApiError, ApiResult, Code};
@@ -88,8 +88,8 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     }
     let now = ctx.state.clock.now_ms();
     match source.lifecycle().status(now) {
-        "Available" => {}
-        "Creating" => return Err(Code::OperationDeniedImageCopying.into()),
+        ImageStatus::Available => {}
+        ImageStatus::Creating => return Err(Code::OperationDeniedImageCopying.into()),
         other => {
             return Err(ApiError::with_message(
                 Code::IncorrectImageStatus,

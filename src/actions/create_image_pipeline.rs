@@ -7,12 +7,15 @@ use serde_json::{json, Value};
 use super::wire;
 use super::{base_image, check_region, component_refs, content, region, token_claim, Action, Ctx};
 use crate::catalog::{Catalog, OsType};
+use crate::domain::image::{self, Architecture, BootMode, DiskFormat, ImdsSupport, LicenseType, NvmeSupport};
 use crate::domain::names;
 use crate::domain::pipeline::{
-    AdvancedOptions, BaseImageType, DiskDeviceMapping, ImageOptions, ImportImageOptions, KeyValue, Pipeline,
+    AdvancedOptions, BaseImageType, DiskDeviceMapping, ImageNameSuffix, ImageOptions, ImportImageOptions, Pipeline,
+    RepairMode,
 };
 use crate::domain::tags::Tag;
 use crate::domain::template::Context;
+use crate::domain::wire_enum::{self, WireEnum};
 use crate::domain::{limits, limits::DEFAULT_SYSTEM_DISK_GIB};
 use crate::engine::plan;
 use crate::error::{ApiError, ApiResult, Code};
@@ -66,7 +69,28 @@ fn bounded(params: &Params, name: &str, (min, max): (i64, i64), code: Code) -> A
 }
 
 /// An optional value from a fixed set, failing with `code`.
-fn one_of<'p>(params: &'p Params, name: &str, allowed: &[&str], code: Code) -> ApiResult<Option<&'p str>> {
+fn one_of<E: WireEnum>(params: &Params, name: &str, allowed: &[E], code: Code) -> ApiResult<Option<E>> {
+    match params.opt_str(name) {
+        Some(v) => wire_enum::parse_in(v, allowed).map(Some).ok_or_else(|| {
+            ApiError::with_message(
+                code,
+                format!(
+                    "The specified parameter {name} is invalid. The correct value should be in [{}].",
+                    wire_enum::join(allowed)
+                ),
+            )
+        }),
+        None => Ok(None),
+    }
+}
+
+/// Template-level `NvmeSupport` values.
+const NVME_VALUES: &[NvmeSupport] = &[NvmeSupport::Supported, NvmeSupport::Unsupported, NvmeSupport::Auto];
+/// `ImportImageOptions.Features.NvmeSupport` values (no `auto`).
+const IMPORT_NVME_VALUES: &[NvmeSupport] = &[NvmeSupport::Supported, NvmeSupport::Unsupported];
+/// An optional value from a fixed list of texts (`Platform`, an open-ended list kept as text),
+/// failing with `code` and the same message as [`one_of`].
+fn one_of_text<'p>(params: &'p Params, name: &str, allowed: &[&str], code: Code) -> ApiResult<Option<&'p str>> {
     match params.opt_str(name) {
         Some(v) if !allowed.contains(&v) => Err(ApiError::with_message(
             code,
@@ -79,8 +103,6 @@ fn one_of<'p>(params: &'p Params, name: &str, allowed: &[&str], code: Code) -> A
     }
 }
 
-const NVME_VALUES: &[&str] = &["supported", "unsupported", "auto"];
-const REPAIR_MODES: &[&str] = &["Standard", "All", "Customized"];
 /// Linux repair items (SDK-PY 7.11.8 `RepairItem` docstring).
 const REPAIR_ITEMS: &[&str] =
     &["fstab", "grub", "dhcp", "selinux", "growpart", "cloudinit", "aegis", "nvme", "virtio", "standardizedtimezone"];
@@ -113,10 +135,6 @@ const PLATFORMS: &[&str] = &[
     "Windows Server 2003",
     "Other Windows",
 ];
-
-fn key_values(params: &Params, prefix: &str) -> ApiResult<Vec<KeyValue>> {
-    Ok(wire::tags(params, prefix)?.into_iter().map(|Tag { key, value }| KeyValue { key, value }).collect())
-}
 
 /// Parses and validates everything that does not need the store.
 fn parse(
@@ -180,24 +198,24 @@ fn parse(
     }
 
     let tags = wire::tags(params, "Tag")?;
-    let image_tags = key_values(&options, "ImageTags")?;
+    let image_tags = wire::tags(&options, "ImageTags")?;
 
     let advanced = params.object("AdvancedOptions");
     let retain_cloud_assistant = advanced.opt_bool("RetainCloudAssistant")?.unwrap_or(false);
     let image_name_suffix =
-        one_of(&advanced, "ImageNameSuffix", &["disable"], Code::InvalidAdvancedOptionsImageNameSuffix)?;
+        one_of(&advanced, "ImageNameSuffix", ImageNameSuffix::ALL, Code::InvalidAdvancedOptionsImageNameSuffix)?;
 
-    let repair_mode = one_of(params, "RepairMode", REPAIR_MODES, Code::InvalidParameterRepairMode)?;
+    let repair_mode = one_of(params, "RepairMode", RepairMode::ALL, Code::InvalidParameterRepairMode)?;
     let repair_items = params.list("RepairItem")?;
     match (repair_mode, repair_items.is_empty()) {
         (None, false) => return Err(Code::MissingParameterRepairMode.into()),
-        (Some("Customized"), true) => {
+        (Some(RepairMode::Customized), true) => {
             return Err(ApiError::with_message(
                 Code::InvalidParameterCombination,
                 "RepairMode Customized requires at least one RepairItem.N.",
             ))
         }
-        (Some(mode), false) if mode != "Customized" => {
+        (Some(mode), false) if mode != RepairMode::Customized => {
             return Err(ApiError::with_message(
                 Code::InvalidParameterCombination,
                 "RepairItem.N can only be specified when RepairMode is Customized.",
@@ -262,14 +280,14 @@ fn parse(
         test_content: test_content.map(str::to_string),
         image_name: image_name.map(str::to_string),
         image_family: image_family.map(str::to_string),
-        nvme_support: nvme_support.map(str::to_string),
+        nvme_support,
         vswitch_id: vswitch_id.map(str::to_string),
         instance_type: instance_type.map(str::to_string),
         system_disk_size,
         internet_max_bandwidth_out: bandwidth,
         delete_instance_on_failure,
         resource_group_id: resource_group_id.map(str::to_string),
-        repair_mode: repair_mode.map(str::to_string),
+        repair_mode,
         repair_items,
         to_region_ids,
         add_accounts,
@@ -277,13 +295,10 @@ fn parse(
             image_name: option_image_name.map(str::to_string),
             image_family: option_family.map(str::to_string),
             description: option_description.map(str::to_string),
-            nvme_support: option_nvme.map(str::to_string),
+            nvme_support: option_nvme,
             image_tags,
         },
-        advanced_options: AdvancedOptions {
-            retain_cloud_assistant,
-            image_name_suffix: image_name_suffix.map(str::to_string),
-        },
+        advanced_options: AdvancedOptions { retain_cloud_assistant, image_name_suffix },
         security_scan_mode: params.opt_str("ImageSecurityOptions.SecurityScanMode").map(str::to_string),
         import_image_options,
         created_ms: 0,
@@ -347,30 +362,33 @@ fn parse_import_options(params: &Params) -> ApiResult<ImportImageOptions> {
     }
     let o = params.object("ImportImageOptions");
     let architecture =
-        one_of(&o, "Architecture", &["x86_64", "arm64"], Code::InvalidParameterImportImageOptionsArchitecture)?
-            .unwrap_or("x86_64");
-    let os_type =
-        one_of(&o, "OSType", &["windows", "linux"], Code::InvalidParameterImportImageOptionsOsType)?.unwrap_or("linux");
-    let platform = one_of(&o, "Platform", PLATFORMS, Code::InvalidParameterImportImageOptionsPlatform)?
-        .unwrap_or(if os_type == "windows" { "Other Windows" } else { "Others Linux" });
-    let boot_modes: &[&str] = if architecture == "arm64" { &["UEFI"] } else { &["BIOS", "UEFI"] };
+        one_of(&o, "Architecture", Architecture::ALL, Code::InvalidParameterImportImageOptionsArchitecture)?
+            .unwrap_or(Architecture::X86_64);
+    let os_type = one_of(&o, "OSType", image::OsType::ALL, Code::InvalidParameterImportImageOptionsOsType)?
+        .unwrap_or(image::OsType::Linux);
+    let platform = one_of_text(&o, "Platform", PLATFORMS, Code::InvalidParameterImportImageOptionsPlatform)?
+        .unwrap_or(if os_type == image::OsType::Windows { "Other Windows" } else { "Others Linux" });
+    let arm = architecture == Architecture::Arm64;
+    let boot_modes: &[BootMode] = if arm { &[BootMode::Uefi] } else { &[BootMode::Bios, BootMode::Uefi] };
     let boot_mode = one_of(&o, "BootMode", boot_modes, Code::InvalidParameterImportImageOptionsBootMode)?
-        .unwrap_or(if architecture == "arm64" { "UEFI" } else { "BIOS" });
+        .unwrap_or(if arm { BootMode::Uefi } else { BootMode::Bios });
     let license_type =
-        one_of(&o, "LicenseType", &["Auto", "Aliyun", "BYOL"], Code::InvalidParameterImportImageOptionsLicenseType)?
-            .unwrap_or("Auto");
+        one_of(&o, "LicenseType", LicenseType::ALL, Code::InvalidParameterImportImageOptionsLicenseType)?
+            .unwrap_or(LicenseType::Auto);
     let features = o.object("Features");
     let nvme_support = one_of(
         &features,
         "NvmeSupport",
-        &["supported", "unsupported"],
+        IMPORT_NVME_VALUES,
         Code::InvalidParameterImportImageOptionsFeaturesNvmeSupport,
     )?
-    .unwrap_or("unsupported");
-    let imds_support = features.opt_str("ImdsSupport");
-    if imds_support.is_some_and(|v| v != "v1" && v != "v2") {
-        return Err(ApiError::invalid_param("ImportImageOptions.Features.ImdsSupport"));
-    }
+    .unwrap_or(NvmeSupport::Unsupported);
+    let imds_support = match features.opt_str("ImdsSupport") {
+        Some(v) => Some(
+            ImdsSupport::parse(v).ok_or_else(|| ApiError::invalid_param("ImportImageOptions.Features.ImdsSupport"))?,
+        ),
+        None => None,
+    };
 
     let disks = o.objects("DiskDeviceMappings")?;
     if disks.is_empty() {
@@ -380,24 +398,24 @@ fn parse_import_options(params: &Params) -> ApiResult<ImportImageOptions> {
         return Err(Code::InvalidImportImageOptionsDiskDeviceMappingsLengthLimitExceeded.into());
     }
     let disk_device_mappings = disks.iter().map(parse_disk).collect::<ApiResult<Vec<_>>>()?;
-    if os_type == "windows" {
+    if os_type == image::OsType::Windows {
         return Err(Code::ImagePipelineNotSupportWindowsInstance.into());
     }
     Ok(ImportImageOptions {
-        architecture: architecture.to_string(),
-        os_type: os_type.to_string(),
+        architecture,
+        os_type,
         platform: platform.to_string(),
-        boot_mode: boot_mode.to_string(),
-        license_type: license_type.to_string(),
+        boot_mode,
+        license_type,
         disk_device_mappings,
-        nvme_support: nvme_support.to_string(),
-        imds_support: imds_support.map(str::to_string),
+        nvme_support,
+        imds_support,
         retain_imported_image: o.opt_bool("RetainImportedImage")?,
         retention_strategy: o.opt_str("RetentionStrategy").map(str::to_string),
         image_name: o.opt_str("ImageName").map(str::to_string),
         description: o.opt_str("Description").map(str::to_string),
         role_name: o.opt_str("RoleName").map(str::to_string),
-        import_image_tags: key_values(&o, "ImportImageTags")?,
+        import_image_tags: wire::tags(&o, "ImportImageTags")?,
     })
 }
 
@@ -422,12 +440,8 @@ fn parse_disk(disk: &Params) -> ApiResult<DiskDeviceMapping> {
     {
         return Err(Code::InvalidParameterImportImageOptionsDiskDeviceMappingsOssObject.into());
     }
-    let format = one_of(
-        disk,
-        "Format",
-        &["RAW", "VHD", "QCOW2"],
-        Code::InvalidParameterImportImageOptionsDiskDeviceMappingsFormat,
-    )?;
+    let format =
+        one_of(disk, "Format", DiskFormat::ALL, Code::InvalidParameterImportImageOptionsDiskDeviceMappingsFormat)?;
     let (min, max) = limits::DISK_IMAGE_GIB;
     let size =
         disk.opt_i64("DiskImageSize").map_err(|_| ApiError::from(Code::InvalidOperationDiskImageSizeExceeded))?;
@@ -437,7 +451,7 @@ fn parse_disk(disk: &Params) -> ApiResult<DiskDeviceMapping> {
     Ok(DiskDeviceMapping {
         oss_bucket: bucket.to_string(),
         oss_object: object.to_string(),
-        format: format.map(str::to_string),
+        format,
         disk_image_size: size,
     })
 }

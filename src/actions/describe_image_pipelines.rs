@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::wire;
 use super::{region, Ctx};
-use crate::domain::pipeline::{KeyValue, Pipeline};
+use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::Tag;
 use crate::domain::time::format_ms;
 use crate::domain::{limits, names};
@@ -51,7 +51,7 @@ pub fn tag_list(tags: &[Tag]) -> Value {
     Value::Array(tags.iter().map(|t| json!({ "TagKey": t.key, "TagValue": t.value })).collect())
 }
 
-fn key_value_tags(tags: &[KeyValue], key: &str, value: &str) -> Value {
+fn key_value_tags(tags: &[Tag], key: &str, value: &str) -> Value {
     Value::Array(tags.iter().map(|t| json!({ key: t.key, value: t.value })).collect())
 }
 
@@ -75,14 +75,14 @@ fn view(p: &Pipeline, tags: &[Tag]) -> Value {
     put(&mut m, "TestContent", p.test_content.as_deref());
     put(&mut m, "ImageName", p.effective_image_name());
     put(&mut m, "ImageFamily", p.effective_image_family());
-    put(&mut m, "NvmeSupport", p.effective_nvme_support());
+    put(&mut m, "NvmeSupport", p.effective_nvme_support().map(|v| v.as_str()));
     put(&mut m, "VSwitchId", p.vswitch_id.as_deref());
     put(&mut m, "InstanceType", p.instance_type.as_deref());
     m.insert("SystemDiskSize".into(), json!(p.system_disk_size));
     m.insert("InternetMaxBandwidthOut".into(), json!(p.internet_max_bandwidth_out));
     m.insert("DeleteInstanceOnFailure".into(), json!(p.delete_instance_on_failure));
     put(&mut m, "ResourceGroupId", p.resource_group_id.as_deref());
-    put(&mut m, "RepairMode", p.repair_mode.as_deref());
+    put(&mut m, "RepairMode", p.repair_mode.map(|v| v.as_str()));
     m.insert("RepairItems".into(), json!({ "RepairItem": p.repair_items }));
     m.insert("ToRegionIds".into(), json!({ "ToRegionId": p.to_region_ids }));
     m.insert("AddAccounts".into(), json!({ "AddAccount": p.add_accounts }));
@@ -93,7 +93,7 @@ fn view(p: &Pipeline, tags: &[Tag]) -> Value {
     put(&mut options, "ImageFamily", p.effective_image_family());
     put(&mut options, "Description", p.image_options.description.as_deref());
     let mut features = Map::new();
-    put(&mut features, "NvmeSupport", p.effective_nvme_support());
+    put(&mut features, "NvmeSupport", p.effective_nvme_support().map(|v| v.as_str()));
     options.insert("ImageFeatures".into(), Value::Object(features));
     options.insert(
         "ImageTags".into(),
@@ -103,7 +103,7 @@ fn view(p: &Pipeline, tags: &[Tag]) -> Value {
 
     let mut advanced = Map::new();
     advanced.insert("RetainCloudAssistant".into(), json!(p.advanced_options.retain_cloud_assistant));
-    put(&mut advanced, "ImageNameSuffix", p.advanced_options.image_name_suffix.as_deref());
+    put(&mut advanced, "ImageNameSuffix", p.advanced_options.image_name_suffix.map(|v| v.as_str()));
     m.insert("AdvancedOptions".into(), Value::Object(advanced));
 
     let mut security = Map::new();
@@ -118,7 +118,7 @@ fn view(p: &Pipeline, tags: &[Tag]) -> Value {
                 let mut disk = Map::new();
                 disk.insert("OSSBucket".into(), json!(d.oss_bucket));
                 disk.insert("OSSObject".into(), json!(d.oss_object));
-                put(&mut disk, "Format", d.format.as_deref());
+                put(&mut disk, "Format", d.format.map(|v| v.as_str()));
                 if let Some(size) = d.disk_image_size {
                     disk.insert("DiskImageSize".into(), json!(size));
                 }
@@ -126,15 +126,15 @@ fn view(p: &Pipeline, tags: &[Tag]) -> Value {
             })
             .collect();
         let mut import = Map::new();
-        import.insert("Architecture".into(), json!(o.architecture));
-        import.insert("OSType".into(), json!(o.os_type));
+        import.insert("Architecture".into(), json!(o.architecture.as_str()));
+        import.insert("OSType".into(), json!(o.os_type.as_str()));
         import.insert("Platform".into(), json!(o.platform));
-        import.insert("BootMode".into(), json!(o.boot_mode));
-        import.insert("LicenseType".into(), json!(o.license_type));
+        import.insert("BootMode".into(), json!(o.boot_mode.as_str()));
+        import.insert("LicenseType".into(), json!(o.license_type.as_str()));
         import.insert("DiskDeviceMappings".into(), json!({ "DiskDeviceMapping": disks }));
         let mut features = Map::new();
-        features.insert("NvmeSupport".into(), json!(o.nvme_support));
-        put(&mut features, "ImdsSupport", o.imds_support.as_deref());
+        features.insert("NvmeSupport".into(), json!(o.nvme_support.as_str()));
+        put(&mut features, "ImdsSupport", o.imds_support.map(|v| v.as_str()));
         import.insert("Features".into(), Value::Object(features));
         if let Some(retain) = o.retain_imported_image {
             import.insert("RetainImportedImage".into(), json!(retain));

@@ -29,7 +29,7 @@ use super::wire;
 use super::describe_image_pipelines::tag_list;
 use super::{check_dry_run, region, Ctx};
 use crate::catalog::{self, OsType, PublicImage};
-use crate::domain::image::os_name_en;
+use crate::domain::image::{self, os_name_en, BootMode, ImageStatus, ImdsSupport, LicenseType, NvmeSupport};
 use crate::domain::tags::{Tag, TagFilter};
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
@@ -37,7 +37,6 @@ use crate::params::Params;
 use crate::store::images::VisibleImage;
 
 const OWNER_ALIASES: &[&str] = &["system", "self", "others", "marketplace"];
-const STATUSES: &[&str] = &["Creating", "Waiting", "Available", "UnAvailable", "CreateFailed", "Deprecated"];
 /// The account Alibaba's own images belong to (the system account of the catalog).
 const SYSTEM_ACCOUNT: i64 = 1_000_000_000_000_000;
 
@@ -49,9 +48,9 @@ pub(super) struct Candidate {
     owner_alias: String,
     owner_id: Option<String>,
     community: bool,
-    status: String,
+    status: ImageStatus,
     architecture: String,
-    os_type: &'static str,
+    os_type: image::OsType,
     snapshot_id: String,
     tags: Vec<Tag>,
     resource_group_id: Option<String>,
@@ -68,7 +67,7 @@ struct Filters<'a> {
     owner_id: Option<&'a str>,
     is_public: bool,
     architecture: Option<&'a str>,
-    os_type: Option<String>,
+    os_type: Option<image::OsType>,
     usage: Option<&'a str>,
     instance_architecture: Option<&'static str>,
     snapshot_id: Option<&'a str>,
@@ -78,7 +77,7 @@ struct Filters<'a> {
     io_optimized: Option<bool>,
     cloudinit: Option<bool>,
     usable: Option<bool>,
-    statuses: Option<Vec<&'a str>>,
+    statuses: Option<Vec<ImageStatus>>,
     tags: Vec<TagFilter>,
 }
 
@@ -109,15 +108,15 @@ fn parse_filters<'a>(p: &'a Params, catalog: &catalog::Catalog) -> ApiResult<Fil
             "The specified parameter \"IsPublic\" is not valid: IsPublic=true needs ImageOwnerAlias=others.",
         ));
     }
-    let statuses: Option<Vec<&str>> = match p.opt_str("Status") {
+    let statuses: Option<Vec<ImageStatus>> = match p.opt_str("Status") {
         Some("ALL") => None,
-        text => {
-            let list: Vec<&str> = text.unwrap_or("Available").split(',').map(str::trim).collect();
-            if list.iter().any(|s| !STATUSES.contains(s)) {
-                return Err(ApiError::invalid_param("Status"));
-            }
-            Some(list)
-        }
+        text => Some(
+            text.unwrap_or("Available")
+                .split(',')
+                .map(|s| ImageStatus::parse(s.trim()))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| ApiError::invalid_param("Status"))?,
+        ),
     };
     let instance_architecture = match p.opt_str("InstanceType") {
         None => None,
@@ -165,7 +164,13 @@ fn parse_filters<'a>(p: &'a Params, catalog: &catalog::Catalog) -> ApiResult<Fil
         owner_id: p.opt_str("ImageOwnerId"),
         is_public,
         architecture: one_of(p, "Architecture", &["i386", "x86_64", "arm64"])?,
-        os_type: one_of(p, "OSType", &["windows", "linux", "Windows", "Linux"])?.map(str::to_lowercase),
+        os_type: one_of(p, "OSType", &["windows", "linux", "Windows", "Linux"])?.map(|o| {
+            if o.eq_ignore_ascii_case("windows") {
+                image::OsType::Windows
+            } else {
+                image::OsType::Linux
+            }
+        }),
         usage: one_of(p, "Usage", &["instance", "none"])?,
         instance_architecture,
         snapshot_id: p.opt_str("SnapshotId"),
@@ -188,7 +193,7 @@ impl Filters<'_> {
         };
         // Among `others`: community images with IsPublic=true, shared images without.
         let public_ok = if self.is_public { c.community } else { !(c.community && c.owner_alias == "others") };
-        let cloudinit = c.os_type == "linux";
+        let cloudinit = c.os_type == image::OsType::Linux;
         (self.ids.is_empty() || self.ids.contains(&c.id.as_str()))
             && self.name.is_none_or(|n| c.name.contains(n))
             && self.family.is_none_or(|f| c.family.as_deref() == Some(f))
@@ -196,7 +201,7 @@ impl Filters<'_> {
             && public_ok
             && self.owner_id.is_none_or(|o| c.owner_alias != "others" || c.owner_id.as_deref() == Some(o))
             && self.architecture.is_none_or(|a| c.architecture == a)
-            && self.os_type.as_deref().is_none_or(|o| c.os_type == o)
+            && self.os_type.is_none_or(|o| c.os_type == o)
             && self.usage.is_none_or(|u| u == "none")
             && self.instance_architecture.is_none_or(|a| c.architecture == a)
             && self.snapshot_id.is_none_or(|s| c.snapshot_id == s)
@@ -205,8 +210,8 @@ impl Filters<'_> {
             && self.created_before.is_none_or(|t| c.created_ms <= t)
             && self.io_optimized.is_none_or(|v| v)
             && self.cloudinit.is_none_or(|v| v == cloudinit)
-            && self.usable.is_none_or(|v| v == (c.status == "Available"))
-            && self.statuses.as_ref().is_none_or(|s| s.contains(&c.status.as_str()))
+            && self.usable.is_none_or(|v| v == (c.status == ImageStatus::Available))
+            && self.statuses.as_ref().is_none_or(|s| s.contains(&c.status))
             && self
                 .tags
                 .iter()
@@ -243,10 +248,11 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     }))
 }
 
-fn os_type(os: OsType) -> &'static str {
+/// The `OSType` a public image shows (an unsupported OS is still a Linux one).
+fn os_type(os: OsType) -> image::OsType {
     match os {
-        OsType::Windows => "windows",
-        OsType::Linux | OsType::Unsupported => "linux",
+        OsType::Windows => image::OsType::Windows,
+        OsType::Linux | OsType::Unsupported => image::OsType::Linux,
     }
 }
 
@@ -300,7 +306,7 @@ pub(super) fn public(image: &PublicImage, region: &str) -> Candidate {
         owner_alias: image.owner_alias.to_string(),
         owner_id: Some(SYSTEM_ACCOUNT.to_string()),
         community: false,
-        status: "Available".into(),
+        status: ImageStatus::Available,
         architecture: image.architecture.to_string(),
         os_type: os_type(image.os_type),
         snapshot_id,
@@ -313,7 +319,7 @@ pub(super) fn public(image: &PublicImage, region: &str) -> Candidate {
 
 pub(super) fn custom(v: VisibleImage, account: &str, region: &str, now: i64) -> Candidate {
     let i = &v.image;
-    let status = i.lifecycle().status(now).to_string();
+    let status = i.lifecycle().status(now);
     let progress = i.lifecycle().progress(now);
     let owner_alias = if i.account == account { "self" } else { "others" };
     let snapshot_id = snapshot_of(&i.id);
@@ -324,18 +330,18 @@ pub(super) fn custom(v: VisibleImage, account: &str, region: &str, now: i64) -> 
         description: i.description.as_deref().unwrap_or_default(),
         owner_alias,
         owner_id: i.account.parse().ok(),
-        status: &status,
+        status: status.as_str(),
         progress: &progress,
         created_ms: i.created_ms,
         size: i.size_gib,
         architecture: &i.architecture,
-        os_type: "linux",
+        os_type: image::OsType::Linux,
         os_name: &i.os_name,
         platform: &i.platform,
-        boot_mode: i.boot_mode.as_deref().unwrap_or(if i.architecture == "arm64" { "UEFI" } else { "BIOS" }),
-        license_type: i.license_type.as_deref().unwrap_or("Auto"),
-        nvme_support: i.nvme_support.as_deref().unwrap_or("unsupported"),
-        imds_support: i.imds_support.as_deref().unwrap_or("v1"),
+        boot_mode: i.boot_mode.map_or(if i.architecture == "arm64" { "UEFI" } else { "BIOS" }, BootMode::as_str),
+        license_type: i.license_type.map_or("Auto", LicenseType::as_str),
+        nvme_support: i.nvme_support.map_or("unsupported", NvmeSupport::as_str),
+        imds_support: i.imds_support.map_or("v1", ImdsSupport::as_str),
         image_version: "",
         product_code: "",
         supplier_name: "",
@@ -361,7 +367,7 @@ pub(super) fn custom(v: VisibleImage, account: &str, region: &str, now: i64) -> 
         community: i.is_public,
         status,
         architecture: i.architecture.clone(),
-        os_type: "linux",
+        os_type: image::OsType::Linux,
         snapshot_id,
         tags: v.tags.clone(),
         resource_group_id: i.resource_group_id.clone(),
@@ -382,7 +388,7 @@ struct ItemFields<'a> {
     created_ms: i64,
     size: i64,
     architecture: &'a str,
-    os_type: &'a str,
+    os_type: image::OsType,
     os_name: &'a str,
     platform: &'a str,
     boot_mode: &'a str,
@@ -419,7 +425,7 @@ fn item(f: ItemFields<'_>) -> Value {
     m.insert("CreationTime".into(), json!(format_ms(f.created_ms)));
     m.insert("Size".into(), json!(f.size));
     m.insert("Architecture".into(), json!(f.architecture));
-    m.insert("OSType".into(), json!(f.os_type));
+    m.insert("OSType".into(), json!(f.os_type.as_str()));
     m.insert("OSName".into(), json!(f.os_name));
     m.insert("OSNameEn".into(), json!(os_name_en(f.os_name)));
     m.insert("Platform".into(), json!(f.platform));
@@ -432,9 +438,9 @@ fn item(f: ItemFields<'_>) -> Value {
     m.insert("IsSelfShared".into(), json!(f.is_self_shared));
     m.insert("IsPublic".into(), json!(f.is_public));
     m.insert("IsSubscribed".into(), json!(false));
-    m.insert("IsSupportCloudinit".into(), json!(f.os_type == "linux"));
+    m.insert("IsSupportCloudinit".into(), json!(f.os_type == image::OsType::Linux));
     m.insert("IsSupportIoOptimized".into(), json!(true));
-    m.insert("LoginAsNonRootSupported".into(), json!(f.owner_alias == "system" && f.os_type == "linux"));
+    m.insert("LoginAsNonRootSupported".into(), json!(f.owner_alias == "system" && f.os_type == image::OsType::Linux));
     if let Some(rg) = f.resource_group_id {
         m.insert("ResourceGroupId".into(), json!(rg));
     }

@@ -16,15 +16,19 @@
 use serde_json::{json, Value};
 
 use super::{check_dry_run, region, Ctx};
-use crate::domain::image::{BOOT_MODES, LICENSE_TYPES, SETTABLE_STATUSES};
+use crate::domain::image::{
+    Architecture, BootMode, ImageStatus, ImdsSupport, LicenseType, NvmeSupport, SETTABLE_STATUSES,
+};
 use crate::domain::names;
+use crate::domain::wire_enum::{parse_in, WireEnum};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::store::images::ImageChanges;
 
-fn one_of(value: Option<&str>, allowed: &[&str], error: ApiError) -> ApiResult<Option<String>> {
+/// An optional value of `allowed`, failing with `error`.
+fn one_of<E: WireEnum>(value: Option<&str>, allowed: &[E], error: ApiError) -> ApiResult<Option<E>> {
     match value {
-        Some(v) if !allowed.contains(&v) => Err(error),
-        other => Ok(other.map(str::to_string)),
+        Some(v) => parse_in(v, allowed).map(Some).ok_or(error),
+        None => Ok(None),
     }
 }
 
@@ -45,40 +49,44 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         return Err(Code::InvalidImageFamilyMalformed.into());
     }
     let status = one_of(p.opt_str("Status"), SETTABLE_STATUSES, ApiError::invalid_param("Status"))?;
-    let boot_mode = one_of(p.opt_str("BootMode"), BOOT_MODES, Code::InvalidBootModeNotSupport.into())?;
-    let license_type = one_of(p.opt_str("LicenseType"), LICENSE_TYPES, Code::InvalidLicenseTypeNotSupported.into())?;
+    let boot_mode = one_of(p.opt_str("BootMode"), BootMode::ALL, Code::InvalidBootModeNotSupport.into())?;
+    let license_type = one_of(p.opt_str("LicenseType"), LicenseType::ALL, Code::InvalidLicenseTypeNotSupported.into())?;
     let features = p.object("Features");
     let nvme_support = one_of(
         features.opt_str("NvmeSupport"),
-        &["supported", "unsupported"],
+        &[NvmeSupport::Supported, NvmeSupport::Unsupported],
         ApiError::invalid_param("Features.NvmeSupport"),
     )?;
     let imds_support =
-        one_of(features.opt_str("ImdsSupport"), &["v1", "v2"], Code::InvalidParameterFeaturesImdsSupport.into())?;
+        one_of(features.opt_str("ImdsSupport"), ImdsSupport::ALL, Code::InvalidParameterFeaturesImdsSupport.into())?;
 
     let image = ctx.state.store.owned_image(&ctx.caller.account, &region, image_id).await?;
-    let current = image.lifecycle().status(ctx.state.clock.now_ms()).to_string();
-    if current == "Creating" {
+    let current = image.lifecycle().status(ctx.state.clock.now_ms());
+    if current == ImageStatus::Creating {
         return Err(Code::InvalidStatusImageIsCreating.into());
     }
-    match status.as_deref() {
-        Some("Deprecated") if current != "Available" => return Err(Code::ImageStatusNotAvailable.into()),
-        Some("Deprecated") if ctx.state.store.image_is_shared(&image.id).await? => {
+    match status {
+        Some(ImageStatus::Deprecated) if current != ImageStatus::Available => {
+            return Err(Code::ImageStatusNotAvailable.into())
+        }
+        Some(ImageStatus::Deprecated) if ctx.state.store.image_is_shared(&image.id).await? => {
             return Err(ApiError::with_message(
                 Code::ImageUseShared,
                 "The specified image has been shared to others, please remove shared accounts first.",
             ))
         }
-        Some("Available") if current != "Deprecated" => return Err(Code::ImageStatusNotDeprecated.into()),
+        Some(ImageStatus::Available) if current != ImageStatus::Deprecated => {
+            return Err(Code::ImageStatusNotDeprecated.into())
+        }
         _ => {}
     }
-    if boot_mode.as_deref() == Some("BIOS") && image.architecture == "arm64" {
+    if boot_mode == Some(BootMode::Bios) && Architecture::parse(&image.architecture) == Some(Architecture::Arm64) {
         return Err(ApiError::with_message(
             Code::InvalidBootModeNotSupport,
             "The specified parameter BootMode is not supported for current image architecture.",
         ));
     }
-    if imds_support.as_deref() == Some("v1") && image.imds_support.as_deref() == Some("v2") {
+    if imds_support == Some(ImdsSupport::V1) && image.imds_support == Some(ImdsSupport::V2) {
         return Err(Code::InvalidOperationFeaturesImdsSupportNotMatch.into());
     }
     check_dry_run(p)?;

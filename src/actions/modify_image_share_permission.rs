@@ -19,6 +19,7 @@
 use serde_json::{json, Value};
 
 use super::{check_dry_run, region, Ctx};
+use crate::domain::image::ImageStatus;
 use crate::domain::limits;
 use crate::error::{ApiError, ApiResult, Code};
 
@@ -56,8 +57,8 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         return Err(Code::InvalidAccountForbbiden.into());
     }
     let now = ctx.state.clock.now_ms();
-    let status = image.lifecycle().status(now).to_string();
-    if (!add.is_empty() || is_public == Some(true)) && status == "Deprecated" {
+    let status = image.lifecycle().status(now);
+    if (!add.is_empty() || is_public == Some(true)) && status == ImageStatus::Deprecated {
         return Err(Code::OperationDeniedInvalidImageStatus.into());
     }
     if !add.is_empty() && image.is_public {

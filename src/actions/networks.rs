@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::Ctx;
 use crate::catalog::{self, RESOURCE_GROUPS};
-use crate::domain::network::{self, Cidr};
+use crate::domain::network::{self, Cidr, NetworkStatus};
 use crate::domain::time::format_ms;
 use crate::domain::{limits, network::VSwitch, network::Vpc};
 use crate::error::{ApiError, ApiResult, Code};
@@ -19,7 +19,7 @@ use crate::params::Params;
 pub struct VpcView {
     pub vpc: Vpc,
     pub is_default: bool,
-    pub status: &'static str,
+    pub status: NetworkStatus,
     pub vswitch_ids: Vec<String>,
 }
 
@@ -28,7 +28,7 @@ pub struct VpcView {
 pub struct VSwitchView {
     pub vswitch: VSwitch,
     pub is_default: bool,
-    pub status: &'static str,
+    pub status: NetworkStatus,
     pub route_table_id: String,
 }
 
@@ -104,7 +104,8 @@ pub async fn world(ctx: &Ctx<'_>, region: &str) -> ApiResult<(Vec<VpcView>, Vec<
         .map(|(vswitch, is_default)| {
             let route_table_id =
                 vpcs.iter().find(|v| v.id == vswitch.vpc_id).map(|v| v.route_table_id.clone()).unwrap_or_default();
-            let status = if is_default { "Available" } else { network::status(vswitch.created_ms, now, pending) };
+            let status =
+                if is_default { NetworkStatus::Available } else { network::status(vswitch.created_ms, now, pending) };
             VSwitchView { vswitch, is_default, status, route_table_id }
         })
         .collect::<Vec<_>>();
@@ -113,7 +114,8 @@ pub async fn world(ctx: &Ctx<'_>, region: &str) -> ApiResult<(Vec<VpcView>, Vec<
         .enumerate()
         .map(|(i, vpc)| {
             let is_default = i == 0;
-            let status = if is_default { "Available" } else { network::status(vpc.created_ms, now, pending) };
+            let status =
+                if is_default { NetworkStatus::Available } else { network::status(vpc.created_ms, now, pending) };
             let vswitch_ids =
                 vswitch_views.iter().filter(|v| v.vswitch.vpc_id == vpc.id).map(|v| v.vswitch.id.clone()).collect();
             VpcView { vpc, is_default, status, vswitch_ids }
@@ -135,7 +137,7 @@ pub fn vpc_json(v: &VpcView) -> Value {
     json!({
         "VpcId": v.vpc.id,
         "RegionId": v.vpc.region,
-        "Status": v.status,
+        "Status": v.status.as_str(),
         "VpcName": v.vpc.name.clone().unwrap_or_default(),
         "CreationTime": format_ms(v.vpc.created_ms),
         "CidrBlock": v.vpc.cidr_block,
@@ -160,7 +162,7 @@ pub fn vswitch_json(v: &VSwitchView) -> Value {
     json!({
         "VSwitchId": v.vswitch.id,
         "VpcId": v.vswitch.vpc_id,
-        "Status": v.status,
+        "Status": v.status.as_str(),
         "CidrBlock": v.vswitch.cidr_block,
         "ZoneId": v.vswitch.zone_id,
         "AvailableIpAddressCount": available,

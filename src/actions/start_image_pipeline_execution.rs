@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::wire;
 use super::{base_image, component_refs, content, region, token_claim, Action, Ctx};
+use crate::catalog::OsType;
 use crate::domain::execution::Status;
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::pipeline::{BaseImageType, Pipeline};
@@ -102,17 +103,25 @@ fn parse_content(text: Option<&str>, context: Context) -> ApiResult<Program> {
 /// The image the build starts from, as it is now (a deleted custom base fails the start).
 async fn resolve_base(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<BaseImage> {
     if p.base_image_type == BaseImageType::Oss {
-        let import = p.import_image_options.clone().unwrap_or_default();
+        // CreateImagePipeline stores `ImportImageOptions` with every OSS template.
+        let import = p
+            .import_image_options
+            .as_ref()
+            .ok_or_else(|| ApiError::internal(format!("OSS template {} has no ImportImageOptions", p.id)))?;
         return Ok(BaseImage {
             id: ctx.state.ids.id(&p.account, Kind::Image),
+            // CreateImagePipeline refuses a Windows import: the import is the caller's own Linux image.
+            os_type: OsType::Linux,
+            owner_alias: "self".to_string(),
+            repairable: true,
             size_gib: import.disk_device_mappings.first().and_then(|d| d.disk_image_size).unwrap_or(20),
-            platform: import.platform,
+            platform: import.platform.clone(),
             os_name: format!("{} (imported)", import.os_type),
-            architecture: import.architecture,
+            architecture: import.architecture.as_str().to_string(),
         });
     }
     let name = p.base_image.as_deref().unwrap_or_default();
-    let resolved = base_image::resolve(
+    base_image::resolve(
         &ctx.state.catalog,
         &ctx.state.store,
         &p.account,
@@ -127,13 +136,6 @@ async fn resolve_base(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<BaseImage> {
             Code::InvalidImagePipelineBaseImageNotFound,
             format!("The BaseImage \"{name}\" of the specified ImagePipeline is not found."),
         )
-    })?;
-    Ok(BaseImage {
-        id: resolved.id,
-        size_gib: resolved.size_gib,
-        platform: resolved.platform,
-        os_name: resolved.os_name,
-        architecture: resolved.architecture,
     })
 }
 

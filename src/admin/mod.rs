@@ -316,9 +316,9 @@ async fn list_outcomes(State(state): State<AppState>) -> AdminResult {
 }
 
 async fn add_outcome(State(state): State<AppState>, bytes: Bytes) -> AdminResult<(StatusCode, Json<Value>)> {
-    let rule: OutcomeRule =
+    let body: OutcomeRule<String> =
         serde_json::from_slice(&bytes).map_err(|e| AdminError::bad_request(format!("invalid outcome rule: {e}")))?;
-    rule.validate().map_err(AdminError::bad_request)?;
+    let rule = body.parse().map_err(AdminError::bad_request)?;
     let id = format!("outcome-{}", uuid::Uuid::new_v4().simple());
     state.store.add_outcome(&id, &rule, state.clock.now_ms()).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "rule": rule }))))

@@ -13,3 +13,4 @@ pub mod pipeline;
 pub mod tags;
 pub mod template;
 pub mod time;
+pub mod wire_enum;

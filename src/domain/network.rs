@@ -4,6 +4,7 @@
 //! for `CidrMask`.
 
 use super::limits;
+use super::wire_enum::wire_enum;
 use crate::error::{ApiError, Code};
 
 /// A VPC made through CreateVpc (the built-in default VPCs are in the catalog).
@@ -204,13 +205,18 @@ pub fn available_ips(cidr: Cidr) -> i64 {
     (cidr.size() - limits::VSWITCH_RESERVED_ADDRESSES).max(0)
 }
 
-/// `Pending` until `pending_ms` after creation, then `Available` (the documented states of
-/// DescribeVpcs / DescribeVSwitches), computed at read time from the emulator clock.
-pub fn status(created_ms: i64, now_ms: i64, pending_ms: i64) -> &'static str {
+wire_enum! {
+    /// `Status` of a VPC or vSwitch (the documented states of DescribeVpcs / DescribeVSwitches).
+    pub enum NetworkStatus { Pending => "Pending", Available => "Available" }
+}
+
+/// `Pending` until `pending_ms` after creation, then `Available`, computed at read time from the
+/// emulator clock.
+pub fn status(created_ms: i64, now_ms: i64, pending_ms: i64) -> NetworkStatus {
     if now_ms >= created_ms.saturating_add(pending_ms) {
-        "Available"
+        NetworkStatus::Available
     } else {
-        "Pending"
+        NetworkStatus::Pending
     }
 }
 
@@ -282,8 +288,8 @@ mod tests {
 
     #[test]
     fn status_turns_available_after_the_pending_time() {
-        assert_eq!(status(1_000, 3_999, 3_000), "Pending");
-        assert_eq!(status(1_000, 4_000, 3_000), "Available");
+        assert_eq!(status(1_000, 3_999, 3_000), NetworkStatus::Pending);
+        assert_eq!(status(1_000, 4_000, 3_000), NetworkStatus::Available);
         assert_eq!(pending_ms(Some(0)), 0);
         assert_eq!(pending_ms(None), limits::NETWORK_PENDING_MS);
     }

@@ -13,6 +13,10 @@
 //! destination is one of `regions` (or `regions` is empty). A rule with `image` (a source image ID)
 //! applies only to copies of that image; the tag `emulator:outcome` on a source image scripts every
 //! copy of it.
+//!
+//! The outcome text is parsed once, where a rule is made (`OutcomeRule::<String>::parse` for the
+//! control plane, [`OutcomeRule::from_tags`] for the tags); a rule holds the typed [`Outcome`] and
+//! stores it as the same text.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +26,8 @@ use super::execution::Status;
 pub const OUTCOME_TAG: &str = "emulator:outcome";
 pub const MESSAGE_TAG: &str = "emulator:message";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A parsed outcome; serialised as its text (`FAILED@BUILDING`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Fail(Status),
     TestFailed,
@@ -66,16 +71,30 @@ impl Outcome {
     }
 }
 
-/// A scripted outcome with what it applies to.
+impl Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.label())
+    }
+}
+
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Outcome::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A scripted outcome with what it applies to. `O` is [`Outcome`] once parsed; a control-plane
+/// request body is read as `OutcomeRule<String>` first so a bad outcome gets its own message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OutcomeRule {
+pub struct OutcomeRule<O = Outcome> {
     /// Only builds of this account (default: any).
     pub account: Option<String>,
     /// Only builds of this template, by ID (`ip-…`) or by name (default: any).
     pub pipeline: Option<String>,
     /// The outcome, in the grammar above.
-    pub outcome: String,
+    pub outcome: O,
     /// Message / ErrorInfo of the failure.
     pub message: Option<String>,
     /// ErrorCode of the failure (default `ScriptedFailure`).
@@ -95,19 +114,34 @@ pub struct OutcomeRule {
 /// The default `ErrorCode` of a scripted failure.
 pub const SCRIPTED_ERROR_CODE: &str = "ScriptedFailure";
 
-impl OutcomeRule {
-    pub fn validate(&self) -> Result<Outcome, String> {
+impl OutcomeRule<String> {
+    /// The rule with its outcome parsed, or why it is refused (a `count` of 0, a bad outcome).
+    pub fn parse(self) -> Result<OutcomeRule, String> {
         if self.count == Some(0) {
             return Err("\"count\" must be at least 1".into());
         }
-        Outcome::parse(&self.outcome)
+        Ok(OutcomeRule {
+            outcome: Outcome::parse(&self.outcome)?,
+            account: self.account,
+            pipeline: self.pipeline,
+            message: self.message,
+            error_code: self.error_code,
+            regions: self.regions,
+            accounts: self.accounts,
+            count: self.count,
+            image: self.image,
+        })
     }
+}
 
+impl OutcomeRule {
     /// The rule the reserved tags `emulator:outcome` (and `emulator:message`) of a template or a
-    /// source image script, for users who cannot call the control plane (Terraform, curl).
+    /// source image script, for users who cannot call the control plane (Terraform, curl). A tag
+    /// value that is not an outcome scripts nothing (the build or copy follows the rules).
     pub fn from_tags(tags: &[super::tags::Tag]) -> Option<OutcomeRule> {
         let value = |key: &str| tags.iter().find(|t| t.key == key).map(|t| t.value.clone());
-        value(OUTCOME_TAG).map(|outcome| OutcomeRule {
+        let outcome = Outcome::parse(&value(OUTCOME_TAG)?).ok()?;
+        Some(OutcomeRule {
             account: None,
             pipeline: None,
             outcome,
@@ -132,15 +166,15 @@ impl OutcomeRule {
         self.pipeline.is_none()
             && self.account.as_deref().is_none_or(|a| a == account)
             && self.image.as_deref().is_none_or(|i| i == source)
-            && copy_fails(Outcome::parse(&self.outcome), &self.regions, destination)
+            && copy_fails(self.outcome, &self.regions, destination)
     }
 }
 
 /// Whether `outcome` (with its `regions`) fails a copy to `destination`.
-pub fn copy_fails(outcome: Result<Outcome, String>, regions: &[String], destination: &str) -> bool {
+pub fn copy_fails(outcome: Outcome, regions: &[String], destination: &str) -> bool {
     match outcome {
-        Ok(Outcome::Fail(Status::Distributing)) => true,
-        Ok(Outcome::PartitionSuccess) => regions.is_empty() || regions.iter().any(|r| r == destination),
+        Outcome::Fail(Status::Distributing) => true,
+        Outcome::PartitionSuccess => regions.is_empty() || regions.iter().any(|r| r == destination),
         _ => false,
     }
 }
@@ -166,7 +200,7 @@ mod tests {
         let rule = OutcomeRule {
             account: Some("1".into()),
             pipeline: Some("web".into()),
-            outcome: "TEST_FAILED".into(),
+            outcome: Outcome::TestFailed,
             message: None,
             error_code: None,
             regions: vec![],
@@ -186,7 +220,7 @@ mod tests {
         let rule = OutcomeRule {
             account: None,
             pipeline: None,
-            outcome: "FAILED@DISTRIBUTING".into(),
+            outcome: Outcome::Fail(Status::Distributing),
             message: None,
             error_code: None,
             regions: vec![],
@@ -197,10 +231,42 @@ mod tests {
         assert!(rule.matches_copy("1", "m-1", "cn-beijing"));
         assert!(!rule.matches_copy("1", "m-2", "cn-beijing"));
         let partition =
-            OutcomeRule { outcome: "PARTITION_SUCCESS".into(), regions: vec!["cn-shanghai".into()], ..rule.clone() };
+            OutcomeRule { outcome: Outcome::PartitionSuccess, regions: vec!["cn-shanghai".into()], ..rule.clone() };
         assert!(partition.matches_copy("1", "m-1", "cn-shanghai"));
         assert!(!partition.matches_copy("1", "m-1", "cn-beijing"));
-        assert!(!OutcomeRule { outcome: "FAILED@BUILDING".into(), ..rule.clone() }.matches_copy("1", "m-1", "x"));
+        assert!(!OutcomeRule { outcome: Outcome::Fail(Status::Building), ..rule.clone() }.matches_copy("1", "m-1", "x"));
         assert!(!OutcomeRule { pipeline: Some("web".into()), ..rule }.matches_copy("1", "m-1", "cn-beijing"));
+    }
+
+    #[test]
+    fn a_rule_is_parsed_once_and_stored_as_the_same_text() {
+        let stored = r#"{"account":null,"pipeline":"web","outcome":"FAILED@BUILDING","message":"disk full","errorCode":"DiskFull","regions":[],"accounts":[],"count":1}"#;
+        let body: OutcomeRule<String> = serde_json::from_str(stored).unwrap_or_else(|e| panic!("{e}"));
+        let rule = body.parse().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rule.outcome, Outcome::Fail(Status::Building));
+        assert_eq!(serde_json::to_string(&rule).ok().as_deref(), Some(stored));
+        let loaded: OutcomeRule = serde_json::from_str(stored).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(loaded, rule);
+
+        let refuse = |outcome: &str, count: Option<u64>| {
+            let body: OutcomeRule<String> = serde_json::from_str(&format!(
+                r#"{{"outcome":"{outcome}","count":{}}}"#,
+                count.map_or("null".to_string(), |c| c.to_string())
+            ))
+            .unwrap_or_else(|e| panic!("{e}"));
+            body.parse().err()
+        };
+        assert_eq!(refuse("TEST_FAILED", Some(0)).as_deref(), Some("\"count\" must be at least 1"));
+        assert!(refuse("SUCCESS", None).is_some_and(|m| m.contains("is not an outcome")));
+        assert!(refuse("FAILED@NOWHERE", None).is_some_and(|m| m.contains("is not a build phase")));
+        assert_eq!(refuse("HOLD@TESTING", Some(2)), None);
+    }
+
+    #[test]
+    fn a_tag_that_is_not_an_outcome_scripts_nothing() {
+        let tag = |value: &str| vec![super::super::tags::Tag { key: OUTCOME_TAG.into(), value: value.into() }];
+        assert_eq!(OutcomeRule::from_tags(&tag("TEST_FAILED")).map(|r| r.outcome), Some(Outcome::TestFailed));
+        assert_eq!(OutcomeRule::from_tags(&tag("FAILED@SOMEWHERE")), None);
+        assert_eq!(OutcomeRule::from_tags(&[]), None);
     }
 }

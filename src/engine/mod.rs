@@ -16,9 +16,10 @@ use tokio::sync::{watch, Mutex, Notify};
 
 use crate::clock::Clock;
 use crate::domain::execution::Status;
+use crate::domain::image::{Image, ImageStatus};
 use crate::domain::tags::Tag;
 use crate::error::ApiResult;
-use crate::store::executions::{EngineTx, Execution, ImageRecord};
+use crate::store::executions::{EngineTx, Execution};
 use crate::store::Store;
 use plan::{Durations, Effect, ErrorInfo, Live, NewImage, Step};
 
@@ -210,8 +211,8 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
                 fail(execution, Status::Failed, error_codes::NAME_DUPLICATED, info);
                 return Ok(());
             }
-            let record = image_record(image, execution, &execution.region, &image.id, None);
-            tx.insert_image(&record, &execution.runtime.image_tags, at).await?;
+            let built = built_image(image, execution, &execution.region, &image.id, None, at);
+            tx.insert_image(&built, &execution.runtime.image_tags).await?;
             execution.image_id = Some(image.id.clone());
             execution.runtime.image_id = Some(image.id.clone());
         }
@@ -262,29 +263,43 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
     Ok(())
 }
 
-/// The row of an image a build made: the original (`copied_from: None`) or a copy in `region`.
-fn image_record<'a>(
-    image: &'a NewImage,
-    execution: &'a Execution,
-    region: &'a str,
-    id: &'a str,
-    copied_from: Option<&'a str>,
-) -> ImageRecord<'a> {
-    ImageRecord {
-        id,
-        account: &execution.account,
-        region,
-        name: &image.name,
-        family: image.family.as_deref(),
-        description: image.description.as_deref(),
-        nvme_support: image.nvme_support.as_deref(),
-        source_image: &image.source_image,
-        execution_id: &execution.id,
-        copied_from,
+/// The image a build made: the original (`copied_from: None`) or a copy in `region`, `Available`
+/// from `at_ms`.
+fn built_image(
+    image: &NewImage,
+    execution: &Execution,
+    region: &str,
+    id: &str,
+    copied_from: Option<&str>,
+    at_ms: i64,
+) -> Image {
+    Image {
+        id: id.to_string(),
+        account: execution.account.clone(),
+        region: region.to_string(),
+        name: image.name.clone(),
+        family: image.family.clone(),
+        description: image.description.clone(),
+        nvme_support: image.nvme_support,
+        status: ImageStatus::Available,
+        source_image: image.source_image.clone(),
+        execution_id: Some(execution.id.clone()),
+        copied_from: copied_from.map(str::to_string),
         size_gib: image.size_gib,
-        platform: &image.platform,
-        os_name: &image.os_name,
-        architecture: &image.architecture,
+        platform: image.platform.clone(),
+        os_name: image.os_name.clone(),
+        architecture: image.architecture.clone(),
+        created_ms: at_ms,
+        resource_group_id: None,
+        boot_mode: None,
+        license_type: None,
+        is_public: false,
+        copy_started_ms: None,
+        copy_ready_ms: None,
+        copy_error: None,
+        encrypted: false,
+        kms_key_id: None,
+        imds_support: None,
     }
 }
 
@@ -313,8 +328,8 @@ async fn copy_image(
         execution.runtime.partial_errors.push(partial(info));
         return Ok(());
     }
-    let record = image_record(&image, execution, target_region, copy_id, Some(&source_id));
-    tx.insert_image(&record, &execution.runtime.image_tags, at).await?;
+    let built = built_image(&image, execution, target_region, copy_id, Some(&source_id), at);
+    tx.insert_image(&built, &execution.runtime.image_tags).await?;
     execution.runtime.copies.push(copy_id.to_string());
     Ok(())
 }

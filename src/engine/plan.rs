@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::rules::{self, CommandCheck};
 use crate::domain::component::{self, Resolved, Work};
 use crate::domain::execution::Status;
+use crate::domain::image::NvmeSupport;
 use crate::domain::outcome::{phase_order, Outcome, OutcomeRule, SCRIPTED_ERROR_CODE};
-use crate::domain::pipeline::Pipeline;
+use crate::domain::pipeline::{ImageNameSuffix, Pipeline};
 use crate::domain::template::{Command, Program};
 use crate::ids::Kind;
 
@@ -97,7 +98,8 @@ pub struct NewImage {
     pub name: String,
     pub family: Option<String>,
     pub description: Option<String>,
-    pub nvme_support: Option<String>,
+    /// Stored in plans as its text (`supported`, …), as when it was a string.
+    pub nvme_support: Option<NvmeSupport>,
     pub source_image: String,
     pub size_gib: i64,
     pub platform: String,
@@ -151,10 +153,16 @@ pub struct PlanInput<'a> {
     pub new_id: &'a dyn Fn(Kind) -> String,
 }
 
-/// The resolved source image of a build.
+/// The resolved source image of a template or build: a public image, a custom image, or what an
+/// OSS import will make. CreateImagePipeline checks `os_type`, `owner_alias` and `repairable`; a
+/// build uses the rest.
 #[derive(Debug, Clone)]
 pub struct BaseImage {
     pub id: String,
+    pub os_type: crate::catalog::OsType,
+    /// `system`, `marketplace`, … for public images; `self` or `others` for custom ones.
+    pub owner_alias: String,
+    pub repairable: bool,
     pub size_gib: i64,
     pub platform: String,
     pub os_name: String,
@@ -249,7 +257,7 @@ pub fn build_plan(input: &PlanInput<'_>) -> Vec<Step> {
         name: image_name,
         family: p.effective_image_family().map(str::to_string),
         description: p.image_options.description.clone(),
-        nvme_support: p.effective_nvme_support().map(str::to_string),
+        nvme_support: p.effective_nvme_support(),
         source_image: input.base.id.clone(),
         size_gib: p.system_disk_size.max(input.base.size_gib),
         platform: input.base.platform.clone(),
@@ -470,7 +478,7 @@ fn push_component(
 /// prefix the template ID stands in (docs/reference.md §9 item 9 suggestion).
 pub fn output_image_name(p: &Pipeline, execution_id: &str) -> String {
     let prefix = p.effective_image_name().unwrap_or(&p.id);
-    if p.advanced_options.image_name_suffix.as_deref() == Some("disable") {
+    if p.advanced_options.image_name_suffix == Some(ImageNameSuffix::Disable) {
         prefix.to_string()
     } else {
         format!("{prefix}_{execution_id}")
@@ -667,5 +675,21 @@ mod tests {
         let steps = release_steps(&live, Status::Releasing, false);
         assert_eq!(steps.len(), 2);
         assert!(matches!(steps[1].effect, Effect::ReleaseNetwork { .. }));
+    }
+}
+
+#[cfg(test)]
+mod new_image_format_tests {
+    use super::*;
+
+    #[test]
+    fn a_new_image_stored_in_a_plan_before_the_typed_model_loads_and_stores_back_unchanged() {
+        for stored in [
+            r#"{"id":"m-1","name":"n","family":null,"description":null,"nvme_support":"auto","source_image":"s","size_gib":40,"platform":"Aliyun","os_name":"o","architecture":"x86_64"}"#,
+            r#"{"id":"m-1","name":"n","family":"f","description":"d","nvme_support":null,"source_image":"s","size_gib":20,"platform":"Others Linux","os_name":"o","architecture":"arm64"}"#,
+        ] {
+            let image: NewImage = serde_json::from_str(stored).unwrap_or_else(|e| panic!("{e}: {stored}"));
+            assert_eq!(serde_json::to_string(&image).ok().as_deref(), Some(stored));
+        }
     }
 }

@@ -3,8 +3,9 @@
 //! in one transaction with its tags, its ClientToken record and the scripted outcome it uses up.
 
 use super::idempotency::{self, TokenClaim};
-use super::images::{image_not_found, ImageRow, RESOURCE_TYPE_IMAGE};
+use super::images::{image_not_found, RESOURCE_TYPE_IMAGE};
 use super::{tags, Store};
+use crate::domain::image::Image;
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::tags::Tag;
 use crate::error::{ApiError, ApiResult, Code};
@@ -14,7 +15,7 @@ use crate::error::{ApiError, ApiResult, Code};
 pub struct NewCopy<'a> {
     pub id: &'a str,
     pub account: &'a str,
-    pub source: &'a ImageRow,
+    pub source: &'a Image,
     pub destination: &'a str,
     pub name: &'a str,
     pub description: Option<&'a str>,
@@ -95,7 +96,7 @@ impl Store {
         .bind(copy.name)
         .bind(&s.family)
         .bind(copy.description.or(s.description.as_deref()))
-        .bind(&s.nvme_support)
+        .bind(s.nvme_support.map(|v| v.as_str()))
         .bind(&s.source_image)
         .bind(&s.id)
         .bind(s.size_gib)
@@ -104,8 +105,8 @@ impl Store {
         .bind(&s.architecture)
         .bind(copy.started_ms)
         .bind(copy.resource_group_id)
-        .bind(&s.boot_mode)
-        .bind(&s.license_type)
+        .bind(s.boot_mode.map(|v| v.as_str()))
+        .bind(s.license_type.map(|v| v.as_str()))
         .bind(copy.started_ms)
         .bind(copy.ready_ms)
         .bind(failure)

@@ -7,6 +7,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 use super::idempotency::{self, TokenClaim};
 use super::{paging, query, tags, Store};
 use crate::domain::execution::{Status, TERMINAL_SQL};
+use crate::domain::image::Image;
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::tags::{Tag, TagFilter};
@@ -250,9 +251,7 @@ impl Store {
                 None => fallback_outcome,
             };
         if let Some(rule) = scripted {
-            if let Ok(outcome) = rule.validate() {
-                crate::engine::plan::apply_outcome(&mut execution.plan, outcome, &rule);
-            }
+            crate::engine::plan::apply_outcome(&mut execution.plan, rule.outcome, &rule);
         }
         let execution = &execution;
         let plan = serde_json::to_string(&execution.plan).map_err(ApiError::internal)?;
@@ -466,25 +465,6 @@ pub fn pipeline_not_found(id: &str) -> ApiError {
     )
 }
 
-/// A custom image to record.
-#[derive(Debug, Clone)]
-pub struct ImageRecord<'a> {
-    pub id: &'a str,
-    pub account: &'a str,
-    pub region: &'a str,
-    pub name: &'a str,
-    pub family: Option<&'a str>,
-    pub description: Option<&'a str>,
-    pub nvme_support: Option<&'a str>,
-    pub source_image: &'a str,
-    pub execution_id: &'a str,
-    pub copied_from: Option<&'a str>,
-    pub size_gib: i64,
-    pub platform: &'a str,
-    pub os_name: &'a str,
-    pub architecture: &'a str,
-}
-
 /// The engine's transaction: every write a batch of steps makes commits together.
 pub struct EngineTx {
     tx: Transaction<'static, Sqlite>,
@@ -585,30 +565,32 @@ impl EngineTx {
         Ok(row.is_some())
     }
 
-    pub async fn insert_image(&mut self, image: &ImageRecord<'_>, tags: &[Tag], at_ms: i64) -> ApiResult<()> {
+    /// Records an image a build made (its status and creation time from `image`).
+    pub async fn insert_image(&mut self, image: &Image, tags: &[Tag]) -> ApiResult<()> {
         sqlx::query(
             "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, source_image, \
              execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'Available', ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(image.id)
-        .bind(image.account)
-        .bind(image.region)
-        .bind(image.name)
-        .bind(image.family)
-        .bind(image.description)
-        .bind(image.nvme_support)
-        .bind(image.source_image)
-        .bind(image.execution_id)
-        .bind(image.copied_from)
+        .bind(&image.id)
+        .bind(&image.account)
+        .bind(&image.region)
+        .bind(&image.name)
+        .bind(&image.family)
+        .bind(&image.description)
+        .bind(image.nvme_support.map(|v| v.as_str()))
+        .bind(image.status.as_str())
+        .bind(&image.source_image)
+        .bind(&image.execution_id)
+        .bind(&image.copied_from)
         .bind(image.size_gib)
-        .bind(image.platform)
-        .bind(image.os_name)
-        .bind(image.architecture)
-        .bind(at_ms)
+        .bind(&image.platform)
+        .bind(&image.os_name)
+        .bind(&image.architecture)
+        .bind(image.created_ms)
         .execute(&mut *self.tx)
         .await?;
-        tags::insert(&mut self.tx, super::images::RESOURCE_TYPE_IMAGE, image.id, image.account, image.region, tags)
+        tags::insert(&mut self.tx, super::images::RESOURCE_TYPE_IMAGE, &image.id, &image.account, &image.region, tags)
             .await
     }
 

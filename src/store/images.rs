@@ -3,51 +3,56 @@
 
 use std::collections::HashMap;
 
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
 use super::{tags, Store};
+use crate::domain::image::{BootMode, Image, ImageStatus, ImdsSupport, LicenseType, NvmeSupport};
 use crate::domain::tags::Tag;
+use crate::domain::wire_enum::WireEnum;
 use crate::error::{ApiError, ApiResult, Code};
 
 pub const RESOURCE_TYPE_IMAGE: &str = "image";
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ImageRow {
-    pub id: String,
-    pub account: String,
-    pub region: String,
-    pub name: String,
-    pub family: Option<String>,
-    pub description: Option<String>,
-    pub nvme_support: Option<String>,
-    pub status: String,
-    pub source_image: String,
-    pub execution_id: Option<String>,
-    pub copied_from: Option<String>,
-    pub size_gib: i64,
-    pub platform: String,
-    pub os_name: String,
-    pub architecture: String,
-    pub created_ms: i64,
-    pub resource_group_id: Option<String>,
-    pub boot_mode: Option<String>,
-    pub license_type: Option<String>,
-    pub is_public: bool,
-    pub copy_started_ms: Option<i64>,
-    pub copy_ready_ms: Option<i64>,
-    pub copy_error: Option<String>,
-    pub encrypted: bool,
-    pub kms_key_id: Option<String>,
-    pub imds_support: Option<String>,
+/// A text column holding a `wire_enum!` value (an unknown value is a decode error).
+fn wire<E: WireEnum>(row: &SqliteRow, column: &str) -> Result<Option<E>, sqlx::Error> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| E::parse(&t).ok_or_else(|| sqlx::Error::Decode(format!("unknown {column} \"{t}\"").into())))
+        .transpose()
 }
 
-impl ImageRow {
-    /// The facts that decide its status and progress on the clock.
-    pub fn lifecycle(&self) -> crate::domain::image::Lifecycle<'_> {
-        crate::domain::image::Lifecycle {
-            status: &self.status,
-            copy_started_ms: self.copy_started_ms,
-            copy_ready_ms: self.copy_ready_ms,
-            copy_failed: self.copy_error.is_some(),
-        }
+/// Row mapping of [`Image`] (the columns of `COLUMNS`).
+impl<'r> sqlx::FromRow<'r, SqliteRow> for Image {
+    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+        Ok(Image {
+            id: row.try_get("id")?,
+            account: row.try_get("account")?,
+            region: row.try_get("region")?,
+            name: row.try_get("name")?,
+            family: row.try_get("family")?,
+            description: row.try_get("description")?,
+            nvme_support: wire(row, "nvme_support")?,
+            status: wire::<ImageStatus>(row, "status")?
+                .ok_or_else(|| sqlx::Error::Decode("an image without a status".into()))?,
+            source_image: row.try_get("source_image")?,
+            execution_id: row.try_get("execution_id")?,
+            copied_from: row.try_get("copied_from")?,
+            size_gib: row.try_get("size_gib")?,
+            platform: row.try_get("platform")?,
+            os_name: row.try_get("os_name")?,
+            architecture: row.try_get("architecture")?,
+            created_ms: row.try_get("created_ms")?,
+            resource_group_id: row.try_get("resource_group_id")?,
+            boot_mode: wire(row, "boot_mode")?,
+            license_type: wire(row, "license_type")?,
+            is_public: row.try_get("is_public")?,
+            copy_started_ms: row.try_get("copy_started_ms")?,
+            copy_ready_ms: row.try_get("copy_ready_ms")?,
+            copy_error: row.try_get("copy_error")?,
+            encrypted: row.try_get("encrypted")?,
+            kms_key_id: row.try_get("kms_key_id")?,
+            imds_support: wire(row, "imds_support")?,
+        })
     }
 }
 
@@ -59,7 +64,7 @@ const COLUMNS: &str = "i.id, i.account, i.region, i.name, i.family, i.descriptio
 /// A custom image as one account sees it.
 #[derive(Debug, Clone)]
 pub struct VisibleImage {
-    pub image: ImageRow,
+    pub image: Image,
     pub tags: Vec<Tag>,
     /// Whether the owner has shared it with anyone (the owner's view of `IsSelfShared`).
     pub shared: bool,
@@ -69,7 +74,7 @@ impl Store {
     /// Custom images in `region` that `account` owns or that are shared with it, newest first.
     pub async fn visible_images(&self, account: &str, region: &str) -> ApiResult<Vec<VisibleImage>> {
         let mut conn = self.reader.acquire().await?;
-        let rows: Vec<ImageRow> = sqlx::query_as(&format!(
+        let rows: Vec<Image> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM images i WHERE i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
              (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) ORDER BY i.created_ms DESC, i.id DESC"
         ))
@@ -101,19 +106,13 @@ impl Store {
     /// A custom image `account` may build from in `region` (owned, shared or a community image)
     /// that is usable at `now_ms`: `Available`, or `Deprecated` ("you can use the image to create
     /// instances", ModifyImageAttribute); a copy in flight or a failed copy is not.
-    pub async fn visible_image(
-        &self,
-        account: &str,
-        region: &str,
-        id: &str,
-        now_ms: i64,
-    ) -> ApiResult<Option<ImageRow>> {
+    pub async fn visible_image(&self, account: &str, region: &str, id: &str, now_ms: i64) -> ApiResult<Option<Image>> {
         let row = self.find_visible_image(account, region, id).await?;
-        Ok(row.filter(|r| matches!(r.lifecycle().status(now_ms), "Available" | "Deprecated")))
+        Ok(row.filter(|r| matches!(r.lifecycle().status(now_ms), ImageStatus::Available | ImageStatus::Deprecated)))
     }
 
     /// A custom image `account` sees in `region` (owned, shared or community), whatever its status.
-    pub async fn find_visible_image(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<ImageRow>> {
+    pub async fn find_visible_image(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<Image>> {
         Ok(sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
              (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?))"
@@ -140,8 +139,8 @@ impl Store {
         region: &str,
         family: &str,
         now_ms: i64,
-    ) -> ApiResult<Option<ImageRow>> {
-        let rows: Vec<ImageRow> = sqlx::query_as(&format!(
+    ) -> ApiResult<Option<Image>> {
+        let rows: Vec<Image> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM images i WHERE i.family = ? AND i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
              (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) ORDER BY i.created_ms DESC, i.id DESC"
         ))
@@ -171,7 +170,7 @@ impl Store {
 
     /// A custom image `account` owns in `region`; `InvalidImageId.NotFound` (via [`image_not_found`])
     /// when there is none, which is what the actions that change an image answer.
-    pub async fn owned_image(&self, account: &str, region: &str, id: &str) -> ApiResult<ImageRow> {
+    pub async fn owned_image(&self, account: &str, region: &str, id: &str) -> ApiResult<Image> {
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.account = ? AND i.region = ?"))
             .bind(id)
             .bind(account)
@@ -352,11 +351,11 @@ pub struct ImageChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub family: Option<String>,
-    pub status: Option<String>,
-    pub boot_mode: Option<String>,
-    pub license_type: Option<String>,
-    pub nvme_support: Option<String>,
-    pub imds_support: Option<String>,
+    pub status: Option<ImageStatus>,
+    pub boot_mode: Option<BootMode>,
+    pub license_type: Option<LicenseType>,
+    pub nvme_support: Option<NvmeSupport>,
+    pub imds_support: Option<ImdsSupport>,
 }
 
 impl Store {
@@ -390,11 +389,11 @@ impl Store {
         .bind(&changes.name)
         .bind(&changes.description)
         .bind(&changes.family)
-        .bind(&changes.status)
-        .bind(&changes.boot_mode)
-        .bind(&changes.license_type)
-        .bind(&changes.nvme_support)
-        .bind(&changes.imds_support)
+        .bind(changes.status.map(|v| v.as_str()))
+        .bind(changes.boot_mode.map(|v| v.as_str()))
+        .bind(changes.license_type.map(|v| v.as_str()))
+        .bind(changes.nvme_support.map(|v| v.as_str()))
+        .bind(changes.imds_support.map(|v| v.as_str()))
         .bind(id)
         .bind(account)
         .bind(region)

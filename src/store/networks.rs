@@ -87,7 +87,7 @@ async fn check_deletable(
             .fetch_optional(&mut *tx)
             .await?;
     let Some((created_ms,)) = row else { return Err(not_found(id)) };
-    if network::status(created_ms, now_ms, pending_ms) != "Available" {
+    if network::status(created_ms, now_ms, pending_ms) != network::NetworkStatus::Available {
         return Err(still_pending(pending_code, id));
     }
     Ok(())
