@@ -5,6 +5,7 @@
 mod base_image;
 mod cancel_copy_image;
 mod cancel_image_pipeline_execution;
+mod client_token;
 mod component_refs;
 pub mod content;
 mod copy_image;
@@ -40,6 +41,7 @@ mod modify_image_attribute;
 mod modify_image_share_permission;
 mod networks;
 mod query_available_instances;
+mod refusals;
 mod request_digest;
 mod start_image_pipeline_execution;
 mod tag_resources;

@@ -20,6 +20,10 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 use yaml_rust2::{Yaml, YamlLoader};
 
+mod rules;
+
+pub use rules::{check_quota, check_unused, next_version, VersionChoice};
+
 use super::limits;
 use super::tags::TagFilter;
 use super::template::{self, Command, ComponentRef, Context, Program, VersionPattern, MAX_COMMANDS, MAX_CONTENT_BYTES};

@@ -2,6 +2,10 @@
 //! given emulator time (a `CopyImage` copy moves `Creating` → `Available`, or `CreateFailed` when a
 //! scripted outcome or fault fails it), and the attribute values `ModifyImageAttribute` accepts.
 
+mod rules;
+
+pub use rules::{check_cancel_copy, check_copy, check_delete, check_share_quota, copy_failure};
+
 /// The lifecycle facts of one image, as stored.
 #[derive(Debug, Clone, Copy)]
 pub struct Lifecycle<'a> {

@@ -131,3 +131,12 @@ impl Pipeline {
         self.image_options.nvme_support.as_deref().or(self.nvme_support.as_deref())
     }
 }
+
+/// The per-region template quota (`--pipeline-quota`): a create is refused once `count` templates
+/// exist. `None`: no quota.
+pub fn check_quota(count: u64, quota: Option<u64>) -> Result<(), super::refusal::Refusal> {
+    match quota {
+        Some(quota) if count >= quota => Err(super::refusal::Refusal::PipelineQuota { quota }),
+        _ => Ok(()),
+    }
+}

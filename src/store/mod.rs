@@ -18,14 +18,16 @@ pub mod resource_groups;
 pub mod snapshots;
 pub mod tag_resources;
 mod tags;
+mod write;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use idempotency::TokenClaim;
+pub use crate::domain::idempotency::TokenClaim;
 pub use pipelines::{PipelineFilter, PipelinePage};
+pub use write::WriteTx;
 
 /// Resource types as the tag APIs name them (api-spec §7.4).
 pub const RESOURCE_TYPE_PIPELINE: &str = "imagepipeline";
@@ -36,6 +38,16 @@ pub struct Store {
     reader: SqlitePool,
     /// Templates by ID for the read path (see `cache`).
     pipelines: std::sync::Arc<cache::PipelineCache>,
+}
+
+/// A stored value (JSON) that cannot be decoded: a row-mapping error like any other.
+pub(crate) fn decode(err: impl Into<sqlx::error::BoxDynError>) -> sqlx::Error {
+    sqlx::Error::Decode(err.into())
+}
+
+/// A value that cannot be encoded for storage (JSON).
+pub(crate) fn encode(err: impl Into<sqlx::error::BoxDynError>) -> sqlx::Error {
+    sqlx::Error::Encode(err.into())
 }
 
 /// How many read connections to keep (reads run in parallel in WAL mode).
@@ -90,5 +102,38 @@ impl Store {
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The store is SQL and row mapping only: no file under `src/store/` imports the wire errors or
+    /// an upper layer (issue 11).
+    #[test]
+    fn the_store_imports_no_upper_layer() {
+        const FORBIDDEN: [&str; 6] = ["error", "engine", "actions", "rpc", "app", "state"];
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/store");
+        let mut offenders = Vec::new();
+        let mut files = 0;
+        for entry in std::fs::read_dir(&dir).expect("src/store") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            files += 1;
+            let text = std::fs::read_to_string(&path).expect("source");
+            for line in text.lines() {
+                let code = line.trim_start();
+                for module in FORBIDDEN {
+                    let path_use = format!("crate::{module}::");
+                    let brace_use = format!("crate::{module};");
+                    if (code.contains(&path_use) || code.contains(&brace_use)) && !code.starts_with("//") {
+                        offenders.push(format!("{}: {code}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(files > 10, "read the store's files");
+        assert!(offenders.is_empty(), "the store reaches an upper layer:\n{}", offenders.join("\n"));
     }
 }
