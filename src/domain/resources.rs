@@ -26,7 +26,7 @@ pub fn check_tagging(id: &str, existing: &[String], tags: &[Tag]) -> Result<(), 
     {
         return Err(Refusal::TagKeyDuplication { id: id.to_string(), key: tag.key.clone() });
     }
-    let added = tags.iter().filter(|t| !existing.iter().any(|k| *k == t.key)).count();
+    let added = tags.iter().filter(|t| !existing.contains(&t.key)).count();
     if existing.len() + added > limits::MAX_TAGS {
         return Err(Refusal::TagQuota { id: id.to_string(), count: existing.len() + added, max: limits::MAX_TAGS });
     }

@@ -81,7 +81,7 @@ const IMAGE_COLUMNS: &str = "i.id, i.account, i.region, i.name, i.family, i.stat
 impl Store {
     /// Every (account, region) that holds a template, build, image (owned or shared) or component.
     pub async fn console_scopes(&self) -> Result<Vec<ScopeCount>, sqlx::Error> {
-        Ok(sqlx::query_as(&format!(
+        sqlx::query_as(&format!(
             "SELECT account, region, SUM(t) AS templates, SUM(b) AS builds, SUM(r) AS running, SUM(i) AS images, \
              SUM(c) AS components, MAX(at) AS last_ms FROM ( \
              SELECT account, region, 1 AS t, 0 AS b, 0 AS r, 0 AS i, 0 AS c, created_ms AS at FROM image_pipelines \
@@ -94,7 +94,7 @@ impl Store {
              ) GROUP BY account, region ORDER BY account, region"
         ))
         .fetch_all(&self.reader)
-        .await?)
+        .await
     }
 
     /// The newest build of every template of (account, region) that has been built.

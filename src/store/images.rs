@@ -118,7 +118,7 @@ impl Store {
         region: &str,
         id: &str,
     ) -> Result<Option<ImageRow>, sqlx::Error> {
-        Ok(sqlx::query_as(&format!(
+        sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
              (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?))"
         ))
@@ -127,7 +127,7 @@ impl Store {
         .bind(account)
         .bind(account)
         .fetch_optional(&self.reader)
-        .await?)
+        .await
     }
 
     /// The tags of one image, in their order.

@@ -286,6 +286,7 @@ async fn the_component_quota_counts_the_stored_components() {
     let mut tx = store.write().await.expect("write");
     let count = tx.component_count(ACCOUNT, REGION).await.expect("count");
     let err = ApiError::from(component::check_quota(count, Some(1)).expect_err("full"));
+    drop(tx);
     assert_eq!((err.code_str(), err.status().as_u16()), ("QuotaExceed.ImageComponent", 400));
     store.close().await;
 }
