@@ -1,6 +1,8 @@
-//! All SQL lives under this module. SQLite through sqlx: one writer connection (so write
-//! transactions never contend for the lock and rules like "one token, one template" hold) and a
-//! pool of reader connections that never wait on the writer (WAL).
+//! All SQL lives under this module, and nothing else: queries and row mapping, returning data or
+//! `sqlx::Error` (business rules are `domain`, wire errors `actions::refusals`). SQLite through
+//! sqlx: one writer connection, so every [`WriteTx`] (`write.rs`) is serialised and an action's
+//! read-decide-write inside one is atomic, and a pool of reader connections that never wait on the
+//! writer (WAL).
 
 mod cache;
 pub mod components;
