@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use super::wire;
 use super::{base_image, client_token, component_refs, content, region, token_claim, Action, Ctx};
 use crate::domain::build::{Execution, Runtime};
 use crate::domain::execution::{self, Status};
@@ -19,7 +20,7 @@ use crate::ids::Kind;
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let pipeline_id = ctx.params.required_str("ImagePipelineId")?;
-    let tags = tags::parse_tags(ctx.params, "Tag")?;
+    let tags = wire::tags(ctx.params, "Tag")?;
     let claim = token_claim(ctx, Action::StartImagePipelineExecution, &region)?;
     if let Some(id) = client_token::replayed(&ctx.state.store, claim.as_ref()).await? {
         return Ok(json!({ "ExecutionId": id }));
