@@ -5,12 +5,20 @@
 use serde_json::{json, Value};
 
 use super::{region, Ctx};
+use crate::domain::image;
+use crate::domain::refusal::Refusal;
 use crate::error::ApiResult;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let image_id = ctx.params.required_str("ImageId")?;
     let now = ctx.state.clock.now_ms();
-    ctx.state.store.cancel_copy(&ctx.caller.account, &region, image_id, now).await?;
+    let mut tx = ctx.state.store.write().await?;
+    let Some((status, ready_ms, failed)) = tx.copy_state(&ctx.caller.account, &region, image_id).await? else {
+        return Err(Refusal::ImageNotFound { id: image_id.to_string() }.into());
+    };
+    image::check_cancel_copy(&status, ready_ms, failed, now)?;
+    tx.delete_image(image_id).await?;
+    tx.commit().await?;
     Ok(json!({}))
 }

@@ -19,10 +19,12 @@ use crate::catalog;
 use crate::domain::image::{ImageStatus, REALISTIC_COPY_MS};
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::names;
+use super::client_token;
+use crate::domain::image;
+use crate::domain::refusal::Refusal;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::Kind;
 use crate::store::copies::NewCopy;
-use crate::store::images::image_not_found;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let p = ctx.params;
@@ -64,10 +66,8 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let resource_group_id = p.opt_str("ResourceGroupId");
     ctx.state.catalog.check_resource_group(resource_group_id)?;
     let claim = token_claim(ctx, Action::CopyImage, region)?;
-    if let Some(claim) = &claim {
-        if let Some(id) = ctx.state.store.replay(claim).await? {
-            return Ok(json!({ "ImageId": id }));
-        }
+    if let Some(id) = client_token::replayed(&ctx.state.store, claim.as_ref()).await? {
+        return Ok(json!({ "ImageId": id }));
     }
 
     let account = &ctx.caller.account;
@@ -76,9 +76,9 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .store
         .find_visible_image(account, region, image_id)
         .await?
-        .ok_or_else(|| image_not_found(image_id))?;
+        .ok_or_else(|| Refusal::ImageNotFound { id: image_id.to_string() })?;
     if source.is_public && source.account != *account {
-        return Err(image_not_found(image_id));
+        return Err(Refusal::ImageNotFound { id: image_id.to_string() }.into());
     }
     if source.is_public {
         return Err(Code::OperationDeniedCommunityImage.into());
@@ -105,20 +105,40 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let tagged_outcome = OutcomeRule::from_tags(&ctx.state.store.image_tags(&source.id).await?);
     let id = ctx.state.ids.id(account, Kind::Image);
     let duration = ctx.state.config.phase_duration.unwrap_or(REALISTIC_COPY_MS);
+    let name = name.unwrap_or(&source.name);
+
+    let mut tx = ctx.state.store.write().await?;
+    if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
+        return Ok(json!({ "ImageId": id }));
+    }
+    let name_taken = tx.image_named(account, destination, name, None).await?.is_some();
+    let in_flight = tx.copy_in_flight(&source.id, destination, now).await?;
+    image::check_copy(name, destination, name_taken, &source.id, in_flight)?;
+    // A control-plane rule (used up here), else the source image's `emulator:outcome` tag.
+    let rules = tx.outcome_rules().await?;
+    let scripted = match rules.into_iter().find(|s| s.rule.matches_copy(account, &source.id, destination)) {
+        Some(stored) => {
+            tx.use_outcome(&stored).await?;
+            Some(stored.rule)
+        }
+        None => tagged_outcome.filter(|rule| rule.matches_copy(account, &source.id, destination)),
+    };
     let copy = NewCopy {
         id: &id,
         account,
         source: &source,
         destination,
-        name: name.unwrap_or(&source.name),
+        name,
         description,
         resource_group_id,
         encrypted: encrypted.unwrap_or(source.encrypted),
         kms_key_id: kms_key_id.or(source.kms_key_id.as_deref()),
         started_ms: now,
         ready_ms: now + duration.max(0),
-        tagged_outcome,
+        failure: scripted.map(image::copy_failure),
     };
-    let id = ctx.state.store.copy_image(&copy, &tags, claim.as_ref()).await?;
+    tx.insert_copy(&copy, &tags).await?;
+    client_token::record(&mut tx, claim.as_ref(), &id, now).await?;
+    tx.commit().await?;
     Ok(json!({ "ImageId": id }))
 }

@@ -15,25 +15,36 @@ use crate::domain::tags::Tag;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::{IdGen, Kind};
 use crate::params::Params;
-use crate::store::components::VersionChoice;
+use crate::domain::component::VersionChoice;
+use super::client_token;
+use crate::domain;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let (mut component, version, tags) =
         parse(ctx.params, &ctx.state.catalog, &ctx.state.ids, &ctx.caller.account, &region)?;
     let claim = token_claim(ctx, Action::CreateImageComponent, &region)?;
-    if let Some(claim) = &claim {
-        if let Some(id) = ctx.state.store.replay(claim).await? {
-            return Ok(json!({ "ImageComponentId": id }));
-        }
+    if let Some(id) = client_token::replayed(&ctx.state.store, claim.as_ref()).await? {
+        return Ok(json!({ "ImageComponentId": id }));
     }
     component.created_ms = ctx.state.clock.now_ms();
-    let id = ctx
-        .state
-        .store
-        .create_component(&component, version, &tags, claim.as_ref(), ctx.state.config.component_quota)
-        .await?;
-    Ok(json!({ "ImageComponentId": id }))
+    let (account, name) = (component.account.as_str(), component.name.as_str());
+
+    let mut tx = ctx.state.store.write().await?;
+    if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
+        return Ok(json!({ "ImageComponentId": id }));
+    }
+    domain::component::check_quota(tx.component_count(account, &region).await?, ctx.state.config.component_quota)?;
+    let highest = tx.highest_component_version(account, &region, name).await?;
+    let taken = match version {
+        VersionChoice::Given(v) => tx.component_version_taken(account, &region, name, v).await?,
+        VersionChoice::NextMajor => false,
+    };
+    component.version = domain::component::next_version(name, version, highest, taken)?;
+    tx.insert_component(&component, &tags).await?;
+    client_token::record(&mut tx, claim.as_ref(), &component.id, component.created_ms).await?;
+    tx.commit().await?;
+    Ok(json!({ "ImageComponentId": component.id }))
 }
 
 fn malformed(code: Code, param: &str, value: &str) -> ApiError {

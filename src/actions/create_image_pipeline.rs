@@ -9,6 +9,7 @@ use super::{base_image, check_region, component_refs, content, region, token_cla
 use crate::catalog::{Catalog, OsType};
 use crate::domain::image::{self, Architecture, BootMode, DiskFormat, ImdsSupport, LicenseType, NvmeSupport};
 use crate::domain::names;
+use super::client_token;
 use crate::domain::pipeline::{
     AdvancedOptions, BaseImageType, DiskDeviceMapping, ImageNameSuffix, ImageOptions, ImportImageOptions, Pipeline,
     RepairMode,
@@ -16,6 +17,7 @@ use crate::domain::pipeline::{
 use crate::domain::tags::Tag;
 use crate::domain::template::Context;
 use crate::domain::wire_enum::{self, WireEnum};
+use crate::domain;
 use crate::domain::{limits, limits::DEFAULT_SYSTEM_DISK_GIB};
 use crate::engine::plan;
 use crate::error::{ApiError, ApiResult, Code};
@@ -32,18 +34,29 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let (mut pipeline, tags) =
         parse(ctx.params, &ctx.state.catalog, own_vswitch, &ctx.state.ids, &ctx.caller.account, &region)?;
     let claim = token_claim(ctx, Action::CreateImagePipeline, &region)?;
-    if let Some(claim) = &claim {
-        if let Some(id) = ctx.state.store.replay(claim).await? {
-            return Ok(json!({ "ImagePipelineId": id }));
-        }
+    if let Some(id) = client_token::replayed(&ctx.state.store, claim.as_ref()).await? {
+        return Ok(json!({ "ImagePipelineId": id }));
     }
     let (build, test) = (pipeline.build_content.as_deref(), pipeline.test_content.as_deref());
     component_refs::resolve_contents(&ctx.state.store, &pipeline.account, &pipeline.region, build, test).await?;
     check_base_image(ctx, &pipeline).await?;
     check_image_name_free(ctx, &pipeline).await?;
     pipeline.created_ms = ctx.state.clock.now_ms();
-    let id = ctx.state.store.create_pipeline(&pipeline, &tags, claim.as_ref(), ctx.state.config.pipeline_quota).await?;
-    Ok(json!({ "ImagePipelineId": id }))
+    let quota = ctx.state.config.pipeline_quota;
+    if claim.is_none() && quota.is_none() && tags.is_empty() {
+        // Nothing to read or decide: one statement, no transaction.
+        ctx.state.store.insert_pipeline_alone(&pipeline).await?;
+        return Ok(json!({ "ImagePipelineId": pipeline.id }));
+    }
+    let mut tx = ctx.state.store.write().await?;
+    if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
+        return Ok(json!({ "ImagePipelineId": id }));
+    }
+    domain::pipeline::check_quota(tx.pipeline_count(&pipeline.account, &pipeline.region).await?, quota)?;
+    tx.insert_pipeline(&pipeline, &tags).await?;
+    client_token::record(&mut tx, claim.as_ref(), &pipeline.id, pipeline.created_ms).await?;
+    tx.commit().await?;
+    Ok(json!({ "ImagePipelineId": pipeline.id }))
 }
 
 fn malformed(code: Code, param: &str, value: &str) -> ApiError {

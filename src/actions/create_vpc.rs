@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::networks::{opt_description, opt_name, opt_resource_group, refuse_dry_run};
-use super::{region, token_claim, Action, Ctx};
+use super::{client_token, region, token_claim, Action, Ctx};
 use crate::catalog;
 use crate::domain::network::{self, Vpc};
 use crate::error::{ApiResult, Code};
@@ -38,7 +38,16 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         route_table_id: ids.id(account, Kind::RouteTable),
         created_ms: ctx.state.clock.now_ms(),
     };
-    let id = ctx.state.store.create_vpc(&vpc, claim.as_ref()).await?;
+    let mut tx = ctx.state.store.write().await?;
+    let id = match client_token::replayed_in(&mut tx, claim.as_ref()).await? {
+        Some(id) => id,
+        None => {
+            tx.insert_vpc(&vpc).await?;
+            client_token::record(&mut tx, claim.as_ref(), &vpc.id, vpc.created_ms).await?;
+            tx.commit().await?;
+            vpc.id.clone()
+        }
+    };
     // A ClientToken replay answers with the first VPC.
     let vpc = if id == vpc.id { vpc } else { ctx.state.store.vpc(account, &region, &id).await?.unwrap_or(vpc) };
     Ok(json!({

@@ -8,12 +8,12 @@
 use serde_json::{json, Value};
 
 use super::networks::{opt_description, opt_name, opt_resource_group, refuse_dry_run, world};
-use super::{region, token_claim, Action, Ctx};
+use super::{client_token, region, token_claim, Action, Ctx};
 use crate::catalog;
-use crate::domain::network::{Cidr, CidrRequest, VSwitch};
+use crate::domain::network::{self, Cidr, CidrRequest, VSwitch};
+use crate::domain::refusal::Refusal;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::Kind;
-use crate::store::networks::vpc_not_found;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
@@ -35,7 +35,8 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         ));
     }
     let (vpcs, vswitches) = world(ctx, &region).await?;
-    let vpc = vpcs.iter().find(|v| v.vpc.id == vpc_id).ok_or_else(|| vpc_not_found(vpc_id))?;
+    let vpc =
+        vpcs.iter().find(|v| v.vpc.id == vpc_id).ok_or_else(|| Refusal::VpcNotFound { id: vpc_id.to_string() })?;
     let vpc_cidr = Cidr::parse(&vpc.vpc.cidr_block).ok_or_else(|| ApiError::internal("stored VPC block"))?;
     // The built-in vSwitches of the default VPC are not in the tenant's table: pass their blocks.
     let fixed: Vec<Cidr> = vswitches
@@ -57,6 +58,15 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         resource_group_id: resource_group_id.map(str::to_string),
         created_ms: ctx.state.clock.now_ms(),
     };
-    let id = ctx.state.store.create_vswitch(&vswitch, &request, vpc_cidr, &fixed, claim.as_ref()).await?;
-    Ok(json!({ "VSwitchId": id }))
+    let mut tx = ctx.state.store.write().await?;
+    if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
+        return Ok(json!({ "VSwitchId": id }));
+    }
+    let mut siblings = tx.vswitch_blocks(account, vpc_id).await?;
+    siblings.extend_from_slice(&fixed);
+    let cidr = network::place_vswitch(&request, vpc_cidr, &siblings)?;
+    tx.insert_vswitch(&vswitch, cidr).await?;
+    client_token::record(&mut tx, claim.as_ref(), &vswitch.id, vswitch.created_ms).await?;
+    tx.commit().await?;
+    Ok(json!({ "VSwitchId": vswitch.id }))
 }

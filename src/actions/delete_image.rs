@@ -6,6 +6,8 @@
 use serde_json::{json, Value};
 
 use super::{region, Ctx};
+use crate::domain::image;
+use crate::domain::refusal::Refusal;
 use crate::error::ApiResult;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
@@ -13,6 +15,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let image_id = ctx.params.required_str("ImageId")?;
     let force = ctx.params.opt_bool("Force")?.unwrap_or(false);
     let dry_run = ctx.params.opt_bool("DryRun")?.unwrap_or(false);
-    ctx.state.store.delete_image(&ctx.caller.account, &region, image_id, force, dry_run).await?;
+    let mut tx = ctx.state.store.write().await?;
+    if !tx.owns_image(&ctx.caller.account, &region, image_id).await? {
+        return Err(Refusal::ImageNotFound { id: image_id.to_string() }.into());
+    }
+    image::check_delete(tx.image_share_count(image_id).await? > 0, force, dry_run)?;
+    tx.delete_image(image_id).await?;
+    tx.commit().await?;
     Ok(json!({}))
 }

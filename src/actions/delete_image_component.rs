@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 
 use super::{region, Ctx};
 use crate::catalog::components as system;
+use crate::domain::component;
+use crate::domain::refusal::Refusal;
 use crate::error::{ApiError, ApiResult, Code};
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
@@ -20,6 +22,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             ),
         ));
     }
-    ctx.state.store.delete_component(&ctx.caller.account, &region, id).await?;
+    let mut tx = ctx.state.store.write().await?;
+    let Some(component) = tx.component(&ctx.caller.account, &region, id).await? else {
+        return Err(Refusal::ComponentNotFound { id: id.to_string() }.into());
+    };
+    component::check_unused(&component, &tx.pipelines_of(&ctx.caller.account, &region).await?)?;
+    tx.delete_component(id).await?;
+    tx.commit().await?;
     Ok(json!({}))
 }

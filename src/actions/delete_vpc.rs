@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::networks::{pending_ms, refuse_dry_run};
 use super::{region, Ctx};
 use crate::catalog;
+use crate::domain::network::{self, NetworkKind};
 use crate::error::{ApiError, ApiResult, Code};
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
@@ -21,6 +22,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         ));
     }
     let now = ctx.state.clock.now_ms();
-    ctx.state.store.delete_vpc(&ctx.caller.account, &region, id, now, pending_ms(ctx)).await?;
+    let account = ctx.caller.account.as_str();
+    let mut tx = ctx.state.store.write().await?;
+    let created = tx.network_created_ms(NetworkKind::Vpc, (account, &region, id)).await?;
+    network::check_deletable(NetworkKind::Vpc, id, created, now, pending_ms(ctx))?;
+    network::check_vpc_empty(id, tx.vswitch_count(account, id).await?)?;
+    tx.delete_vpc(id).await?;
+    tx.commit().await?;
     Ok(json!({}))
 }

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::networks::{pending_ms, refuse_dry_run};
 use super::{region, Ctx};
+use crate::domain::network::{self, NetworkKind};
 use crate::error::{ApiError, ApiResult, Code};
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
@@ -23,6 +24,14 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         ));
     }
     let now = ctx.state.clock.now_ms();
-    ctx.state.store.delete_vswitch(&ctx.caller.account, &region, id, now, pending_ms(ctx)).await?;
+    let account = ctx.caller.account.as_str();
+    let mut tx = ctx.state.store.write().await?;
+    let created = tx.network_created_ms(NetworkKind::VSwitch, (account, &region, id)).await?;
+    network::check_deletable(NetworkKind::VSwitch, id, created, now, pending_ms(ctx))?;
+    let build = tx.build_in_vswitch(account, &region, id).await?;
+    let template = tx.template_in_vswitch(account, &region, id).await?;
+    network::check_vswitch_unused(id, build, template)?;
+    tx.delete_vswitch(id).await?;
+    tx.commit().await?;
     Ok(json!({}))
 }

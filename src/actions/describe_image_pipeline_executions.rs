@@ -8,11 +8,13 @@ use serde_json::{json, Map, Value};
 use super::wire;
 use super::describe_image_pipelines::tag_list;
 use super::{region, Ctx};
+use crate::domain::build::Execution;
 use crate::domain::execution::Status;
 use crate::domain::limits;
+use crate::domain::refusal::Refusal;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::store::executions::{pipeline_not_found, Execution, ExecutionFilter};
+use crate::store::executions::ExecutionFilter;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
@@ -60,7 +62,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let page = wire::page(ctx.params)?;
     if let Some(id) = pipeline_id {
         if ctx.state.store.get_pipeline(&ctx.caller.account, &region, id).await?.is_none() {
-            return Err(pipeline_not_found(id));
+            return Err(Refusal::PipelineNotFound { id: id.to_string() }.into());
         }
     }
     let result = ctx.state.store.describe_executions(&ctx.caller.account, &region, &filter, &page).await?;

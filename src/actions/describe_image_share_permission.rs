@@ -4,6 +4,7 @@ use serde_json::{json, Value};
 
 use super::wire;
 use super::{region, Ctx};
+use crate::domain::refusal::Refusal;
 use crate::domain::time::format_ms;
 use crate::error::ApiResult;
 
@@ -11,7 +12,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let image_id = ctx.params.required_str("ImageId")?;
     let page = wire::number_page(ctx.params)?;
-    let accounts = ctx.state.store.image_share_accounts(&ctx.caller.account, &region, image_id).await?;
+    let accounts = ctx
+        .state
+        .store
+        .image_share_accounts(&ctx.caller.account, &region, image_id)
+        .await?
+        .ok_or_else(|| Refusal::ImageNotFound { id: image_id.to_string() })?;
     let total = accounts.len();
     let items: Vec<Value> = page
         .slice(accounts)

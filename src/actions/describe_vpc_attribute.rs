@@ -6,14 +6,14 @@ use serde_json::{json, Value};
 
 use super::networks::{vpc_json, world};
 use super::{region, Ctx};
+use crate::domain::refusal::Refusal;
 use crate::error::ApiResult;
-use crate::store::networks::vpc_not_found;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let id = ctx.params.required_str("VpcId")?;
     let (vpcs, _) = world(ctx, &region).await?;
-    let view = vpcs.into_iter().find(|v| v.vpc.id == id).ok_or_else(|| vpc_not_found(id))?;
+    let view = vpcs.into_iter().find(|v| v.vpc.id == id).ok_or_else(|| Refusal::VpcNotFound { id: id.to_string() })?;
     let mut body = vpc_json(&view);
     if let Value::Object(map) = &mut body {
         map.insert("ClassicLinkEnabled".into(), json!(false));

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::{check_region, Ctx};
 use crate::catalog::DEFAULT_RESOURCE_GROUP;
+use crate::domain::resources;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::store::resource_groups::JOINABLE;
 
@@ -45,9 +46,10 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             format!("The ResourceGroup \"{group}\" provided does not exist in our records."),
         ));
     }
-    ctx.state
-        .store
-        .join_resource_group(&ctx.caller.account, region, resource_type, resource_id, group, DEFAULT_RESOURCE_GROUP)
-        .await?;
+    let mut tx = ctx.state.store.write().await?;
+    let current = tx.resource_group_of(&ctx.caller.account, region, resource_type, resource_id).await?;
+    resources::check_join(resource_id, current, group, DEFAULT_RESOURCE_GROUP)?;
+    tx.join_resource_group(resource_type, resource_id, group).await?;
+    tx.commit().await?;
     Ok(json!({}))
 }

@@ -6,9 +6,11 @@
 //! `#[derive(Serialize)]` view in PascalCase, rendered as JSON or XML by the envelope).
 
 mod base_image;
+mod client_token;
 mod component_refs;
 pub mod content;
 mod networks;
+mod refusals;
 mod request_digest;
 pub mod wire;
 

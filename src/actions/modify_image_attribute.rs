@@ -21,6 +21,7 @@ use crate::domain::image::{
 };
 use crate::domain::names;
 use crate::domain::wire_enum::{parse_in, WireEnum};
+use crate::domain::refusal::Refusal;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::store::images::ImageChanges;
 
@@ -60,7 +61,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let imds_support =
         one_of(features.opt_str("ImdsSupport"), ImdsSupport::ALL, Code::InvalidParameterFeaturesImdsSupport.into())?;
 
-    let image = ctx.state.store.owned_image(&ctx.caller.account, &region, image_id).await?;
+    let image = ctx
+        .state
+        .store
+        .owned_image(&ctx.caller.account, &region, image_id)
+        .await?
+        .ok_or_else(|| Refusal::ImageNotFound { id: image_id.to_string() })?;
     let current = image.lifecycle().status(ctx.state.clock.now_ms());
     if current == ImageStatus::Creating {
         return Err(Code::InvalidStatusImageIsCreating.into());
@@ -100,6 +106,13 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         nvme_support,
         imds_support,
     };
-    ctx.state.store.modify_image(&ctx.caller.account, &region, &image.id, &changes).await?;
+    let mut tx = ctx.state.store.write().await?;
+    if let Some(name) = &changes.name {
+        if tx.image_named(&ctx.caller.account, &region, name, Some(&image.id)).await?.is_some() {
+            return Err(Refusal::ImageNameTaken { name: name.clone() }.into());
+        }
+    }
+    tx.modify_image(&ctx.caller.account, &region, &image.id, &changes).await?;
+    tx.commit().await?;
     Ok(json!({}))
 }

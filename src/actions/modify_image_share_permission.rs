@@ -21,6 +21,8 @@ use serde_json::{json, Value};
 use super::{check_dry_run, region, Ctx};
 use crate::domain::image::ImageStatus;
 use crate::domain::limits;
+use crate::domain::refusal::Refusal;
+use crate::domain;
 use crate::error::{ApiError, ApiResult, Code};
 
 /// `prefix.N`: distinct, non-empty, the first 10; each an existing account.
@@ -52,7 +54,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     if is_public == Some(true) && !(add.is_empty() && remove.is_empty()) {
         return Err(Code::InvalidParameterIsPublic.into());
     }
-    let image = ctx.state.store.owned_image(&ctx.caller.account, &region, image_id).await?;
+    let image = ctx
+        .state
+        .store
+        .owned_image(&ctx.caller.account, &region, image_id)
+        .await?
+        .ok_or_else(|| Refusal::ImageNotFound { id: image_id.to_string() })?;
     if add.contains(&ctx.caller.account) {
         return Err(Code::InvalidAccountForbbiden.into());
     }
@@ -72,9 +79,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         return Err(Code::ImageNotPublic.into());
     }
     check_dry_run(ctx.params)?;
-    ctx.state
-        .store
-        .modify_image_shares(&image.id, &add, &remove, is_public, limits::MAX_SHARE_ACCOUNTS_PER_IMAGE, now)
-        .await?;
+    let mut tx = ctx.state.store.write().await?;
+    tx.change_image_shares(&image.id, &add, &remove, now).await?;
+    domain::image::check_share_quota(tx.image_share_count(&image.id).await?, limits::MAX_SHARE_ACCOUNTS_PER_IMAGE)?;
+    if let Some(public) = is_public {
+        tx.set_image_public(&image.id, public).await?;
+    }
+    tx.commit().await?;
     Ok(json!({}))
 }

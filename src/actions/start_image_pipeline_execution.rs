@@ -11,22 +11,22 @@ use crate::domain::execution::Status;
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::pipeline::{BaseImageType, Pipeline};
 use crate::domain::tags::Tag;
+use super::client_token;
+use crate::domain::build::{Execution, Runtime};
+use crate::domain::execution;
+use crate::domain::refusal::Refusal;
 use crate::domain::template::{Context, Program};
 use crate::engine::plan::{self, BaseImage, Durations, PlanInput};
-use crate::engine::Runtime;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::Kind;
-use crate::store::executions::{pipeline_not_found, Execution};
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let pipeline_id = ctx.params.required_str("ImagePipelineId")?;
     let tags = wire::tags(ctx.params, "Tag")?;
     let claim = token_claim(ctx, Action::StartImagePipelineExecution, &region)?;
-    if let Some(claim) = &claim {
-        if let Some(id) = ctx.state.store.replay(claim).await? {
-            return Ok(json!({ "ExecutionId": id }));
-        }
+    if let Some(id) = client_token::replayed(&ctx.state.store, claim.as_ref()).await? {
+        return Ok(json!({ "ExecutionId": id }));
     }
     let account = &ctx.caller.account;
     let pipeline = ctx
@@ -34,7 +34,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .store
         .get_pipeline(account, &region, pipeline_id)
         .await?
-        .ok_or_else(|| pipeline_not_found(pipeline_id))?;
+        .ok_or_else(|| Refusal::PipelineNotFound { id: pipeline_id.to_string() })?;
     let base = resolve_base(ctx, &pipeline).await?;
     let build = parse_content(pipeline.build_content.as_deref(), Context::Build)?;
     let test = pipeline.test_content.as_deref().map(|t| parse_content(Some(t), Context::Test)).transpose()?;
@@ -61,7 +61,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         components: &components,
         new_id: &new_id,
     });
-    let execution = Execution {
+    let mut execution = Execution {
         id,
         account: account.clone(),
         region: region.clone(),
@@ -91,9 +91,33 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         },
     };
     let tagged = tagged_outcome(ctx, &pipeline).await?;
-    let id = ctx.state.store.start_execution(&execution, &tags, claim.as_ref(), &pipeline.name, tagged).await?;
+
+    let mut tx = ctx.state.store.write().await?;
+    if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
+        return Ok(json!({ "ExecutionId": id }));
+    }
+    if !tx.pipeline_exists(account, &region, &pipeline.id).await? {
+        return Err(Refusal::PipelineNotFound { id: pipeline.id.clone() }.into());
+    }
+    execution::check_can_start(&pipeline.id, tx.running_execution(&pipeline.id).await?)?;
+    // A scripted outcome rule (used up only by a start that goes ahead), else the template's
+    // `emulator:outcome` tag.
+    let rules = tx.outcome_rules().await?;
+    let scripted = match rules.into_iter().find(|s| s.rule.matches(account, &pipeline.id, &pipeline.name)) {
+        Some(stored) => {
+            tx.use_outcome(&stored).await?;
+            Some(stored.rule)
+        }
+        None => tagged,
+    };
+    if let Some(rule) = scripted {
+        plan::apply_outcome(&mut execution.plan, rule.outcome, &rule);
+    }
+    tx.insert_execution(&execution, &tags).await?;
+    client_token::record(&mut tx, claim.as_ref(), &execution.id, execution.created_ms).await?;
+    tx.commit().await?;
     ctx.state.engine.wake();
-    Ok(json!({ "ExecutionId": id }))
+    Ok(json!({ "ExecutionId": execution.id }))
 }
 
 fn parse_content(text: Option<&str>, context: Context) -> ApiResult<Program> {

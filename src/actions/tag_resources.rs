@@ -9,6 +9,8 @@ use super::wire;
 use super::{check_region, Ctx};
 use crate::catalog::components as system;
 use crate::domain::limits;
+use crate::domain::refusal::Refusal;
+use crate::domain::resources;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 use crate::store::components::RESOURCE_TYPE_COMPONENT;
@@ -73,9 +75,17 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         return Err(Code::MissingParameterTags.into());
     }
     refuse_system_components(&target)?;
-    ctx.state
-        .store
-        .tag_resources(&ctx.caller.account, &target.region, target.resource_type, &target.ids, &tags)
-        .await?;
+    let (account, region) = (ctx.caller.account.as_str(), target.region.as_str());
+    let mut tx = ctx.state.store.write().await?;
+    let found = tx
+        .existing_resources(target.resource_type, account, region, &target.ids)
+        .await?
+        .ok_or(Refusal::ResourceTypeNotFound)?;
+    resources::check_all_found(&target.ids, &found)?;
+    for id in &target.ids {
+        resources::check_tagging(id, &tx.tag_keys(target.resource_type, id).await?, &tags)?;
+        tx.put_tags((account, region), target.resource_type, id, &tags).await?;
+    }
+    tx.commit().await?;
     Ok(json!({}))
 }

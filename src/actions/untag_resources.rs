@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 
 use super::tag_resources::{parse_target, refuse_system_components};
 use super::Ctx;
-use crate::domain::limits;
+use crate::domain::refusal::Refusal;
+use crate::domain::{limits, resources};
 use crate::error::{ApiResult, Code};
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
@@ -18,9 +19,16 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let all = ctx.params.opt_bool("All")?.unwrap_or(false);
     refuse_system_components(&target)?;
     let keys = if keys.is_empty() && all { None } else { Some(keys.as_slice()) };
-    ctx.state
-        .store
-        .untag_resources(&ctx.caller.account, &target.region, target.resource_type, &target.ids, keys)
-        .await?;
+    let (account, region) = (ctx.caller.account.as_str(), target.region.as_str());
+    let mut tx = ctx.state.store.write().await?;
+    let found = tx
+        .existing_resources(target.resource_type, account, region, &target.ids)
+        .await?
+        .ok_or(Refusal::ResourceTypeNotFound)?;
+    resources::check_all_found(&target.ids, &found)?;
+    for id in &target.ids {
+        tx.remove_tags(target.resource_type, id, keys).await?;
+    }
+    tx.commit().await?;
     Ok(json!({}))
 }

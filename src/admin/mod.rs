@@ -83,6 +83,12 @@ impl From<ApiError> for AdminError {
     }
 }
 
+impl From<sqlx::Error> for AdminError {
+    fn from(err: sqlx::Error) -> Self {
+        ApiError::from(err).into()
+    }
+}
+
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
         let kind = self.0.canonical_reason().unwrap_or("Error");

@@ -92,6 +92,12 @@ impl From<ApiError> for ConsoleError {
     }
 }
 
+impl From<sqlx::Error> for ConsoleError {
+    fn from(err: sqlx::Error) -> Self {
+        ApiError::from(err).into()
+    }
+}
+
 impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
         let kind = self.0.canonical_reason().unwrap_or("Error");

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::store::executions::{Event, Execution};
+use crate::domain::build::Execution;
+use crate::store::executions::Event;
 
 /// One phase band: a run of consecutive steps with the same status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,9 +94,8 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::build::{Effect, Runtime, Step};
     use crate::domain::execution::Status;
-    use crate::engine::plan::{Effect, Step};
-    use crate::engine::Runtime;
 
     fn event(at_ms: i64, status: &str) -> Event {
         Event { at_ms, status: status.into(), message: String::new() }

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::refusal::Refusal;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
@@ -75,6 +77,57 @@ impl Status {
 /// The SQL list of terminal statuses, for queries and the one-running-execution constraint.
 pub const TERMINAL_SQL: &str = "('SUCCESS','PARTITION_SUCCESS','FAILED','TEST_FAILED','CANCELLED')";
 
+/// A build of a template that is not terminal yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningBuild {
+    pub execution_id: String,
+    pub status: String,
+}
+
+/// One build per template at a time: a start is refused while `running` exists.
+pub fn check_can_start(pipeline_id: &str, running: Option<RunningBuild>) -> Result<(), Refusal> {
+    match running {
+        None => Ok(()),
+        Some(r) => Err(Refusal::RunningExecution {
+            pipeline_id: pipeline_id.to_string(),
+            execution_id: r.execution_id,
+            status: r.status,
+        }),
+    }
+}
+
+/// A template cannot be deleted while one of its builds is not terminal.
+pub fn check_can_delete_pipeline(pipeline_id: &str, running: Option<RunningBuild>) -> Result<(), Refusal> {
+    match running {
+        None => Ok(()),
+        Some(r) => Err(Refusal::DeleteWithRunningExecution {
+            pipeline_id: pipeline_id.to_string(),
+            execution_id: r.execution_id,
+            status: r.status,
+        }),
+    }
+}
+
+/// What a cancel does to a build in `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelDecision {
+    /// Already CANCELLING: a repeated cancel succeeds and changes nothing.
+    AlreadyCancelling,
+    /// Cancel now (PREPARING, REPAIRING, BUILDING).
+    Cancel,
+}
+
+/// Cancellation rules (docs/reference.md §4.2): terminal builds refuse with `CancelFinished`, TESTING and
+/// later phases with `CancelNotNow`.
+pub fn cancel_decision(id: &str, status: Status) -> Result<CancelDecision, Refusal> {
+    match status {
+        Status::Cancelling => Ok(CancelDecision::AlreadyCancelling),
+        s if s.is_terminal() => Err(Refusal::CancelFinished),
+        s if !s.can_cancel() => Err(Refusal::CancelNotNow { id: id.to_string(), status: s.as_str().to_string() }),
+        _ => Ok(CancelDecision::Cancel),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,5 +144,23 @@ mod tests {
             assert!(TERMINAL_SQL.contains(&format!("'{t}'")));
         }
         assert!(Status::Building.can_cancel() && !Status::Testing.can_cancel() && !Status::Cancelling.can_cancel());
+    }
+
+    #[test]
+    fn cancel_and_start_rules() {
+        assert_eq!(cancel_decision("e", Status::Cancelling), Ok(CancelDecision::AlreadyCancelling));
+        assert_eq!(cancel_decision("e", Status::Building), Ok(CancelDecision::Cancel));
+        assert_eq!(cancel_decision("e", Status::Success), Err(Refusal::CancelFinished));
+        assert_eq!(
+            cancel_decision("e", Status::Testing),
+            Err(Refusal::CancelNotNow { id: "e".into(), status: "TESTING".into() })
+        );
+        let running = RunningBuild { execution_id: "x".into(), status: "BUILDING".into() };
+        assert!(check_can_start("p", None).is_ok());
+        assert!(matches!(check_can_start("p", Some(running.clone())), Err(Refusal::RunningExecution { .. })));
+        assert!(matches!(
+            check_can_delete_pipeline("p", Some(running)),
+            Err(Refusal::DeleteWithRunningExecution { .. })
+        ));
     }
 }

@@ -98,6 +98,10 @@ impl Image {
     }
 }
 
+mod rules;
+
+pub use rules::{check_cancel_copy, check_copy, check_delete, check_share_quota, copy_failure};
+
 /// The lifecycle facts of one image, as stored.
 #[derive(Debug, Clone, Copy)]
 pub struct Lifecycle {

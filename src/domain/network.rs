@@ -4,6 +4,7 @@
 //! for `CidrMask`.
 
 use super::limits;
+use super::refusal::Refusal;
 use super::wire_enum::wire_enum;
 use crate::error::{ApiError, Code};
 
@@ -244,6 +245,70 @@ fn within(s: &str, (min, max): (usize, usize)) -> bool {
 
 fn starts_with_url(s: &str) -> bool {
     s.starts_with("http://") || s.starts_with("https://")
+}
+
+/// The block of a new vSwitch: `request` checked (or, for a mask, chosen) against the VPC's block
+/// and the sibling vSwitches' blocks.
+pub fn place_vswitch(request: &CidrRequest, vpc: Cidr, siblings: &[Cidr]) -> Result<Cidr, Refusal> {
+    match request {
+        CidrRequest::Block(text) => check_vswitch_cidr(text, vpc, siblings)
+            .map_err(|problem| Refusal::Cidr { problem, requested: text.clone() }),
+        CidrRequest::Mask(mask) => {
+            allocate(vpc, *mask, siblings).map_err(|problem| Refusal::Cidr { problem, requested: format!("/{mask}") })
+        }
+    }
+}
+
+/// Which kind of network a delete checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkKind {
+    Vpc,
+    VSwitch,
+}
+
+/// A delete needs the tenant's network (`created_ms`: `None` when it has none) to be `Available`.
+pub fn check_deletable(
+    kind: NetworkKind,
+    id: &str,
+    created_ms: Option<i64>,
+    now_ms: i64,
+    pending_ms: i64,
+) -> Result<(), Refusal> {
+    let id = id.to_string();
+    let Some(created_ms) = created_ms else {
+        return Err(match kind {
+            NetworkKind::Vpc => Refusal::VpcNotFound { id },
+            NetworkKind::VSwitch => Refusal::VSwitchNotFound { id },
+        });
+    };
+    if status(created_ms, now_ms, pending_ms) != NetworkStatus::Available {
+        return Err(match kind {
+            NetworkKind::Vpc => Refusal::VpcPending { id },
+            NetworkKind::VSwitch => Refusal::VSwitchPending { id },
+        });
+    }
+    Ok(())
+}
+
+/// A VPC is deleted only once it has no vSwitches.
+pub fn check_vpc_empty(id: &str, vswitches: i64) -> Result<(), Refusal> {
+    if vswitches > 0 {
+        Err(Refusal::VpcHasVSwitches { id: id.to_string(), count: vswitches })
+    } else {
+        Ok(())
+    }
+}
+
+/// A vSwitch is deleted only while no running build (`build`: its execution) and no template
+/// (`template`) uses it.
+pub fn check_vswitch_unused(id: &str, build: Option<String>, template: Option<String>) -> Result<(), Refusal> {
+    if let Some(execution_id) = build {
+        return Err(Refusal::VSwitchUsedByBuild { id: id.to_string(), execution_id });
+    }
+    if let Some(pipeline_id) = template {
+        return Err(Refusal::VSwitchUsedByTemplate { id: id.to_string(), pipeline_id });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -114,6 +114,15 @@ impl Pipeline {
     }
 }
 
+/// The per-region template quota (`--pipeline-quota`): a create is refused once `count` templates
+/// exist. `None`: no quota.
+pub fn check_quota(count: u64, quota: Option<u64>) -> Result<(), super::refusal::Refusal> {
+    match quota {
+        Some(quota) if count >= quota => Err(super::refusal::Refusal::PipelineQuota { quota }),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,49 +10,22 @@ pub mod rules;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tokio::sync::{watch, Mutex, Notify};
 
 use crate::clock::Clock;
+use crate::domain::build::Execution;
 use crate::domain::execution::Status;
 use crate::domain::image::{Image, ImageStatus};
-use crate::domain::tags::Tag;
 use crate::error::ApiResult;
-use crate::store::executions::{EngineTx, Execution};
+use crate::store::executions::EngineTx;
 use crate::store::Store;
-use plan::{Durations, Effect, ErrorInfo, Live, NewImage, Step};
+use plan::{Effect, ErrorInfo, NewImage, Step};
 
 /// Executions loaded per transaction by a tick.
 const BATCH: i64 = 512;
 /// Longest the scheduler sleeps without looking (a safety net; Start/Cancel wake it at once).
 const MAX_IDLE: Duration = Duration::from_millis(1_000);
-
-/// An execution's state beyond its status: what exists, what it made, how it should fail.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Runtime {
-    pub live: Live,
-    pub image_id: Option<String>,
-    pub copies: Vec<String>,
-    pub partial_errors: Vec<ErrorInfo>,
-    /// `DeleteInstanceOnFailure=false`: a failed build keeps its transit instance.
-    pub keep_instances_on_failure: bool,
-    /// `--phase-duration` in force when the build started (None: realistic durations).
-    pub per_phase_ms: Option<i64>,
-    /// `ImageOptions.ImageTags` for the images made.
-    pub image_tags: Vec<Tag>,
-    /// Stopped by a scripted HOLD until released.
-    #[serde(default)]
-    pub held: bool,
-    /// Events recorded so far (the next event's sequence number minus one).
-    pub events: i64,
-}
-
-impl Runtime {
-    pub fn durations(&self) -> Durations {
-        self.per_phase_ms.map_or(Durations::Realistic, Durations::PerPhase)
-    }
-}
 
 /// The scheduler. Cheap to share: tick from anywhere (tests, the clock endpoint), run once.
 pub struct Engine {

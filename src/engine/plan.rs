@@ -3,126 +3,14 @@
 //! I/O. Failures and cancellation replace the remaining steps with a tail that releases what
 //! exists and ends in the terminal status ([`failure_tail`], [`cancel_tail`]).
 
-use serde::{Deserialize, Serialize};
-
 use super::rules::{self, CommandCheck};
+pub use crate::domain::build::{Durations, Effect, ErrorInfo, Live, NewImage, Step, TransitInstance};
 use crate::domain::component::{self, Resolved, Work};
 use crate::domain::execution::Status;
-use crate::domain::image::NvmeSupport;
 use crate::domain::outcome::{phase_order, Outcome, OutcomeRule, SCRIPTED_ERROR_CODE};
 use crate::domain::pipeline::{ImageNameSuffix, Pipeline};
 use crate::domain::template::{Command, Program};
 use crate::ids::Kind;
-
-/// What a step does to the simulated world when it runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Effect {
-    /// Only a status/message change.
-    Note,
-    CreateNetwork {
-        vpc_id: String,
-        vswitch_id: String,
-    },
-    CreateInstance {
-        instance: TransitInstance,
-    },
-    /// A command of BuildContent/TestContent; `failure` is set when the simulation rules say it fails.
-    RunCommand {
-        failure: Option<String>,
-    },
-    RestartInstance {
-        instance_id: String,
-    },
-    CreateImage {
-        image: NewImage,
-    },
-    CopyImage {
-        target_region: String,
-        image_id: String,
-        failure: Option<String>,
-    },
-    ShareImage {
-        account: String,
-        failure: Option<String>,
-    },
-    ReleaseInstance {
-        instance_id: String,
-    },
-    ReleaseNetwork {
-        vpc_id: String,
-        vswitch_id: String,
-    },
-    /// A scripted failure (control plane): FAILED, or TEST_FAILED in the TESTING phase.
-    Fail {
-        code: String,
-        info: String,
-    },
-    /// A scripted distribution error: the build ends PARTITION_SUCCESS.
-    PartialFailure {
-        code: String,
-        info: String,
-    },
-    /// A scripted stop: the build waits here until released.
-    Hold,
-    /// The last step: the terminal status (SUCCESS becomes PARTITION_SUCCESS after partial errors).
-    Finish {
-        status: Status,
-        error: Option<ErrorInfo>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorInfo {
-    pub code: String,
-    pub info: String,
-}
-
-/// A simulated intermediate (transit) instance (docs/reference.md §5.5), serialised with ECS-style keys.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TransitInstance {
-    #[serde(rename = "InstanceId")]
-    pub id: String,
-    pub purpose: String,
-    pub instance_type: String,
-    pub system_disk_size: i64,
-    pub internet_max_bandwidth_out: i64,
-    pub vswitch_id: String,
-    pub source_image: String,
-}
-
-/// The image a build creates in the template's region (docs/reference.md §5.6).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewImage {
-    pub id: String,
-    pub name: String,
-    pub family: Option<String>,
-    pub description: Option<String>,
-    /// Stored in plans as its text (`supported`, …), as when it was a string.
-    pub nvme_support: Option<NvmeSupport>,
-    pub source_image: String,
-    pub size_gib: i64,
-    pub platform: String,
-    pub os_name: String,
-    pub architecture: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Step {
-    pub status: Status,
-    pub duration_ms: i64,
-    pub message: String,
-    pub effect: Effect,
-}
-
-/// How long steps take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Durations {
-    /// Each step takes a realistic time of its own (tens of seconds).
-    Realistic,
-    /// Every phase takes this long in total, split evenly over its steps (`--phase-duration`).
-    PerPhase(i64),
-}
 
 /// Realistic step durations (emulator choice; the real service discloses none).
 mod realistic {
@@ -483,13 +371,6 @@ pub fn output_image_name(p: &Pipeline, execution_id: &str) -> String {
     } else {
         format!("{prefix}_{execution_id}")
     }
-}
-
-/// Temporary resources that exist at some point of a build.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Live {
-    pub instances: Vec<String>,
-    pub network: Option<(String, String)>,
 }
 
 /// Steps releasing `live` resources. With `keep_instances` (a failed build with

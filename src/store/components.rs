@@ -1,31 +1,19 @@
-//! SQL for custom image components (docs/reference.md §7.1–§7.3): creating a version in one transaction
-//! (ClientToken-aware, default version `(x+1).0.0`, versions unique per name, optional quota),
-//! listing with filters and keyset paging, lookups by ID and by name + version pattern, and
+//! SQL for custom image components (docs/reference.md §7.1–§7.3): the queries CreateImageComponent and
+//! DeleteImageComponent run in their [`WriteTx`] (the rules are `domain::component`), listing with filters and keyset paging, lookups by ID and by name + version pattern, and
 //! deletion, refused while a template of the tenant uses the component. System components are
 //! not stored: they live in `catalog::components`.
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::idempotency::{self, TokenClaim};
-use super::{paging, query, tags, Store};
-use crate::domain::component::{self, Component, ComponentFilter, Version};
+use super::{decode, encode, paging, query, tags, Store, WriteTx};
+use crate::domain::component::{Component, ComponentFilter, Version};
 use crate::domain::paging::Page;
 use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::Tag;
 use crate::domain::template::VersionPattern;
-use crate::error::{ApiError, ApiResult, Code};
 
 /// Resource type of components in the tag tables and APIs (docs/reference.md §7.4).
 pub const RESOURCE_TYPE_COMPONENT: &str = "imagecomponent";
-
-/// Which version a new component gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VersionChoice {
-    /// `ComponentVersion` as given; `403 InvalidComponentVersion.Exist` if the name has it.
-    Given(Version),
-    /// `(x+1).0.0` where x is the highest major version of the name, `1.0.0` for a new name.
-    NextMajor,
-}
 
 /// Custom components of one page (at most `MaxResults + 1`, newest first, after the cursor) with
 /// their tags, and how many match in total.
@@ -65,8 +53,8 @@ fn push_version(qb: &mut QueryBuilder<'_, Sqlite>, version: &VersionPattern) {
     }
 }
 
-fn from_spec(spec: &str) -> ApiResult<Component> {
-    serde_json::from_str(spec).map_err(ApiError::internal)
+fn from_spec(spec: &str) -> Result<Component, sqlx::Error> {
+    serde_json::from_str(spec).map_err(decode)
 }
 
 /// The highest version of `name` in the tenant, if any.
@@ -75,7 +63,7 @@ async fn highest_version(
     account: &str,
     region: &str,
     name: &str,
-) -> ApiResult<Option<Version>> {
+) -> Result<Option<Version>, sqlx::Error> {
     let row: Option<(i64, i64, i64)> = sqlx::query_as(
         "SELECT major, minor, patch FROM image_components WHERE account = ? AND region = ? AND name = ? \
          ORDER BY major DESC, minor DESC, patch DESC LIMIT 1",
@@ -93,102 +81,6 @@ async fn highest_version(
 }
 
 impl Store {
-    /// Creates a component version with its tags in one transaction, honouring a ClientToken and
-    /// the per-region quota. Returns its ID (the earlier one on a replay). `component.version` is
-    /// replaced by the chosen version.
-    pub async fn create_component(
-        &self,
-        component: &Component,
-        version: VersionChoice,
-        tags: &[Tag],
-        claim: Option<&TokenClaim>,
-        quota: Option<u64>,
-    ) -> ApiResult<String> {
-        let mut tx = self.writer.begin().await?;
-        if let Some(claim) = claim {
-            if let Some(existing) = idempotency::lookup(&mut tx, claim).await? {
-                return Ok(existing);
-            }
-        }
-        let (account, region) = (component.account.as_str(), component.region.as_str());
-        if let Some(quota) = quota {
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM image_components WHERE account = ? AND region = ?")
-                    .bind(account)
-                    .bind(region)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if u64::try_from(count).unwrap_or(0) >= quota {
-                return Err(ApiError::with_message(
-                    Code::QuotaExceedImageComponent,
-                    format!("Image component quota ({quota}) exceeded in current region."),
-                ));
-            }
-        }
-        let highest = highest_version(&mut tx, account, region, &component.name).await?;
-        let version = match version {
-            VersionChoice::NextMajor => match highest {
-                None => Version::FIRST,
-                Some(h) => h.next_major().ok_or_else(|| {
-                    ApiError::with_message(
-                        Code::InvalidParameterComponentVersion,
-                        format!("The major version of \"{}\" cannot grow past {h}.", component.name),
-                    )
-                })?,
-            },
-            VersionChoice::Given(v) => {
-                let (taken,): (i64,) = sqlx::query_as(
-                    "SELECT COUNT(*) FROM image_components WHERE account = ? AND region = ? AND name = ? \
-                     AND major = ? AND minor = ? AND patch = ?",
-                )
-                .bind(account)
-                .bind(region)
-                .bind(&component.name)
-                .bind(i64::from(v.major))
-                .bind(i64::from(v.minor))
-                .bind(i64::from(v.patch))
-                .fetch_one(&mut *tx)
-                .await?;
-                if taken > 0 {
-                    return Err(ApiError::with_message(
-                        Code::InvalidComponentVersionExist,
-                        format!(
-                            "The specified ComponentVersion \"{v}\" does exist with the specified Name \"{}\".",
-                            component.name
-                        ),
-                    ));
-                }
-                v
-            }
-        };
-        let stored = Component { version, ..component.clone() };
-        let spec = serde_json::to_string(&stored).map_err(ApiError::internal)?;
-        sqlx::query(
-            "INSERT INTO image_components (id, account, region, name, major, minor, patch, component_type, \
-             system_type, resource_group_id, created_ms, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&stored.id)
-        .bind(account)
-        .bind(region)
-        .bind(&stored.name)
-        .bind(i64::from(version.major))
-        .bind(i64::from(version.minor))
-        .bind(i64::from(version.patch))
-        .bind(stored.component_type.as_str())
-        .bind(stored.system_type.as_str())
-        .bind(&stored.resource_group_id)
-        .bind(stored.created_ms)
-        .bind(spec)
-        .execute(&mut *tx)
-        .await?;
-        tags::insert(&mut tx, RESOURCE_TYPE_COMPONENT, &stored.id, account, region, tags).await?;
-        if let Some(claim) = claim {
-            idempotency::record(&mut tx, claim, &stored.id, stored.created_ms).await?;
-        }
-        tx.commit().await?;
-        Ok(stored.id)
-    }
-
     /// A page of the tenant's custom components: at most `page.max_results + 1` after the
     /// cursor, newest first (the caller merges system components and decides the next token).
     pub async fn describe_components(
@@ -197,7 +89,7 @@ impl Store {
         region: &str,
         filter: &ComponentFilter,
         page: &Page,
-    ) -> ApiResult<ComponentPage> {
+    ) -> Result<ComponentPage, sqlx::Error> {
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM image_components c");
         push_filter(&mut count, account, region, filter);
         let (total_count,): (i64,) = count.build_query_as().fetch_one(&self.reader).await?;
@@ -207,7 +99,7 @@ impl Store {
         paging::push_after(&mut select, "c", page.after.as_ref());
         paging::push_order_limit(&mut select, "c", page);
         let rows: Vec<(String,)> = select.build_query_as().fetch_all(&self.reader).await?;
-        let components = rows.iter().map(|(spec,)| from_spec(spec)).collect::<ApiResult<Vec<_>>>()?;
+        let components = rows.iter().map(|(spec,)| from_spec(spec)).collect::<Result<Vec<_>, sqlx::Error>>()?;
 
         let ids: Vec<&str> = components.iter().map(|c| c.id.as_str()).collect();
         let mut conn = self.reader.acquire().await?;
@@ -223,7 +115,7 @@ impl Store {
     }
 
     /// One of the tenant's custom components.
-    pub async fn get_component(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<Component>> {
+    pub async fn get_component(&self, account: &str, region: &str, id: &str) -> Result<Option<Component>, sqlx::Error> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT spec FROM image_components WHERE id = ? AND account = ? AND region = ?")
                 .bind(id)
@@ -241,7 +133,7 @@ impl Store {
         region: &str,
         name: &str,
         pattern: &VersionPattern,
-    ) -> ApiResult<Option<Component>> {
+    ) -> Result<Option<Component>, sqlx::Error> {
         let mut select = QueryBuilder::<Sqlite>::new("SELECT c.spec FROM image_components c WHERE c.account = ");
         select.push_bind(account.to_string()).push(" AND c.region = ").push_bind(region.to_string());
         select.push(" AND c.name = ").push_bind(name.to_string());
@@ -250,47 +142,102 @@ impl Store {
         let row: Option<(String,)> = select.build_query_as().fetch_optional(&self.reader).await?;
         row.map(|(spec,)| from_spec(&spec)).transpose()
     }
+}
 
-    /// Deletes one of the tenant's custom components and its tags. `404
-    /// InvalidImageComponent.NotFound` if there is none; `403 InvalidImageComponent.InUse` while a
-    /// template of the tenant references it (checked in the same transaction).
-    pub async fn delete_component(&self, account: &str, region: &str, id: &str) -> ApiResult<()> {
-        let mut tx = self.writer.begin().await?;
+impl WriteTx {
+    /// The tenant's number of custom components.
+    pub async fn component_count(&mut self, account: &str, region: &str) -> Result<u64, sqlx::Error> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_components WHERE account = ? AND region = ?")
+            .bind(account)
+            .bind(region)
+            .fetch_one(self.conn())
+            .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// The highest version of `name` in the tenant, if any.
+    pub async fn highest_component_version(
+        &mut self,
+        account: &str,
+        region: &str,
+        name: &str,
+    ) -> Result<Option<Version>, sqlx::Error> {
+        highest_version(self.conn(), account, region, name).await
+    }
+
+    /// Whether the tenant has version `v` of `name`.
+    pub async fn component_version_taken(
+        &mut self,
+        account: &str,
+        region: &str,
+        name: &str,
+        v: Version,
+    ) -> Result<bool, sqlx::Error> {
+        let (taken,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM image_components WHERE account = ? AND region = ? AND name = ? \
+             AND major = ? AND minor = ? AND patch = ?",
+        )
+        .bind(account)
+        .bind(region)
+        .bind(name)
+        .bind(i64::from(v.major))
+        .bind(i64::from(v.minor))
+        .bind(i64::from(v.patch))
+        .fetch_one(self.conn())
+        .await?;
+        Ok(taken > 0)
+    }
+
+    /// Inserts a component (with its chosen version) and its tags.
+    pub async fn insert_component(&mut self, c: &Component, tags: &[Tag]) -> Result<(), sqlx::Error> {
+        let spec = serde_json::to_string(c).map_err(encode)?;
+        sqlx::query(
+            "INSERT INTO image_components (id, account, region, name, major, minor, patch, component_type, \
+             system_type, resource_group_id, created_ms, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&c.id)
+        .bind(&c.account)
+        .bind(&c.region)
+        .bind(&c.name)
+        .bind(i64::from(c.version.major))
+        .bind(i64::from(c.version.minor))
+        .bind(i64::from(c.version.patch))
+        .bind(c.component_type.as_str())
+        .bind(c.system_type.as_str())
+        .bind(&c.resource_group_id)
+        .bind(c.created_ms)
+        .bind(spec)
+        .execute(self.conn())
+        .await?;
+        tags::insert(self.conn(), RESOURCE_TYPE_COMPONENT, &c.id, &c.account, &c.region, tags).await
+    }
+
+    /// One of the tenant's custom components.
+    pub async fn component(&mut self, account: &str, region: &str, id: &str) -> Result<Option<Component>, sqlx::Error> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT spec FROM image_components WHERE id = ? AND account = ? AND region = ?")
                 .bind(id)
                 .bind(account)
                 .bind(region)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(self.conn())
                 .await?;
-        let Some((spec,)) = row else {
-            return Err(ApiError::with_message(
-                Code::InvalidImageComponentNotFound,
-                format!("The specified image component \"{id}\" does not exist."),
-            ));
-        };
-        let target = from_spec(&spec)?;
-        let templates: Vec<(String,)> =
+        row.map(|(spec,)| from_spec(&spec)).transpose()
+    }
+
+    /// The tenant's templates, oldest first.
+    pub async fn pipelines_of(&mut self, account: &str, region: &str) -> Result<Vec<Pipeline>, sqlx::Error> {
+        let rows: Vec<(String,)> =
             sqlx::query_as("SELECT spec FROM image_pipelines WHERE account = ? AND region = ? ORDER BY created_ms")
                 .bind(account)
                 .bind(region)
-                .fetch_all(&mut *tx)
+                .fetch_all(self.conn())
                 .await?;
-        for (spec,) in templates {
-            let pipeline: Pipeline = serde_json::from_str(&spec).map_err(ApiError::internal)?;
-            if component::is_used_by(&target, pipeline.build_content.as_deref(), pipeline.test_content.as_deref()) {
-                return Err(ApiError::with_message(
-                    Code::InvalidImageComponentInUse,
-                    format!(
-                        "The image component \"{id}\" is used by the image template \"{}\" and cannot be deleted.",
-                        pipeline.id
-                    ),
-                ));
-            }
-        }
-        sqlx::query("DELETE FROM image_components WHERE id = ?").bind(id).execute(&mut *tx).await?;
-        tags::delete_all(&mut tx, RESOURCE_TYPE_COMPONENT, id).await?;
-        tx.commit().await?;
-        Ok(())
+        rows.iter().map(|(spec,)| serde_json::from_str(spec).map_err(decode)).collect()
+    }
+
+    /// Deletes a component and its tags.
+    pub async fn delete_component(&mut self, id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM image_components WHERE id = ?").bind(id).execute(self.conn()).await?;
+        tags::delete_all(self.conn(), RESOURCE_TYPE_COMPONENT, id).await
     }
 }

@@ -9,7 +9,6 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::Store;
 use crate::domain::execution::TERMINAL_SQL;
-use crate::error::ApiResult;
 
 /// How many resources one (account, region) holds, and when it last changed.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -81,8 +80,8 @@ const IMAGE_COLUMNS: &str = "i.id, i.account, i.region, i.name, i.family, i.stat
 
 impl Store {
     /// Every (account, region) that holds a template, build, image (owned or shared) or component.
-    pub async fn console_scopes(&self) -> ApiResult<Vec<ScopeCount>> {
-        Ok(sqlx::query_as(&format!(
+    pub async fn console_scopes(&self) -> Result<Vec<ScopeCount>, sqlx::Error> {
+        sqlx::query_as(&format!(
             "SELECT account, region, SUM(t) AS templates, SUM(b) AS builds, SUM(r) AS running, SUM(i) AS images, \
              SUM(c) AS components, MAX(at) AS last_ms FROM ( \
              SELECT account, region, 1 AS t, 0 AS b, 0 AS r, 0 AS i, 0 AS c, created_ms AS at FROM image_pipelines \
@@ -95,11 +94,15 @@ impl Store {
              ) GROUP BY account, region ORDER BY account, region"
         ))
         .fetch_all(&self.reader)
-        .await?)
+        .await
     }
 
     /// The newest build of every template of (account, region) that has been built.
-    pub async fn console_last_builds(&self, account: &str, region: &str) -> ApiResult<HashMap<String, LastBuild>> {
+    pub async fn console_last_builds(
+        &self,
+        account: &str,
+        region: &str,
+    ) -> Result<HashMap<String, LastBuild>, sqlx::Error> {
         let rows: Vec<LastBuild> = sqlx::query_as(
             "SELECT e.pipeline_id, e.id AS execution_id, e.status, e.created_ms, e.modified_ms, \
              (SELECT COUNT(*) FROM executions c WHERE c.pipeline_id = e.pipeline_id) AS builds \
@@ -122,7 +125,7 @@ impl Store {
         statuses: &[String],
         pipeline_id: Option<&str>,
         limit: i64,
-    ) -> ApiResult<(Vec<BuildRow>, i64)> {
+    ) -> Result<(Vec<BuildRow>, i64), sqlx::Error> {
         let filter = |qb: &mut QueryBuilder<'_, Sqlite>| {
             qb.push(" WHERE e.account = ").push_bind(account.to_string());
             qb.push(" AND e.region = ").push_bind(region.to_string());
@@ -148,7 +151,7 @@ impl Store {
         let mut select = QueryBuilder::<Sqlite>::new(
             "SELECT e.id, e.pipeline_id, p.name AS pipeline_name, e.status, e.message, e.image_id, e.error_code, \
              e.error_info, e.created_ms, e.modified_ms, e.next_due_ms, e.cursor AS steps_done, \
-             json_array_length(e.plan) AS steps_total FROM executions e LEFT JOIN image_pipelines p ON p.id = e.pipeline_id",
+             COALESCE(json_array_length(e.plan, '$.steps'), json_array_length(e.plan)) AS steps_total FROM executions e LEFT JOIN image_pipelines p ON p.id = e.pipeline_id",
         );
         filter(&mut select);
         select.push(" ORDER BY e.created_ms DESC, e.id DESC LIMIT ").push_bind(limit);
@@ -157,7 +160,7 @@ impl Store {
     }
 
     /// The name of a template, if it still exists.
-    pub async fn console_pipeline_name(&self, pipeline_id: &str) -> ApiResult<Option<String>> {
+    pub async fn console_pipeline_name(&self, pipeline_id: &str) -> Result<Option<String>, sqlx::Error> {
         let row: Option<(String,)> = sqlx::query_as("SELECT name FROM image_pipelines WHERE id = ?")
             .bind(pipeline_id)
             .fetch_optional(&self.reader)
@@ -166,7 +169,7 @@ impl Store {
     }
 
     /// The images a build made (original first, then copies), with their shares.
-    pub async fn console_build_images(&self, execution_id: &str) -> ApiResult<Vec<ConsoleImage>> {
+    pub async fn console_build_images(&self, execution_id: &str) -> Result<Vec<ConsoleImage>, sqlx::Error> {
         let rows: Vec<ConsoleImage> = sqlx::query_as(&format!(
             "SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN executions e ON e.id = i.execution_id \
              LEFT JOIN image_pipelines p ON p.id = e.pipeline_id WHERE i.execution_id = ? \
@@ -179,7 +182,7 @@ impl Store {
     }
 
     /// Custom images in `region` that `account` owns or that are shared with it, newest first.
-    pub async fn console_images(&self, account: &str, region: &str) -> ApiResult<Vec<ConsoleImage>> {
+    pub async fn console_images(&self, account: &str, region: &str) -> Result<Vec<ConsoleImage>, sqlx::Error> {
         let rows: Vec<ConsoleImage> = sqlx::query_as(&format!(
             "SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN executions e ON e.id = i.execution_id \
              LEFT JOIN image_pipelines p ON p.id = e.pipeline_id WHERE i.region = ? AND (i.account = ? OR EXISTS \
@@ -194,7 +197,7 @@ impl Store {
         self.with_shares(rows).await
     }
 
-    async fn with_shares(&self, mut images: Vec<ConsoleImage>) -> ApiResult<Vec<ConsoleImage>> {
+    async fn with_shares(&self, mut images: Vec<ConsoleImage>) -> Result<Vec<ConsoleImage>, sqlx::Error> {
         if images.is_empty() {
             return Ok(images);
         }

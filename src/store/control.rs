@@ -1,16 +1,13 @@
 //! SQL for the control plane: persisted emulator settings (key/value) and reset.
 
-use sqlx::SqliteConnection;
-
-use super::Store;
+use super::{encode, Store, WriteTx};
 use crate::domain::outcome::OutcomeRule;
-use crate::error::{ApiError, ApiResult};
 
 /// Tables that are never reset (schema bookkeeping).
 const KEEP: &[&str] = &["_sqlx_migrations", "emulator_state", "id_counters"];
 
 impl Store {
-    pub async fn state_get(&self, key: &str) -> ApiResult<Option<String>> {
+    pub async fn state_get(&self, key: &str) -> Result<Option<String>, sqlx::Error> {
         let row: Option<(String,)> = sqlx::query_as("SELECT value FROM emulator_state WHERE key = ?")
             .bind(key)
             .fetch_optional(&self.writer)
@@ -18,7 +15,7 @@ impl Store {
         Ok(row.map(|(v,)| v))
     }
 
-    pub async fn state_set(&self, key: &str, value: &str) -> ApiResult<()> {
+    pub async fn state_set(&self, key: &str, value: &str) -> Result<(), sqlx::Error> {
         sqlx::query("INSERT INTO emulator_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
@@ -29,7 +26,7 @@ impl Store {
 
     /// Deletes every resource, or every resource of one account (what it owns, the events of its
     /// builds, the shares of its images and the shares made to it). Returns the rows deleted.
-    pub async fn reset(&self, account: Option<&str>) -> ApiResult<u64> {
+    pub async fn reset(&self, account: Option<&str>) -> Result<u64, sqlx::Error> {
         let mut tx = self.writer.begin().await?;
         let tables: Vec<(String,)> = sqlx::query_as(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -82,59 +79,42 @@ pub struct StoredOutcome {
     pub remaining: Option<i64>,
 }
 
-/// The first rule (oldest first) matching a build about to start; uses one of its builds.
-pub(super) async fn take_outcome(
-    conn: &mut SqliteConnection,
-    account: &str,
-    pipeline_id: &str,
-    pipeline_name: &str,
-) -> ApiResult<Option<OutcomeRule>> {
-    take_first(conn, |rule| rule.matches(account, pipeline_id, pipeline_name)).await
-}
+impl WriteTx {
+    /// Every readable outcome rule, oldest first (rows that do not decode are skipped).
+    pub async fn outcome_rules(&mut self) -> Result<Vec<StoredOutcome>, sqlx::Error> {
+        let rows: Vec<(String, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, rule, remaining FROM outcome_rules ORDER BY created_ms, rowid")
+                .fetch_all(self.conn())
+                .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, text, remaining)| {
+                serde_json::from_str(&text).ok().map(|rule| StoredOutcome { id, rule, remaining })
+            })
+            .collect())
+    }
 
-/// The first rule (oldest first) that fails a `CopyImage` about to start; uses one of its runs.
-pub(super) async fn take_copy_outcome(
-    conn: &mut SqliteConnection,
-    account: &str,
-    source: &str,
-    destination: &str,
-) -> ApiResult<Option<OutcomeRule>> {
-    take_first(conn, |rule| rule.matches_copy(account, source, destination)).await
-}
-
-async fn take_first(
-    conn: &mut SqliteConnection,
-    matches: impl Fn(&OutcomeRule) -> bool,
-) -> ApiResult<Option<OutcomeRule>> {
-    let rows: Vec<(String, String, Option<i64>)> =
-        sqlx::query_as("SELECT id, rule, remaining FROM outcome_rules ORDER BY created_ms, rowid")
-            .fetch_all(&mut *conn)
-            .await?;
-    for (id, text, remaining) in rows {
-        let Ok(rule) = serde_json::from_str::<OutcomeRule>(&text) else { continue };
-        if !matches(&rule) {
-            continue;
-        }
-        match remaining {
+    /// Uses one run of a rule: deleted with its last run, else its count goes down.
+    pub async fn use_outcome(&mut self, outcome: &StoredOutcome) -> Result<(), sqlx::Error> {
+        match outcome.remaining {
             Some(n) if n <= 1 => {
-                sqlx::query("DELETE FROM outcome_rules WHERE id = ?").bind(&id).execute(&mut *conn).await?;
+                sqlx::query("DELETE FROM outcome_rules WHERE id = ?").bind(&outcome.id).execute(self.conn()).await?;
             }
             Some(_) => {
                 sqlx::query("UPDATE outcome_rules SET remaining = remaining - 1 WHERE id = ?")
-                    .bind(&id)
-                    .execute(&mut *conn)
+                    .bind(&outcome.id)
+                    .execute(self.conn())
                     .await?;
             }
             None => {}
         }
-        return Ok(Some(rule));
+        Ok(())
     }
-    Ok(None)
 }
 
 impl Store {
-    pub async fn add_outcome(&self, id: &str, rule: &OutcomeRule, now_ms: i64) -> ApiResult<()> {
-        let text = serde_json::to_string(rule).map_err(ApiError::internal)?;
+    pub async fn add_outcome(&self, id: &str, rule: &OutcomeRule, now_ms: i64) -> Result<(), sqlx::Error> {
+        let text = serde_json::to_string(rule).map_err(encode)?;
         sqlx::query("INSERT INTO outcome_rules (id, rule, remaining, created_ms) VALUES (?, ?, ?, ?)")
             .bind(id)
             .bind(text)
@@ -145,7 +125,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn outcomes(&self) -> ApiResult<Vec<StoredOutcome>> {
+    pub async fn outcomes(&self) -> Result<Vec<StoredOutcome>, sqlx::Error> {
         let rows: Vec<(String, String, Option<i64>)> =
             sqlx::query_as("SELECT id, rule, remaining FROM outcome_rules ORDER BY created_ms, rowid")
                 .fetch_all(&self.writer)
@@ -159,7 +139,7 @@ impl Store {
     }
 
     /// Deletes one rule (`Some(id)`) or all; returns how many.
-    pub async fn delete_outcomes(&self, id: Option<&str>) -> ApiResult<u64> {
+    pub async fn delete_outcomes(&self, id: Option<&str>) -> Result<u64, sqlx::Error> {
         let result = match id {
             Some(id) => sqlx::query("DELETE FROM outcome_rules WHERE id = ?").bind(id).execute(&self.writer).await?,
             None => sqlx::query("DELETE FROM outcome_rules").execute(&self.writer).await?,

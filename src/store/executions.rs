@@ -1,44 +1,19 @@
-//! SQL for build executions: starting (one running build per template, ClientToken-aware),
-//! cancelling, listing, and the engine's transaction ([`EngineTx`]) that loads due executions and
+//! SQL for build executions: the queries Start and Cancel run in their [`WriteTx`], listing, and the engine's transaction ([`EngineTx`]) that loads due executions and
 //! records what their steps do (events, transit resources, images, shares).
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
-use super::idempotency::{self, TokenClaim};
-use super::{paging, query, tags, Store};
-use crate::domain::execution::{Status, TERMINAL_SQL};
+use super::{decode, encode, paging, query, tags, Store, WriteTx};
+use crate::domain::build::{self, Execution, Runtime};
+use crate::domain::execution::{RunningBuild, Status, TERMINAL_SQL};
 use crate::domain::image::Image;
-use crate::domain::outcome::OutcomeRule;
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::tags::{Tag, TagFilter};
-use crate::engine::plan::Step;
-use crate::engine::Runtime;
-use crate::error::{ApiError, ApiResult, Code};
 
 pub const RESOURCE_TYPE_EXECUTION: &str = "imagepipelineexecution";
 
-/// A build execution with its plan and runtime state.
-#[derive(Debug, Clone)]
-pub struct Execution {
-    pub id: String,
-    pub account: String,
-    pub region: String,
-    pub pipeline_id: String,
-    pub status: Status,
-    pub message: String,
-    pub image_id: Option<String>,
-    pub error_code: Option<String>,
-    pub error_info: Option<String>,
-    pub resource_group_id: Option<String>,
-    pub created_ms: i64,
-    pub modified_ms: i64,
-    pub next_due_ms: Option<i64>,
-    pub cursor: usize,
-    pub plan: Vec<Step>,
-    /// Whether `plan` changed since it was loaded (failure or cancel): only then is it rewritten.
-    pub plan_changed: bool,
-    pub runtime: Runtime,
-}
+/// The error code a quarantined build reports (the wire code `InternalError`, as data).
+const INTERNAL_ERROR: &str = "InternalError";
 
 type Row = (
     String,
@@ -62,7 +37,7 @@ type Row = (
 const COLUMNS: &str = "id, account, region, pipeline_id, status, message, image_id, error_code, error_info, \
      resource_group_id, created_ms, modified_ms, next_due_ms, cursor, plan, runtime";
 
-fn from_row(row: Row) -> ApiResult<Execution> {
+fn from_row(row: Row) -> Result<Execution, sqlx::Error> {
     let (
         id,
         account,
@@ -82,7 +57,7 @@ fn from_row(row: Row) -> ApiResult<Execution> {
         runtime,
     ) = row;
     Ok(Execution {
-        status: Status::parse(&status).ok_or_else(|| ApiError::internal(format!("bad status {status} on {id}")))?,
+        status: Status::parse(&status).ok_or_else(|| decode(format!("bad status {status} on {id}")))?,
         id,
         account,
         region,
@@ -96,9 +71,9 @@ fn from_row(row: Row) -> ApiResult<Execution> {
         modified_ms: modified,
         next_due_ms: due,
         cursor: usize::try_from(cursor).unwrap_or(0),
-        plan: serde_json::from_str(&plan).map_err(ApiError::internal)?,
+        plan: build::decode_plan(&plan).map_err(decode)?,
         plan_changed: false,
-        runtime: serde_json::from_str(&runtime).map_err(ApiError::internal)?,
+        runtime: serde_json::from_str(&runtime).map_err(decode)?,
     })
 }
 
@@ -145,7 +120,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, f
     tags::push_filters(qb, RESOURCE_TYPE_EXECUTION, "e.id", &filter.tags);
 }
 
-async fn insert_event(conn: &mut SqliteConnection, execution: &mut Execution, at_ms: i64) -> ApiResult<()> {
+async fn insert_event(conn: &mut SqliteConnection, execution: &mut Execution, at_ms: i64) -> Result<(), sqlx::Error> {
     execution.runtime.events += 1;
     sqlx::query("INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES (?, ?, ?, ?, ?)")
         .bind(&execution.id)
@@ -158,9 +133,9 @@ async fn insert_event(conn: &mut SqliteConnection, execution: &mut Execution, at
     Ok(())
 }
 
-async fn save(conn: &mut SqliteConnection, e: &Execution) -> ApiResult<()> {
-    let runtime = serde_json::to_string(&e.runtime).map_err(ApiError::internal)?;
-    let plan = if e.plan_changed { Some(serde_json::to_string(&e.plan).map_err(ApiError::internal)?) } else { None };
+async fn save(conn: &mut SqliteConnection, e: &Execution) -> Result<(), sqlx::Error> {
+    let runtime = serde_json::to_string(&e.runtime).map_err(encode)?;
+    let plan = if e.plan_changed { Some(build::encode_plan(&e.plan).map_err(encode)?) } else { None };
     sqlx::query(
         "UPDATE executions SET status = ?, message = ?, image_id = ?, error_code = ?, error_info = ?, modified_ms = ?, \
          next_due_ms = ?, cursor = ?, plan = COALESCE(?, plan), runtime = ? WHERE id = ?",
@@ -182,7 +157,7 @@ async fn save(conn: &mut SqliteConnection, e: &Execution) -> ApiResult<()> {
 }
 
 /// Deletes the executions of a deleted template, with their events and tags.
-pub(super) async fn delete_of_pipeline(conn: &mut SqliteConnection, pipeline_id: &str) -> ApiResult<()> {
+pub(super) async fn delete_of_pipeline(conn: &mut SqliteConnection, pipeline_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM execution_events WHERE execution_id IN (SELECT id FROM executions WHERE pipeline_id = ?)")
         .bind(pipeline_id)
         .execute(&mut *conn)
@@ -199,149 +174,6 @@ pub(super) async fn delete_of_pipeline(conn: &mut SqliteConnection, pipeline_id:
 }
 
 impl Store {
-    /// Records a new execution (status PREPARING, first step due at once) unless the template is
-    /// gone or already building. Returns its ID (the earlier one on a ClientToken replay).
-    pub async fn start_execution(
-        &self,
-        execution: &Execution,
-        tags: &[Tag],
-        claim: Option<&TokenClaim>,
-        pipeline_name: &str,
-        fallback_outcome: Option<OutcomeRule>,
-    ) -> ApiResult<String> {
-        let mut tx = self.writer.begin().await?;
-        if let Some(claim) = claim {
-            if let Some(existing) = idempotency::lookup(&mut tx, claim).await? {
-                return Ok(existing);
-            }
-        }
-        let exists: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM image_pipelines WHERE id = ? AND account = ? AND region = ?")
-                .bind(&execution.pipeline_id)
-                .bind(&execution.account)
-                .bind(&execution.region)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if exists.is_none() {
-            return Err(pipeline_not_found(&execution.pipeline_id));
-        }
-        let running: Option<(String, String)> = sqlx::query_as(&format!(
-            "SELECT id, status FROM executions WHERE pipeline_id = ? AND status NOT IN {TERMINAL_SQL} LIMIT 1"
-        ))
-        .bind(&execution.pipeline_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some((id, status)) = running {
-            return Err(ApiError::with_message(
-                Code::InvalidImagePipelineHasRunningExecution,
-                format!(
-                    "The image pipeline \"{}\" already has a running execution \"{id}\" ({status}).",
-                    execution.pipeline_id
-                ),
-            ));
-        }
-        // A scripted outcome rule (consumed here, so a refused start does not use it up), else the
-        // template's `emulator:outcome` tag.
-        let mut execution = execution.clone();
-        let scripted =
-            match super::control::take_outcome(&mut tx, &execution.account, &execution.pipeline_id, pipeline_name)
-                .await?
-            {
-                Some(rule) => Some(rule),
-                None => fallback_outcome,
-            };
-        if let Some(rule) = scripted {
-            crate::engine::plan::apply_outcome(&mut execution.plan, rule.outcome, &rule);
-        }
-        let execution = &execution;
-        let plan = serde_json::to_string(&execution.plan).map_err(ApiError::internal)?;
-        let runtime = serde_json::to_string(&execution.runtime).map_err(ApiError::internal)?;
-        sqlx::query(&format!(
-            "INSERT INTO executions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&execution.id)
-        .bind(&execution.account)
-        .bind(&execution.region)
-        .bind(&execution.pipeline_id)
-        .bind(execution.status.as_str())
-        .bind(&execution.message)
-        .bind(&execution.image_id)
-        .bind(&execution.error_code)
-        .bind(&execution.error_info)
-        .bind(&execution.resource_group_id)
-        .bind(execution.created_ms)
-        .bind(execution.modified_ms)
-        .bind(execution.next_due_ms)
-        .bind(i64::try_from(execution.cursor).unwrap_or(0))
-        .bind(plan)
-        .bind(runtime)
-        .execute(&mut *tx)
-        .await?;
-        let mut started = execution.clone();
-        insert_event(&mut tx, &mut started, execution.created_ms).await?;
-        save(&mut tx, &started).await?;
-        tags::insert(&mut tx, RESOURCE_TYPE_EXECUTION, &execution.id, &execution.account, &execution.region, tags)
-            .await?;
-        if let Some(claim) = claim {
-            idempotency::record(&mut tx, claim, &execution.id, execution.created_ms).await?;
-        }
-        tx.commit().await?;
-        Ok(execution.id.clone())
-    }
-
-    /// Cancels an execution: only in PREPARING/REPAIRING/BUILDING (a repeated cancel while
-    /// CANCELLING is a no-op). `tail` gives the steps that release what exists.
-    pub async fn cancel_execution(
-        &self,
-        account: &str,
-        region: &str,
-        id: &str,
-        now_ms: i64,
-        tail: impl FnOnce(&Runtime) -> Vec<Step>,
-    ) -> ApiResult<()> {
-        let mut tx = self.writer.begin().await?;
-        let row: Option<Row> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = ? AND account = ? AND region = ?"))
-                .bind(id)
-                .bind(account)
-                .bind(region)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(row) = row else {
-            return Err(ApiError::with_message(
-                Code::InvalidImagePipelineExecutionIdNotFound,
-                format!("The specified ImagePipelineExecutionId \"{id}\" does not exist."),
-            ));
-        };
-        let mut execution = from_row(row)?;
-        match execution.status {
-            Status::Cancelling => return Ok(()),
-            s if s.is_terminal() => return Err(Code::InvalidStatusCancelFailed.into()),
-            s if !s.can_cancel() => {
-                return Err(ApiError::with_message(
-                    Code::InvalidStatusImagePipelineExecution,
-                    format!(
-                    "The execution \"{id}\" is {} and can only be cancelled while PREPARING, REPAIRING or BUILDING.",
-                    s.as_str()
-                ),
-                ))
-            }
-            _ => {}
-        }
-        execution.plan.truncate(execution.cursor);
-        execution.plan.extend(tail(&execution.runtime));
-        execution.plan_changed = true;
-        execution.runtime.held = false;
-        execution.status = Status::Cancelling;
-        execution.message = "Cancelling the image pipeline execution.".into();
-        execution.modified_ms = now_ms;
-        execution.next_due_ms = Some(now_ms);
-        insert_event(&mut tx, &mut execution, now_ms).await?;
-        save(&mut tx, &execution).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// A page of executions, newest first.
     pub async fn describe_executions(
         &self,
@@ -349,14 +181,14 @@ impl Store {
         region: &str,
         filter: &ExecutionFilter,
         page: &Page,
-    ) -> ApiResult<ExecutionPage> {
+    ) -> Result<ExecutionPage, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
         let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {} FROM executions e", prefixed_columns()));
         push_filter(&mut select, account, region, filter);
         paging::push_after(&mut select, "e", page.after.as_ref());
         paging::push_order_limit(&mut select, "e", page);
         let rows: Vec<Row> = select.build_query_as().fetch_all(&mut *conn).await?;
-        let mut executions = rows.into_iter().map(from_row).collect::<ApiResult<Vec<_>>>()?;
+        let mut executions = rows.into_iter().map(from_row).collect::<Result<Vec<_>, sqlx::Error>>()?;
         let next = paging::split_next(&mut executions, page, |e| Cursor { created_ms: e.created_ms, id: e.id.clone() });
         let total_count = if paging::total_is_known(page, next.as_ref()) {
             i64::try_from(executions.len()).unwrap_or(i64::MAX)
@@ -383,7 +215,7 @@ impl Store {
         &self,
         account: Option<&str>,
         id: &str,
-    ) -> ApiResult<Option<(Execution, Vec<Event>, Vec<TransitResource>)>> {
+    ) -> Result<Option<(Execution, Vec<Event>, Vec<TransitResource>)>, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
         let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = ?"))
             .bind(id)
@@ -421,7 +253,7 @@ impl Store {
     }
 
     /// The earliest time a step is due, if any build is running.
-    pub async fn next_due(&self) -> ApiResult<Option<i64>> {
+    pub async fn next_due(&self) -> Result<Option<i64>, sqlx::Error> {
         let (due,): (Option<i64>,) =
             sqlx::query_as("SELECT MIN(next_due_ms) FROM executions WHERE next_due_ms IS NOT NULL")
                 .fetch_one(&self.reader)
@@ -431,7 +263,7 @@ impl Store {
 
     /// Lets a held execution go on (`POST /_emulator/executions/{id}/release`). False if it is
     /// not held.
-    pub async fn release_execution(&self, id: &str, now_ms: i64) -> ApiResult<bool> {
+    pub async fn release_execution(&self, id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
         let mut tx = self.writer.begin().await?;
         let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = ?"))
             .bind(id)
@@ -449,20 +281,80 @@ impl Store {
     }
 
     /// Opens the engine's write transaction.
-    pub async fn engine_tx(&self) -> ApiResult<EngineTx> {
+    pub async fn engine_tx(&self) -> Result<EngineTx, sqlx::Error> {
         Ok(EngineTx { tx: self.writer.begin().await? })
+    }
+}
+
+impl WriteTx {
+    /// A build of the template that is not terminal yet, if any.
+    pub async fn running_execution(&mut self, pipeline_id: &str) -> Result<Option<RunningBuild>, sqlx::Error> {
+        let running: Option<(String, String)> = sqlx::query_as(&format!(
+            "SELECT id, status FROM executions WHERE pipeline_id = ? AND status NOT IN {TERMINAL_SQL} LIMIT 1"
+        ))
+        .bind(pipeline_id)
+        .fetch_optional(self.conn())
+        .await?;
+        Ok(running.map(|(execution_id, status)| RunningBuild { execution_id, status }))
+    }
+
+    /// Records a new execution with its first timeline event and its tags.
+    pub async fn insert_execution(&mut self, execution: &Execution, tags: &[Tag]) -> Result<(), sqlx::Error> {
+        let plan = build::encode_plan(&execution.plan).map_err(encode)?;
+        let runtime = serde_json::to_string(&execution.runtime).map_err(encode)?;
+        sqlx::query(&format!(
+            "INSERT INTO executions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&execution.id)
+        .bind(&execution.account)
+        .bind(&execution.region)
+        .bind(&execution.pipeline_id)
+        .bind(execution.status.as_str())
+        .bind(&execution.message)
+        .bind(&execution.image_id)
+        .bind(&execution.error_code)
+        .bind(&execution.error_info)
+        .bind(&execution.resource_group_id)
+        .bind(execution.created_ms)
+        .bind(execution.modified_ms)
+        .bind(execution.next_due_ms)
+        .bind(i64::try_from(execution.cursor).unwrap_or(0))
+        .bind(plan)
+        .bind(runtime)
+        .execute(self.conn())
+        .await?;
+        let mut started = execution.clone();
+        insert_event(self.conn(), &mut started, execution.created_ms).await?;
+        save(self.conn(), &started).await?;
+        tags::insert(self.conn(), RESOURCE_TYPE_EXECUTION, &execution.id, &execution.account, &execution.region, tags)
+            .await
+    }
+
+    /// One of the tenant's executions.
+    pub async fn execution(&mut self, account: &str, region: &str, id: &str) -> Result<Option<Execution>, sqlx::Error> {
+        let row: Option<Row> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = ? AND account = ? AND region = ?"))
+                .bind(id)
+                .bind(account)
+                .bind(region)
+                .fetch_optional(self.conn())
+                .await?;
+        row.map(from_row).transpose()
+    }
+
+    /// Saves a changed execution with a timeline event of its (new) status and message.
+    pub async fn save_execution_with_event(
+        &mut self,
+        execution: &mut Execution,
+        at_ms: i64,
+    ) -> Result<(), sqlx::Error> {
+        insert_event(self.conn(), execution, at_ms).await?;
+        save(self.conn(), execution).await
     }
 }
 
 fn prefixed_columns() -> String {
     COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect::<Vec<_>>().join(", ")
-}
-
-pub fn pipeline_not_found(id: &str) -> ApiError {
-    ApiError::with_message(
-        Code::InvalidImagePipelineNotFound,
-        format!("The specified ImagePipelineId \"{id}\" does not exist."),
-    )
 }
 
 /// The engine's transaction: every write a batch of steps makes commits together.
@@ -472,7 +364,7 @@ pub struct EngineTx {
 
 impl EngineTx {
     /// Executions with a step due at or before `now_ms`, earliest first.
-    pub async fn due(&mut self, now_ms: i64, limit: i64) -> ApiResult<Vec<Execution>> {
+    pub async fn due(&mut self, now_ms: i64, limit: i64) -> Result<Vec<Execution>, sqlx::Error> {
         let rows: Vec<Row> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM executions WHERE next_due_ms IS NOT NULL AND next_due_ms <= ? ORDER BY next_due_ms LIMIT ?"
         ))
@@ -494,18 +386,20 @@ impl EngineTx {
 
     /// Marks a build whose row cannot be decoded `FAILED` with an internal-error message, with an
     /// empty plan and fresh runtime state so it reads back, and takes it off the schedule. Logged once.
-    async fn quarantine(&mut self, id: &str, err: &ApiError, now_ms: i64) -> ApiResult<()> {
+    async fn quarantine(&mut self, id: &str, err: &sqlx::Error, now_ms: i64) -> Result<(), sqlx::Error> {
         tracing::error!(execution = %crate::telemetry::Escaped(id), error = %err, "unreadable execution row: the build is marked FAILED and skipped");
-        let runtime = serde_json::to_string(&Runtime::default()).map_err(ApiError::internal)?;
+        let runtime = serde_json::to_string(&Runtime::default()).map_err(encode)?;
+        let plan = build::encode_plan(&[]).map_err(encode)?;
         sqlx::query(
             "UPDATE executions SET status = ?, message = ?, error_code = ?, error_info = ?, modified_ms = ?, \
-             next_due_ms = NULL, cursor = 0, plan = '[]', runtime = ? WHERE id = ?",
+             next_due_ms = NULL, cursor = 0, plan = ?, runtime = ? WHERE id = ?",
         )
         .bind(Status::Failed.as_str())
         .bind("The build stopped: the emulator could not read its stored state.")
-        .bind(Code::InternalError.as_str())
+        .bind(INTERNAL_ERROR)
         .bind("The emulator could not decode this build's stored state (the row is corrupt), so the build was stopped.")
         .bind(now_ms)
+        .bind(plan)
         .bind(runtime)
         .bind(id)
         .execute(&mut *self.tx)
@@ -513,11 +407,11 @@ impl EngineTx {
         Ok(())
     }
 
-    pub async fn save(&mut self, execution: &Execution) -> ApiResult<()> {
+    pub async fn save(&mut self, execution: &Execution) -> Result<(), sqlx::Error> {
         save(&mut self.tx, execution).await
     }
 
-    pub async fn event(&mut self, execution: &mut Execution, at_ms: i64) -> ApiResult<()> {
+    pub async fn event(&mut self, execution: &mut Execution, at_ms: i64) -> Result<(), sqlx::Error> {
         insert_event(&mut self.tx, execution, at_ms).await
     }
 
@@ -528,7 +422,7 @@ impl EngineTx {
         kind: &str,
         detail: &serde_json::Value,
         at_ms: i64,
-    ) -> ApiResult<()> {
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -544,7 +438,7 @@ impl EngineTx {
         Ok(())
     }
 
-    pub async fn release_resource(&mut self, id: &str, at_ms: i64) -> ApiResult<()> {
+    pub async fn release_resource(&mut self, id: &str, at_ms: i64) -> Result<(), sqlx::Error> {
         sqlx::query("UPDATE transit_resources SET released_ms = ? WHERE id = ?")
             .bind(at_ms)
             .bind(id)
@@ -554,7 +448,7 @@ impl EngineTx {
     }
 
     /// Whether the account already has an image of this name in the region.
-    pub async fn image_name_taken(&mut self, account: &str, region: &str, name: &str) -> ApiResult<bool> {
+    pub async fn image_name_taken(&mut self, account: &str, region: &str, name: &str) -> Result<bool, sqlx::Error> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT id FROM images WHERE account = ? AND region = ? AND name = ? LIMIT 1")
                 .bind(account)
@@ -565,8 +459,7 @@ impl EngineTx {
         Ok(row.is_some())
     }
 
-    /// Records an image a build made (its status and creation time from `image`).
-    pub async fn insert_image(&mut self, image: &Image, tags: &[Tag]) -> ApiResult<()> {
+    pub async fn insert_image(&mut self, image: &Image, tags: &[Tag]) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, source_image, \
              execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms) \
@@ -594,7 +487,7 @@ impl EngineTx {
             .await
     }
 
-    pub async fn share_image(&mut self, image_id: &str, account: &str, at_ms: i64) -> ApiResult<()> {
+    pub async fn share_image(&mut self, image_id: &str, account: &str, at_ms: i64) -> Result<(), sqlx::Error> {
         sqlx::query("INSERT OR IGNORE INTO image_shares (image_id, account, shared_ms) VALUES (?, ?, ?)")
             .bind(image_id)
             .bind(account)
@@ -604,7 +497,7 @@ impl EngineTx {
         Ok(())
     }
 
-    pub async fn commit(self) -> ApiResult<()> {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await?;
         Ok(())
     }

@@ -6,11 +6,10 @@ use std::collections::HashMap;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::{tags, Store};
+use super::{tags, Store, WriteTx};
 use crate::domain::image::{BootMode, Image, ImageStatus, ImdsSupport, LicenseType, NvmeSupport};
 use crate::domain::tags::Tag;
 use crate::domain::wire_enum::WireEnum;
-use crate::error::{ApiError, ApiResult, Code};
 
 pub const RESOURCE_TYPE_IMAGE: &str = "image";
 
@@ -72,7 +71,7 @@ pub struct VisibleImage {
 
 impl Store {
     /// Custom images in `region` that `account` owns or that are shared with it, newest first.
-    pub async fn visible_images(&self, account: &str, region: &str) -> ApiResult<Vec<VisibleImage>> {
+    pub async fn visible_images(&self, account: &str, region: &str) -> Result<Vec<VisibleImage>, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
         let rows: Vec<Image> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM images i WHERE i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
@@ -106,14 +105,25 @@ impl Store {
     /// A custom image `account` may build from in `region` (owned, shared or a community image)
     /// that is usable at `now_ms`: `Available`, or `Deprecated` ("you can use the image to create
     /// instances", ModifyImageAttribute); a copy in flight or a failed copy is not.
-    pub async fn visible_image(&self, account: &str, region: &str, id: &str, now_ms: i64) -> ApiResult<Option<Image>> {
+    pub async fn visible_image(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+        now_ms: i64,
+    ) -> Result<Option<Image>, sqlx::Error> {
         let row = self.find_visible_image(account, region, id).await?;
         Ok(row.filter(|r| matches!(r.lifecycle().status(now_ms), ImageStatus::Available | ImageStatus::Deprecated)))
     }
 
     /// A custom image `account` sees in `region` (owned, shared or community), whatever its status.
-    pub async fn find_visible_image(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<Image>> {
-        Ok(sqlx::query_as(&format!(
+    pub async fn find_visible_image(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+    ) -> Result<Option<Image>, sqlx::Error> {
+        sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
              (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?))"
         ))
@@ -122,11 +132,11 @@ impl Store {
         .bind(account)
         .bind(account)
         .fetch_optional(&self.reader)
-        .await?)
+        .await
     }
 
     /// The tags of one image, in their order.
-    pub async fn image_tags(&self, id: &str) -> ApiResult<Vec<Tag>> {
+    pub async fn image_tags(&self, id: &str) -> Result<Vec<Tag>, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
         Ok(tags::of(&mut conn, RESOURCE_TYPE_IMAGE, &[id]).await?.remove(id).unwrap_or_default())
     }
@@ -139,7 +149,7 @@ impl Store {
         region: &str,
         family: &str,
         now_ms: i64,
-    ) -> ApiResult<Option<Image>> {
+    ) -> Result<Option<Image>, sqlx::Error> {
         let rows: Vec<Image> = sqlx::query_as(&format!(
             "SELECT {COLUMNS} FROM images i WHERE i.family = ? AND i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
              (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) ORDER BY i.created_ms DESC, i.id DESC"
@@ -161,78 +171,30 @@ impl Store {
         region: &str,
         family: &str,
         now_ms: i64,
-    ) -> ApiResult<Option<VisibleImage>> {
+    ) -> Result<Option<VisibleImage>, sqlx::Error> {
         let Some(row) = self.latest_in_family(account, region, family, now_ms).await? else { return Ok(None) };
         let tags = self.image_tags(&row.id).await?;
         let shared = row.account == account && self.image_is_shared(&row.id).await?;
         Ok(Some(VisibleImage { image: row, tags, shared }))
     }
 
-    /// A custom image `account` owns in `region`; `InvalidImageId.NotFound` (via [`image_not_found`])
-    /// when there is none, which is what the actions that change an image answer.
-    pub async fn owned_image(&self, account: &str, region: &str, id: &str) -> ApiResult<Image> {
+    /// A custom image `account` owns in `region`.
+    pub async fn owned_image(&self, account: &str, region: &str, id: &str) -> Result<Option<Image>, sqlx::Error> {
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.account = ? AND i.region = ?"))
             .bind(id)
             .bind(account)
             .bind(region)
             .fetch_optional(&self.reader)
-            .await?
-            .ok_or_else(|| image_not_found(id))
-    }
-
-    /// Shares an image with `add`, unshares it from `remove` (accounts it is not shared with are
-    /// ignored) and publishes or unpublishes it as a community image, all or nothing.
-    /// `403 QuotaExceed.ShareImageUser` when it would be shared with more than `max_accounts`.
-    pub async fn modify_image_shares(
-        &self,
-        image_id: &str,
-        add: &[String],
-        remove: &[String],
-        is_public: Option<bool>,
-        max_accounts: usize,
-        now_ms: i64,
-    ) -> ApiResult<()> {
-        let mut tx = self.writer.begin().await?;
-        for account in remove {
-            sqlx::query("DELETE FROM image_shares WHERE image_id = ? AND account = ?")
-                .bind(image_id)
-                .bind(account)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for account in add {
-            sqlx::query("INSERT OR IGNORE INTO image_shares (image_id, account, shared_ms) VALUES (?, ?, ?)")
-                .bind(image_id)
-                .bind(account)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let (shares,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
-            .bind(image_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if usize::try_from(shares).unwrap_or(usize::MAX) > max_accounts {
-            return Err(ApiError::with_message(
-                Code::QuotaExceedShareImageUser,
-                format!(
-                    "The shared Image user Quota exceeds: an image can be shared with at most {max_accounts} accounts."
-                ),
-            ));
-        }
-        if let Some(public) = is_public {
-            sqlx::query("UPDATE images SET is_public = ? WHERE id = ?")
-                .bind(public)
-                .bind(image_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+            .await
     }
 
     /// Whether `account` owns an image named `name` in any of `regions`.
-    pub async fn image_name_in_use(&self, account: &str, regions: &[&str], name: &str) -> ApiResult<Option<String>> {
+    pub async fn image_name_in_use(
+        &self,
+        account: &str,
+        regions: &[&str],
+        name: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
         for region in regions {
             let row: Option<(String,)> =
                 sqlx::query_as("SELECT region FROM images WHERE account = ? AND region = ? AND name = ? LIMIT 1")
@@ -248,8 +210,13 @@ impl Store {
         Ok(None)
     }
 
-    /// The accounts an owned image is shared with, with when (`InvalidImageId.NotFound` otherwise).
-    pub async fn image_share_accounts(&self, account: &str, region: &str, id: &str) -> ApiResult<Vec<(String, i64)>> {
+    /// The accounts an owned image is shared with, with when (`None`: not an owned image).
+    pub async fn image_share_accounts(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+    ) -> Result<Option<Vec<(String, i64)>>, sqlx::Error> {
         let owned: Option<(String,)> =
             sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
                 .bind(id)
@@ -258,48 +225,16 @@ impl Store {
                 .fetch_optional(&self.reader)
                 .await?;
         if owned.is_none() {
-            return Err(image_not_found(id));
+            return Ok(None);
         }
-        Ok(sqlx::query_as("SELECT account, shared_ms FROM image_shares WHERE image_id = ? ORDER BY shared_ms, account")
+        Ok(Some(
+            sqlx::query_as(
+                "SELECT account, shared_ms FROM image_shares WHERE image_id = ? ORDER BY shared_ms, account",
+            )
             .bind(id)
             .fetch_all(&self.reader)
-            .await?)
-    }
-
-    /// Deletes an owned custom image. A shared image needs `force` (`403 ImageUseShared`). With
-    /// `dry_run`, every check runs and `400 DryRunOperation` comes back instead of the delete.
-    pub async fn delete_image(
-        &self,
-        account: &str,
-        region: &str,
-        id: &str,
-        force: bool,
-        dry_run: bool,
-    ) -> ApiResult<()> {
-        let mut tx = self.writer.begin().await?;
-        let owned: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
-                .bind(id)
-                .bind(account)
-                .bind(region)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if owned.is_none() {
-            return Err(image_not_found(id));
-        }
-        let (shares,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?").bind(id).fetch_one(&mut *tx).await?;
-        if shares > 0 && !force {
-            return Err(Code::ImageUseShared.into());
-        }
-        if dry_run {
-            return Err(Code::DryRunOperation.into());
-        }
-        sqlx::query("DELETE FROM image_shares WHERE image_id = ?").bind(id).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM images WHERE id = ?").bind(id).execute(&mut *tx).await?;
-        tags::delete_all(&mut tx, RESOURCE_TYPE_IMAGE, id).await?;
-        tx.commit().await?;
-        Ok(())
+            .await?,
+        ))
     }
 }
 
@@ -315,7 +250,7 @@ pub struct ProducedImage {
 
 impl Store {
     /// The images an execution made, original first.
-    pub async fn images_of_execution(&self, execution_id: &str) -> ApiResult<Vec<ProducedImage>> {
+    pub async fn images_of_execution(&self, execution_id: &str) -> Result<Vec<ProducedImage>, sqlx::Error> {
         let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
             "SELECT id, name, region, copied_from FROM images WHERE execution_id = ? ORDER BY copied_from IS NOT NULL, created_ms, rowid",
         )
@@ -341,10 +276,6 @@ impl Store {
     }
 }
 
-pub fn image_not_found(id: &str) -> ApiError {
-    ApiError::with_message(Code::InvalidImageIdNotFound, format!("The specified ImageId \"{id}\" does not exist."))
-}
-
 /// What ModifyImageAttribute changes (`None`: keep).
 #[derive(Debug, Clone, Default)]
 pub struct ImageChanges {
@@ -359,27 +290,110 @@ pub struct ImageChanges {
 }
 
 impl Store {
-    /// Applies `changes` to an owned image. `400 InvalidImageName.Duplicated` when the account has
-    /// another image of the new name in the region.
-    pub async fn modify_image(&self, account: &str, region: &str, id: &str, changes: &ImageChanges) -> ApiResult<()> {
-        let mut tx = self.writer.begin().await?;
-        if let Some(name) = &changes.name {
-            let taken: Option<(String,)> = sqlx::query_as(
-                "SELECT id FROM images WHERE account = ? AND region = ? AND name = ? AND id <> ? LIMIT 1",
-            )
-            .bind(account)
-            .bind(region)
-            .bind(name)
+    /// Whether the image is shared with any account.
+    pub async fn image_is_shared(&self, id: &str) -> Result<bool, sqlx::Error> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .fetch_one(&self.reader)
             .await?;
-            if taken.is_some() {
-                return Err(ApiError::with_message(
-                    Code::InvalidImageNameDuplicated,
-                    format!("The specified Image name \"{name}\" has already bean used."),
-                ));
-            }
+        Ok(n > 0)
+    }
+}
+
+impl WriteTx {
+    /// Whether `account` owns the image `id` in `region`.
+    pub async fn owns_image(&mut self, account: &str, region: &str, id: &str) -> Result<bool, sqlx::Error> {
+        let owned: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
+                .bind(id)
+                .bind(account)
+                .bind(region)
+                .fetch_optional(self.conn())
+                .await?;
+        Ok(owned.is_some())
+    }
+
+    /// How many accounts the image is shared with.
+    pub async fn image_share_count(&mut self, id: &str) -> Result<usize, sqlx::Error> {
+        let (shares,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
+            .bind(id)
+            .fetch_one(self.conn())
+            .await?;
+        Ok(usize::try_from(shares).unwrap_or(usize::MAX))
+    }
+
+    /// Shares an image with `add` and unshares it from `remove` (accounts it is not shared with
+    /// are ignored).
+    pub async fn change_image_shares(
+        &mut self,
+        image_id: &str,
+        add: &[String],
+        remove: &[String],
+        now_ms: i64,
+    ) -> Result<(), sqlx::Error> {
+        for account in remove {
+            sqlx::query("DELETE FROM image_shares WHERE image_id = ? AND account = ?")
+                .bind(image_id)
+                .bind(account)
+                .execute(self.conn())
+                .await?;
         }
+        for account in add {
+            sqlx::query("INSERT OR IGNORE INTO image_shares (image_id, account, shared_ms) VALUES (?, ?, ?)")
+                .bind(image_id)
+                .bind(account)
+                .bind(now_ms)
+                .execute(self.conn())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Publishes or unpublishes an image as a community image.
+    pub async fn set_image_public(&mut self, image_id: &str, public: bool) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE images SET is_public = ? WHERE id = ?")
+            .bind(public)
+            .bind(image_id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes an image with its shares and tags.
+    pub async fn delete_image(&mut self, id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM image_shares WHERE image_id = ?").bind(id).execute(self.conn()).await?;
+        sqlx::query("DELETE FROM images WHERE id = ?").bind(id).execute(self.conn()).await?;
+        tags::delete_all(self.conn(), RESOURCE_TYPE_IMAGE, id).await
+    }
+
+    /// Another image of the account named `name` in `region` than `except`, if any.
+    pub async fn image_named(
+        &mut self,
+        account: &str,
+        region: &str,
+        name: &str,
+        except: Option<&str>,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT id FROM images WHERE account = ? AND region = ? AND name = ? AND id <> COALESCE(?, '') LIMIT 1",
+        )
+        .bind(account)
+        .bind(region)
+        .bind(name)
+        .bind(except)
+        .fetch_optional(self.conn())
+        .await?;
+        Ok(row.map(|(id,)| id))
+    }
+
+    /// Applies `changes` to an owned image.
+    pub async fn modify_image(
+        &mut self,
+        account: &str,
+        region: &str,
+        id: &str,
+        changes: &ImageChanges,
+    ) -> Result<(), sqlx::Error> {
         sqlx::query(
             "UPDATE images SET name = COALESCE(?, name), description = COALESCE(?, description), \
              family = COALESCE(?, family), status = COALESCE(?, status), boot_mode = COALESCE(?, boot_mode), \
@@ -397,18 +411,8 @@ impl Store {
         .bind(id)
         .bind(account)
         .bind(region)
-        .execute(&mut *tx)
+        .execute(self.conn())
         .await?;
-        tx.commit().await?;
         Ok(())
-    }
-
-    /// Whether the image is shared with any account.
-    pub async fn image_is_shared(&self, id: &str) -> ApiResult<bool> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
-            .bind(id)
-            .fetch_one(&self.reader)
-            .await?;
-        Ok(n > 0)
     }
 }

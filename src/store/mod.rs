@@ -1,6 +1,8 @@
-//! All SQL lives under this module. SQLite through sqlx: one writer connection (so write
-//! transactions never contend for the lock and rules like "one token, one template" hold) and a
-//! pool of reader connections that never wait on the writer (WAL).
+//! All SQL lives under this module, and nothing else: queries and row mapping, returning data or
+//! `sqlx::Error` (business rules are `domain`, wire errors `actions::refusals`). SQLite through
+//! sqlx: one writer connection, so every [`WriteTx`] (`write.rs`) is serialised and an action's
+//! read-decide-write inside one is atomic, and a pool of reader connections that never wait on the
+//! writer (WAL).
 
 mod cache;
 pub mod components;
@@ -18,14 +20,16 @@ pub mod resource_groups;
 pub mod snapshots;
 pub mod tag_resources;
 mod tags;
+mod write;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use idempotency::TokenClaim;
+pub use crate::domain::idempotency::TokenClaim;
 pub use pipelines::{PipelineFilter, PipelinePage};
+pub use write::WriteTx;
 
 /// Resource types as the tag APIs name them (docs/reference.md §7.4).
 pub const RESOURCE_TYPE_PIPELINE: &str = "imagepipeline";
@@ -36,6 +40,16 @@ pub struct Store {
     reader: SqlitePool,
     /// Templates by ID for the read path (see `cache`).
     pipelines: std::sync::Arc<cache::PipelineCache>,
+}
+
+/// A stored value (JSON) that cannot be decoded: a row-mapping error like any other.
+pub(crate) fn decode(err: impl Into<sqlx::error::BoxDynError>) -> sqlx::Error {
+    sqlx::Error::Decode(err.into())
+}
+
+/// A value that cannot be encoded for storage (JSON).
+pub(crate) fn encode(err: impl Into<sqlx::error::BoxDynError>) -> sqlx::Error {
+    sqlx::Error::Encode(err.into())
 }
 
 /// How many read connections to keep (reads run in parallel in WAL mode).

@@ -2,14 +2,13 @@
 
 use sqlx::{QueryBuilder, Sqlite};
 
-use super::idempotency::{self, TokenClaim};
+use sqlx::sqlite::SqliteArguments;
+
 use super::tags;
-use super::{paging, query, Store, RESOURCE_TYPE_PIPELINE};
-use crate::domain::execution::TERMINAL_SQL;
+use super::{decode, encode, paging, query, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::{Tag, TagFilter};
-use crate::error::{ApiError, ApiResult, Code};
 
 /// Filters of DescribeImagePipelines (docs/reference.md §3.2), all AND-ed.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +34,20 @@ pub struct PipelinePage {
     pub next: Option<Cursor>,
 }
 
+fn insert(pipeline: &Pipeline) -> Result<sqlx::query::Query<'static, Sqlite, SqliteArguments<'static>>, sqlx::Error> {
+    let spec = serde_json::to_string(pipeline).map_err(encode)?;
+    Ok(sqlx::query(
+        "INSERT INTO image_pipelines (id, account, region, name, resource_group_id, created_ms, spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(pipeline.id.clone())
+    .bind(pipeline.account.clone())
+    .bind(pipeline.region.clone())
+    .bind(pipeline.name.clone())
+    .bind(pipeline.resource_group_id.clone())
+    .bind(pipeline.created_ms)
+    .bind(spec))
+}
+
 fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &PipelineFilter) {
     query::push_tenant(qb, "p", account, region);
     query::push_in(qb, "p.id", filter.ids.iter().cloned());
@@ -48,62 +61,14 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, f
 }
 
 impl Store {
-    /// Creates a template with its tags in one transaction, honouring a ClientToken and the
-    /// per-region quota. Returns the ID of the template (the earlier one on a replay).
-    pub async fn create_pipeline(
-        &self,
-        pipeline: &Pipeline,
-        tags: &[Tag],
-        claim: Option<&TokenClaim>,
-        quota: Option<u64>,
-    ) -> ApiResult<String> {
+    /// Inserts a template without tags as one statement outside any transaction (atomic on its
+    /// own, the count trigger runs inside it): two round trips to the writer fewer than a
+    /// [`WriteTx`] when there is nothing to read or decide first.
+    pub async fn insert_pipeline_alone(&self, pipeline: &Pipeline) -> Result<(), sqlx::Error> {
         let generation = self.pipelines.generation();
-        let spec = serde_json::to_string(pipeline).map_err(ApiError::internal)?;
-        let insert = sqlx::query(
-            "INSERT INTO image_pipelines (id, account, region, name, resource_group_id, created_ms, spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&pipeline.id)
-        .bind(&pipeline.account)
-        .bind(&pipeline.region)
-        .bind(&pipeline.name)
-        .bind(&pipeline.resource_group_id)
-        .bind(pipeline.created_ms)
-        .bind(spec);
-        if claim.is_none() && quota.is_none() && tags.is_empty() {
-            // A single statement is atomic on its own (the count trigger runs inside it): no
-            // explicit transaction, two round trips to the writer fewer.
-            insert.execute(&self.writer).await?;
-            self.pipelines.offer(generation, [(pipeline.clone(), Vec::new())]);
-            return Ok(pipeline.id.clone());
-        }
-        let mut tx = self.writer.begin().await?;
-        if let Some(claim) = claim {
-            if let Some(existing) = idempotency::lookup(&mut tx, claim).await? {
-                return Ok(existing);
-            }
-        }
-        if let Some(quota) = quota {
-            let count: Option<(i64,)> =
-                sqlx::query_as("SELECT n FROM pipeline_counts WHERE account = ? AND region = ?")
-                    .bind(&pipeline.account)
-                    .bind(&pipeline.region)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if u64::try_from(count.map_or(0, |(n,)| n)).unwrap_or(0) >= quota {
-                return Err(ApiError::with_message(
-                    Code::QuotaExceedImagePipeline,
-                    format!("The image template quota ({quota}) of your account in this region is used up."),
-                ));
-            }
-        }
-        insert.execute(&mut *tx).await?;
-        tags::insert(&mut tx, RESOURCE_TYPE_PIPELINE, &pipeline.id, &pipeline.account, &pipeline.region, tags).await?;
-        if let Some(claim) = claim {
-            idempotency::record(&mut tx, claim, &pipeline.id, pipeline.created_ms).await?;
-        }
-        tx.commit().await?;
-        self.pipelines.offer(generation, [(pipeline.clone(), tags.to_vec())]);
-        Ok(pipeline.id.clone())
+        insert(pipeline)?.execute(&self.writer).await?;
+        self.pipelines.offer(generation, [(pipeline.clone(), Vec::new())]);
+        Ok(())
     }
 
     /// A page of templates, newest first, with the total number of matches.
@@ -113,7 +78,7 @@ impl Store {
         region: &str,
         filter: &PipelineFilter,
         page: &Page,
-    ) -> ApiResult<PipelinePage> {
+    ) -> Result<PipelinePage, sqlx::Error> {
         if let Some(page) = self.cached_page(account, region, filter, page) {
             return Ok(page);
         }
@@ -130,10 +95,10 @@ impl Store {
         let mut items = rows
             .into_iter()
             .map(|(spec, tag_json)| {
-                let pipeline = serde_json::from_str::<Pipeline>(&spec).map_err(ApiError::internal)?;
+                let pipeline = serde_json::from_str::<Pipeline>(&spec).map_err(decode)?;
                 Ok((pipeline, tags::from_json(&tag_json)?))
             })
-            .collect::<ApiResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         if !filter.ids.is_empty() {
             self.pipelines.offer(generation, items.iter().cloned());
         }
@@ -176,51 +141,14 @@ impl Store {
         Some(PipelinePage { total_count: i64::try_from(items.len()).unwrap_or(i64::MAX), items, next: None })
     }
 
-    /// Deletes a template, its tags and its build history. `InvalidImagePipeline.NotFound` if it is
-    /// not the caller's; `InvalidImagePipeline.HasRunningExecution` while a build is not terminal.
-    pub async fn delete_pipeline(&self, account: &str, region: &str, id: &str) -> ApiResult<()> {
-        let mut tx = self.writer.begin().await?;
-        let exists: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM image_pipelines WHERE id = ? AND account = ? AND region = ?")
-                .bind(id)
-                .bind(account)
-                .bind(region)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if exists.is_none() {
-            return Err(ApiError::with_message(
-                Code::InvalidImagePipelineNotFound,
-                format!("The specified ImagePipelineId \"{id}\" does not exist."),
-            ));
-        }
-        let running: Option<(String, String)> = sqlx::query_as(&format!(
-            "SELECT id, status FROM executions WHERE pipeline_id = ? AND status NOT IN {TERMINAL_SQL} LIMIT 1"
-        ))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some((execution, status)) = running {
-            return Err(ApiError::with_message(
-                Code::InvalidImagePipelineHasRunningExecution,
-                format!("The image pipeline \"{id}\" has a running execution \"{execution}\" ({status})."),
-            ));
-        }
-        sqlx::query("DELETE FROM image_pipelines WHERE id = ?").bind(id).execute(&mut *tx).await?;
-        tags::delete_all(&mut tx, RESOURCE_TYPE_PIPELINE, id).await?;
-        super::executions::delete_of_pipeline(&mut tx, id).await?;
-        tx.commit().await?;
-        self.pipelines.forget([id]);
-        Ok(())
-    }
-
     /// The tags of one template.
-    pub async fn pipeline_tags(&self, id: &str) -> ApiResult<Vec<Tag>> {
+    pub async fn pipeline_tags(&self, id: &str) -> Result<Vec<Tag>, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
         Ok(tags::of(&mut conn, RESOURCE_TYPE_PIPELINE, &[id]).await?.remove(id).unwrap_or_default())
     }
 
     /// One of the caller's templates.
-    pub async fn get_pipeline(&self, account: &str, region: &str, id: &str) -> ApiResult<Option<Pipeline>> {
+    pub async fn get_pipeline(&self, account: &str, region: &str, id: &str) -> Result<Option<Pipeline>, sqlx::Error> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT spec FROM image_pipelines WHERE id = ? AND account = ? AND region = ?")
                 .bind(id)
@@ -228,6 +156,48 @@ impl Store {
                 .bind(region)
                 .fetch_optional(&self.reader)
                 .await?;
-        row.map(|(spec,)| serde_json::from_str(&spec).map_err(ApiError::internal)).transpose()
+        row.map(|(spec,)| serde_json::from_str(&spec).map_err(decode)).transpose()
+    }
+}
+
+impl WriteTx {
+    /// The tenant's number of templates (kept by triggers, migration 0005).
+    pub async fn pipeline_count(&mut self, account: &str, region: &str) -> Result<u64, sqlx::Error> {
+        let count: Option<(i64,)> = sqlx::query_as("SELECT n FROM pipeline_counts WHERE account = ? AND region = ?")
+            .bind(account)
+            .bind(region)
+            .fetch_optional(self.conn())
+            .await?;
+        Ok(u64::try_from(count.map_or(0, |(n,)| n)).unwrap_or(0))
+    }
+
+    /// Inserts a template with its tags (cached for reads once committed).
+    pub async fn insert_pipeline(&mut self, pipeline: &Pipeline, tags: &[Tag]) -> Result<(), sqlx::Error> {
+        insert(pipeline)?.execute(self.conn()).await?;
+        tags::insert(self.conn(), RESOURCE_TYPE_PIPELINE, &pipeline.id, &pipeline.account, &pipeline.region, tags)
+            .await?;
+        self.offer_after_commit(pipeline.clone(), tags.to_vec());
+        Ok(())
+    }
+
+    /// Whether the tenant has this template.
+    pub async fn pipeline_exists(&mut self, account: &str, region: &str, id: &str) -> Result<bool, sqlx::Error> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM image_pipelines WHERE id = ? AND account = ? AND region = ?")
+                .bind(id)
+                .bind(account)
+                .bind(region)
+                .fetch_optional(self.conn())
+                .await?;
+        Ok(row.is_some())
+    }
+
+    /// Deletes a template, its tags and its build history (and forgets it in the read cache).
+    pub async fn delete_pipeline(&mut self, id: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM image_pipelines WHERE id = ?").bind(id).execute(self.conn()).await?;
+        tags::delete_all(self.conn(), RESOURCE_TYPE_PIPELINE, id).await?;
+        super::executions::delete_of_pipeline(self.conn(), id).await?;
+        self.forget_after_commit(id);
+        Ok(())
     }
 }

@@ -1,11 +1,11 @@
 //! SQL of `JoinResourceGroup`: moving an image, a template or a component to another resource
 //! group. A template or component also carries its group inside its stored spec, so both change in
-//! one statement; the template cache forgets the template after commit.
+//! one statement; the template cache forgets the template after commit. The rule is
+//! `domain::resources::check_join`.
 
 use super::components::RESOURCE_TYPE_COMPONENT;
 use super::images::RESOURCE_TYPE_IMAGE;
-use super::{Store, RESOURCE_TYPE_PIPELINE};
-use crate::error::{ApiError, ApiResult, Code};
+use super::{WriteTx, RESOURCE_TYPE_PIPELINE};
 
 /// The resource types JoinResourceGroup moves here, with their tables and whether the row keeps a
 /// JSON spec holding `resource_group_id`.
@@ -21,50 +21,39 @@ fn table_of(resource_type: &str) -> Option<(&'static str, bool)> {
 /// The `ResourceType` values JoinResourceGroup accepts (others: `404 InvalidResourceType.NotFound`).
 pub const JOINABLE: &[&str] = &[RESOURCE_TYPE_IMAGE, RESOURCE_TYPE_PIPELINE, RESOURCE_TYPE_COMPONENT];
 
-impl Store {
-    /// Moves the tenant's resource to `group`. `404 InvalidResourceId.NotFound` for a resource the
-    /// tenant does not own; `403 InvalidResourceGroup.Duplicate` when it is already there
-    /// (`default_group` stands for a resource that never joined one).
-    pub async fn join_resource_group(
-        &self,
+impl WriteTx {
+    /// The group of the tenant's resource: `None` when the tenant has no such resource (or the
+    /// type is not joinable), `Some(None)` when it never joined one.
+    pub async fn resource_group_of(
+        &mut self,
         account: &str,
         region: &str,
         resource_type: &str,
         id: &str,
-        group: &str,
-        default_group: &str,
-    ) -> ApiResult<()> {
-        let (table, has_spec) = table_of(resource_type).ok_or(Code::InvalidResourceTypeNotFound)?;
-        let mut tx = self.writer.begin().await?;
+    ) -> Result<Option<Option<String>>, sqlx::Error> {
+        let Some((table, _)) = table_of(resource_type) else { return Ok(None) };
         let current: Option<(Option<String>,)> = sqlx::query_as(&format!(
             "SELECT resource_group_id FROM {table} WHERE id = ? AND account = ? AND region = ?"
         ))
         .bind(id)
         .bind(account)
         .bind(region)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(self.conn())
         .await?;
-        let Some((current,)) = current else {
-            return Err(ApiError::with_message(
-                Code::InvalidResourceIdNotFound,
-                format!("The ResourceId \"{id}\" provided does not exist in our records."),
-            ));
-        };
-        if current.as_deref().unwrap_or(default_group) == group {
-            return Err(ApiError::with_message(
-                Code::InvalidResourceGroupDuplicate,
-                format!("The ResourceId \"{id}\" provided has the ResourceGroup \"{group}\" in our records."),
-            ));
-        }
+        Ok(current.map(|(group,)| group))
+    }
+
+    /// Moves a resource to `group` (a template leaves the read cache once committed).
+    pub async fn join_resource_group(&mut self, resource_type: &str, id: &str, group: &str) -> Result<(), sqlx::Error> {
+        let Some((table, has_spec)) = table_of(resource_type) else { return Ok(()) };
         let sql = if has_spec {
             format!("UPDATE {table} SET resource_group_id = ?1, spec = json_set(spec, '$.resource_group_id', ?1) WHERE id = ?2")
         } else {
             format!("UPDATE {table} SET resource_group_id = ?1 WHERE id = ?2")
         };
-        sqlx::query(&sql).bind(group).bind(id).execute(&mut *tx).await?;
-        tx.commit().await?;
+        sqlx::query(&sql).bind(group).bind(id).execute(self.conn()).await?;
         if resource_type == RESOURCE_TYPE_PIPELINE {
-            self.pipelines.forget([id]);
+            self.forget_after_commit(id);
         }
         Ok(())
     }

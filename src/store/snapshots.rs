@@ -19,7 +19,6 @@ use sqlx::{Connection, SqliteConnection};
 
 use super::Store;
 use crate::domain::limits::RESTORE_TIME_LIMIT_MS;
-use crate::error::{ApiError, ApiResult};
 
 /// One restore at a time in the process: parallel CI jobs restoring a shared baseline queue here
 /// instead of attaching over each other.
@@ -38,13 +37,7 @@ pub enum RestoreError {
     /// Made by a newer emulator (applied migrations this build does not know).
     TooNew(Vec<i64>),
     Invalid(String),
-    Internal(ApiError),
-}
-
-impl From<ApiError> for RestoreError {
-    fn from(err: ApiError) -> Self {
-        RestoreError::Internal(err)
-    }
+    Internal(sqlx::Error),
 }
 
 impl From<sqlx::Error> for RestoreError {
@@ -59,9 +52,9 @@ fn sql_string(path: &Path) -> String {
 
 impl Store {
     /// Writes a consistent copy of the database to `path` (replacing a file already there).
-    pub async fn snapshot_to(&self, path: &Path) -> ApiResult<()> {
+    pub async fn snapshot_to(&self, path: &Path) -> Result<(), sqlx::Error> {
         if path.exists() {
-            std::fs::remove_file(path).map_err(ApiError::internal)?;
+            std::fs::remove_file(path)?;
         }
         sqlx::query(&format!("VACUUM INTO {}", sql_string(path))).execute(&self.writer).await?;
         Ok(())
@@ -91,7 +84,7 @@ impl Store {
             sqlx::query_as("SELECT type, name, tbl_name, sql FROM main.sqlite_master WHERE name NOT LIKE 'sqlite_%'")
                 .fetch_all(&self.reader)
                 .await
-                .map_err(ApiError::from)?;
+                .map_err(RestoreError::Internal)?;
         Ok(rows.into_iter().collect())
     }
 
@@ -141,7 +134,7 @@ impl Store {
             pool.close().await;
             checked?;
         }
-        let mut conn = self.writer.acquire().await.map_err(ApiError::from)?;
+        let mut conn = self.writer.acquire().await.map_err(RestoreError::Internal)?;
         sqlx::query(&format!("ATTACH DATABASE {} AS snapshot", sql_string(copy))).execute(&mut *conn).await?;
         let limited = time_limit(&mut conn, deadline).await;
         let copied = async {

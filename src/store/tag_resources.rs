@@ -1,17 +1,15 @@
-//! SQL of the tag APIs (docs/reference.md §7.4): adding and overwriting tags on existing resources (at most
-//! 20 per resource), removing them, and listing (resource, tag) pairs with keyset paging. The
+//! SQL of the tag APIs (docs/reference.md §7.4): adding and overwriting tags on existing resources, removing
+//! them (the rules are `domain::resources`), and listing (resource, tag) pairs with keyset paging. The
 //! taggable resource types and their tables are listed here once ([`TAGGABLE`]).
 
 use std::collections::HashSet;
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite};
 
 use super::components::RESOURCE_TYPE_COMPONENT;
 use super::images::RESOURCE_TYPE_IMAGE;
-use super::{tags, Store, RESOURCE_TYPE_PIPELINE};
-use crate::domain::limits;
+use super::{tags, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
 use crate::domain::tags::{Tag, TagFilter};
-use crate::error::{ApiError, ApiResult, Code};
 
 /// The table of each resource type the tag APIs serve.
 fn table_of(resource_type: &str) -> Option<&'static str> {
@@ -84,141 +82,113 @@ pub struct TagResource {
     pub value: String,
 }
 
-/// `404 InvalidResourceId.NotFound` unless every ID is a resource of the tenant.
-async fn check_exist(
-    conn: &mut SqliteConnection,
-    resource_type: &str,
-    account: &str,
-    region: &str,
-    ids: &[String],
-) -> ApiResult<()> {
-    let table = table_of(resource_type).ok_or(Code::InvalidResourceTypeNotFound)?;
-    let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT id FROM {table} WHERE account = "));
-    qb.push_bind(account.to_string()).push(" AND region = ").push_bind(region.to_string()).push(" AND id IN (");
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(id.clone());
+impl WriteTx {
+    /// Which of `ids` are resources of the tenant (`None`: the type is not taggable).
+    pub async fn existing_resources(
+        &mut self,
+        resource_type: &str,
+        account: &str,
+        region: &str,
+        ids: &[String],
+    ) -> Result<Option<HashSet<String>>, sqlx::Error> {
+        let Some(table) = table_of(resource_type) else { return Ok(None) };
+        let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT id FROM {table} WHERE account = "));
+        qb.push_bind(account.to_string()).push(" AND region = ").push_bind(region.to_string()).push(" AND id IN (");
+        let mut list = qb.separated(", ");
+        for id in ids {
+            list.push_bind(id.clone());
+        }
+        qb.push(")");
+        let found = qb.build_query_as::<(String,)>().fetch_all(self.conn()).await?;
+        Ok(Some(found.into_iter().map(|(id,)| id).collect()))
     }
-    qb.push(")");
-    let found: HashSet<String> =
-        qb.build_query_as::<(String,)>().fetch_all(&mut *conn).await?.into_iter().map(|(id,)| id).collect();
-    let missing: Vec<&str> = ids.iter().filter(|id| !found.contains(*id)).map(String::as_str).collect();
-    if missing.is_empty() {
+
+    /// The tag keys of a resource, in their order.
+    pub async fn tag_keys(&mut self, resource_type: &str, id: &str) -> Result<Vec<String>, sqlx::Error> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT key FROM tags WHERE resource_type = ? AND resource_id = ? ORDER BY position")
+                .bind(resource_type)
+                .bind(id)
+                .fetch_all(self.conn())
+                .await?;
+        Ok(rows.into_iter().map(|(k,)| k).collect())
+    }
+
+    /// Sets `tags` on a resource: an existing key gets the new value, new keys go after the others.
+    pub async fn put_tags(
+        &mut self,
+        (account, region): (&str, &str),
+        resource_type: &str,
+        id: &str,
+        tags: &[Tag],
+    ) -> Result<(), sqlx::Error> {
+        let existing: Vec<(String, i64)> =
+            sqlx::query_as("SELECT key, position FROM tags WHERE resource_type = ? AND resource_id = ?")
+                .bind(resource_type)
+                .bind(id)
+                .fetch_all(self.conn())
+                .await?;
+        let mut position = existing.iter().map(|(_, p)| *p).max().map_or(0, |p| p + 1);
+        for tag in tags {
+            if existing.iter().any(|(k, _)| *k == tag.key) {
+                sqlx::query("UPDATE tags SET value = ? WHERE resource_type = ? AND resource_id = ? AND key = ?")
+                    .bind(&tag.value)
+                    .bind(resource_type)
+                    .bind(id)
+                    .bind(&tag.key)
+                    .execute(self.conn())
+                    .await?;
+            } else {
+                sqlx::query(
+                    "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(resource_type)
+                .bind(id)
+                .bind(account)
+                .bind(region)
+                .bind(position)
+                .bind(&tag.key)
+                .bind(&tag.value)
+                .execute(self.conn())
+                .await?;
+                position += 1;
+            }
+        }
+        if resource_type == RESOURCE_TYPE_PIPELINE {
+            self.forget_after_commit(id);
+        }
         Ok(())
-    } else {
-        Err(ApiError::with_message(
-            Code::InvalidResourceIdNotFound,
-            format!("The specified ResourceIds are not found in our records: {}.", missing.join(", ")),
-        ))
+    }
+
+    /// Removes the tags with these keys from a resource (keys it lacks are ignored); `None`: all.
+    pub async fn remove_tags(
+        &mut self,
+        resource_type: &str,
+        id: &str,
+        keys: Option<&[String]>,
+    ) -> Result<(), sqlx::Error> {
+        match keys {
+            None => tags::delete_all(self.conn(), resource_type, id).await?,
+            Some(keys) => {
+                for key in keys {
+                    sqlx::query("DELETE FROM tags WHERE resource_type = ? AND resource_id = ? AND key = ?")
+                        .bind(resource_type)
+                        .bind(id)
+                        .bind(key)
+                        .execute(self.conn())
+                        .await?;
+                }
+            }
+        }
+        if resource_type == RESOURCE_TYPE_PIPELINE {
+            self.forget_after_commit(id);
+        }
+        Ok(())
     }
 }
 
 impl Store {
-    /// Adds `tags` to each resource (an existing key gets the new value), all or nothing.
-    /// `400 OperationDenied.QuotaExceed` when a resource would carry more than 20 tags.
-    pub async fn tag_resources(
-        &self,
-        account: &str,
-        region: &str,
-        resource_type: &str,
-        ids: &[String],
-        tags: &[Tag],
-    ) -> ApiResult<()> {
-        let mut tx = self.writer.begin().await?;
-        check_exist(&mut tx, resource_type, account, region, ids).await?;
-        for id in ids {
-            let existing: Vec<(String, i64)> =
-                sqlx::query_as("SELECT key, position FROM tags WHERE resource_type = ? AND resource_id = ?")
-                    .bind(resource_type)
-                    .bind(id)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            // A new key that differs from a key the resource has only in letter case.
-            if let Some(tag) = tags
-                .iter()
-                .find(|t| existing.iter().any(|(k, _)| *k != t.key && k.to_lowercase() == t.key.to_lowercase()))
-            {
-                return Err(ApiError::with_message(
-                    Code::TagKeyDuplication,
-                    format!("The TagKey \"{}\" has duplication with others on \"{id}\", case-insensitive.", tag.key),
-                ));
-            }
-            let added = tags.iter().filter(|t| !existing.iter().any(|(k, _)| *k == t.key)).count();
-            if existing.len() + added > limits::MAX_TAGS {
-                return Err(ApiError::with_message(
-                    Code::OperationDeniedQuotaExceed,
-                    format!(
-                        "The quota of tags on resource is beyond permitted range: \"{id}\" would carry {} tags (at most {}).",
-                        existing.len() + added,
-                        limits::MAX_TAGS
-                    ),
-                ));
-            }
-            let mut position = existing.iter().map(|(_, p)| *p).max().map_or(0, |p| p + 1);
-            for tag in tags {
-                if existing.iter().any(|(k, _)| *k == tag.key) {
-                    sqlx::query("UPDATE tags SET value = ? WHERE resource_type = ? AND resource_id = ? AND key = ?")
-                        .bind(&tag.value)
-                        .bind(resource_type)
-                        .bind(id)
-                        .bind(&tag.key)
-                        .execute(&mut *tx)
-                        .await?;
-                } else {
-                    sqlx::query(
-                        "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) \
-                         VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    )
-                    .bind(resource_type)
-                    .bind(id)
-                    .bind(account)
-                    .bind(region)
-                    .bind(position)
-                    .bind(&tag.key)
-                    .bind(&tag.value)
-                    .execute(&mut *tx)
-                    .await?;
-                    position += 1;
-                }
-            }
-        }
-        tx.commit().await?;
-        self.pipelines.forget(ids.iter().map(String::as_str));
-        Ok(())
-    }
-
-    /// Removes the tags with these keys from each resource (keys a resource lacks are ignored);
-    /// `keys = None` removes every tag.
-    pub async fn untag_resources(
-        &self,
-        account: &str,
-        region: &str,
-        resource_type: &str,
-        ids: &[String],
-        keys: Option<&[String]>,
-    ) -> ApiResult<()> {
-        let mut tx = self.writer.begin().await?;
-        check_exist(&mut tx, resource_type, account, region, ids).await?;
-        for id in ids {
-            match keys {
-                None => tags::delete_all(&mut tx, resource_type, id).await?,
-                Some(keys) => {
-                    for key in keys {
-                        sqlx::query("DELETE FROM tags WHERE resource_type = ? AND resource_id = ? AND key = ?")
-                            .bind(resource_type)
-                            .bind(id)
-                            .bind(key)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                }
-            }
-        }
-        tx.commit().await?;
-        self.pipelines.forget(ids.iter().map(String::as_str));
-        Ok(())
-    }
-
     /// Every tag of the tenant's resources of `resource_type` selected by `query`, ordered by
     /// (resource ID, key), strictly after `after`; at most `limit` pairs.
     pub async fn list_tag_resources(
@@ -229,7 +199,7 @@ impl Store {
         query: &TagQuery,
         after: Option<&(String, String)>,
         limit: i64,
-    ) -> ApiResult<Vec<TagResource>> {
+    ) -> Result<Vec<TagResource>, sqlx::Error> {
         let mut qb =
             QueryBuilder::<Sqlite>::new("SELECT r.resource_id, r.key, r.value FROM tags r WHERE r.resource_type = ");
         qb.push_bind(resource_type).push(" AND r.account = ").push_bind(account.to_string());
@@ -302,7 +272,7 @@ impl Store {
         types: &[&str],
         resource_id: Option<&str>,
         filters: &[TagFilter],
-    ) -> ApiResult<Vec<TagCount>> {
+    ) -> Result<Vec<TagCount>, sqlx::Error> {
         let mut qb =
             QueryBuilder::<Sqlite>::new("SELECT key, value, resource_type, COUNT(*) FROM tags WHERE account = ");
         qb.push_bind(account.to_string()).push(" AND region = ").push_bind(region.to_string());

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::decode;
 use crate::domain::tags::{Tag, TagFilter};
-use crate::error::ApiResult;
 
 /// Stores `tags` on a resource, in the order given.
 pub(super) async fn insert(
@@ -15,7 +15,7 @@ pub(super) async fn insert(
     account: &str,
     region: &str,
     tags: &[Tag],
-) -> ApiResult<()> {
+) -> Result<(), sqlx::Error> {
     for (position, tag) in tags.iter().enumerate() {
         sqlx::query(
             "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -33,7 +33,11 @@ pub(super) async fn insert(
     Ok(())
 }
 
-pub(super) async fn delete_all(conn: &mut SqliteConnection, resource_type: &str, resource_id: &str) -> ApiResult<()> {
+pub(super) async fn delete_all(
+    conn: &mut SqliteConnection,
+    resource_type: &str,
+    resource_id: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM tags WHERE resource_type = ? AND resource_id = ?")
         .bind(resource_type)
         .bind(resource_id)
@@ -47,7 +51,7 @@ pub(super) async fn of(
     conn: &mut SqliteConnection,
     resource_type: &str,
     ids: &[&str],
-) -> ApiResult<HashMap<String, Vec<Tag>>> {
+) -> Result<HashMap<String, Vec<Tag>>, sqlx::Error> {
     let mut map: HashMap<String, Vec<Tag>> = HashMap::new();
     if ids.is_empty() {
         return Ok(map);
@@ -75,8 +79,8 @@ pub(super) fn push_json_column(qb: &mut QueryBuilder<'_, Sqlite>, resource_type:
 }
 
 /// Parses [`push_json_column`]'s value.
-pub(super) fn from_json(text: &str) -> ApiResult<Vec<Tag>> {
-    let pairs: Vec<(String, String)> = serde_json::from_str(text).map_err(crate::error::ApiError::internal)?;
+pub(super) fn from_json(text: &str) -> Result<Vec<Tag>, sqlx::Error> {
+    let pairs: Vec<(String, String)> = serde_json::from_str(text).map_err(decode)?;
     Ok(pairs.into_iter().map(|(key, value)| Tag { key, value }).collect())
 }
 

@@ -3,8 +3,8 @@
 //! the system catalog, references from templates (by ID and by wildcard ARN, resolved again at each
 //! build), builds that run the component, and the in-use refusal.
 
-use ecs_imagebuilder_emulator::domain::component::{Component, ComponentType, Owner, SystemType, Version};
-use ecs_imagebuilder_emulator::store::components::VersionChoice;
+use ecs_imagebuilder_emulator::domain::component::{self, Component, ComponentType, Owner, SystemType, Version};
+use ecs_imagebuilder_emulator::error::ApiError;
 use ecs_imagebuilder_emulator::store::Store;
 use serde_json::{json, Value};
 
@@ -177,7 +177,7 @@ async fn a_client_token_replays_the_first_component_and_refuses_changed_paramete
 }
 
 #[tokio::test]
-async fn the_component_quota_is_enforced_by_the_store() {
+async fn the_component_quota_counts_the_stored_components() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("q.db").to_string_lossy()).await.expect("store");
     let make = |id: &str| Component {
@@ -195,9 +195,14 @@ async fn the_component_quota_is_enforced_by_the_store() {
         resource_group_id: None,
         created_ms: 1,
     };
-    store.create_component(&make("ic-a"), VersionChoice::NextMajor, &[], None, Some(1)).await.expect("first fits");
-    let err =
-        store.create_component(&make("ic-b"), VersionChoice::NextMajor, &[], None, Some(1)).await.expect_err("full");
+    let mut tx = store.write().await.expect("write");
+    component::check_quota(tx.component_count(ACCOUNT, REGION).await.expect("count"), Some(1)).expect("first fits");
+    tx.insert_component(&make("ic-a"), &[]).await.expect("insert");
+    tx.commit().await.expect("commit");
+    let mut tx = store.write().await.expect("write");
+    let count = tx.component_count(ACCOUNT, REGION).await.expect("count");
+    let err = ApiError::from(component::check_quota(count, Some(1)).expect_err("full"));
+    drop(tx);
     assert_eq!((err.code_str(), err.status().as_u16()), ("QuotaExceed.ImageComponent", 400));
     store.close().await;
 }

@@ -11,6 +11,7 @@
 //! the actions resolve references against the store and the system catalog.
 #![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, clippy::expect_used))]
 
+mod rules;
 mod version;
 mod yaml;
 
@@ -18,6 +19,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use self::rules::{check_quota, check_unused, next_version, VersionChoice};
 pub use self::version::{parse_version_filter, Version};
 pub use self::yaml::{is_yaml, parse_yaml, ParamType, Parameter, Task, TaskAction, YamlComponent, YamlError};
 use super::tags::TagFilter;
