@@ -95,10 +95,10 @@ actions! {
         ModifyImageAttribute => modify_image_attribute(handle),
         DescribeImageFromFamily => describe_image_from_family(handle),
         JoinResourceGroup => join_resource_group(handle),
-        DescribeRegions => describe_regions(handle),
-        DescribeZones => describe_zones(handle),
-        DescribeInstanceTypes => describe_instance_types(handle),
-        DescribeAvailableResource => describe_available_resource(handle),
+        DescribeRegions => describe_regions,
+        DescribeZones => describe_zones,
+        DescribeInstanceTypes => describe_instance_types,
+        DescribeAvailableResource => describe_available_resource,
     }
     // VPC (2016-04-28)
     Vpc {
@@ -118,11 +118,11 @@ actions! {
     }
     // STS (2015-04-01)
     Sts {
-        GetCallerIdentity => get_caller_identity(handle),
+        GetCallerIdentity => get_caller_identity,
     }
     // BssOpenApi (2017-12-14)
     BssOpenApi {
-        QueryAvailableInstances => query_available_instances(handle),
+        QueryAvailableInstances => query_available_instances,
     }
 }
 
