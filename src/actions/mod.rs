@@ -10,6 +10,7 @@ mod component_refs;
 pub mod content;
 mod networks;
 mod request_digest;
+mod views;
 pub mod wire;
 
 use serde_json::Value;
@@ -103,12 +104,12 @@ actions! {
     // VPC (2016-04-28)
     Vpc {
         CreateVpc => create_vpc(handle),
-        DescribeVpcs => describe_vpcs(handle),
-        DescribeVpcAttribute => describe_vpc_attribute(handle),
+        DescribeVpcs => describe_vpcs,
+        DescribeVpcAttribute => describe_vpc_attribute,
         DeleteVpc => delete_vpc(handle),
         CreateVSwitch => create_vswitch(handle),
-        DescribeVSwitches => describe_vswitches(handle),
-        DescribeVSwitchAttributes => describe_vswitch_attributes(handle),
+        DescribeVSwitches => describe_vswitches,
+        DescribeVSwitchAttributes => describe_vswitch_attributes,
         DeleteVSwitch => delete_vswitch(handle),
     }
     // ResourceManager (2020-03-31)

@@ -1,0 +1,24 @@
+//! Response views several actions share: resource tags as `Tags.Tag[{TagKey, TagValue}]`.
+
+use serde::Serialize;
+
+/// `{"Tag": [{"TagKey": …, "TagValue": …}]}`, the response form of a resource's tags.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tags {
+    tag: Vec<TagView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagView {
+    tag_key: String,
+    tag_value: String,
+}
+
+impl Tags {
+    /// No tags (a resource we do not tag, such as a VPC).
+    pub fn none() -> Tags {
+        Tags { tag: Vec::new() }
+    }
+}
