@@ -75,7 +75,7 @@ actions! {
     // ECS (2014-05-26): the Image Builder's own actions, the images around a build, the world
     Ecs {
         CreateImagePipeline => create_image_pipeline(handle),
-        DescribeImagePipelines => describe_image_pipelines(handle),
+        DescribeImagePipelines => describe_image_pipelines,
         DeleteImagePipeline => delete_image_pipeline(handle),
         StartImagePipelineExecution => start_image_pipeline_execution(handle),
         CancelImagePipelineExecution => cancel_image_pipeline_execution(handle),

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::domain::tags::Tag;
+
 /// `{"Tag": [{"TagKey": …, "TagValue": …}]}`, the response form of a resource's tags.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -17,6 +19,10 @@ struct TagView {
 }
 
 impl Tags {
+    pub fn of(tags: &[Tag]) -> Tags {
+        Tags { tag: tags.iter().map(|t| TagView { tag_key: t.key.clone(), tag_value: t.value.clone() }).collect() }
+    }
+
     /// No tags (a resource we do not tag, such as a VPC).
     pub fn none() -> Tags {
         Tags { tag: Vec::new() }
