@@ -3,12 +3,13 @@
 //! `StatusCategory=WithoutStock` (and a zone whose every matching type is sold out does too).
 //! <https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeavailableresource>
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::describe_zones::DISK_CATEGORIES;
 use super::{region, Ctx};
 use crate::catalog::{self, InstanceType};
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
 
 /// System disks: 20–2048 GiB; data disks: 20–32768 GiB (ESSD limits, ECS block storage docs).
 const SYSTEM_DISK_GIB: (u32, u32) = (20, 2048);
@@ -48,17 +49,18 @@ fn stock(available: bool) -> (&'static str, &'static str) {
     }
 }
 
-fn supported(value: &str, available: bool) -> Value {
-    let (status, category) = stock(available);
-    json!({ "Value": value, "Status": status, "StatusCategory": category })
+pub struct Request {
+    region: String,
+    destination: Destination,
+    io_optimized: bool,
+    resource_type: String,
+    zones: Vec<String>,
+    wanted_type: Option<String>,
+    cores: Option<i64>,
+    memory: Option<f64>,
 }
 
-fn disk(value: &str, (min, max): (u32, u32)) -> Value {
-    json!({ "Value": value, "Status": "Available", "StatusCategory": "WithStock", "Min": min, "Max": max, "Unit": "GiB" })
-}
-
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let params = ctx.params;
+pub fn parse(params: &Params) -> ApiResult<Request> {
     let region = region(params)?;
     let destination = params.required_str("DestinationResource")?;
     let destination = Destination::parse(destination).ok_or_else(|| ApiError::invalid_param("DestinationResource"))?;
@@ -95,6 +97,93 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .map(|m| m.parse::<f64>())
         .transpose()
         .map_err(|_| ApiError::invalid_param("Memory"))?;
+    Ok(Request {
+        region,
+        destination,
+        io_optimized,
+        resource_type: resource_type.to_string(),
+        zones,
+        wanted_type: wanted_type.map(str::to_string),
+        cores,
+        memory,
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    available_zones: AvailableZones,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AvailableZones {
+    available_zone: Vec<AvailableZone>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AvailableZone {
+    zone_id: String,
+    region_id: String,
+    status: &'static str,
+    status_category: &'static str,
+    available_resources: AvailableResources,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AvailableResources {
+    available_resource: Vec<AvailableResource>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AvailableResource {
+    #[serde(rename = "Type")]
+    kind: &'static str,
+    supported_resources: SupportedResources,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SupportedResources {
+    supported_resource: Vec<SupportedResource>,
+}
+
+/// One offer: its stock, and for a disk category its size range.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SupportedResource {
+    value: String,
+    status: &'static str,
+    status_category: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unit: Option<&'static str>,
+}
+
+fn supported(value: &str, available: bool) -> SupportedResource {
+    let (status, status_category) = stock(available);
+    SupportedResource { value: value.to_string(), status, status_category, min: None, max: None, unit: None }
+}
+
+fn disk(value: &str, (min, max): (u32, u32)) -> SupportedResource {
+    SupportedResource {
+        value: value.to_string(),
+        status: "Available",
+        status_category: "WithStock",
+        min: Some(min),
+        max: Some(max),
+        unit: Some("GiB"),
+    }
+}
+
+pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
+    let Request { region, destination, io_optimized, resource_type, zones, wanted_type, cores, memory } = request;
     // Non-I/O-optimized instances are retired: nothing matches them.
     let types: Vec<&InstanceType> = ctx
         .state
@@ -102,19 +191,19 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .instance_types()
         .iter()
         .filter(|_| io_optimized)
-        .filter(|t| wanted_type.is_none_or(|w| w == t.id))
+        .filter(|t| wanted_type.as_deref().is_none_or(|w| w == t.id))
         .filter(|t| cores.is_none_or(|c| i64::from(t.cpu) == c))
         .filter(|t| memory.is_none_or(|m| (f64::from(t.memory_gib) - m).abs() < f64::EPSILON))
         .collect();
 
-    let mut available_zones = Vec::new();
+    let mut available_zone = Vec::new();
     for zone in zones {
         if types.is_empty() && destination != Destination::DataDisk {
             continue;
         }
         let any_in_stock = types.iter().any(|t| t.in_stock) || (types.is_empty() && resource_type == "disk");
-        let (status, category) = stock(any_in_stock);
-        let resources: Vec<Value> = match destination {
+        let (status, status_category) = stock(any_in_stock);
+        let resources: Vec<AvailableResource> = match destination {
             Destination::Zone => vec![resource("Zone", vec![supported(&zone, any_in_stock)])],
             Destination::IoOptimized => vec![resource("IoOptimized", vec![supported("optimized", any_in_stock)])],
             Destination::InstanceType => {
@@ -129,17 +218,17 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
                 vec![resource("DataDisk", DISK_CATEGORIES.iter().map(|c| disk(c, DATA_DISK_GIB)).collect())]
             }
         };
-        available_zones.push(json!({
-            "ZoneId": zone,
-            "RegionId": region,
-            "Status": status,
-            "StatusCategory": category,
-            "AvailableResources": { "AvailableResource": resources },
-        }));
+        available_zone.push(AvailableZone {
+            zone_id: zone,
+            region_id: region.clone(),
+            status,
+            status_category,
+            available_resources: AvailableResources { available_resource: resources },
+        });
     }
-    Ok(json!({ "AvailableZones": { "AvailableZone": available_zones } }))
+    Ok(Response { available_zones: AvailableZones { available_zone } })
 }
 
-fn resource(kind: &str, items: Vec<Value>) -> Value {
-    json!({ "Type": kind, "SupportedResources": { "SupportedResource": items } })
+fn resource(kind: &'static str, items: Vec<SupportedResource>) -> AvailableResource {
+    AvailableResource { kind, supported_resources: SupportedResources { supported_resource: items } }
 }

@@ -6,30 +6,37 @@
 //! Without `Owner` both custom and system components are listed (docs/reference.md §7.2 suggestion).
 //! Unset scalars are left out; list wrappers are always present. Unknown IDs match nothing.
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
-use super::wire;
 use super::create_image_component::{component_type, system_type};
-use super::describe_image_pipelines::tag_list;
+use super::views::Tags;
+use super::wire;
 use super::{region, Ctx};
 use crate::catalog::components as system;
 use crate::domain::component::{self, Component, ComponentFilter, Owner};
 use crate::domain::limits;
-use crate::domain::paging::Cursor;
+use crate::domain::paging::{Cursor, Page};
 use crate::domain::tags::Tag;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
 use crate::store::components::ComponentPage;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    let ids = ctx.params.list("ImageComponentId")?;
+pub struct Request {
+    region: String,
+    owner: Option<Owner>,
+    filter: ComponentFilter,
+    page: Page,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = region(params)?;
+    let ids = params.list("ImageComponentId")?;
     if ids.len() > limits::MAX_COMPONENT_ID_FILTER {
         return Err(Code::InvalidImageComponentIdSizeExceededMaxNumber.into());
     }
-    let name = ctx.params.opt_str("Name").map(str::to_string);
-    let version = ctx
-        .params
+    let name = params.opt_str("Name").map(str::to_string);
+    let version = params
         .opt_str("ComponentVersion")
         .map(|text| {
             component::parse_version_filter(text).ok_or_else(|| {
@@ -42,8 +49,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             })
         })
         .transpose()?;
-    let owner = ctx
-        .params
+    let owner = params
         .opt_str("Owner")
         .map(|o| {
             Owner::parse(o).ok_or_else(|| {
@@ -59,13 +65,67 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         // ComponentVersion only applies together with Name (docs/reference.md §7.2).
         version: version.filter(|_| name.is_some()),
         name,
-        component_type: component_type(ctx.params)?,
-        system_type: system_type(ctx.params)?,
-        resource_group_id: ctx.params.opt_str("ResourceGroupId").map(str::to_string),
-        tags: wire::tag_filters(ctx.params)?,
+        component_type: component_type(params)?,
+        system_type: system_type(params)?,
+        resource_group_id: params.opt_str("ResourceGroupId").map(str::to_string),
+        tags: wire::tag_filters(params)?,
     };
-    let page = wire::page(ctx.params)?;
+    let page = wire::page(params)?;
+    Ok(Request { region, owner, filter, page })
+}
 
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    total_count: i64,
+    max_results: i64,
+    next_token: String,
+    image_component: ImageComponents,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ImageComponents {
+    image_component_set: Vec<ComponentItem>,
+}
+
+/// One `ImageComponentSet` item: unset scalars are left out, list wrappers always present.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ComponentItem {
+    image_component_id: String,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    creation_time: String,
+    system_type: &'static str,
+    component_type: &'static str,
+    component_version: String,
+    content: String,
+    owner: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_group_id: Option<String>,
+    tags: Tags,
+    parameters: Parameters,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Parameters {
+    parameter: Vec<ParameterItem>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ParameterItem {
+    name: String,
+    #[serde(rename = "Type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_value: Option<String>,
+}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { region, owner, filter, page }: Request) -> ApiResult<Response> {
     let custom = if owner == Some(Owner::System) {
         ComponentPage { items: Vec::new(), total_count: 0 }
     } else {
@@ -88,13 +148,13 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     } else {
         None
     };
-    let set: Vec<Value> = items.iter().map(|(c, t)| view(c, t)).collect();
-    Ok(json!({
-        "TotalCount": total_count,
-        "MaxResults": page.max_results,
-        "NextToken": next.map(|c| c.encode()).unwrap_or_default(),
-        "ImageComponent": { "ImageComponentSet": set },
-    }))
+    let image_component_set = items.iter().map(|(c, t)| ComponentItem::of(c, t)).collect();
+    Ok(Response {
+        total_count,
+        max_results: page.max_results,
+        next_token: next.map(|c| c.encode()).unwrap_or_default(),
+        image_component: ImageComponents { image_component_set },
+    })
 }
 
 /// Whether `c` comes after the cursor in newest-first order.
@@ -102,37 +162,27 @@ fn is_after(c: &Component, cursor: Option<&Cursor>) -> bool {
     cursor.is_none_or(|a| c.created_ms < a.created_ms || (c.created_ms == a.created_ms && c.id < a.id))
 }
 
-/// One `ImageComponentSet` item.
-fn view(c: &Component, tags: &[Tag]) -> Value {
-    let mut m = Map::with_capacity(12);
-    m.insert("ImageComponentId".into(), json!(c.id));
-    m.insert("Name".into(), json!(c.name));
-    if let Some(d) = &c.description {
-        m.insert("Description".into(), json!(d));
+impl ComponentItem {
+    fn of(c: &Component, tags: &[Tag]) -> ComponentItem {
+        ComponentItem {
+            image_component_id: c.id.clone(),
+            name: c.name.clone(),
+            description: c.description.clone(),
+            creation_time: format_ms(c.created_ms),
+            system_type: c.system_type.as_str(),
+            component_type: c.component_type.as_str(),
+            component_version: c.version.to_string(),
+            content: c.content.clone(),
+            owner: c.owner.as_str(),
+            resource_group_id: c.resource_group_id.clone(),
+            tags: Tags::of(tags),
+            parameters: Parameters {
+                parameter: c
+                    .parameters
+                    .iter()
+                    .map(|p| ParameterItem { name: p.name.clone(), kind: p.kind.as_str(), default_value: p.default.clone() })
+                    .collect(),
+            },
+        }
     }
-    m.insert("CreationTime".into(), json!(format_ms(c.created_ms)));
-    m.insert("SystemType".into(), json!(c.system_type.as_str()));
-    m.insert("ComponentType".into(), json!(c.component_type.as_str()));
-    m.insert("ComponentVersion".into(), json!(c.version.to_string()));
-    m.insert("Content".into(), json!(c.content));
-    m.insert("Owner".into(), json!(c.owner.as_str()));
-    if let Some(rg) = &c.resource_group_id {
-        m.insert("ResourceGroupId".into(), json!(rg));
-    }
-    m.insert("Tags".into(), json!({ "Tag": tag_list(tags) }));
-    let parameters: Vec<Value> = c
-        .parameters
-        .iter()
-        .map(|p| {
-            let mut item = Map::new();
-            item.insert("Name".into(), json!(p.name));
-            item.insert("Type".into(), json!(p.kind.as_str()));
-            if let Some(default) = &p.default {
-                item.insert("DefaultValue".into(), json!(default));
-            }
-            Value::Object(item)
-        })
-        .collect();
-    m.insert("Parameters".into(), json!({ "Parameter": parameters }));
-    Value::Object(m)
 }

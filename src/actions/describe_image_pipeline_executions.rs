@@ -3,10 +3,10 @@
 //! `MissingParameter.ImagePipelineId` fires only when neither a template nor an execution is named
 //! (docs/reference.md §4.3 inference: Terraform queries by `ExecutionId` alone).
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
+use super::views::Tags;
 use super::wire;
-use super::describe_image_pipelines::tag_list;
 use super::{region, Ctx};
 use crate::domain::build::Execution;
 use crate::domain::execution::Status;
@@ -15,12 +15,20 @@ use crate::domain::refusal::Refusal;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::store::executions::ExecutionFilter;
+use crate::domain::paging::Page;
+use crate::domain::tags::Tag;
+use crate::params::Params;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    let pipeline_id = ctx.params.opt_str("ImagePipelineId");
-    let ids: Vec<String> = ctx
-        .params
+pub struct Request {
+    region: String,
+    filter: ExecutionFilter,
+    page: Page,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = region(params)?;
+    let pipeline_id = params.opt_str("ImagePipelineId");
+    let ids: Vec<String> = params
         .opt_str("ExecutionId")
         .map(|list| list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
         .unwrap_or_default();
@@ -37,7 +45,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     if pipeline_id.is_none() && ids.is_empty() {
         return Err(Code::MissingParameterImagePipelineId.into());
     }
-    let statuses = match ctx.params.opt_str("Status") {
+    let statuses = match params.opt_str("Status") {
         None => Vec::new(),
         Some(list) => list
             .split(',')
@@ -57,44 +65,78 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         pipeline_id: pipeline_id.map(str::to_string),
         ids,
         statuses,
-        tags: wire::tag_filters(ctx.params)?,
+        tags: wire::tag_filters(params)?,
     };
-    let page = wire::page(ctx.params)?;
-    if let Some(id) = pipeline_id {
+    let page = wire::page(params)?;
+    Ok(Request { region, filter, page })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    total_count: i64,
+    max_results: i64,
+    next_token: String,
+    image_pipeline_execution: Executions,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Executions {
+    image_pipeline_execution_set: Vec<ExecutionItem>,
+}
+
+/// One `ImagePipelineExecutionSet` item: unset scalars are left out.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecutionItem {
+    execution_id: String,
+    image_pipeline_id: String,
+    status: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_id: Option<String>,
+    creation_time: String,
+    modified_time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_group_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_info: Option<String>,
+    tags: Tags,
+}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { region, filter, page }: Request) -> ApiResult<Response> {
+    if let Some(id) = &filter.pipeline_id {
         if ctx.state.store.get_pipeline(&ctx.caller.account, &region, id).await?.is_none() {
             return Err(Refusal::PipelineNotFound { id: id.to_string() }.into());
         }
     }
     let result = ctx.state.store.describe_executions(&ctx.caller.account, &region, &filter, &page).await?;
-    let set: Vec<Value> = result.items.iter().map(|(e, t)| view(e, t)).collect();
-    Ok(json!({
-        "TotalCount": result.total_count,
-        "MaxResults": page.max_results,
-        "NextToken": result.next.map(|c| c.encode()).unwrap_or_default(),
-        "ImagePipelineExecution": { "ImagePipelineExecutionSet": set },
-    }))
+    let image_pipeline_execution_set = result.items.iter().map(|(e, t)| ExecutionItem::of(e, t)).collect();
+    Ok(Response {
+        total_count: result.total_count,
+        max_results: page.max_results,
+        next_token: result.next.map(|c| c.encode()).unwrap_or_default(),
+        image_pipeline_execution: Executions { image_pipeline_execution_set },
+    })
 }
 
-fn view(e: &Execution, tags: &[crate::domain::tags::Tag]) -> Value {
-    let mut m = Map::with_capacity(12);
-    m.insert("ExecutionId".into(), json!(e.id));
-    m.insert("ImagePipelineId".into(), json!(e.pipeline_id));
-    m.insert("Status".into(), json!(e.status.as_str()));
-    m.insert("Message".into(), json!(e.message));
-    if let Some(image) = &e.image_id {
-        m.insert("ImageId".into(), json!(image));
+impl ExecutionItem {
+    fn of(e: &Execution, tags: &[Tag]) -> ExecutionItem {
+        ExecutionItem {
+            execution_id: e.id.clone(),
+            image_pipeline_id: e.pipeline_id.clone(),
+            status: e.status.as_str(),
+            message: e.message.clone(),
+            image_id: e.image_id.clone(),
+            creation_time: format_ms(e.created_ms),
+            modified_time: format_ms(e.modified_ms),
+            resource_group_id: e.resource_group_id.clone(),
+            error_code: e.error_code.clone(),
+            error_info: e.error_info.clone(),
+            tags: Tags::of(tags),
+        }
     }
-    m.insert("CreationTime".into(), json!(format_ms(e.created_ms)));
-    m.insert("ModifiedTime".into(), json!(format_ms(e.modified_ms)));
-    if let Some(rg) = &e.resource_group_id {
-        m.insert("ResourceGroupId".into(), json!(rg));
-    }
-    if let Some(code) = &e.error_code {
-        m.insert("ErrorCode".into(), json!(code));
-    }
-    if let Some(info) = &e.error_info {
-        m.insert("ErrorInfo".into(), json!(info));
-    }
-    m.insert("Tags".into(), json!({ "Tag": tag_list(tags) }));
-    Value::Object(m)
 }

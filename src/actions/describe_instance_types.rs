@@ -4,7 +4,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{check_region, Ctx};
 use crate::catalog::InstanceType;
@@ -23,6 +23,18 @@ fn decode_token(token: &str) -> Option<String> {
     text.strip_prefix(TOKEN_PREFIX).map(str::to_string)
 }
 
+pub struct Request {
+    ids: Vec<String>,
+    family: Option<String>,
+    architecture: Option<&'static str>,
+    min_cpu: Option<f64>,
+    max_cpu: Option<f64>,
+    min_mem: Option<f64>,
+    max_mem: Option<f64>,
+    max_results: i64,
+    after: Option<String>,
+}
+
 /// An optional numeric bound (`MinimumCpuCoreCount`, `MaximumMemorySize` …); memory is a float.
 fn bound(params: &Params, name: &str) -> ApiResult<Option<f64>> {
     params
@@ -33,8 +45,7 @@ fn bound(params: &Params, name: &str) -> ApiResult<Option<f64>> {
         .transpose()
 }
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let params = ctx.params;
+pub fn parse(params: &Params) -> ApiResult<Request> {
     if let Some(region) = params.opt_str("RegionId") {
         check_region(region)?;
     }
@@ -48,10 +59,11 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             ),
         ));
     }
-    let family = params.opt_str("InstanceTypeFamily");
+    let family = params.opt_str("InstanceTypeFamily").map(str::to_string);
     let architecture = match params.opt_str("CpuArchitecture") {
         None => None,
-        Some(a @ ("X86" | "ARM")) => Some(a),
+        Some("X86") => Some("X86"),
+        Some("ARM") => Some("ARM"),
         Some(_) => return Err(ApiError::invalid_param("CpuArchitecture")),
     };
     let min_cpu = bound(params, "MinimumCpuCoreCount")?;
@@ -67,14 +79,59 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         ));
     }
     let after = params.opt_str("NextToken").map(|t| decode_token(t).ok_or(Code::InvalidNextToken)).transpose()?;
+    Ok(Request { ids, family, architecture, min_cpu, max_cpu, min_mem, max_mem, max_results, after })
+}
 
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    next_token: String,
+    instance_types: InstanceTypes,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstanceTypes {
+    instance_type: Vec<InstanceTypeView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstanceTypeView {
+    instance_type_id: &'static str,
+    instance_type_family: String,
+    instance_category: &'static str,
+    instance_family_level: &'static str,
+    cpu_architecture: &'static str,
+    cpu_core_count: u32,
+    memory_size: f64,
+    #[serde(rename = "GPUAmount")]
+    gpu_amount: u32,
+    #[serde(rename = "GPUSpec")]
+    gpu_spec: &'static str,
+    local_storage_category: &'static str,
+    eni_quantity: u32,
+    eni_private_ip_address_quantity: u32,
+    disk_quantity: u32,
+    nvme_support: &'static str,
+    supported_boot_modes: SupportedBootModes,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SupportedBootModes {
+    supported_boot_mode: &'static [&'static str],
+}
+
+pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
+    let Request { ids, family, architecture, min_cpu, max_cpu, min_mem, max_mem, max_results, after } = request;
     let matching: Vec<&InstanceType> = ctx
         .state
         .catalog
         .instance_types()
         .iter()
         .filter(|t| ids.is_empty() || ids.iter().any(|id| id == t.id))
-        .filter(|t| family.is_none_or(|f| f == t.family()))
+        .filter(|t| family.as_deref().is_none_or(|f| f == t.family()))
         .filter(|t| architecture.is_none_or(|a| a == t.cpu_architecture()))
         .filter(|t| min_cpu.is_none_or(|m| f64::from(t.cpu) >= m) && max_cpu.is_none_or(|m| f64::from(t.cpu) <= m))
         .filter(|t| {
@@ -91,26 +148,28 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         Some(last) if start + page.len() < matching.len() => encode_token(last.id),
         _ => String::new(),
     };
-    let items: Vec<Value> = page.iter().map(|t| render(t)).collect();
-    Ok(json!({ "NextToken": next_token, "InstanceTypes": { "InstanceType": items } }))
+    let instance_type = page.iter().map(|t| InstanceTypeView::of(t)).collect();
+    Ok(Response { next_token, instance_types: InstanceTypes { instance_type } })
 }
 
-fn render(t: &InstanceType) -> Value {
-    json!({
-        "InstanceTypeId": t.id,
-        "InstanceTypeFamily": t.family(),
-        "InstanceCategory": t.category(),
-        "InstanceFamilyLevel": if t.category() == "Shared" { "EntryLevel" } else { "EnterpriseLevel" },
-        "CpuArchitecture": t.cpu_architecture(),
-        "CpuCoreCount": t.cpu,
-        "MemorySize": f64::from(t.memory_gib),
-        "GPUAmount": 0,
-        "GPUSpec": "",
-        "LocalStorageCategory": "",
-        "EniQuantity": 3,
-        "EniPrivateIpAddressQuantity": 6,
-        "DiskQuantity": 17,
-        "NvmeSupport": "unsupported",
-        "SupportedBootModes": { "SupportedBootMode": ["BIOS", "UEFI"] },
-    })
+impl InstanceTypeView {
+    fn of(t: &InstanceType) -> InstanceTypeView {
+        InstanceTypeView {
+            instance_type_id: t.id,
+            instance_type_family: t.family().to_string(),
+            instance_category: t.category(),
+            instance_family_level: if t.category() == "Shared" { "EntryLevel" } else { "EnterpriseLevel" },
+            cpu_architecture: t.cpu_architecture(),
+            cpu_core_count: t.cpu,
+            memory_size: f64::from(t.memory_gib),
+            gpu_amount: 0,
+            gpu_spec: "",
+            local_storage_category: "",
+            eni_quantity: 3,
+            eni_private_ip_address_quantity: 6,
+            disk_quantity: 17,
+            nvme_support: "unsupported",
+            supported_boot_modes: SupportedBootModes { supported_boot_mode: &["BIOS", "UEFI"] },
+        }
+    }
 }

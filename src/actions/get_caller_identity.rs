@@ -3,18 +3,36 @@
 //! identity: `IdentityType=Account`, `Arn=acs:ram::<account>:root`, user and principal = account.
 //! <https://www.alibabacloud.com/help/en/ram/developer-reference/api-sts-2015-04-01-getcalleridentity>
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::Ctx;
 use crate::error::ApiResult;
+use crate::params::Params;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
+/// The action takes no parameters.
+pub struct Request;
+
+pub fn parse(_params: &Params) -> ApiResult<Request> {
+    Ok(Request)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    account_id: String,
+    user_id: String,
+    principal_id: String,
+    identity_type: &'static str,
+    arn: String,
+}
+
+pub async fn execute(ctx: &Ctx<'_>, _request: Request) -> ApiResult<Response> {
     let account = &ctx.caller.account;
-    Ok(json!({
-        "AccountId": account,
-        "UserId": account,
-        "PrincipalId": account,
-        "IdentityType": "Account",
-        "Arn": format!("acs:ram::{account}:root"),
-    }))
+    Ok(Response {
+        account_id: account.clone(),
+        user_id: account.clone(),
+        principal_id: account.clone(),
+        identity_type: "Account",
+        arn: format!("acs:ram::{account}:root"),
+    })
 }

@@ -17,7 +17,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::tag_resources::parse_target;
 use super::Ctx;
@@ -27,6 +27,13 @@ use crate::domain::tags::TagFilter;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 use crate::store::tag_resources::{FuzzyTagFilter, TagQuery};
+
+pub struct Request {
+    region: String,
+    resource_type: &'static str,
+    query: TagQuery,
+    after: Option<(String, String)>,
+}
 
 const TOKEN_VERSION: &str = "t1:";
 
@@ -97,10 +104,10 @@ fn parse_tags(params: &Params) -> ApiResult<(Vec<TagFilter>, Option<String>)> {
     Ok((filters, Some(group)))
 }
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let target = parse_target(ctx.params, true)?;
-    let (tags, resource_group) = parse_tags(ctx.params)?;
-    let query = TagQuery { ids: target.ids, tags, fuzzy: parse_fuzzy(ctx.params)?, resource_group };
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let target = parse_target(params, true)?;
+    let (tags, resource_group) = parse_tags(params)?;
+    let query = TagQuery { ids: target.ids, tags, fuzzy: parse_fuzzy(params)?, resource_group };
     if (!query.tags.is_empty() || query.resource_group.is_some()) && !query.fuzzy.is_empty() {
         return Err(ApiError::with_message(
             Code::InvalidParameterCombination,
@@ -113,22 +120,42 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             "The parameter - ResourceIds.N should not be null: specify ResourceId.N, Tag.N or TagFilter.N.",
         ));
     }
-    let after = match ctx.params.opt_str("NextToken") {
+    let after = match params.opt_str("NextToken") {
         None => None,
         Some(token) => Some(decode_token(token).ok_or(Code::InvalidNextToken)?),
     };
+    Ok(Request { region: target.region, resource_type: target.resource_type, query, after })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    next_token: String,
+    tag_resources: TagResources,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagResources {
+    tag_resource: Vec<TagResourceItem>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagResourceItem {
+    resource_type: &'static str,
+    resource_id: String,
+    tag_key: String,
+    tag_value: String,
+}
+
+pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
+    let Request { region, resource_type, query, after } = request;
     let page_size = limits::TAG_RESOURCES_PAGE_SIZE;
     let mut rows = ctx
         .state
         .store
-        .list_tag_resources(
-            &ctx.caller.account,
-            &target.region,
-            target.resource_type,
-            &query,
-            after.as_ref(),
-            page_size + 1,
-        )
+        .list_tag_resources(&ctx.caller.account, &region, resource_type, &query, after.as_ref(), page_size + 1)
         .await?;
     let limit = usize::try_from(page_size).unwrap_or(usize::MAX);
     let next = if rows.len() > limit {
@@ -137,21 +164,11 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     } else {
         None
     };
-    let items: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "ResourceType": target.resource_type,
-                "ResourceId": r.resource_id,
-                "TagKey": r.key,
-                "TagValue": r.value,
-            })
-        })
+    let tag_resource = rows
+        .into_iter()
+        .map(|r| TagResourceItem { resource_type, resource_id: r.resource_id, tag_key: r.key, tag_value: r.value })
         .collect();
-    Ok(json!({
-        "NextToken": next.unwrap_or_default(),
-        "TagResources": { "TagResource": items },
-    }))
+    Ok(Response { next_token: next.unwrap_or_default(), tag_resources: TagResources { tag_resource } })
 }
 
 #[cfg(test)]

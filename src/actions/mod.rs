@@ -12,6 +12,7 @@ pub mod content;
 mod networks;
 mod refusals;
 mod request_digest;
+mod views;
 pub mod wire;
 
 use serde_json::Value;
@@ -76,41 +77,41 @@ actions! {
     // ECS (2014-05-26): the Image Builder's own actions, the images around a build, the world
     Ecs {
         CreateImagePipeline => create_image_pipeline(handle),
-        DescribeImagePipelines => describe_image_pipelines(handle),
+        DescribeImagePipelines => describe_image_pipelines,
         DeleteImagePipeline => delete_image_pipeline(handle),
         StartImagePipelineExecution => start_image_pipeline_execution(handle),
         CancelImagePipelineExecution => cancel_image_pipeline_execution(handle),
-        DescribeImagePipelineExecutions => describe_image_pipeline_executions(handle),
+        DescribeImagePipelineExecutions => describe_image_pipeline_executions,
         DescribeImages => describe_images(handle),
-        DescribeImageSharePermission => describe_image_share_permission(handle),
+        DescribeImageSharePermission => describe_image_share_permission,
         DeleteImage => delete_image(handle),
         CreateImageComponent => create_image_component(handle),
-        DescribeImageComponents => describe_image_components(handle),
+        DescribeImageComponents => describe_image_components,
         DeleteImageComponent => delete_image_component(handle),
         TagResources => tag_resources(handle),
         UntagResources => untag_resources(handle),
-        ListTagResources => list_tag_resources(handle),
-        DescribeTags => describe_tags(handle),
+        ListTagResources => list_tag_resources,
+        DescribeTags => describe_tags,
         ModifyImageSharePermission => modify_image_share_permission(handle),
         CopyImage => copy_image(handle),
         CancelCopyImage => cancel_copy_image(handle),
         ModifyImageAttribute => modify_image_attribute(handle),
-        DescribeImageFromFamily => describe_image_from_family(handle),
+        DescribeImageFromFamily => describe_image_from_family,
         JoinResourceGroup => join_resource_group(handle),
-        DescribeRegions => describe_regions(handle),
-        DescribeZones => describe_zones(handle),
-        DescribeInstanceTypes => describe_instance_types(handle),
-        DescribeAvailableResource => describe_available_resource(handle),
+        DescribeRegions => describe_regions,
+        DescribeZones => describe_zones,
+        DescribeInstanceTypes => describe_instance_types,
+        DescribeAvailableResource => describe_available_resource,
     }
     // VPC (2016-04-28)
     Vpc {
         CreateVpc => create_vpc(handle),
-        DescribeVpcs => describe_vpcs(handle),
-        DescribeVpcAttribute => describe_vpc_attribute(handle),
+        DescribeVpcs => describe_vpcs,
+        DescribeVpcAttribute => describe_vpc_attribute,
         DeleteVpc => delete_vpc(handle),
         CreateVSwitch => create_vswitch(handle),
-        DescribeVSwitches => describe_vswitches(handle),
-        DescribeVSwitchAttributes => describe_vswitch_attributes(handle),
+        DescribeVSwitches => describe_vswitches,
+        DescribeVSwitchAttributes => describe_vswitch_attributes,
         DeleteVSwitch => delete_vswitch(handle),
     }
     // ResourceManager (2020-03-31)
@@ -120,11 +121,11 @@ actions! {
     }
     // STS (2015-04-01)
     Sts {
-        GetCallerIdentity => get_caller_identity(handle),
+        GetCallerIdentity => get_caller_identity,
     }
     // BssOpenApi (2017-12-14)
     BssOpenApi {
-        QueryAvailableInstances => query_available_instances(handle),
+        QueryAvailableInstances => query_available_instances,
     }
 }
 

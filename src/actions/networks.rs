@@ -1,15 +1,12 @@
 //! What the VPC actions (API 2016-04-28) share: one view of a tenant's networks — the region's
 //! built-in default VPC and vSwitches (catalog and fixtures) followed by the tenant's own — with
-//! statuses computed from the emulator clock, their JSON shapes (the SDK models'
-//! `DescribeVpcsResponseBodyVpcsVpc`, `DescribeVSwitchesResponseBodyVSwitchesVSwitch`), the
-//! parameter checks of names, descriptions and resource groups, and `PageNumber`/`PageSize` paging.
-
-use serde_json::{json, Value};
+//! statuses computed from the emulator clock (their wire views are in `describe_vpcs` and
+//! `describe_vswitches`), the parameter checks of names, descriptions and resource groups, and
+//! `PageNumber`/`PageSize` paging.
 
 use super::Ctx;
 use crate::catalog::{self, RESOURCE_GROUPS};
-use crate::domain::network::{self, Cidr, NetworkStatus};
-use crate::domain::time::format_ms;
+use crate::domain::network::{self, NetworkStatus};
 use crate::domain::{limits, network::VSwitch, network::Vpc};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
@@ -33,7 +30,7 @@ pub struct VSwitchView {
 }
 
 /// The resource group networks belong to when the request names none (the account's default).
-fn default_resource_group() -> String {
+pub fn default_resource_group() -> String {
     RESOURCE_GROUPS.first().copied().unwrap_or("rg-acfmdefault000001").to_string()
 }
 
@@ -124,59 +121,9 @@ pub async fn world(ctx: &Ctx<'_>, region: &str) -> ApiResult<(Vec<VpcView>, Vec<
     Ok((vpc_views, vswitch_views))
 }
 
-/// `OwnerId` is a number in the SDK models; accounts that are not numeric leave it out.
-fn owner_id(account: &str) -> Value {
-    account.parse::<i64>().map_or(Value::Null, Value::from)
-}
-
-fn tags() -> Value {
-    json!({ "Tag": [] })
-}
-
-pub fn vpc_json(v: &VpcView) -> Value {
-    json!({
-        "VpcId": v.vpc.id,
-        "RegionId": v.vpc.region,
-        "Status": v.status.as_str(),
-        "VpcName": v.vpc.name.clone().unwrap_or_default(),
-        "CreationTime": format_ms(v.vpc.created_ms),
-        "CidrBlock": v.vpc.cidr_block,
-        "VRouterId": v.vpc.vrouter_id,
-        "Description": v.vpc.description.clone().unwrap_or_default(),
-        "IsDefault": v.is_default,
-        "ResourceGroupId": v.vpc.resource_group_id.clone().unwrap_or_else(default_resource_group),
-        "OwnerId": owner_id(&v.vpc.account),
-        "VSwitchIds": { "VSwitchId": v.vswitch_ids },
-        "RouterTableIds": { "RouterTableIds": [v.vpc.route_table_id] },
-        "UserCidrs": { "UserCidr": [] },
-        "SecondaryCidrBlocks": { "SecondaryCidrBlock": [] },
-        "NatGatewayIds": { "NatGatewayIds": [] },
-        "DhcpOptionsSetStatus": "",
-        "DnsHostnameStatus": "DISABLED",
-        "Tags": tags(),
-    })
-}
-
-pub fn vswitch_json(v: &VSwitchView) -> Value {
-    let available = Cidr::parse(&v.vswitch.cidr_block).map_or(0, network::available_ips);
-    json!({
-        "VSwitchId": v.vswitch.id,
-        "VpcId": v.vswitch.vpc_id,
-        "Status": v.status.as_str(),
-        "CidrBlock": v.vswitch.cidr_block,
-        "ZoneId": v.vswitch.zone_id,
-        "AvailableIpAddressCount": available,
-        "Description": v.vswitch.description.clone().unwrap_or_default(),
-        "VSwitchName": v.vswitch.name.clone().unwrap_or_default(),
-        "CreationTime": format_ms(v.vswitch.created_ms),
-        "IsDefault": v.is_default,
-        "ResourceGroupId": v.vswitch.resource_group_id.clone().unwrap_or_else(default_resource_group),
-        "OwnerId": owner_id(&v.vswitch.account),
-        "ShareType": "Sourced",
-        "NetworkAclId": "",
-        "RouteTable": { "RouteTableId": v.route_table_id, "RouteTableType": "System" },
-        "Tags": tags(),
-    })
+/// `OwnerId` is a number in the SDK models; accounts that are not numeric show `null`.
+pub fn owner_id(account: &str) -> Option<i64> {
+    account.parse::<i64>().ok()
 }
 
 /// `PageNumber` (from 1, default 1) and `PageSize` (1–50, default 10); out of range is

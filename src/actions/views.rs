@@ -1,0 +1,30 @@
+//! Response views several actions share: resource tags as `Tags.Tag[{TagKey, TagValue}]`.
+
+use serde::Serialize;
+
+use crate::domain::tags::Tag;
+
+/// `{"Tag": [{"TagKey": …, "TagValue": …}]}`, the response form of a resource's tags.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tags {
+    tag: Vec<TagView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct TagView {
+    tag_key: String,
+    tag_value: String,
+}
+
+impl Tags {
+    pub fn of(tags: &[Tag]) -> Tags {
+        Tags { tag: tags.iter().map(|t| TagView { tag_key: t.key.clone(), tag_value: t.value.clone() }).collect() }
+    }
+
+    /// No tags (a resource we do not tag, such as a VPC).
+    pub fn none() -> Tags {
+        Tags { tag: Vec::new() }
+    }
+}
