@@ -55,6 +55,7 @@ fn builtin_vpc(ctx: &Ctx<'_>, region: &str) -> Vpc {
         vrouter_id: builtin.vrouter_id,
         route_table_id: builtin.route_table_id,
         created_ms: catalog::BUILTIN_NETWORK_CREATED_MS,
+        ipv6_cidr_block: None,
     }
 }
 
@@ -151,6 +152,10 @@ pub fn vpc_json(v: &VpcView) -> Value {
         "NatGatewayIds": { "NatGatewayIds": [] },
         "DhcpOptionsSetStatus": "",
         "DnsHostnameStatus": "DISABLED",
+        "EnabledIpv6": v.vpc.ipv6_cidr_block.is_some(),
+        "Ipv6CidrBlock": v.vpc.ipv6_cidr_block.clone().unwrap_or_default(),
+        "Ipv6CidrBlocks": { "Ipv6CidrBlock": v.vpc.ipv6_cidr_block.iter()
+            .map(|block| json!({ "Ipv6CidrBlock": block, "Ipv6Isp": "BGP" })).collect::<Vec<_>>() },
         "Tags": tags(),
     })
 }

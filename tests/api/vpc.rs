@@ -345,3 +345,31 @@ async fn reset_and_snapshots_cover_networks() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(vpc_attr(&app, &vpc).await["VSwitchIds"]["VSwitchId"], json!([vsw]));
 }
+
+// ---- IPv6 (the Terraform provider's acceptance tests create `alicloud_vpc { enable_ipv6 = true }`) --
+
+#[tokio::test]
+async fn enable_ipv6_gives_a_vpc_an_ipv6_block_that_the_describe_actions_report() {
+    let app = TestApp::spawn().await;
+    let created = vpc_call(&app, "CreateVpc", &[("CidrBlock", "10.0.0.0/16"), ("EnableIpv6", "true")]).await;
+    let with = created.assert_ok()["VpcId"].as_str().expect("VpcId").to_string();
+    let without = create_vpc(&app, "10.1.0.0/16").await;
+
+    let attr = vpc_attr(&app, &with).await;
+    assert_eq!(attr["EnabledIpv6"], true, "{attr}");
+    let block = attr["Ipv6CidrBlock"].as_str().expect("Ipv6CidrBlock").to_string();
+    assert!(block.starts_with("2408:4005:") && block.ends_with("00::/56"), "{block}");
+    assert_eq!(attr["Ipv6CidrBlocks"], json!({ "Ipv6CidrBlock": [{ "Ipv6CidrBlock": block, "Ipv6Isp": "BGP" }] }));
+    let listed = vpc_call(&app, "DescribeVpcs", &[("VpcId", &with)]).await;
+    let vpc = &listed.assert_ok()["Vpcs"]["Vpc"][0];
+    assert_eq!((&vpc["EnabledIpv6"], vpc["Ipv6CidrBlock"].as_str()), (&json!(true), Some(block.as_str())));
+
+    let attr = vpc_attr(&app, &without).await;
+    assert_eq!(attr["EnabledIpv6"], false, "{attr}");
+    assert_eq!(attr["Ipv6CidrBlock"], "");
+    assert_eq!(attr["Ipv6CidrBlocks"], json!({ "Ipv6CidrBlock": [] }));
+    // The block is kept, not recomputed per read.
+    let again = app.restart().await;
+    assert_eq!(vpc_attr(&again, &with).await["Ipv6CidrBlock"], block.as_str());
+    vpc_call(&again, "CreateVpc", &[("EnableIpv6", "maybe")]).await.assert_error(400, "InvalidParameter");
+}
