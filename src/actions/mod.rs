@@ -26,6 +26,7 @@ mod describe_image_share_permission;
 mod describe_images;
 mod describe_instance_types;
 mod describe_regions;
+mod describe_route_table_list;
 mod describe_tags;
 mod describe_vpc_attribute;
 mod describe_vpcs;
@@ -91,6 +92,7 @@ pub enum Action {
     DescribeVSwitches,
     DescribeVSwitchAttributes,
     DeleteVSwitch,
+    DescribeRouteTableList,
     // The world around a build (ECS).
     DescribeRegions,
     DescribeZones,
@@ -135,6 +137,7 @@ impl Action {
         Action::DescribeVSwitches,
         Action::DescribeVSwitchAttributes,
         Action::DeleteVSwitch,
+        Action::DescribeRouteTableList,
         Action::DescribeRegions,
         Action::DescribeZones,
         Action::DescribeInstanceTypes,
@@ -160,7 +163,8 @@ impl Action {
             | Action::CreateVSwitch
             | Action::DescribeVSwitches
             | Action::DescribeVSwitchAttributes
-            | Action::DeleteVSwitch => Product::Vpc,
+            | Action::DeleteVSwitch
+            | Action::DescribeRouteTableList => Product::Vpc,
             Action::ListResourceGroups | Action::GetResourceGroup => Product::ResourceManager,
             Action::GetCallerIdentity => Product::Sts,
             Action::QueryAvailableInstances => Product::BssOpenApi,
@@ -200,6 +204,7 @@ impl Action {
             Action::DescribeVSwitches => "DescribeVSwitches",
             Action::DescribeVSwitchAttributes => "DescribeVSwitchAttributes",
             Action::DeleteVSwitch => "DeleteVSwitch",
+            Action::DescribeRouteTableList => "DescribeRouteTableList",
             Action::DescribeRegions => "DescribeRegions",
             Action::DescribeZones => "DescribeZones",
             Action::DescribeInstanceTypes => "DescribeInstanceTypes",
@@ -273,6 +278,7 @@ async fn run(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::DescribeVSwitches => describe_vswitches::handle(ctx).await,
         Action::DescribeVSwitchAttributes => describe_vswitch_attributes::handle(ctx).await,
         Action::DeleteVSwitch => delete_vswitch::handle(ctx).await,
+        Action::DescribeRouteTableList => describe_route_table_list::handle(ctx).await,
         Action::DescribeRegions => describe_regions::handle(ctx).await,
         Action::DescribeZones => describe_zones::handle(ctx).await,
         Action::DescribeInstanceTypes => describe_instance_types::handle(ctx).await,

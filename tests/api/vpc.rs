@@ -373,3 +373,45 @@ async fn enable_ipv6_gives_a_vpc_an_ipv6_block_that_the_describe_actions_report(
     assert_eq!(vpc_attr(&again, &with).await["Ipv6CidrBlock"], block.as_str());
     vpc_call(&again, "CreateVpc", &[("EnableIpv6", "maybe")]).await.assert_error(400, "InvalidParameter");
 }
+
+// ---- route tables (the Terraform provider's `alicloud_vpcs` reads each VPC's `route_table_id`) ---
+
+#[tokio::test]
+async fn describe_route_table_list_gives_each_vpcs_system_route_table() {
+    let app = TestApp::spawn().await;
+    let created = vpc_call(&app, "CreateVpc", &[("CidrBlock", "10.0.0.0/16")]).await;
+    let body = created.assert_ok().clone();
+    let vpc = body["VpcId"].as_str().expect("VpcId");
+    let vsw = create_vswitch(&app, vpc, "10.0.1.0/24").await;
+
+    let all = vpc_call(&app, "DescribeRouteTableList", &[]).await;
+    let all = all.assert_ok();
+    assert_eq!(all["TotalCount"], 2, "the default VPC's and mine: {all}");
+    assert_eq!((all["PageNumber"].clone(), all["PageSize"].clone()), (json!(1), json!(10)));
+
+    let mine = vpc_call(&app, "DescribeRouteTableList", &[("VpcId", vpc), ("PageSize", "50")]).await;
+    let tables = mine.assert_ok()["RouterTableList"]["RouterTableListType"].as_array().expect("list").clone();
+    assert_eq!(tables.len(), 1, "{tables:?}");
+    let table = &tables[0];
+    assert_eq!(table["RouteTableId"], body["RouteTableId"]);
+    assert_eq!(table["RouterId"], body["VRouterId"]);
+    assert_eq!((table["RouteTableType"].as_str(), table["RouterType"].as_str()), (Some("System"), Some("VRouter")));
+    assert_eq!(table["VpcId"], vpc);
+    assert_eq!(table["VSwitchIds"]["VSwitchId"], json!([vsw]));
+
+    for (key, value, expected) in [
+        ("RouteTableId", body["RouteTableId"].as_str().expect("id"), 1),
+        ("RouterId", body["VRouterId"].as_str().expect("id"), 1),
+        ("RouteTableType", "Custom", 0),
+        ("RouterType", "VBR", 0),
+        ("VpcId", "vpc-doesnotexist000000", 0),
+    ] {
+        let r = vpc_call(&app, "DescribeRouteTableList", &[(key, value)]).await;
+        assert_eq!(r.assert_ok()["TotalCount"], expected, "{key}={value}");
+    }
+    for (key, value) in [("RouteTableType", "Other"), ("RouterType", "Router"), ("PageSize", "51"), ("PageNumber", "0")]
+    {
+        vpc_call(&app, "DescribeRouteTableList", &[(key, value)]).await.assert_error(400, "InvalidParameter");
+    }
+    app.call_version(VPC, "DescribeRouteTableList", &[]).await.assert_error(400, "MissingRegionId");
+}
