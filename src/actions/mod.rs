@@ -23,6 +23,7 @@ mod describe_image_from_family;
 mod describe_image_pipeline_executions;
 mod describe_image_pipelines;
 mod describe_image_share_permission;
+mod describe_image_support_instance_types;
 mod describe_images;
 mod describe_instance_types;
 mod describe_regions;
@@ -98,6 +99,7 @@ pub enum Action {
     DescribeZones,
     DescribeInstanceTypes,
     DescribeAvailableResource,
+    DescribeImageSupportInstanceTypes,
     // ResourceManager, STS, BssOpenApi.
     ListResourceGroups,
     GetResourceGroup,
@@ -142,6 +144,7 @@ impl Action {
         Action::DescribeZones,
         Action::DescribeInstanceTypes,
         Action::DescribeAvailableResource,
+        Action::DescribeImageSupportInstanceTypes,
         Action::ListResourceGroups,
         Action::GetResourceGroup,
         Action::GetCallerIdentity,
@@ -209,6 +212,7 @@ impl Action {
             Action::DescribeZones => "DescribeZones",
             Action::DescribeInstanceTypes => "DescribeInstanceTypes",
             Action::DescribeAvailableResource => "DescribeAvailableResource",
+            Action::DescribeImageSupportInstanceTypes => "DescribeImageSupportInstanceTypes",
             Action::ListResourceGroups => "ListResourceGroups",
             Action::GetResourceGroup => "GetResourceGroup",
             Action::GetCallerIdentity => "GetCallerIdentity",
@@ -283,6 +287,7 @@ async fn run(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
         Action::DescribeZones => describe_zones::handle(ctx).await,
         Action::DescribeInstanceTypes => describe_instance_types::handle(ctx).await,
         Action::DescribeAvailableResource => describe_available_resource::handle(ctx).await,
+        Action::DescribeImageSupportInstanceTypes => describe_image_support_instance_types::handle(ctx).await,
         Action::ListResourceGroups => list_resource_groups::list(ctx).await,
         Action::GetResourceGroup => list_resource_groups::get(ctx).await,
         Action::GetCallerIdentity => get_caller_identity::handle(ctx).await,
