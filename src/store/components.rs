@@ -18,6 +18,40 @@ use crate::error::{ApiError, ApiResult, Code};
 /// Resource type of components in the tag tables and APIs (api-spec §7.4).
 pub const RESOURCE_TYPE_COMPONENT: &str = "imagecomponent";
 
+impl Store {
+    /// Gives a component a chosen ID (a fixture mirroring an account's existing component): its
+    /// row, the ID inside its stored spec, its tags and the ClientToken that created it, so that
+    /// loading the fixture again finds it. `400 InvalidParameter` if the ID is taken.
+    pub async fn rename_component(&self, from: &str, to: &str) -> ApiResult<()> {
+        let mut tx = self.writer.begin().await?;
+        let taken: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM image_components WHERE id = ?").bind(to).fetch_optional(&mut *tx).await?;
+        if taken.is_some() {
+            return Err(ApiError::with_message(Code::InvalidParameter, format!("The component ID \"{to}\" is taken.")));
+        }
+        sqlx::query("UPDATE image_components SET id = ?1, spec = json_set(spec, '$.id', ?1) WHERE id = ?2")
+            .bind(to)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE tags SET resource_id = ? WHERE resource_type = ? AND resource_id = ?")
+            .bind(to)
+            .bind(RESOURCE_TYPE_COMPONENT)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE client_tokens SET resource_id = ? WHERE action = 'CreateImageComponent' AND resource_id = ?",
+        )
+        .bind(to)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 /// Which version a new component gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VersionChoice {
