@@ -15,8 +15,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::admin;
-use crate::admin::faults::Faults;
-use crate::admin::journal::Journal;
+use crate::faults::Faults;
+use crate::journal::Journal;
 use crate::catalog::Catalog;
 use crate::clock::{Clock, ManualClock, ScaledClock, SimClock, SystemClock};
 use crate::config::{AuthMode, ClockMode, Config};
@@ -25,7 +25,7 @@ use crate::fixtures::{self, Fixtures};
 use crate::gate::{self, GateState, HostPolicy};
 use crate::ids::IdGen;
 use crate::rpc;
-use crate::rpc::auth::Auth;
+use crate::auth::Auth;
 use crate::store::Store;
 
 /// How long shutdown waits for the scheduler to finish its current tick.

@@ -35,12 +35,12 @@ use yaml_rust2::parser::{Event, EventReceiver, Parser};
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::actions::{self, Action, Ctx};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::catalog::{Catalog, InstanceType, OsType, PublicImage};
 use crate::domain::limits::MAX_FIXTURES_BYTES;
-use crate::rpc::auth::AccessKey;
-use crate::rpc::caller::{Caller, DEFAULT_ACCOUNT};
-use crate::rpc::params::Params;
+use crate::auth::AccessKey;
+use crate::auth::caller::{Caller, DEFAULT_ACCOUNT};
+use crate::params::Params;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

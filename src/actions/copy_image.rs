@@ -13,6 +13,7 @@
 
 use serde_json::{json, Value};
 
+use super::wire;
 use super::{check_dry_run, token_claim, Action, Ctx};
 use crate::catalog;
 use crate::domain::image::REALISTIC_COPY_MS;
@@ -54,7 +55,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             "The specified destination description is wrongly formed.",
         ));
     }
-    let tags = tags::parse_tags(p, "Tag")?;
+    let tags = wire::tags(p, "Tag")?;
     let encrypted = p.opt_bool("Encrypted")?;
     let kms_key_id = p.opt_str("KMSKeyId");
     if kms_key_id.is_some() && encrypted != Some(true) {

@@ -6,6 +6,7 @@
 
 use serde_json::{json, Value};
 
+use super::wire;
 use super::{content, region, token_claim, Action, Ctx};
 use crate::catalog::Catalog;
 use crate::domain::component::{Component, ComponentType, Owner, SystemType, Version};
@@ -13,7 +14,7 @@ use crate::domain::names;
 use crate::domain::tags::{self, Tag};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::{IdGen, Kind};
-use crate::rpc::params::Params;
+use crate::params::Params;
 use crate::store::components::VersionChoice;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
@@ -101,7 +102,7 @@ fn parse(
     let parameters = content::parse_component(content, system_type)?;
     let resource_group_id = params.opt_str("ResourceGroupId");
     catalog.check_resource_group(resource_group_id)?;
-    let tags = tags::parse_tags(params, "Tag")?;
+    let tags = wire::tags(params, "Tag")?;
 
     let id = ids.id(account, Kind::ImageComponent);
     let component = Component {

@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use super::wire;
 use super::{base_image, check_region, component_refs, content, region, token_claim, Action, Ctx};
 use crate::catalog::{Catalog, OsType};
 use crate::domain::names;
@@ -16,7 +17,7 @@ use crate::domain::{limits, limits::DEFAULT_SYSTEM_DISK_GIB};
 use crate::engine::plan;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::{IdGen, Kind};
-use crate::rpc::params::Params;
+use crate::params::Params;
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
@@ -114,7 +115,7 @@ const PLATFORMS: &[&str] = &[
 ];
 
 fn key_values(params: &Params, prefix: &str) -> ApiResult<Vec<KeyValue>> {
-    Ok(tags::parse_tags(params, prefix)?.into_iter().map(|Tag { key, value }| KeyValue { key, value }).collect())
+    Ok(wire::tags(params, prefix)?.into_iter().map(|Tag { key, value }| KeyValue { key, value }).collect())
 }
 
 /// Parses and validates everything that does not need the store.
@@ -178,7 +179,7 @@ fn parse(
         check_region(target)?;
     }
 
-    let tags = tags::parse_tags(params, "Tag")?;
+    let tags = wire::tags(params, "Tag")?;
     let image_tags = key_values(&options, "ImageTags")?;
 
     let advanced = params.object("AdvancedOptions");

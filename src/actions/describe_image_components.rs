@@ -8,6 +8,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::wire;
 use super::create_image_component::{component_type, system_type};
 use super::describe_image_pipelines::tag_list;
 use super::{region, Ctx};
@@ -61,9 +62,9 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         component_type: component_type(ctx.params)?,
         system_type: system_type(ctx.params)?,
         resource_group_id: ctx.params.opt_str("ResourceGroupId").map(str::to_string),
-        tags: tags::parse_filters(ctx.params)?,
+        tags: wire::tag_filters(ctx.params)?,
     };
-    let page = Page::parse(ctx.params)?;
+    let page = wire::page(ctx.params)?;
 
     let custom = if owner == Some(Owner::System) {
         ComponentPage { items: Vec::new(), total_count: 0 }

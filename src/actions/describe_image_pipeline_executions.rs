@@ -5,6 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::wire;
 use super::describe_image_pipelines::tag_list;
 use super::{region, Ctx};
 use crate::domain::execution::Status;
@@ -56,9 +57,9 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         pipeline_id: pipeline_id.map(str::to_string),
         ids,
         statuses,
-        tags: tags::parse_filters(ctx.params)?,
+        tags: wire::tag_filters(ctx.params)?,
     };
-    let page = Page::parse(ctx.params)?;
+    let page = wire::page(ctx.params)?;
     if let Some(id) = pipeline_id {
         if ctx.state.store.get_pipeline(&ctx.caller.account, &region, id).await?.is_none() {
             return Err(pipeline_not_found(id));

@@ -7,6 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::wire;
 use super::{region, Ctx};
 use crate::domain::paging::Page;
 use crate::domain::pipeline::{KeyValue, Pipeline};
@@ -33,9 +34,9 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         ids,
         name: name.map(str::to_string),
         resource_group_id: ctx.params.opt_str("ResourceGroupId").map(str::to_string),
-        tags: tags::parse_filters(ctx.params)?,
+        tags: wire::tag_filters(ctx.params)?,
     };
-    let page = Page::parse(ctx.params)?;
+    let page = wire::page(ctx.params)?;
     let result = ctx.state.store.describe_pipelines(&ctx.caller.account, &region, &filter, &page).await?;
     let set: Vec<Value> = result.items.iter().map(|(p, t)| view(p, t)).collect();
     Ok(json!({

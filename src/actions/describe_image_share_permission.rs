@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use super::wire;
 use super::{region, Ctx};
 use crate::domain::paging::NumberPage;
 use crate::domain::time::format_ms;
@@ -10,7 +11,7 @@ use crate::error::ApiResult;
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let image_id = ctx.params.required_str("ImageId")?;
-    let page = NumberPage::parse(ctx.params)?;
+    let page = wire::number_page(ctx.params)?;
     let accounts = ctx.state.store.image_share_accounts(&ctx.caller.account, &region, image_id).await?;
     let total = accounts.len();
     let items: Vec<Value> = page

@@ -25,6 +25,7 @@ use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::wire;
 use super::describe_image_pipelines::tag_list;
 use super::{check_dry_run, region, Ctx};
 use crate::catalog::{self, OsType, PublicImage};
@@ -33,7 +34,7 @@ use crate::domain::paging::NumberPage;
 use crate::domain::tags::{self, Tag, TagFilter};
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::rpc::params::Params;
+use crate::params::Params;
 use crate::store::images::VisibleImage;
 
 const OWNER_ALIASES: &[&str] = &["system", "self", "others", "marketplace"];
@@ -176,7 +177,7 @@ fn parse_filters<'a>(p: &'a Params, catalog: &catalog::Catalog) -> ApiResult<Fil
         cloudinit: p.opt_bool("IsSupportCloudinit")?,
         usable: p.opt_bool("Usable")?,
         statuses,
-        tags: tags::parse_filters(p)?,
+        tags: wire::tag_filters(p)?,
     })
 }
 
@@ -217,7 +218,7 @@ impl Filters<'_> {
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let filters = parse_filters(ctx.params, &ctx.state.catalog)?;
-    let page = NumberPage::parse(ctx.params)?;
+    let page = wire::number_page(ctx.params)?;
     check_dry_run(ctx.params)?;
     let now = ctx.state.clock.now_ms();
 

@@ -10,7 +10,7 @@ use super::{check_region, Ctx};
 use crate::catalog::InstanceType;
 use crate::domain::limits;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::rpc::params::Params;
+use crate::params::Params;
 
 const TOKEN_PREFIX: &str = "it1:";
 

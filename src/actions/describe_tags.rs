@@ -12,6 +12,7 @@
 
 use serde_json::{json, Map, Value};
 
+use super::wire;
 use super::{region, Ctx};
 use crate::domain::paging::NumberPage;
 use crate::domain::{limits, tags};
@@ -37,8 +38,8 @@ const COUNTERS: &[&str] = &[
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
-    let filters = tags::parse_filters(ctx.params)?;
-    let page = NumberPage::parse_with_default(ctx.params, limits::DESCRIBE_TAGS_DEFAULT_PAGE_SIZE)?;
+    let filters = wire::tag_filters(ctx.params)?;
+    let page = wire::number_page_with_default(ctx.params, limits::DESCRIBE_TAGS_DEFAULT_PAGE_SIZE)?;
     let types: Vec<&str> = match ctx.params.opt_str("ResourceType") {
         None => TAGGABLE.to_vec(),
         Some(t) => TAGGABLE.iter().copied().filter(|known| *known == t).collect(),

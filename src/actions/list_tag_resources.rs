@@ -25,7 +25,7 @@ use crate::catalog::DEFAULT_RESOURCE_GROUP;
 use crate::domain::limits;
 use crate::domain::tags::TagFilter;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::rpc::params::Params;
+use crate::params::Params;
 use crate::store::tag_resources::{FuzzyTagFilter, TagQuery};
 
 const TOKEN_VERSION: &str = "t1:";

@@ -49,13 +49,13 @@ mod untag_resources;
 
 use serde_json::Value;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::catalog;
 use crate::domain::limits;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::product::Product;
-use crate::rpc::caller::Caller;
-use crate::rpc::params::Params;
+use crate::auth::caller::Caller;
+use crate::params::Params;
 use crate::store::TokenClaim;
 
 /// Every action we serve. Its wire name is [`Action::name`], its product (hence API version)

@@ -12,7 +12,7 @@ use crate::domain::network::{self, Cidr};
 use crate::domain::time::format_ms;
 use crate::domain::{limits, network::VSwitch, network::Vpc};
 use crate::error::{ApiError, ApiResult, Code};
-use crate::rpc::params::Params;
+use crate::params::Params;
 
 /// A VPC as the API shows it, built-in or the tenant's.
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::Action;
 use crate::domain::limits;
 use crate::error::{ApiResult, Code};
-use crate::rpc::params::Params;
+use crate::params::Params;
 
 /// Parameters that describe the transport, not the request.
 const TRANSPORT_PARAMS: &[&str] = &[

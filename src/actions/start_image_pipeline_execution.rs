@@ -4,6 +4,7 @@
 
 use serde_json::{json, Value};
 
+use super::wire;
 use super::{base_image, component_refs, content, region, token_claim, Action, Ctx};
 use crate::domain::execution::Status;
 use crate::domain::outcome::OutcomeRule;
@@ -19,7 +20,7 @@ use crate::store::executions::{pipeline_not_found, Execution};
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let region = region(ctx.params)?;
     let pipeline_id = ctx.params.required_str("ImagePipelineId")?;
-    let tags = tags::parse_tags(ctx.params, "Tag")?;
+    let tags = wire::tags(ctx.params, "Tag")?;
     let claim = token_claim(ctx, Action::StartImagePipelineExecution, &region)?;
     if let Some(claim) = &claim {
         if let Some(id) = ctx.state.store.replay(claim).await? {

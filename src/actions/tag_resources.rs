@@ -5,12 +5,13 @@
 
 use serde_json::{json, Value};
 
+use super::wire;
 use super::{check_region, Ctx};
 use crate::catalog::components as system;
 use crate::domain::limits;
 use crate::domain::tags;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::rpc::params::Params;
+use crate::params::Params;
 use crate::store::components::RESOURCE_TYPE_COMPONENT;
 use crate::store::tag_resources::TAGGABLE;
 
@@ -68,7 +69,7 @@ pub fn refuse_system_components(target: &Target) -> ApiResult<()> {
 
 pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let target = parse_target(ctx.params, false)?;
-    let tags = tags::parse_tags(ctx.params, "Tag")?;
+    let tags = wire::tags(ctx.params, "Tag")?;
     if tags.is_empty() {
         return Err(Code::MissingParameterTags.into());
     }

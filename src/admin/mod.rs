@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::clock::Clock;
 use crate::domain::limits::{MAX_CLOCK_MS, MAX_CONTROL_BODY_BYTES, MAX_SNAPSHOTS};
 use crate::domain::outcome::OutcomeRule;

@@ -17,14 +17,14 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::actions::{self, Action, Ctx};
-use crate::admin::journal;
-use crate::app::AppState;
+use crate::journal;
+use crate::state::AppState;
 use crate::catalog;
 use crate::domain::execution::Status;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, Code};
-use crate::rpc::caller::{Caller, DEFAULT_ACCOUNT};
-use crate::rpc::params::Params;
+use crate::auth::caller::{Caller, DEFAULT_ACCOUNT};
+use crate::params::Params;
 use crate::store::console::ConsoleImage;
 
 const INDEX_HTML: &str = include_str!("assets/index.html");

@@ -8,7 +8,7 @@ use base64::Engine;
 
 use super::limits;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::rpc::params::Params;
+use crate::params::Params;
 
 /// Where the next page starts: strictly after this (created_ms, id) in newest-first order.
 #[derive(Debug, Clone, PartialEq, Eq)]

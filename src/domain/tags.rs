@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::limits;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::rpc::params::Params;
+use crate::params::Params;
 
 /// One resource tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,8 +16,8 @@ use axum::http::{header, HeaderMap, Method, Uri};
 use axum::response::Response;
 
 use crate::actions::{self, Action, Ctx};
-use crate::admin::journal::Entry;
-use crate::app::AppState;
+use crate::journal::Entry;
+use crate::state::AppState;
 use crate::domain::limits::MAX_BODY_BYTES;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
@@ -123,7 +123,7 @@ pub async fn handle(
         region,
         params: params
             .iter()
-            .map(|(k, v)| (crate::admin::journal::bounded_copy(k), crate::admin::journal::bounded_copy(v)))
+            .map(|(k, v)| (crate::journal::bounded_copy(k), crate::journal::bounded_copy(v)))
             .collect(),
         code,
         message,

@@ -7,8 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ecs_imagebuilder_emulator::app::App;
 use ecs_imagebuilder_emulator::clock::SystemClock;
 use ecs_imagebuilder_emulator::config::{AuthMode, ClockMode, Config};
-use ecs_imagebuilder_emulator::rpc::auth;
-use ecs_imagebuilder_emulator::rpc::params::Params;
+use ecs_imagebuilder_emulator::auth;
+use ecs_imagebuilder_emulator::params::Params;
 use serde_json::{json, Value};
 
 use crate::helpers::{reply, TestApp, BASE_IMAGE};

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue, Method};
 use ecs_imagebuilder_emulator::config::AuthMode;
-use ecs_imagebuilder_emulator::rpc::auth::{
+use ecs_imagebuilder_emulator::auth::{
     percent_encode, v1_signature, v1_string_to_sign, v3_signature, v3_string_to_sign,
 };
-use ecs_imagebuilder_emulator::rpc::params::Params;
+use ecs_imagebuilder_emulator::params::Params;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
