@@ -27,7 +27,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo="$(pwd)"
 
 TOFU_VERSION=v1.12.6
-PROVIDER_VERSION=v1.285.0 # 1.289.x is not served by the module proxy; 1.285.0 is the nearest that is
 ACCOUNT=1234567812345678
 SHARE_ACCOUNT=1111222233334444       # add_account of the template (tests/terraform/lifecycle)
 EXTRA_SHARE_ACCOUNT=5555666677778888 # alicloud_image_share_permission
@@ -47,13 +46,11 @@ script_started="$(date +%s)"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 echo "==> OpenTofu $TOFU_VERSION (cache: $ibe_cache)"
 tofu="$(go_tool opentofu github.com/opentofu/opentofu "$TOFU_VERSION" ./cmd/tofu tofu)"
+# The version and the two swapped dependencies are set in lib/tools.sh (ALICLOUD_PROVIDER_*).
+PROVIDER_VERSION="$ALICLOUD_PROVIDER_VERSION"
 echo "==> terraform-provider-alicloud $PROVIDER_VERSION"
-# Two dependencies of the provider at 1.285.0 are not served by the module proxy; the versions
-# provider 1.240.0 pins are, and the provider builds against them (they are only used for OSS).
-provider="$(go_tool terraform-provider-alicloud github.com/aliyun/terraform-provider-alicloud \
-    "$PROVIDER_VERSION" . "terraform-provider-alicloud_$PROVIDER_VERSION" \
-    github.com/alibabacloud-go/alibabacloud-gateway-oss=github.com/alibabacloud-go/alibabacloud-gateway-oss@v0.0.11 \
-    github.com/alibabacloud-go/alibabacloud-gateway-oss-util=github.com/alibabacloud-go/alibabacloud-gateway-oss-util@v0.0.3)"
+provider="$(go_tool terraform-provider-alicloud "$ALICLOUD_PROVIDER_MODULE" \
+    "$PROVIDER_VERSION" . "terraform-provider-alicloud_$PROVIDER_VERSION" "${ALICLOUD_PROVIDER_REPLACES[@]}")"
 tools_ready="$(date +%s)"
 if [ "${1:-}" = --tools-only ]; then
     echo "==> tofu.sh: tools ready in $((tools_ready - script_started)) s ($tofu, $provider)"

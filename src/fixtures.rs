@@ -21,6 +21,9 @@
 //!     params: { BaseImageType: IMAGE, BaseImage: aliyun_3_x64_20G_alibase_20240819.vhd, Name: web }
 //! components:
 //!   - { name: base-tools, params: { Name: base-tools, Content: "RUN echo hi" } }
+//!   # `id`: the component gets this ID instead of a generated one, to mirror an account's existing
+//!   # component that a test suite refers to (`COMPONENT ic-…`).
+//!   - { name: theirs, id: ic-bp122acttbs2sxdyq2ky, params: { Name: theirs, Content: "RUN echo hi" } }
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
@@ -113,6 +116,8 @@ pub struct VSwitchFixture {
 pub struct CallFixture {
     /// Unique within its list; makes loading idempotent.
     pub name: String,
+    /// Components only: the ID to give the component (`ic-` and 20 lowercase letters or digits).
+    pub id: Option<String>,
     pub account: Option<String>,
     pub region: Option<String>,
     /// The action's parameters, flattened as on the wire (`Tag.1.Key`, `ImageOptions.ImageName`).
@@ -291,9 +296,34 @@ pub async fn create_resources(state: &AppState, fixtures: &Fixtures) -> Result<(
                 access_key_id: None,
                 account: fixture.account.clone().unwrap_or_else(|| DEFAULT_ACCOUNT.to_string()),
             };
-            actions::dispatch(action, &Ctx { state, caller: &caller, params: &params })
+            if let Some(id) = &fixture.id {
+                let valid = kind == "component"
+                    && id.strip_prefix("ic-").is_some_and(|rest| {
+                        rest.len() == 20 && rest.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                    });
+                if !valid {
+                    return Err(format!(
+                        "{kind} fixture \"{}\": `id` is for components only, `ic-` and 20 lowercase letters or digits",
+                        fixture.name
+                    ));
+                }
+            }
+            let created = actions::dispatch(action, &Ctx { state, caller: &caller, params: &params })
                 .await
                 .map_err(|e| format!("{kind} fixture \"{}\": {e}", fixture.name))?;
+            if let Some(id) = &fixture.id {
+                let generated = created["ImageComponentId"].as_str().unwrap_or_default();
+                if generated != id {
+                    let renamed = state
+                        .store
+                        .rename_component(generated, id)
+                        .await
+                        .map_err(|e| format!("component fixture \"{}\": {e}", fixture.name))?;
+                    if !renamed {
+                        return Err(format!("component fixture \"{}\": the ID \"{id}\" is taken", fixture.name));
+                    }
+                }
+            }
         }
     }
     Ok(())

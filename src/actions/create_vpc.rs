@@ -22,12 +22,15 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let name = opt_name(ctx.params, "VpcName", Code::InvalidVpcNameMalformed)?;
     let description = opt_description(ctx.params, Code::InvalidVpcDescriptionMalformed)?;
     let resource_group_id = opt_resource_group(ctx)?;
+    let enable_ipv6 = ctx.params.opt_bool("EnableIpv6")?.unwrap_or(false);
     refuse_dry_run(ctx.params)?;
     let claim = token_claim(ctx, Action::CreateVpc, &region)?;
     let account = &ctx.caller.account;
     let ids = &ctx.state.ids;
+    let id = ids.id(account, Kind::Vpc);
     let vpc = Vpc {
-        id: ids.id(account, Kind::Vpc),
+        ipv6_cidr_block: enable_ipv6.then(|| network::ipv6_block(&id)),
+        id,
         account: account.clone(),
         region: region.clone(),
         name: name.map(str::to_string),

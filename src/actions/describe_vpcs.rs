@@ -81,6 +81,27 @@ pub(super) struct VpcBase {
     owner_id: Option<i64>,
     #[serde(rename = "VSwitchIds")]
     vswitch_ids: VSwitchIds,
+    /// IPv6 (`EnableIpv6=true` at creation): the provider reads `enable_ipv6` from `EnabledIpv6`.
+    #[serde(rename = "EnabledIpv6")]
+    enabled_ipv6: bool,
+    #[serde(rename = "Ipv6CidrBlock")]
+    ipv6_cidr_block: String,
+    #[serde(rename = "Ipv6CidrBlocks")]
+    ipv6_cidr_blocks: Ipv6CidrBlocks,
+}
+
+#[derive(Serialize)]
+struct Ipv6CidrBlocks {
+    #[serde(rename = "Ipv6CidrBlock")]
+    ipv6_cidr_block: Vec<Ipv6CidrBlock>,
+}
+
+#[derive(Serialize)]
+struct Ipv6CidrBlock {
+    #[serde(rename = "Ipv6CidrBlock")]
+    block: String,
+    #[serde(rename = "Ipv6Isp")]
+    isp: &'static str,
 }
 
 #[derive(Serialize)]
@@ -140,6 +161,16 @@ impl VpcBase {
             resource_group_id: v.vpc.resource_group_id.clone().unwrap_or_else(default_resource_group),
             owner_id: owner_id(&v.vpc.account),
             vswitch_ids: VSwitchIds { vswitch_id: v.vswitch_ids.clone() },
+            enabled_ipv6: v.vpc.ipv6_cidr_block.is_some(),
+            ipv6_cidr_block: v.vpc.ipv6_cidr_block.clone().unwrap_or_default(),
+            ipv6_cidr_blocks: Ipv6CidrBlocks {
+                ipv6_cidr_block: v
+                    .vpc
+                    .ipv6_cidr_block
+                    .iter()
+                    .map(|block| Ipv6CidrBlock { block: block.clone(), isp: "BGP" })
+                    .collect(),
+            },
         }
     }
 }

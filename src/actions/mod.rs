@@ -102,6 +102,7 @@ actions! {
         DescribeZones => describe_zones,
         DescribeInstanceTypes => describe_instance_types,
         DescribeAvailableResource => describe_available_resource,
+        DescribeImageSupportInstanceTypes => describe_image_support_instance_types(handle),
     }
     // VPC (2016-04-28)
     Vpc {
@@ -113,6 +114,7 @@ actions! {
         DescribeVSwitches => describe_vswitches,
         DescribeVSwitchAttributes => describe_vswitch_attributes,
         DeleteVSwitch => delete_vswitch(handle),
+        DescribeRouteTableList => describe_route_table_list(handle),
     }
     // ResourceManager (2020-03-31)
     ResourceManager {

@@ -52,6 +52,7 @@ fn builtin_vpc(ctx: &Ctx<'_>, region: &str) -> Vpc {
         vrouter_id: builtin.vrouter_id,
         route_table_id: builtin.route_table_id,
         created_ms: catalog::BUILTIN_NETWORK_CREATED_MS,
+        ipv6_cidr_block: None,
     }
 }
 

@@ -21,6 +21,8 @@ pub struct Vpc {
     pub vrouter_id: String,
     pub route_table_id: String,
     pub created_ms: i64,
+    /// The IPv6 block of a VPC created with `EnableIpv6=true`; `None`: IPv6 not enabled.
+    pub ipv6_cidr_block: Option<String>,
 }
 
 /// A vSwitch made through CreateVSwitch, in one of the account's VPCs or the default VPC.
@@ -199,6 +201,15 @@ pub fn allocate(vpc: Cidr, mask: u8, siblings: &[Cidr]) -> Result<Cidr, CidrProb
         }
     }
     Err(CidrProblem::Overlapped)
+}
+
+/// The /56 IPv6 block Alibaba assigns a VPC when IPv6 is enabled (`EnableIpv6=true`), derived from
+/// the VPC's ID so that it is stable: `2408:4005:xxxx:xx00::/56` (the BGP range Alibaba uses in
+/// the CreateVpc documentation's examples).
+pub fn ipv6_block(vpc_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(vpc_id.as_bytes());
+    format!("2408:4005:{:x}:{:x}00::/56", u16::from_be_bytes([digest[0], digest[1]]), digest[2])
 }
 
 /// Addresses instances can use in a vSwitch block.

@@ -15,6 +15,41 @@ use crate::domain::template::VersionPattern;
 /// Resource type of components in the tag tables and APIs (docs/reference.md §7.4).
 pub const RESOURCE_TYPE_COMPONENT: &str = "imagecomponent";
 
+impl Store {
+    /// Gives a component a chosen ID (a fixture mirroring an account's existing component): its
+    /// row, the ID inside its stored spec, its tags and the ClientToken that created it, so that
+    /// loading the fixture again finds it. `Ok(false)` (nothing changed) if the ID is taken.
+    pub async fn rename_component(&self, from: &str, to: &str) -> Result<bool, sqlx::Error> {
+        let mut tx = self.write().await?;
+        let conn = tx.conn();
+        let taken: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM image_components WHERE id = ?").bind(to).fetch_optional(&mut *conn).await?;
+        if taken.is_some() {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE image_components SET id = ?1, spec = json_set(spec, '$.id', ?1) WHERE id = ?2")
+            .bind(to)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE tags SET resource_id = ? WHERE resource_type = ? AND resource_id = ?")
+            .bind(to)
+            .bind(RESOURCE_TYPE_COMPONENT)
+            .bind(from)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "UPDATE client_tokens SET resource_id = ? WHERE action = 'CreateImageComponent' AND resource_id = ?",
+        )
+        .bind(to)
+        .bind(from)
+        .execute(&mut *conn)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
 /// Custom components of one page (at most `MaxResults + 1`, newest first, after the cursor) with
 /// their tags, and how many match in total.
 #[derive(Debug, Clone)]

@@ -8,12 +8,25 @@ use super::{Store, WriteTx};
 use crate::domain::execution::TERMINAL_SQL;
 use crate::domain::network::{Cidr, NetworkKind, VSwitch, Vpc};
 
-type VpcTuple = (String, String, String, Option<String>, Option<String>, String, Option<String>, String, String, i64);
+type VpcTuple = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    Option<String>,
+);
 type VSwitchTuple =
     (String, String, String, String, String, Option<String>, Option<String>, String, Option<String>, i64);
 
 const VPC_COLUMNS: &str =
-    "id, account, region, name, description, cidr_block, resource_group_id, vrouter_id, route_table_id, created_ms";
+    "id, account, region, name, description, cidr_block, resource_group_id, vrouter_id, route_table_id, created_ms, \
+     ipv6_cidr_block";
 const VSWITCH_COLUMNS: &str =
     "id, account, region, vpc_id, zone_id, name, description, cidr_block, resource_group_id, created_ms";
 
@@ -29,6 +42,7 @@ fn vpc_from(t: VpcTuple) -> Vpc {
         vrouter_id: t.7,
         route_table_id: t.8,
         created_ms: t.9,
+        ipv6_cidr_block: t.10,
     }
 }
 
@@ -105,7 +119,7 @@ impl Store {
 
 impl WriteTx {
     pub async fn insert_vpc(&mut self, vpc: &Vpc) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!("INSERT INTO vpcs ({VPC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+        sqlx::query(&format!("INSERT INTO vpcs ({VPC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
             .bind(&vpc.id)
             .bind(&vpc.account)
             .bind(&vpc.region)
@@ -116,6 +130,7 @@ impl WriteTx {
             .bind(&vpc.vrouter_id)
             .bind(&vpc.route_table_id)
             .bind(vpc.created_ms)
+            .bind(&vpc.ipv6_cidr_block)
             .execute(self.conn())
             .await?;
         Ok(())

@@ -732,3 +732,63 @@ async fn a_time_scale_speeds_up_the_real_clock_and_is_refused_with_a_manual_one(
         reqwest::get(format!("{base}/_emulator/health")).await.expect("sent").json().await.expect("json");
     assert_eq!(health["clock"], "scaled");
 }
+
+/// The provider's acceptance tests build `COMPONENT ic-bp122acttbs2sxdyq2ky`, a component of the
+/// maintainers' account: a fixture component can take that ID.
+#[tokio::test]
+async fn a_fixture_component_can_take_a_chosen_id_kept_across_reloads() {
+    const ID: &str = "ic-bp122acttbs2sxdyq2ky";
+    const ME: &str = "1357924680135792";
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("fixtures.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "components:\n  - name: theirs\n    id: {ID}\n    account: \"{ME}\"\n    \
+             params: {{ Name: theirs, Content: \"RUN echo hi\", Tag.1.Key: team, Tag.1.Value: infra }}\n"
+        ),
+    )
+    .expect("write");
+    let app = TestApp::spawn_with(|c| c.fixtures = Some(path.clone())).await;
+    let mine = [("AccessKeyId", ME), ("Owner", "SELF")];
+    let listed = app.call_in_region("DescribeImageComponents", &mine).await;
+    let set = listed.assert_ok()["ImageComponent"]["ImageComponentSet"].clone();
+    assert_eq!(set.as_array().map(Vec::len), Some(1), "{set}");
+    assert_eq!(set[0]["ImageComponentId"], ID);
+    assert_eq!(set[0]["Tags"]["Tag"], json!([{ "TagKey": "team", "TagValue": "infra" }]));
+    let by_id = app.call_in_region("DescribeImageComponents", &[("AccessKeyId", ME), ("ImageComponentId.1", ID)]).await;
+    assert_eq!(by_id.assert_ok()["TotalCount"], 1);
+    // A template of that account builds it by ID.
+    let template = app
+        .call_in_region(
+            "CreateImagePipeline",
+            &[
+                ("AccessKeyId", ME),
+                ("BaseImageType", "IMAGE"),
+                ("BaseImage", BASE_IMAGE),
+                ("BuildContent", &format!("COMPONENT {ID}")),
+            ],
+        )
+        .await;
+    template.assert_ok();
+
+    // Loading the file again (a restart) finds it: still one component, with that ID.
+    let app = app.restart().await;
+    let listed = app.call_in_region("DescribeImageComponents", &mine).await;
+    let set = listed.assert_ok()["ImageComponent"]["ImageComponentSet"].clone();
+    assert_eq!((set.as_array().map(Vec::len), set[0]["ImageComponentId"].as_str()), (Some(1), Some(ID)));
+
+    // `id` must look like a component ID, and templates have none.
+    for (bad, what) in [
+        ("components:\n  - { name: cc, id: ic-SHORT, params: { Name: cc, Content: \"RUN x\" } }\n".to_string(), "component fixture \"cc\""),
+        (format!("templates:\n  - {{ name: t, id: {ID}, params: {{ BaseImageType: IMAGE, BaseImage: {BASE_IMAGE} }} }}\n"), "template fixture \"t\""),
+    ] {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("bad.yaml");
+        std::fs::write(&path, bad).expect("write");
+        let mut config = Config::for_tests(dir.path().join("db").to_string_lossy().into_owned());
+        config.fixtures = Some(path);
+        let err = App::build(config).await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains(what) && err.contains("`id` is for components only"), "{err}");
+    }
+}

@@ -266,3 +266,73 @@ async fn reset_and_snapshots_cover_networks() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(vpc_attr(&app, &vpc).await["VSwitchIds"]["VSwitchId"], json!([vsw]));
 }
+
+// ---- IPv6 (the Terraform provider's acceptance tests create `alicloud_vpc { enable_ipv6 = true }`) --
+
+#[tokio::test]
+async fn enable_ipv6_gives_a_vpc_an_ipv6_block_that_the_describe_actions_report() {
+    let app = TestApp::spawn().await;
+    let created = vpc_call(&app, "CreateVpc", &[("CidrBlock", "10.0.0.0/16"), ("EnableIpv6", "true")]).await;
+    let with = created.assert_ok()["VpcId"].as_str().expect("VpcId").to_string();
+    let without = create_vpc(&app, "10.1.0.0/16").await;
+
+    let attr = vpc_attr(&app, &with).await;
+    assert_eq!(attr["EnabledIpv6"], true, "{attr}");
+    let block = attr["Ipv6CidrBlock"].as_str().expect("Ipv6CidrBlock").to_string();
+    assert!(block.starts_with("2408:4005:") && block.ends_with("00::/56"), "{block}");
+    assert_eq!(attr["Ipv6CidrBlocks"], json!({ "Ipv6CidrBlock": [{ "Ipv6CidrBlock": block, "Ipv6Isp": "BGP" }] }));
+    let listed = vpc_call(&app, "DescribeVpcs", &[("VpcId", &with)]).await;
+    let vpc = &listed.assert_ok()["Vpcs"]["Vpc"][0];
+    assert_eq!((&vpc["EnabledIpv6"], vpc["Ipv6CidrBlock"].as_str()), (&json!(true), Some(block.as_str())));
+
+    let attr = vpc_attr(&app, &without).await;
+    assert_eq!(attr["EnabledIpv6"], false, "{attr}");
+    assert_eq!(attr["Ipv6CidrBlock"], "");
+    assert_eq!(attr["Ipv6CidrBlocks"], json!({ "Ipv6CidrBlock": [] }));
+    // The block is kept, not recomputed per read.
+    let again = app.restart().await;
+    assert_eq!(vpc_attr(&again, &with).await["Ipv6CidrBlock"], block.as_str());
+    vpc_call(&again, "CreateVpc", &[("EnableIpv6", "maybe")]).await.assert_error(400, "InvalidParameter");
+}
+
+// ---- route tables (the Terraform provider's `alicloud_vpcs` reads each VPC's `route_table_id`) ---
+
+#[tokio::test]
+async fn describe_route_table_list_gives_each_vpcs_system_route_table() {
+    let app = TestApp::spawn().await;
+    let created = vpc_call(&app, "CreateVpc", &[("CidrBlock", "10.0.0.0/16")]).await;
+    let body = created.assert_ok().clone();
+    let vpc = body["VpcId"].as_str().expect("VpcId");
+    let vsw = create_vswitch(&app, vpc, "10.0.1.0/24").await;
+
+    let all = vpc_call(&app, "DescribeRouteTableList", &[]).await;
+    let all = all.assert_ok();
+    assert_eq!(all["TotalCount"], 2, "the default VPC's and mine: {all}");
+    assert_eq!((all["PageNumber"].clone(), all["PageSize"].clone()), (json!(1), json!(10)));
+
+    let mine = vpc_call(&app, "DescribeRouteTableList", &[("VpcId", vpc), ("PageSize", "50")]).await;
+    let tables = mine.assert_ok()["RouterTableList"]["RouterTableListType"].as_array().expect("list").clone();
+    assert_eq!(tables.len(), 1, "{tables:?}");
+    let table = &tables[0];
+    assert_eq!(table["RouteTableId"], body["RouteTableId"]);
+    assert_eq!(table["RouterId"], body["VRouterId"]);
+    assert_eq!((table["RouteTableType"].as_str(), table["RouterType"].as_str()), (Some("System"), Some("VRouter")));
+    assert_eq!(table["VpcId"], vpc);
+    assert_eq!(table["VSwitchIds"]["VSwitchId"], json!([vsw]));
+
+    for (key, value, expected) in [
+        ("RouteTableId", body["RouteTableId"].as_str().expect("id"), 1),
+        ("RouterId", body["VRouterId"].as_str().expect("id"), 1),
+        ("RouteTableType", "Custom", 0),
+        ("RouterType", "VBR", 0),
+        ("VpcId", "vpc-doesnotexist000000", 0),
+    ] {
+        let r = vpc_call(&app, "DescribeRouteTableList", &[(key, value)]).await;
+        assert_eq!(r.assert_ok()["TotalCount"], expected, "{key}={value}");
+    }
+    for (key, value) in [("RouteTableType", "Other"), ("RouterType", "Router"), ("PageSize", "51"), ("PageNumber", "0")]
+    {
+        vpc_call(&app, "DescribeRouteTableList", &[(key, value)]).await.assert_error(400, "InvalidParameter");
+    }
+    app.call_version(VPC, "DescribeRouteTableList", &[]).await.assert_error(400, "MissingRegionId");
+}

@@ -344,3 +344,73 @@ async fn query_available_instances_succeeds_with_an_empty_list() {
     bad.assert_error(400, "InvalidParameter");
     assert_eq!(bad.body["HostId"], "business.aliyuncs.com");
 }
+
+// ---- DescribeImageSupportInstanceTypes (the Terraform provider's `alicloud_instance_types` with
+// `image_id`) ----------------------------------------------------------------------------------
+
+async fn supported_types(app: &TestApp, params: &[(&str, &str)]) -> Vec<String> {
+    let r = app.call_in_region("DescribeImageSupportInstanceTypes", params).await;
+    let body = r.assert_ok();
+    body["InstanceTypes"]["InstanceType"]
+        .as_array()
+        .expect("InstanceTypes.InstanceType")
+        .iter()
+        .map(|t| t["InstanceTypeId"].as_str().expect("InstanceTypeId").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn describe_image_support_instance_types_follows_the_images_cpu_architecture() {
+    let app = TestApp::spawn().await;
+    let x86 = supported_types(&app, &[("ImageId", "ubuntu_22_04_x64_20G_alibase_20240710.vhd")]).await;
+    assert!(x86.contains(&"ecs.g6.large".to_string()) && x86.contains(&"ecs.c7.large".to_string()), "{x86:?}");
+    assert!(!x86.contains(&"ecs.g6r.large".to_string()), "an ARM type for an x86_64 image: {x86:?}");
+    let arm = supported_types(&app, &[("ImageId", "aliyun_3_arm64_20G_alibase_20240819.vhd")]).await;
+    assert_eq!(arm, vec!["ecs.g6r.large".to_string()]);
+    let all = supported_types(&app, &[]).await;
+    assert_eq!(all.len(), x86.len() + arm.len(), "{all:?}");
+
+    let r = app
+        .call_in_region("DescribeImageSupportInstanceTypes", &[("ImageId", "aliyun_3_x64_20G_alibase_20240819.vhd")])
+        .await;
+    let body = r.assert_ok();
+    assert_eq!(
+        (body["RegionId"].as_str(), body["ImageId"].as_str()),
+        (Some(REGION), Some("aliyun_3_x64_20G_alibase_20240819.vhd"))
+    );
+    let g6 = body["InstanceTypes"]["InstanceType"]
+        .as_array()
+        .and_then(|types| types.iter().find(|t| t["InstanceTypeId"] == "ecs.g6.large"))
+        .expect("ecs.g6.large");
+    assert_eq!((g6["InstanceTypeFamily"].as_str(), g6["CpuCoreCount"].as_u64()), (Some("ecs.g6"), Some(2)));
+    assert_eq!(g6["MemorySize"].as_f64(), Some(8.0));
+}
+
+#[tokio::test]
+async fn describe_image_support_instance_types_sees_a_built_image_and_refuses_unknown_ones() {
+    let app = TestApp::spawn().await;
+    let pipeline = app.create_pipeline(&[("BuildContent", "RUN echo hi")]).await;
+    let execution = app.start(&pipeline).await;
+    app.run_builds_to_completion().await;
+    let image = app.execution(&execution).await["ImageId"].as_str().expect("ImageId").to_string();
+    assert!(supported_types(&app, &[("ImageId", &image)]).await.contains(&"ecs.g6.large".to_string()));
+
+    let unknown =
+        app.call_in_region("DescribeImageSupportInstanceTypes", &[("ImageId", "m-doesnotexist00000000")]).await;
+    unknown.assert_error(404, "InvalidImageId.NotFound");
+    // Another account does not see my image.
+    let other = crate::helpers::call_as(
+        &app,
+        "9999888877776666",
+        REGION,
+        "DescribeImageSupportInstanceTypes",
+        &[("ImageId", &image)],
+    )
+    .await;
+    other.assert_error(404, "InvalidImageId.NotFound");
+    let action = app.call_in_region("DescribeImageSupportInstanceTypes", &[("ActionType", "Upgrade")]).await;
+    action.assert_error(400, "InvalidParameter");
+    app.call("DescribeImageSupportInstanceTypes", &[]).await.assert_error(400, "MissingRegionId");
+    let region = app.call("DescribeImageSupportInstanceTypes", &[("RegionId", "mars-north-1")]).await;
+    region.assert_error(404, "InvalidRegionId.NotFound");
+}
