@@ -59,7 +59,7 @@ pub struct ComponentPage {
 }
 
 fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &ComponentFilter) {
-    query::push_tenant(qb, "c", account, region);
+    query::push_tenant_for_tags(qb, "c", account, region, !filter.tags.is_empty());
     query::push_in(qb, "c.id", filter.ids.iter().cloned());
     if let Some(name) = &filter.name {
         qb.push(" AND c.name = ").push_bind(name.clone());
@@ -76,7 +76,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, f
     if let Some(rg) = &filter.resource_group_id {
         qb.push(" AND c.resource_group_id = ").push_bind(rg.clone());
     }
-    tags::push_filters(qb, RESOURCE_TYPE_COMPONENT, "c.id", &filter.tags);
+    tags::push_filters(qb, (account, region), RESOURCE_TYPE_COMPONENT, "c.id", &filter.tags);
 }
 
 /// `AND` the non-wildcard positions of a version pattern.

@@ -111,13 +111,13 @@ pub struct Event {
 }
 
 fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &ExecutionFilter) {
-    query::push_tenant(qb, "e", account, region);
+    query::push_tenant_for_tags(qb, "e", account, region, !filter.tags.is_empty());
     if let Some(pipeline) = &filter.pipeline_id {
         qb.push(" AND e.pipeline_id = ").push_bind(pipeline.clone());
     }
     query::push_in(qb, "e.id", filter.ids.iter().cloned());
     query::push_in(qb, "e.status", filter.statuses.iter().map(|s| s.as_str()));
-    tags::push_filters(qb, RESOURCE_TYPE_EXECUTION, "e.id", &filter.tags);
+    tags::push_filters(qb, (account, region), RESOURCE_TYPE_EXECUTION, "e.id", &filter.tags);
 }
 
 async fn insert_event(conn: &mut SqliteConnection, execution: &mut Execution, at_ms: i64) -> Result<(), sqlx::Error> {

@@ -49,7 +49,7 @@ fn insert(pipeline: &Pipeline) -> Result<sqlx::query::Query<'static, Sqlite, Sql
 }
 
 fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &PipelineFilter) {
-    query::push_tenant(qb, "p", account, region);
+    query::push_tenant_for_tags(qb, "p", account, region, !filter.tags.is_empty());
     query::push_in(qb, "p.id", filter.ids.iter().cloned());
     if let Some(name) = &filter.name {
         qb.push(" AND p.name = ").push_bind(name.clone());
@@ -57,7 +57,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, f
     if let Some(rg) = &filter.resource_group_id {
         qb.push(" AND p.resource_group_id = ").push_bind(rg.clone());
     }
-    tags::push_filters(qb, RESOURCE_TYPE_PIPELINE, "p.id", &filter.tags);
+    tags::push_filters(qb, (account, region), RESOURCE_TYPE_PIPELINE, "p.id", &filter.tags);
 }
 
 impl Store {

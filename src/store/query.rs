@@ -8,6 +8,23 @@ pub(super) fn push_tenant(qb: &mut QueryBuilder<'_, Sqlite>, alias: &str, accoun
     qb.push(format!(" AND {alias}.region = ")).push_bind(region.to_string());
 }
 
+/// The tenant scope of a listing filtered by tags: the same condition, written (`+column`) so
+/// that SQLite does not walk the tenant's index (every row of the account) but drives the query
+/// from the tag index (`tags::push_filters`), whatever the table size.
+pub(super) fn push_tenant_for_tags(
+    qb: &mut QueryBuilder<'_, Sqlite>,
+    alias: &str,
+    account: &str,
+    region: &str,
+    tag_filtered: bool,
+) {
+    if !tag_filtered {
+        return push_tenant(qb, alias, account, region);
+    }
+    qb.push(format!(" WHERE +{alias}.account = ")).push_bind(account.to_string());
+    qb.push(format!(" AND +{alias}.region = ")).push_bind(region.to_string());
+}
+
 /// ` AND column IN (?, …)` unless `values` is empty (an empty filter matches everything).
 pub(super) fn push_in<I>(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, values: I)
 where

@@ -202,8 +202,10 @@ impl Store {
     ) -> Result<Vec<TagResource>, sqlx::Error> {
         let mut qb =
             QueryBuilder::<Sqlite>::new("SELECT r.resource_id, r.key, r.value FROM tags r WHERE r.resource_type = ");
-        qb.push_bind(resource_type).push(" AND r.account = ").push_bind(account.to_string());
-        qb.push(" AND r.region = ").push_bind(region.to_string());
+        // Filtered by tags: the tag index drives the query (see `query::push_tenant_for_tags`).
+        let scope = if query.tags.is_empty() { "r" } else { "+r" };
+        qb.push_bind(resource_type).push(format!(" AND {scope}.account = ")).push_bind(account.to_string());
+        qb.push(format!(" AND {scope}.region = ")).push_bind(region.to_string());
         if !query.ids.is_empty() {
             qb.push(" AND r.resource_id IN (");
             let mut list = qb.separated(", ");
@@ -212,7 +214,7 @@ impl Store {
             }
             qb.push(")");
         }
-        tags::push_filters(&mut qb, resource_type, "r.resource_id", &query.tags);
+        tags::push_filters(&mut qb, (account, region), resource_type, "r.resource_id", &query.tags);
         if let Some(group) = &query.resource_group {
             if let Some(table) = table_of(resource_type) {
                 qb.push(format!(" AND r.resource_id IN (SELECT id FROM {table} WHERE resource_group_id = "))

@@ -84,17 +84,24 @@ pub(super) fn from_json(text: &str) -> Result<Vec<Tag>, sqlx::Error> {
     Ok(pairs.into_iter().map(|(key, value)| Tag { key, value }).collect())
 }
 
-/// Appends `AND EXISTS (…)` for each tag filter, for resources whose ID column is `id_column`.
+/// ` AND id IN (resources with this tag)` for each filter: a lookup in the tag index
+/// (`tags_by_key`), so a tag-filtered listing costs the matches, not the tenant's row count
+/// (pair it with `query::push_tenant_for_tags`).
 pub(super) fn push_filters(
     qb: &mut QueryBuilder<'_, Sqlite>,
+    (account, region): (&str, &str),
     resource_type: &'static str,
     id_column: &str,
     filters: &[TagFilter],
 ) {
     for tag in filters {
-        qb.push(" AND EXISTS (SELECT 1 FROM tags t WHERE t.resource_type = ")
+        qb.push(format!(" AND {id_column} IN (SELECT t.resource_id FROM tags t WHERE t.account = "))
+            .push_bind(account.to_string())
+            .push(" AND t.region = ")
+            .push_bind(region.to_string())
+            .push(" AND t.resource_type = ")
             .push_bind(resource_type)
-            .push(format!(" AND t.resource_id = {id_column} AND t.key = "))
+            .push(" AND t.key = ")
             .push_bind(tag.key.clone());
         if let Some(value) = &tag.value {
             qb.push(" AND t.value = ").push_bind(value.clone());
