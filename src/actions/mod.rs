@@ -85,7 +85,7 @@ actions! {
         DescribeImages => describe_images(handle),
         DescribeImageSharePermission => describe_image_share_permission,
         DeleteImage => delete_image(handle),
-        CreateImageComponent => create_image_component(handle),
+        CreateImageComponent => create_image_component,
         DescribeImageComponents => describe_image_components,
         DeleteImageComponent => delete_image_component,
         TagResources => tag_resources,
