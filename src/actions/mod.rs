@@ -76,10 +76,10 @@ macro_rules! run_one {
 actions! {
     // ECS (2014-05-26): the Image Builder's own actions, the images around a build, the world
     Ecs {
-        CreateImagePipeline => create_image_pipeline(handle),
+        CreateImagePipeline => create_image_pipeline,
         DescribeImagePipelines => describe_image_pipelines,
         DeleteImagePipeline => delete_image_pipeline,
-        StartImagePipelineExecution => start_image_pipeline_execution(handle),
+        StartImagePipelineExecution => start_image_pipeline_execution,
         CancelImagePipelineExecution => cancel_image_pipeline_execution,
         DescribeImagePipelineExecutions => describe_image_pipeline_executions,
         DescribeImages => describe_images(handle),
