@@ -2,29 +2,44 @@
 //! the status becomes CANCELLING at once and CANCELLED once the engine has released what the build
 //! created. A repeated cancel while CANCELLING succeeds (docs/reference.md §4.2 suggestion).
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{region, Ctx};
 use crate::domain::execution::{self, CancelDecision};
 use crate::domain::refusal::Refusal;
 use crate::engine::plan;
 use crate::error::ApiResult;
+use crate::params::Params;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    let id = ctx.params.required_str("ExecutionId")?;
+pub struct Request {
+    region: String,
+    id: String,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = region(params)?;
+    let id = params.required_str("ExecutionId")?.to_string();
+    Ok(Request { region, id })
+}
+
+/// An empty answer (`RequestId` only).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResult<Response> {
     let now = ctx.state.clock.now_ms();
     let mut tx = ctx.state.store.write().await?;
-    let Some(mut execution) = tx.execution(&ctx.caller.account, &region, id).await? else {
-        return Err(Refusal::ExecutionNotFound { id: id.to_string() }.into());
+    let Some(mut execution) = tx.execution(&ctx.caller.account, &region, &id).await? else {
+        return Err(Refusal::ExecutionNotFound { id }.into());
     };
-    if execution::cancel_decision(id, execution.status)? == CancelDecision::AlreadyCancelling {
-        return Ok(json!({}));
+    if execution::cancel_decision(&id, execution.status)? == CancelDecision::AlreadyCancelling {
+        return Ok(Response {});
     }
     let tail = plan::cancel_tail(&execution.runtime.live, execution.runtime.durations());
     execution.cancel(tail, now);
     tx.save_execution_with_event(&mut execution, now).await?;
     tx.commit().await?;
     ctx.state.engine.wake();
-    Ok(json!({}))
+    Ok(Response {})
 }

@@ -3,26 +3,27 @@
 //! the pattern wins. Checks each component against the field it is used in (Build components in
 //! `BuildContent`, Test components in `TestContent`, Linux only) and the `--name value` arguments
 //! against its parameters. Runs when a template is created and again when a build starts, so a
-//! version published in between is picked up.
+//! version published in between is picked up. It takes the contents as parsed [`Program`]s: each
+//! request parses a content once.
 
 use crate::catalog::components::{self as system, SYSTEM_ACCOUNT};
 use crate::domain::component::{Component, Resolved, SystemType};
-use crate::domain::template::{Command, ComponentRef, Context};
+use crate::domain::template::{Command, ComponentRef, Context, Program};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::store::Store;
 
-/// Resolves every component of a template's `BuildContent` and `TestContent` (already validated).
+/// Resolves every component of a template's `BuildContent` and `TestContent` (parsed and
+/// validated by [`super::content::parse`]).
 pub async fn resolve_contents(
     store: &Store,
     account: &str,
     region: &str,
-    build: Option<&str>,
-    test: Option<&str>,
+    build: Option<&Program>,
+    test: Option<&Program>,
 ) -> ApiResult<Resolved> {
     let mut resolved = Resolved::new();
-    for (text, context) in [(build, Context::Build), (test, Context::Test)] {
-        let Some(text) = text else { continue };
-        let program = super::content::parse(text, context)?;
+    for (program, context) in [(build, Context::Build), (test, Context::Test)] {
+        let Some(program) = program else { continue };
         for step in &program.steps {
             if let Command::Component { reference, params } = &step.command {
                 let where_ = format!("{} line {}", field(context), step.line);

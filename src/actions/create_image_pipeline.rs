@@ -2,43 +2,76 @@
 //! error wins), checks the base image, instance type, vSwitch and resource group against the
 //! catalog, and stores the template with its tags in one transaction (ClientToken-aware).
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
+use super::client_token;
 use super::wire;
 use super::{base_image, check_region, component_refs, content, region, token_claim, Action, Ctx};
-use crate::catalog::{Catalog, OsType};
+use crate::catalog::OsType;
+use crate::domain;
 use crate::domain::image::{self, Architecture, BootMode, DiskFormat, ImdsSupport, LicenseType, NvmeSupport};
 use crate::domain::names;
-use super::client_token;
 use crate::domain::pipeline::{
     AdvancedOptions, BaseImageType, DiskDeviceMapping, ImageNameSuffix, ImageOptions, ImportImageOptions, Pipeline,
     RepairMode,
 };
 use crate::domain::tags::Tag;
-use crate::domain::template::Context;
+use crate::domain::template::{Context, Program};
 use crate::domain::wire_enum::{self, WireEnum};
-use crate::domain;
 use crate::domain::{limits, limits::DEFAULT_SYSTEM_DISK_GIB};
 use crate::engine::plan;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::ids::{IdGen, Kind};
+use crate::ids::Kind;
 use crate::params::Params;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    // A vSwitch made with the VPC API (CreateVSwitch) is as good as a built-in one.
-    let own_vswitch = match ctx.params.opt_str("VSwitchId") {
-        Some(id) => ctx.state.store.vswitch(&ctx.caller.account, &region, id).await?.is_some(),
-        None => false,
-    };
-    let (mut pipeline, tags) =
-        parse(ctx.params, &ctx.state.catalog, own_vswitch, &ctx.state.ids, &ctx.caller.account, &region)?;
-    let claim = token_claim(ctx, Action::CreateImagePipeline, &region)?;
-    if let Some(id) = client_token::replayed(&ctx.state.store, claim.as_ref()).await? {
-        return Ok(json!({ "ImagePipelineId": id }));
+/// A template as the parameters describe it. `pipeline.id`, `.account` and `.name` are filled by
+/// [`execute`] (the ID is drawn after the catalog checks, the name defaults to the ID).
+pub struct Request {
+    pipeline: Pipeline,
+    name: Option<String>,
+    tags: Vec<Tag>,
+    /// `BuildContent` and `TestContent`, parsed once here and kept for component resolution.
+    build: Option<Program>,
+    test: Option<Program>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    image_pipeline_id: String,
+}
+
+pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
+    let Request { mut pipeline, name, tags, build, test } = request;
+    // The checks against the catalog (and the caller's own vSwitches), after every parameter check.
+    let catalog = &ctx.state.catalog;
+    if pipeline.instance_type.as_deref().is_some_and(|t| catalog.instance_type(t).is_none()) {
+        return Err(Code::InvalidInstanceTypeNotFound.into());
     }
-    let (build, test) = (pipeline.build_content.as_deref(), pipeline.test_content.as_deref());
-    component_refs::resolve_contents(&ctx.state.store, &pipeline.account, &pipeline.region, build, test).await?;
+    if let Some(v) = pipeline.vswitch_id.as_deref() {
+        // A vSwitch made with the VPC API (CreateVSwitch) is as good as a built-in one.
+        let own_vswitch = ctx.state.store.vswitch(&ctx.caller.account, &pipeline.region, v).await?.is_some();
+        if !own_vswitch && !catalog.is_vswitch(&pipeline.region, v) {
+            return Err(Code::InvalidVSwitchIdNotFound.into());
+        }
+    }
+    catalog.check_resource_group(pipeline.resource_group_id.as_deref())?;
+    pipeline.account = ctx.caller.account.clone();
+    pipeline.id = ctx.state.ids.id(&pipeline.account, Kind::ImagePipeline);
+    pipeline.name = name.unwrap_or_else(|| pipeline.id.clone());
+
+    let claim = token_claim(ctx, Action::CreateImagePipeline, &pipeline.region)?;
+    if let Some(id) = client_token::replayed(&ctx.state.store, claim.as_ref()).await? {
+        return Ok(Response { image_pipeline_id: id });
+    }
+    component_refs::resolve_contents(
+        &ctx.state.store,
+        &pipeline.account,
+        &pipeline.region,
+        build.as_ref(),
+        test.as_ref(),
+    )
+    .await?;
     check_base_image(ctx, &pipeline).await?;
     check_image_name_free(ctx, &pipeline).await?;
     pipeline.created_ms = ctx.state.clock.now_ms();
@@ -46,17 +79,17 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     if claim.is_none() && quota.is_none() && tags.is_empty() {
         // Nothing to read or decide: one statement, no transaction.
         ctx.state.store.insert_pipeline_alone(&pipeline).await?;
-        return Ok(json!({ "ImagePipelineId": pipeline.id }));
+        return Ok(Response { image_pipeline_id: pipeline.id });
     }
     let mut tx = ctx.state.store.write().await?;
     if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
-        return Ok(json!({ "ImagePipelineId": id }));
+        return Ok(Response { image_pipeline_id: id });
     }
     domain::pipeline::check_quota(tx.pipeline_count(&pipeline.account, &pipeline.region).await?, quota)?;
     tx.insert_pipeline(&pipeline, &tags).await?;
     client_token::record(&mut tx, claim.as_ref(), &pipeline.id, pipeline.created_ms).await?;
     tx.commit().await?;
-    Ok(json!({ "ImagePipelineId": pipeline.id }))
+    Ok(Response { image_pipeline_id: pipeline.id })
 }
 
 fn malformed(code: Code, param: &str, value: &str) -> ApiError {
@@ -149,15 +182,10 @@ const PLATFORMS: &[&str] = &[
     "Other Windows",
 ];
 
-/// Parses and validates everything that does not need the store.
-fn parse(
-    params: &Params,
-    catalog: &Catalog,
-    own_vswitch: bool,
-    ids: &IdGen,
-    account: &str,
-    region: &str,
-) -> ApiResult<(Pipeline, Vec<Tag>)> {
+/// Every parameter check, in the documented order (the first error wins); the checks against the
+/// catalog follow in [`execute`].
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = region(params)?;
     let base_image_type_text = params.required_str("BaseImageType")?;
     let base_image_type = BaseImageType::parse(base_image_type_text).ok_or_else(|| {
         ApiError::with_message(
@@ -244,13 +272,9 @@ fn parse(
     }
 
     let build_content = params.opt_str("BuildContent");
-    if let Some(text) = build_content {
-        content::parse(text, Context::Build)?;
-    }
+    let build = build_content.map(|text| content::parse(text, Context::Build)).transpose()?;
     let test_content = params.opt_str("TestContent");
-    if let Some(text) = test_content {
-        content::parse(text, Context::Test)?;
-    }
+    let test = test_content.map(|text| content::parse(text, Context::Test)).transpose()?;
 
     let base_image = params.opt_str("BaseImage");
     let import_image_options = match base_image_type {
@@ -270,22 +294,15 @@ fn parse(
     };
 
     let instance_type = params.opt_str("InstanceType");
-    if instance_type.is_some_and(|t| catalog.instance_type(t).is_none()) {
-        return Err(Code::InvalidInstanceTypeNotFound.into());
-    }
     let vswitch_id = params.opt_str("VSwitchId");
-    if vswitch_id.is_some_and(|v| !own_vswitch && !catalog.is_vswitch(region, v)) {
-        return Err(Code::InvalidVSwitchIdNotFound.into());
-    }
     let resource_group_id = params.opt_str("ResourceGroupId");
-    catalog.check_resource_group(resource_group_id)?;
 
-    let id = ids.id(account, Kind::ImagePipeline);
     let pipeline = Pipeline {
-        name: name.map_or_else(|| id.clone(), str::to_string),
-        id,
-        account: account.to_string(),
-        region: region.to_string(),
+        // Set by `execute`.
+        id: String::new(),
+        name: String::new(),
+        account: String::new(),
+        region,
         description: description.map(str::to_string),
         base_image_type,
         base_image: base_image.map(str::to_string),
@@ -316,7 +333,7 @@ fn parse(
         import_image_options,
         created_ms: 0,
     };
-    Ok((pipeline, tags))
+    Ok(Request { pipeline, name: name.map(str::to_string), tags, build, test })
 }
 
 /// The base image of an `IMAGE` / `IMAGE_FAMILY` template must exist and be buildable.

@@ -3,17 +3,23 @@
 //! deleted: the docs leave the error open (docs/reference.md §9 item 15) and we take the spec's
 //! suggestion, `404 InvalidImageComponent.NotFound`.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{region, Ctx};
 use crate::catalog::components as system;
 use crate::domain::component;
 use crate::domain::refusal::Refusal;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    let id = ctx.params.required_str("ImageComponentId")?;
+pub struct Request {
+    region: String,
+    id: String,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = region(params)?;
+    let id = params.required_str("ImageComponentId")?;
     if system::is_system(id) {
         return Err(ApiError::with_message(
             Code::InvalidImageComponentNotFound,
@@ -22,12 +28,21 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             ),
         ));
     }
+    Ok(Request { region, id: id.to_string() })
+}
+
+/// An empty answer (`RequestId` only).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResult<Response> {
     let mut tx = ctx.state.store.write().await?;
-    let Some(component) = tx.component(&ctx.caller.account, &region, id).await? else {
-        return Err(Refusal::ComponentNotFound { id: id.to_string() }.into());
+    let Some(component) = tx.component(&ctx.caller.account, &region, &id).await? else {
+        return Err(Refusal::ComponentNotFound { id }.into());
     };
     component::check_unused(&component, &tx.pipelines_of(&ctx.caller.account, &region).await?)?;
-    tx.delete_component(id).await?;
+    tx.delete_component(&id).await?;
     tx.commit().await?;
-    Ok(json!({}))
+    Ok(Response {})
 }

@@ -2,22 +2,37 @@
 //! build history; `InvalidImagePipeline.NotFound` if it is not the caller's,
 //! `InvalidImagePipeline.HasRunningExecution` while a build is not terminal.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{region, Ctx};
 use crate::domain::execution;
 use crate::domain::refusal::Refusal;
 use crate::error::ApiResult;
+use crate::params::Params;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    let id = ctx.params.required_str("ImagePipelineId")?;
+pub struct Request {
+    region: String,
+    id: String,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = region(params)?;
+    let id = params.required_str("ImagePipelineId")?.to_string();
+    Ok(Request { region, id })
+}
+
+/// An empty answer (`RequestId` only).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResult<Response> {
     let mut tx = ctx.state.store.write().await?;
-    if !tx.pipeline_exists(&ctx.caller.account, &region, id).await? {
-        return Err(Refusal::PipelineNotFound { id: id.to_string() }.into());
+    if !tx.pipeline_exists(&ctx.caller.account, &region, &id).await? {
+        return Err(Refusal::PipelineNotFound { id }.into());
     }
-    execution::check_can_delete_pipeline(id, tx.running_execution(id).await?)?;
-    tx.delete_pipeline(id).await?;
+    execution::check_can_delete_pipeline(&id, tx.running_execution(&id).await?)?;
+    tx.delete_pipeline(&id).await?;
     tx.commit().await?;
-    Ok(json!({}))
+    Ok(Response {})
 }

@@ -8,16 +8,17 @@
 //! modelled: `404 InvalidResourceType.NotFound`. Our choice where the page is silent: moving a
 //! resource to the group it is already in is `403 InvalidResourceGroup.Duplicate`.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{check_region, Ctx};
 use crate::catalog::DEFAULT_RESOURCE_GROUP;
 use crate::domain::resources;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
 use crate::store::resource_groups::JOINABLE;
 
-fn required<'a>(ctx: &'a Ctx<'_>, name: &str) -> ApiResult<&'a str> {
-    ctx.params.opt_str(name).ok_or_else(|| {
+fn required<'a>(params: &'a Params, name: &str) -> ApiResult<&'a str> {
+    params.opt_str(name).ok_or_else(|| {
         ApiError::with_message(
             Code::MissingParameterForbidden,
             format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."),
@@ -25,12 +26,19 @@ fn required<'a>(ctx: &'a Ctx<'_>, name: &str) -> ApiResult<&'a str> {
     })
 }
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = required(ctx, "RegionId")?;
+pub struct Request {
+    region: String,
+    resource_id: String,
+    group: String,
+    resource_type: &'static str,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = required(params, "RegionId")?;
     check_region(region)?;
-    let resource_id = required(ctx, "ResourceId")?;
-    let group = required(ctx, "ResourceGroupId")?;
-    let text = ctx.params.opt_str("ResourceType").unwrap_or_default();
+    let resource_id = required(params, "ResourceId")?;
+    let group = required(params, "ResourceGroupId")?;
+    let text = params.opt_str("ResourceType").unwrap_or_default();
     let resource_type = JOINABLE.iter().copied().find(|t| *t == text).ok_or_else(|| {
         ApiError::with_message(
             Code::InvalidResourceTypeNotFound,
@@ -40,16 +48,31 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             ),
         )
     })?;
-    if !ctx.state.catalog.is_resource_group(group) {
+    Ok(Request {
+        region: region.to_string(),
+        resource_id: resource_id.to_string(),
+        group: group.to_string(),
+        resource_type,
+    })
+}
+
+/// An empty answer (`RequestId` only).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {}
+
+pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
+    let Request { region, resource_id, group, resource_type } = request;
+    if !ctx.state.catalog.is_resource_group(&group) {
         return Err(ApiError::with_message(
             Code::InvalidResourceGroupNotFound,
             format!("The ResourceGroup \"{group}\" provided does not exist in our records."),
         ));
     }
     let mut tx = ctx.state.store.write().await?;
-    let current = tx.resource_group_of(&ctx.caller.account, region, resource_type, resource_id).await?;
-    resources::check_join(resource_id, current, group, DEFAULT_RESOURCE_GROUP)?;
-    tx.join_resource_group(resource_type, resource_id, group).await?;
+    let current = tx.resource_group_of(&ctx.caller.account, &region, resource_type, &resource_id).await?;
+    resources::check_join(&resource_id, current, &group, DEFAULT_RESOURCE_GROUP)?;
+    tx.join_resource_group(resource_type, &resource_id, &group).await?;
     tx.commit().await?;
-    Ok(json!({}))
+    Ok(Response {})
 }

@@ -2,31 +2,50 @@
 //! still exist), plans the simulated build and records it in PREPARING. One build per template at
 //! a time (`403 InvalidImagePipeline.HasRunningExecution`); `ClientToken` and execution `Tag.N`.
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
+use super::client_token;
 use super::wire;
 use super::{base_image, component_refs, content, region, token_claim, Action, Ctx};
 use crate::catalog::OsType;
+use crate::domain::build::{Execution, Runtime};
+use crate::domain::execution;
 use crate::domain::execution::Status;
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::pipeline::{BaseImageType, Pipeline};
-use crate::domain::tags::Tag;
-use super::client_token;
-use crate::domain::build::{Execution, Runtime};
-use crate::domain::execution;
 use crate::domain::refusal::Refusal;
+use crate::domain::tags::Tag;
 use crate::domain::template::{Context, Program};
 use crate::engine::plan::{self, BaseImage, Durations, PlanInput};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::ids::Kind;
+use crate::params::Params;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    let pipeline_id = ctx.params.required_str("ImagePipelineId")?;
-    let tags = wire::tags(ctx.params, "Tag")?;
+pub struct Request {
+    region: String,
+    pipeline_id: String,
+    /// The execution's own `Tag.N`.
+    tags: Vec<Tag>,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = region(params)?;
+    let pipeline_id = params.required_str("ImagePipelineId")?.to_string();
+    let tags = wire::tags(params, "Tag")?;
+    Ok(Request { region, pipeline_id, tags })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    execution_id: String,
+}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { region, pipeline_id, tags }: Request) -> ApiResult<Response> {
+    let pipeline_id = pipeline_id.as_str();
     let claim = token_claim(ctx, Action::StartImagePipelineExecution, &region)?;
     if let Some(id) = client_token::replayed(&ctx.state.store, claim.as_ref()).await? {
-        return Ok(json!({ "ExecutionId": id }));
+        return Ok(Response { execution_id: id });
     }
     let account = &ctx.caller.account;
     let pipeline = ctx
@@ -36,12 +55,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         .await?
         .ok_or_else(|| Refusal::PipelineNotFound { id: pipeline_id.to_string() })?;
     let base = resolve_base(ctx, &pipeline).await?;
+    // Each content parsed once, here; its components resolved again at each start: a component
+    // version published since creation is picked up.
     let build = parse_content(pipeline.build_content.as_deref(), Context::Build)?;
     let test = pipeline.test_content.as_deref().map(|t| parse_content(Some(t), Context::Test)).transpose()?;
-    // Resolved again at each start: a component version published since creation is picked up.
-    let (build_text, test_text) = (pipeline.build_content.as_deref(), pipeline.test_content.as_deref());
     let components =
-        component_refs::resolve_contents(&ctx.state.store, account, &region, build_text, test_text).await?;
+        component_refs::resolve_contents(&ctx.state.store, account, &region, Some(&build), test.as_ref()).await?;
 
     let now = ctx.state.clock.now_ms();
     let new_id = |kind: Kind| ctx.state.ids.id(account, kind);
@@ -94,7 +113,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
 
     let mut tx = ctx.state.store.write().await?;
     if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
-        return Ok(json!({ "ExecutionId": id }));
+        return Ok(Response { execution_id: id });
     }
     if !tx.pipeline_exists(account, &region, &pipeline.id).await? {
         return Err(Refusal::PipelineNotFound { id: pipeline.id.clone() }.into());
@@ -117,7 +136,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     client_token::record(&mut tx, claim.as_ref(), &execution.id, execution.created_ms).await?;
     tx.commit().await?;
     ctx.state.engine.wake();
-    Ok(json!({ "ExecutionId": execution.id }))
+    Ok(Response { execution_id: execution.id })
 }
 
 fn parse_content(text: Option<&str>, context: Context) -> ApiResult<Program> {

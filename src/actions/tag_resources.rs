@@ -3,7 +3,7 @@
 //! carries at most 20 tags. Also the target parsing the three tag actions share (RegionId,
 //! ResourceType, ResourceId.N, with the error codes of the tag API docs).
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::wire;
 use super::{check_region, Ctx};
@@ -14,6 +14,7 @@ use crate::domain::resources;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 use crate::store::components::RESOURCE_TYPE_COMPONENT;
+use crate::domain::tags::Tag;
 use crate::store::tag_resources::TAGGABLE;
 
 /// The resources a tag action addresses.
@@ -68,13 +69,27 @@ pub fn refuse_system_components(target: &Target) -> ApiResult<()> {
     }
 }
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let target = parse_target(ctx.params, false)?;
-    let tags = wire::tags(ctx.params, "Tag")?;
+pub struct Request {
+    target: Target,
+    tags: Vec<Tag>,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let target = parse_target(params, false)?;
+    let tags = wire::tags(params, "Tag")?;
     if tags.is_empty() {
         return Err(Code::MissingParameterTags.into());
     }
     refuse_system_components(&target)?;
+    Ok(Request { target, tags })
+}
+
+/// An empty answer (`RequestId` only).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { target, tags }: Request) -> ApiResult<Response> {
     let (account, region) = (ctx.caller.account.as_str(), target.region.as_str());
     let mut tx = ctx.state.store.write().await?;
     let found = tx
@@ -87,5 +102,5 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         tx.put_tags((account, region), target.resource_type, id, &tags).await?;
     }
     tx.commit().await?;
-    Ok(json!({}))
+    Ok(Response {})
 }
