@@ -102,19 +102,19 @@ actions! {
         DescribeZones => describe_zones,
         DescribeInstanceTypes => describe_instance_types,
         DescribeAvailableResource => describe_available_resource,
-        DescribeImageSupportInstanceTypes => describe_image_support_instance_types(handle),
+        DescribeImageSupportInstanceTypes => describe_image_support_instance_types,
     }
     // VPC (2016-04-28)
     Vpc {
-        CreateVpc => create_vpc(handle),
+        CreateVpc => create_vpc,
         DescribeVpcs => describe_vpcs,
         DescribeVpcAttribute => describe_vpc_attribute,
-        DeleteVpc => delete_vpc(handle),
-        CreateVSwitch => create_vswitch(handle),
+        DeleteVpc => delete_vpc,
+        CreateVSwitch => create_vswitch,
         DescribeVSwitches => describe_vswitches,
         DescribeVSwitchAttributes => describe_vswitch_attributes,
-        DeleteVSwitch => delete_vswitch(handle),
-        DescribeRouteTableList => describe_route_table_list(handle),
+        DeleteVSwitch => delete_vswitch,
+        DescribeRouteTableList => describe_route_table_list,
     }
     // ResourceManager (2020-03-31)
     ResourceManager {
