@@ -82,7 +82,7 @@ actions! {
         StartImagePipelineExecution => start_image_pipeline_execution(handle),
         CancelImagePipelineExecution => cancel_image_pipeline_execution(handle),
         DescribeImagePipelineExecutions => describe_image_pipeline_executions,
-        DescribeImages => describe_images(handle),
+        DescribeImages => describe_images,
         DescribeImageSharePermission => describe_image_share_permission,
         DeleteImage => delete_image,
         CreateImageComponent => create_image_component(handle),
