@@ -11,7 +11,7 @@
 //! defaults to the source's; a `KMSKeyId` is accepted as given (no KMS is modelled); only custom
 //! images are copied (a public image ID is `404 InvalidImageId.NotFound`).
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::wire;
 use super::{check_dry_run, token_claim, Action, Ctx};
@@ -23,11 +23,23 @@ use super::client_token;
 use crate::domain::image;
 use crate::domain::refusal::Refusal;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::domain::tags::Tag;
+use crate::params::Params;
 use crate::ids::Kind;
 use crate::store::copies::NewCopy;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let p = ctx.params;
+pub struct Request {
+    region: String,
+    image_id: String,
+    destination: String,
+    name: Option<String>,
+    description: Option<String>,
+    tags: Vec<Tag>,
+    encrypted: Option<bool>,
+    kms_key_id: Option<String>,
+}
+
+pub fn parse(p: &Params) -> ApiResult<Request> {
     let region = p.required_str("RegionId")?;
     if !catalog::is_region(region) {
         return Err(ApiError::with_message(
@@ -63,22 +75,43 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     if kms_key_id.is_some() && encrypted != Some(true) {
         return Err(Code::InvalidEncryptedNotMatchKmsKeyId.into());
     }
-    let resource_group_id = p.opt_str("ResourceGroupId");
+    Ok(Request {
+        region: region.to_string(),
+        image_id: image_id.to_string(),
+        destination: destination.to_string(),
+        name: name.map(str::to_string),
+        description: description.map(str::to_string),
+        tags,
+        encrypted,
+        kms_key_id: kms_key_id.map(str::to_string),
+    })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    image_id: String,
+}
+
+pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
+    let Request { region, image_id, destination, name, description, tags, encrypted, kms_key_id } = request;
+    // The resource group is checked against the catalog (fixtures included), after the parameters.
+    let resource_group_id = ctx.params.opt_str("ResourceGroupId");
     ctx.state.catalog.check_resource_group(resource_group_id)?;
-    let claim = token_claim(ctx, Action::CopyImage, region)?;
+    let claim = token_claim(ctx, Action::CopyImage, &region)?;
     if let Some(id) = client_token::replayed(&ctx.state.store, claim.as_ref()).await? {
-        return Ok(json!({ "ImageId": id }));
+        return Ok(Response { image_id: id });
     }
 
     let account = &ctx.caller.account;
     let source = ctx
         .state
         .store
-        .find_visible_image(account, region, image_id)
+        .find_visible_image(account, &region, &image_id)
         .await?
-        .ok_or_else(|| Refusal::ImageNotFound { id: image_id.to_string() })?;
+        .ok_or_else(|| Refusal::ImageNotFound { id: image_id.clone() })?;
     if source.is_public && source.account != *account {
-        return Err(Refusal::ImageNotFound { id: image_id.to_string() }.into());
+        return Err(Refusal::ImageNotFound { id: image_id.clone() }.into());
     }
     if source.is_public {
         return Err(Code::OperationDeniedCommunityImage.into());
@@ -100,39 +133,39 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     if source.encrypted && encrypted == Some(false) {
         return Err(Code::OperationDeinedEncryptedSnapshot.into());
     }
-    check_dry_run(p)?;
+    check_dry_run(ctx.params)?;
 
     let tagged_outcome = OutcomeRule::from_tags(&ctx.state.store.image_tags(&source.id).await?);
     let id = ctx.state.ids.id(account, Kind::Image);
     let duration = ctx.state.config.phase_duration.unwrap_or(REALISTIC_COPY_MS);
-    let name = name.unwrap_or(&source.name);
+    let name = name.as_deref().unwrap_or(&source.name);
 
     let mut tx = ctx.state.store.write().await?;
     if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
-        return Ok(json!({ "ImageId": id }));
+        return Ok(Response { image_id: id });
     }
-    let name_taken = tx.image_named(account, destination, name, None).await?.is_some();
-    let in_flight = tx.copy_in_flight(&source.id, destination, now).await?;
-    image::check_copy(name, destination, name_taken, &source.id, in_flight)?;
+    let name_taken = tx.image_named(account, &destination, name, None).await?.is_some();
+    let in_flight = tx.copy_in_flight(&source.id, &destination, now).await?;
+    image::check_copy(name, &destination, name_taken, &source.id, in_flight)?;
     // A control-plane rule (used up here), else the source image's `emulator:outcome` tag.
     let rules = tx.outcome_rules().await?;
-    let scripted = match rules.into_iter().find(|s| s.rule.matches_copy(account, &source.id, destination)) {
+    let scripted = match rules.into_iter().find(|s| s.rule.matches_copy(account, &source.id, &destination)) {
         Some(stored) => {
             tx.use_outcome(&stored).await?;
             Some(stored.rule)
         }
-        None => tagged_outcome.filter(|rule| rule.matches_copy(account, &source.id, destination)),
+        None => tagged_outcome.filter(|rule| rule.matches_copy(account, &source.id, &destination)),
     };
     let copy = NewCopy {
         id: &id,
         account,
         source: &source,
-        destination,
+        destination: &destination,
         name,
-        description,
+        description: description.as_deref(),
         resource_group_id,
         encrypted: encrypted.unwrap_or(source.encrypted),
-        kms_key_id: kms_key_id.or(source.kms_key_id.as_deref()),
+        kms_key_id: kms_key_id.as_deref().or(source.kms_key_id.as_deref()),
         started_ms: now,
         ready_ms: now + duration.max(0),
         failure: scripted.map(image::copy_failure),
@@ -140,5 +173,5 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     tx.insert_copy(&copy, &tags).await?;
     client_token::record(&mut tx, claim.as_ref(), &id, now).await?;
     tx.commit().await?;
-    Ok(json!({ "ImageId": id }))
+    Ok(Response { image_id: id })
 }

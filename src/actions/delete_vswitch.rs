@@ -4,17 +4,31 @@
 //! every account and cannot be deleted (`400 DependencyViolation`).
 //! https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-deletevswitch
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::networks::{pending_ms, refuse_dry_run};
 use super::{region, Ctx};
 use crate::domain::network::{self, NetworkKind};
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    let id = ctx.params.required_str("VSwitchId")?;
-    refuse_dry_run(ctx.params)?;
+pub struct Request {
+    region: String,
+    id: String,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = region(params)?;
+    let id = params.required_str("VSwitchId")?.to_string();
+    refuse_dry_run(params)?;
+    Ok(Request { region, id })
+}
+
+/// Only the request ID.
+#[derive(Serialize)]
+pub struct Response {}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResult<Response> {
     if ctx.state.catalog.builtin_vswitches(&region).iter().any(|v| v.id == id) {
         return Err(ApiError::with_message(
             Code::DependencyViolation,
@@ -26,12 +40,12 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     let now = ctx.state.clock.now_ms();
     let account = ctx.caller.account.as_str();
     let mut tx = ctx.state.store.write().await?;
-    let created = tx.network_created_ms(NetworkKind::VSwitch, (account, &region, id)).await?;
-    network::check_deletable(NetworkKind::VSwitch, id, created, now, pending_ms(ctx))?;
-    let build = tx.build_in_vswitch(account, &region, id).await?;
-    let template = tx.template_in_vswitch(account, &region, id).await?;
-    network::check_vswitch_unused(id, build, template)?;
-    tx.delete_vswitch(id).await?;
+    let created = tx.network_created_ms(NetworkKind::VSwitch, (account, &region, &id)).await?;
+    network::check_deletable(NetworkKind::VSwitch, &id, created, now, pending_ms(ctx))?;
+    let build = tx.build_in_vswitch(account, &region, &id).await?;
+    let template = tx.template_in_vswitch(account, &region, &id).await?;
+    network::check_vswitch_unused(&id, build, template)?;
+    tx.delete_vswitch(&id).await?;
     tx.commit().await?;
-    Ok(json!({}))
+    Ok(Response {})
 }

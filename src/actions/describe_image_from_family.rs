@@ -5,9 +5,8 @@
 //! has no error for it).
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
-use super::describe_images::{custom, public};
+use super::describe_images::{custom, public, ImageView};
 use super::{region, Ctx};
 use crate::error::ApiResult;
 use crate::params::Params;
@@ -23,20 +22,31 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
     Ok(Request { region, family })
 }
 
-/// The image is rendered by DescribeImages (still a JSON value there).
+/// The image in DescribeImages' item view, or `{}` when the family has none.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Response {
-    image: Value,
+    image: FamilyImage,
 }
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum FamilyImage {
+    Found(Box<ImageView>),
+    None(Empty),
+}
+
+/// Serialised as `{}`.
+#[derive(Serialize)]
+struct Empty {}
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, family }: Request) -> ApiResult<Response> {
     let now = ctx.state.clock.now_ms();
     let image = match ctx.state.catalog.latest_in_family(&family) {
-        Some(image) => public(image, &region).item,
+        Some(image) => FamilyImage::Found(Box::new(public(image, &region).item)),
         None => match ctx.state.store.visible_family_image(&ctx.caller.account, &region, &family, now).await? {
-            Some(found) => custom(found, &ctx.caller.account, &region, now).item,
-            None => json!({}),
+            Some(found) => FamilyImage::Found(Box::new(custom(found, &ctx.caller.account, &region, now).item)),
+            None => FamilyImage::None(Empty {}),
         },
     };
     Ok(Response { image })

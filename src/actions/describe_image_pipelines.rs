@@ -6,7 +6,6 @@
 //! Unknown IDs are not an error: they simply match nothing.
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
 use super::views::Tags;
 use super::wire;
@@ -75,11 +74,6 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, filter, page }: Request) -
         next_token: result.next.map(|c| c.encode()).unwrap_or_default(),
         image_pipeline: ImagePipelines { image_pipeline_set },
     })
-}
-
-/// `[{TagKey, TagValue}]`, the response form of resource tags (DescribeImages renders with it).
-pub fn tag_list(tags: &[Tag]) -> Value {
-    Value::Array(tags.iter().map(|t| json!({ "TagKey": t.key, "TagValue": t.value })).collect())
 }
 
 fn text(value: Option<&str>) -> Option<String> {

@@ -5,22 +5,65 @@
 //! `alicloud_instance_types` calls it when given `image_id`.
 //! <https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeimagesupportinstancetypes>
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{region, Ctx};
-use crate::catalog::Catalog;
-use crate::error::{ApiError, ApiResult};
+use crate::catalog::{Catalog, InstanceType};
 use crate::domain::refusal::Refusal;
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    if let Some(action) = ctx.params.opt_str("ActionType") {
+pub struct Request {
+    region: String,
+    image_id: Option<String>,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = region(params)?;
+    if let Some(action) = params.opt_str("ActionType") {
         if !matches!(action, "CreateEcs" | "ChangeOS") {
             return Err(ApiError::invalid_param("ActionType"));
         }
     }
-    let image_id = ctx.params.opt_str("ImageId");
-    let architecture = match image_id {
+    Ok(Request { region, image_id: params.opt_str("ImageId").map(str::to_string) })
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    region_id: String,
+    image_id: String,
+    instance_types: InstanceTypes,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstanceTypes {
+    instance_type: Vec<InstanceTypeView>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstanceTypeView {
+    instance_type_id: &'static str,
+    instance_type_family: String,
+    cpu_core_count: u32,
+    memory_size: f64,
+}
+
+impl InstanceTypeView {
+    fn of(t: &InstanceType) -> InstanceTypeView {
+        InstanceTypeView {
+            instance_type_id: t.id,
+            instance_type_family: t.family().to_string(),
+            cpu_core_count: t.cpu,
+            memory_size: f64::from(t.memory_gib),
+        }
+    }
+}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { region, image_id }: Request) -> ApiResult<Response> {
+    let architecture = match image_id.as_deref() {
         None => None,
         Some(id) => Some(match ctx.state.catalog.public_image(id) {
             Some(public) => public.architecture.to_string(),
@@ -31,24 +74,17 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
             }
         }),
     };
-    let types: Vec<Value> = ctx
+    let instance_type = ctx
         .state
         .catalog
         .instance_types()
         .iter()
         .filter(|t| architecture.as_deref().is_none_or(|a| a == Catalog::instance_architecture(t.id)))
-        .map(|t| {
-            json!({
-                "InstanceTypeId": t.id,
-                "InstanceTypeFamily": t.family(),
-                "CpuCoreCount": t.cpu,
-                "MemorySize": f64::from(t.memory_gib),
-            })
-        })
+        .map(InstanceTypeView::of)
         .collect();
-    Ok(json!({
-        "RegionId": region,
-        "ImageId": image_id.unwrap_or_default(),
-        "InstanceTypes": { "InstanceType": types },
-    }))
+    Ok(Response {
+        region_id: region,
+        image_id: image_id.unwrap_or_default(),
+        instance_types: InstanceTypes { instance_type },
+    })
 }

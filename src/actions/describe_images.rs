@@ -21,15 +21,16 @@
 //! account `1000000000000000` as `ImageOwnerId`, their release date as `ImageVersion`; every image
 //! gets a snapshot ID derived from its image ID.
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::views::Tags;
 use super::wire;
-use super::describe_image_pipelines::tag_list;
 use super::{check_dry_run, region, Ctx};
 use crate::catalog::{self, OsType, PublicImage};
 use crate::domain::image::{self, os_name_en, BootMode, ImageStatus, ImdsSupport, LicenseType, NvmeSupport};
+use crate::domain::paging::NumberPage;
 use crate::domain::tags::{Tag, TagFilter};
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
@@ -55,23 +56,23 @@ pub(super) struct Candidate {
     tags: Vec<Tag>,
     resource_group_id: Option<String>,
     created_ms: i64,
-    pub(super) item: Value,
+    pub(super) item: ImageView,
 }
 
 /// Every filter of the request, parsed and checked.
-struct Filters<'a> {
-    ids: Vec<&'a str>,
-    name: Option<&'a str>,
-    family: Option<&'a str>,
-    owner: Option<&'a str>,
-    owner_id: Option<&'a str>,
+struct Filters {
+    ids: Vec<String>,
+    name: Option<String>,
+    family: Option<String>,
+    owner: Option<String>,
+    owner_id: Option<String>,
     is_public: bool,
-    architecture: Option<&'a str>,
+    architecture: Option<String>,
     os_type: Option<image::OsType>,
-    usage: Option<&'a str>,
+    usage: Option<String>,
     instance_architecture: Option<&'static str>,
-    snapshot_id: Option<&'a str>,
-    resource_group_id: Option<&'a str>,
+    snapshot_id: Option<String>,
+    resource_group_id: Option<String>,
     created_after: Option<i64>,
     created_before: Option<i64>,
     io_optimized: Option<bool>,
@@ -79,6 +80,20 @@ struct Filters<'a> {
     usable: Option<bool>,
     statuses: Option<Vec<ImageStatus>>,
     tags: Vec<TagFilter>,
+}
+
+/// The checks of the parameters after `InstanceType`, whose existence is a catalog fact (fixtures
+/// add types) checked in `execute`: their first error is kept until then, so the documented order
+/// (and the first error of every request) is unchanged.
+struct Later {
+    filters: Filters,
+    page: NumberPage,
+}
+
+pub struct Request {
+    region: String,
+    instance_type: Option<String>,
+    later: ApiResult<Later>,
 }
 
 fn one_of<'a>(p: &'a Params, name: &str, allowed: &[&str]) -> ApiResult<Option<&'a str>> {
@@ -99,7 +114,8 @@ fn filter_time(text: &str) -> Option<i64> {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
-fn parse_filters<'a>(p: &'a Params, catalog: &catalog::Catalog) -> ApiResult<Filters<'a>> {
+pub fn parse(p: &Params) -> ApiResult<Request> {
+    let region = region(p)?;
     let owner = one_of(p, "ImageOwnerAlias", OWNER_ALIASES)?;
     let is_public = p.opt_bool("IsPublic")?.unwrap_or(false);
     if is_public && owner.is_some_and(|o| o != "others") {
@@ -118,16 +134,17 @@ fn parse_filters<'a>(p: &'a Params, catalog: &catalog::Catalog) -> ApiResult<Fil
                 .ok_or_else(|| ApiError::invalid_param("Status"))?,
         ),
     };
-    let instance_architecture = match p.opt_str("InstanceType") {
-        None => None,
-        Some(t) if catalog.instance_type(t).is_some() => Some(catalog::Catalog::instance_architecture(t)),
-        Some(t) => {
-            return Err(ApiError::with_message(
-                Code::InvalidInstanceTypeNotFound,
-                format!("The specified instance type \"{t}\" does not exist."),
-            ))
-        }
-    };
+    let instance_type = p.opt_str("InstanceType").map(str::to_string);
+    let later = parse_later(p, owner, is_public, statuses);
+    Ok(Request { region, instance_type, later })
+}
+
+fn parse_later(
+    p: &Params,
+    owner: Option<&str>,
+    is_public: bool,
+    statuses: Option<Vec<ImageStatus>>,
+) -> ApiResult<Later> {
     let (mut created_after, mut created_before) = (None, None);
     for (i, filter) in p.objects("Filter")?.iter().enumerate() {
         let n = i + 1;
@@ -153,17 +170,18 @@ fn parse_filters<'a>(p: &'a Params, catalog: &catalog::Catalog) -> ApiResult<Fil
     }
     one_of(p, "ActionType", &["CreateEcs", "ChangeOS"])?;
     p.opt_bool("ShowExpired")?;
-    Ok(Filters {
+    let text = |key: &str| p.opt_str(key).map(str::to_string);
+    let filters = Filters {
         ids: p
             .opt_str("ImageId")
-            .map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+            .map(|l| l.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
             .unwrap_or_default(),
-        name: p.opt_str("ImageName"),
-        family: p.opt_str("ImageFamily"),
-        owner,
-        owner_id: p.opt_str("ImageOwnerId"),
+        name: text("ImageName"),
+        family: text("ImageFamily"),
+        owner: owner.map(str::to_string),
+        owner_id: text("ImageOwnerId"),
         is_public,
-        architecture: one_of(p, "Architecture", &["i386", "x86_64", "arm64"])?,
+        architecture: one_of(p, "Architecture", &["i386", "x86_64", "arm64"])?.map(str::to_string),
         os_type: one_of(p, "OSType", &["windows", "linux", "Windows", "Linux"])?.map(|o| {
             if o.eq_ignore_ascii_case("windows") {
                 image::OsType::Windows
@@ -171,10 +189,10 @@ fn parse_filters<'a>(p: &'a Params, catalog: &catalog::Catalog) -> ApiResult<Fil
                 image::OsType::Linux
             }
         }),
-        usage: one_of(p, "Usage", &["instance", "none"])?,
-        instance_architecture,
-        snapshot_id: p.opt_str("SnapshotId"),
-        resource_group_id: p.opt_str("ResourceGroupId"),
+        usage: one_of(p, "Usage", &["instance", "none"])?.map(str::to_string),
+        instance_architecture: None,
+        snapshot_id: text("SnapshotId"),
+        resource_group_id: text("ResourceGroupId"),
         created_after,
         created_before,
         io_optimized: p.opt_bool("IsSupportIoOptimized")?,
@@ -182,30 +200,33 @@ fn parse_filters<'a>(p: &'a Params, catalog: &catalog::Catalog) -> ApiResult<Fil
         usable: p.opt_bool("Usable")?,
         statuses,
         tags: wire::tag_filters(p)?,
-    })
+    };
+    let page = wire::number_page(p)?;
+    check_dry_run(p)?;
+    Ok(Later { filters, page })
 }
 
-impl Filters<'_> {
+impl Filters {
     fn matches(&self, c: &Candidate) -> bool {
-        let alias_ok = match self.owner {
-            Some(o) => c.owner_alias == o,
+        let alias_ok = match &self.owner {
+            Some(o) => c.owner_alias == *o,
             None => c.owner_alias != "marketplace",
         };
         // Among `others`: community images with IsPublic=true, shared images without.
         let public_ok = if self.is_public { c.community } else { !(c.community && c.owner_alias == "others") };
         let cloudinit = c.os_type == image::OsType::Linux;
-        (self.ids.is_empty() || self.ids.contains(&c.id.as_str()))
-            && self.name.is_none_or(|n| c.name.contains(n))
-            && self.family.is_none_or(|f| c.family.as_deref() == Some(f))
+        (self.ids.is_empty() || self.ids.contains(&c.id))
+            && self.name.as_deref().is_none_or(|n| c.name.contains(n))
+            && self.family.as_deref().is_none_or(|f| c.family.as_deref() == Some(f))
             && alias_ok
             && public_ok
-            && self.owner_id.is_none_or(|o| c.owner_alias != "others" || c.owner_id.as_deref() == Some(o))
-            && self.architecture.is_none_or(|a| c.architecture == a)
+            && self.owner_id.as_deref().is_none_or(|o| c.owner_alias != "others" || c.owner_id.as_deref() == Some(o))
+            && self.architecture.as_deref().is_none_or(|a| c.architecture == a)
             && self.os_type.is_none_or(|o| c.os_type == o)
-            && self.usage.is_none_or(|u| u == "none")
+            && self.usage.as_deref().is_none_or(|u| u == "none")
             && self.instance_architecture.is_none_or(|a| c.architecture == a)
-            && self.snapshot_id.is_none_or(|s| c.snapshot_id == s)
-            && self.resource_group_id.is_none_or(|rg| c.resource_group_id.as_deref() == Some(rg))
+            && self.snapshot_id.as_deref().is_none_or(|s| c.snapshot_id == s)
+            && self.resource_group_id.as_deref().is_none_or(|rg| c.resource_group_id.as_deref() == Some(rg))
             && self.created_after.is_none_or(|t| c.created_ms >= t)
             && self.created_before.is_none_or(|t| c.created_ms <= t)
             && self.io_optimized.is_none_or(|v| v)
@@ -219,11 +240,35 @@ impl Filters<'_> {
     }
 }
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    let filters = parse_filters(ctx.params, &ctx.state.catalog)?;
-    let page = wire::number_page(ctx.params)?;
-    check_dry_run(ctx.params)?;
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Response {
+    region_id: String,
+    total_count: usize,
+    page_number: i64,
+    page_size: i64,
+    images: Images,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Images {
+    image: Vec<ImageView>,
+}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { region, instance_type, later }: Request) -> ApiResult<Response> {
+    let instance_architecture = match instance_type.as_deref() {
+        None => None,
+        Some(t) if ctx.state.catalog.instance_type(t).is_some() => Some(catalog::Catalog::instance_architecture(t)),
+        Some(t) => {
+            return Err(ApiError::with_message(
+                Code::InvalidInstanceTypeNotFound,
+                format!("The specified instance type \"{t}\" does not exist."),
+            ))
+        }
+    };
+    let Later { mut filters, page } = later?;
+    filters.instance_architecture = instance_architecture;
     let now = ctx.state.clock.now_ms();
 
     let mut candidates: Vec<Candidate> = ctx
@@ -237,15 +282,15 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     candidates.extend(ctx.state.catalog.public_images().iter().map(|i| public(i, &region)));
     let mut found: Vec<Candidate> = candidates.into_iter().filter(|c| filters.matches(c)).collect();
     found.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then_with(|| b.id.cmp(&a.id)));
-    let total = found.len();
-    let items: Vec<Value> = page.slice(found).into_iter().map(|c| c.item).collect();
-    Ok(json!({
-        "RegionId": region,
-        "TotalCount": total,
-        "PageNumber": page.number,
-        "PageSize": page.size,
-        "Images": { "Image": items },
-    }))
+    let total_count = found.len();
+    let image = page.slice(found).into_iter().map(|c| c.item).collect();
+    Ok(Response {
+        region_id: region,
+        total_count,
+        page_number: page.number,
+        page_size: page.size,
+        images: Images { image },
+    })
 }
 
 /// The `OSType` a public image shows (an unsupported OS is still a Linux one).
@@ -408,66 +453,166 @@ struct ItemFields<'a> {
     region: &'a str,
 }
 
-fn item(f: ItemFields<'_>) -> Value {
-    let mut m = Map::with_capacity(40);
-    m.insert("ImageId".into(), json!(f.id));
-    m.insert("ImageName".into(), json!(f.name));
-    m.insert("ImageFamily".into(), json!(f.family.unwrap_or_default()));
-    m.insert("ImageVersion".into(), json!(f.image_version));
-    m.insert("Description".into(), json!(f.description));
-    m.insert("ImageOwnerAlias".into(), json!(f.owner_alias));
-    if let Some(owner) = f.owner_id {
-        m.insert("ImageOwnerId".into(), json!(owner));
-    }
-    m.insert("Status".into(), json!(f.status));
-    m.insert("Progress".into(), json!(f.progress));
-    m.insert("Usable".into(), json!(f.status == "Available"));
-    m.insert("CreationTime".into(), json!(format_ms(f.created_ms)));
-    m.insert("Size".into(), json!(f.size));
-    m.insert("Architecture".into(), json!(f.architecture));
-    m.insert("OSType".into(), json!(f.os_type.as_str()));
-    m.insert("OSName".into(), json!(f.os_name));
-    m.insert("OSNameEn".into(), json!(os_name_en(f.os_name)));
-    m.insert("Platform".into(), json!(f.platform));
-    m.insert("BootMode".into(), json!(f.boot_mode));
-    m.insert("LicenseType".into(), json!(f.license_type));
-    m.insert("Usage".into(), json!("none"));
-    m.insert("ProductCode".into(), json!(f.product_code));
-    m.insert("SupplierName".into(), json!(f.supplier_name));
-    m.insert("IsCopied".into(), json!(f.is_copied));
-    m.insert("IsSelfShared".into(), json!(f.is_self_shared));
-    m.insert("IsPublic".into(), json!(f.is_public));
-    m.insert("IsSubscribed".into(), json!(false));
-    m.insert("IsSupportCloudinit".into(), json!(f.os_type == image::OsType::Linux));
-    m.insert("IsSupportIoOptimized".into(), json!(true));
-    m.insert("LoginAsNonRootSupported".into(), json!(f.owner_alias == "system" && f.os_type == image::OsType::Linux));
-    if let Some(rg) = f.resource_group_id {
-        m.insert("ResourceGroupId".into(), json!(rg));
-    }
-    m.insert(
-        "Features".into(),
-        json!({
-            "NvmeSupport": f.nvme_support,
-            "ImdsSupport": f.imds_support,
-            "CpuOnlineUpgrade": "unsupported",
-            "CpuOnlineDowngrade": "unsupported",
-            "MemoryOnlineUpgrade": "unsupported",
-            "MemoryOnlineDowngrade": "unsupported",
-        }),
-    );
-    m.insert("SecureBootOptions".into(), json!({ "SecureBootSupport": "unsupported" }));
-    m.insert("DetectionOptions".into(), json!({ "Status": "", "Items": { "Item": [] } }));
-    m.insert(
-        "DiskDeviceMappings".into(),
-        json!({ "DiskDeviceMapping": [{
-            "Device": "/dev/xvda", "Size": f.size.to_string(), "Type": "system", "Format": "",
-            "SnapshotId": f.snapshot_id, "Encrypted": f.encrypted, "Progress": f.progress, "RemainTime": 0,
-            "ImportOSSBucket": "", "ImportOSSObject": "",
-        }] }),
-    );
-    m.insert("Tags".into(), json!({ "Tag": tag_list(f.tags) }));
+/// One `Images.Image` item (the SDK model's `DescribeImagesResponseBodyImagesImage`); also the
+/// `Image` of DescribeImageFromFamily.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ImageView {
+    image_id: String,
+    image_name: String,
+    image_family: String,
+    image_version: String,
+    description: String,
+    image_owner_alias: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_owner_id: Option<i64>,
+    status: String,
+    progress: String,
+    usable: bool,
+    creation_time: String,
+    size: i64,
+    architecture: String,
+    #[serde(rename = "OSType")]
+    os_type: &'static str,
+    #[serde(rename = "OSName")]
+    os_name: String,
+    #[serde(rename = "OSNameEn")]
+    os_name_en: String,
+    platform: String,
+    boot_mode: String,
+    license_type: String,
+    usage: &'static str,
+    product_code: String,
+    supplier_name: String,
+    is_copied: bool,
+    is_self_shared: String,
+    is_public: bool,
+    is_subscribed: bool,
+    is_support_cloudinit: bool,
+    is_support_io_optimized: bool,
+    login_as_non_root_supported: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource_group_id: Option<String>,
+    features: Features,
+    secure_boot_options: SecureBootOptions,
+    detection_options: DetectionOptions,
+    disk_device_mappings: DiskDeviceMappings,
+    tags: Tags,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Features {
+    nvme_support: String,
+    imds_support: String,
+    cpu_online_upgrade: &'static str,
+    cpu_online_downgrade: &'static str,
+    memory_online_upgrade: &'static str,
+    memory_online_downgrade: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct SecureBootOptions {
+    secure_boot_support: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DetectionOptions {
+    status: &'static str,
+    items: DetectionItems,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DetectionItems {
+    item: [&'static str; 0],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DiskDeviceMappings {
+    disk_device_mapping: [DiskDeviceMapping; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DiskDeviceMapping {
+    device: &'static str,
+    size: String,
+    #[serde(rename = "Type")]
+    kind: &'static str,
+    format: &'static str,
+    snapshot_id: String,
+    encrypted: bool,
+    progress: String,
+    remain_time: i64,
+    #[serde(rename = "ImportOSSBucket")]
+    import_oss_bucket: &'static str,
+    #[serde(rename = "ImportOSSObject")]
+    import_oss_object: &'static str,
+}
+
+fn item(f: ItemFields<'_>) -> ImageView {
     let _ = f.region;
-    Value::Object(m)
+    ImageView {
+        image_id: f.id.to_string(),
+        image_name: f.name.to_string(),
+        image_family: f.family.unwrap_or_default().to_string(),
+        image_version: f.image_version.to_string(),
+        description: f.description.to_string(),
+        image_owner_alias: f.owner_alias.to_string(),
+        image_owner_id: f.owner_id,
+        status: f.status.to_string(),
+        progress: f.progress.to_string(),
+        usable: f.status == "Available",
+        creation_time: format_ms(f.created_ms),
+        size: f.size,
+        architecture: f.architecture.to_string(),
+        os_type: f.os_type.as_str(),
+        os_name: f.os_name.to_string(),
+        os_name_en: os_name_en(f.os_name),
+        platform: f.platform.to_string(),
+        boot_mode: f.boot_mode.to_string(),
+        license_type: f.license_type.to_string(),
+        usage: "none",
+        product_code: f.product_code.to_string(),
+        supplier_name: f.supplier_name.to_string(),
+        is_copied: f.is_copied,
+        is_self_shared: f.is_self_shared.to_string(),
+        is_public: f.is_public,
+        is_subscribed: false,
+        is_support_cloudinit: f.os_type == image::OsType::Linux,
+        is_support_io_optimized: true,
+        login_as_non_root_supported: f.owner_alias == "system" && f.os_type == image::OsType::Linux,
+        resource_group_id: f.resource_group_id.map(str::to_string),
+        features: Features {
+            nvme_support: f.nvme_support.to_string(),
+            imds_support: f.imds_support.to_string(),
+            cpu_online_upgrade: "unsupported",
+            cpu_online_downgrade: "unsupported",
+            memory_online_upgrade: "unsupported",
+            memory_online_downgrade: "unsupported",
+        },
+        secure_boot_options: SecureBootOptions { secure_boot_support: "unsupported" },
+        detection_options: DetectionOptions { status: "", items: DetectionItems { item: [] } },
+        disk_device_mappings: DiskDeviceMappings {
+            disk_device_mapping: [DiskDeviceMapping {
+                device: "/dev/xvda",
+                size: f.size.to_string(),
+                kind: "system",
+                format: "",
+                snapshot_id: f.snapshot_id.to_string(),
+                encrypted: f.encrypted,
+                progress: f.progress.to_string(),
+                remain_time: 0,
+                import_oss_bucket: "",
+                import_oss_object: "",
+            }],
+        },
+        tags: Tags::of(f.tags),
+    }
 }
 
 /// `2024-08-19T00:00:00Z` (catalog dates) as Unix milliseconds.

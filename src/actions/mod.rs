@@ -29,7 +29,7 @@ use crate::store::TokenClaim;
 /// Declares every action once: `Product { WireName => module, … }`. Generates the module
 /// declarations, the [`Action`] enum, [`Action::ALL`], `name()`, `product()` and the dispatch.
 macro_rules! actions {
-    ($( $product:ident { $( $action:ident => $module:ident $(($legacy:ident))?, )+ } )+) => {
+    ($( $product:ident { $( $action:ident => $module:ident, )+ } )+) => {
         $( $( mod $module; )+ )+
 
         /// Every action we serve. Its wire name is [`Action::name`], its product (hence API
@@ -54,22 +54,13 @@ macro_rules! actions {
         /// Parses, executes and renders one action: the response fields without `RequestId`.
         async fn run(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
             match action {
-                $( $( Action::$action => run_one!(ctx, $module $(, $legacy)?), )+ )+
+                $( $( Action::$action => {
+                    let request = $module::parse(ctx.params)?;
+                    let response = $module::execute(ctx, request).await?;
+                    serde_json::to_value(response).map_err(ApiError::internal)
+                } )+ )+
             }
         }
-    };
-}
-
-/// One action's run: `parse` then `execute`, the response rendered to fields. (A module still in
-/// the old shape, `handle(ctx) -> Value`, is declared `Name => module(handle)` until converted.)
-macro_rules! run_one {
-    ($ctx:expr, $module:ident) => {{
-        let request = $module::parse($ctx.params)?;
-        let response = $module::execute($ctx, request).await?;
-        serde_json::to_value(response).map_err(ApiError::internal)
-    }};
-    ($ctx:expr, $module:ident, $legacy:ident) => {
-        $module::$legacy($ctx).await
     };
 }
 
@@ -82,9 +73,9 @@ actions! {
         StartImagePipelineExecution => start_image_pipeline_execution,
         CancelImagePipelineExecution => cancel_image_pipeline_execution,
         DescribeImagePipelineExecutions => describe_image_pipeline_executions,
-        DescribeImages => describe_images(handle),
+        DescribeImages => describe_images,
         DescribeImageSharePermission => describe_image_share_permission,
-        DeleteImage => delete_image(handle),
+        DeleteImage => delete_image,
         CreateImageComponent => create_image_component,
         DescribeImageComponents => describe_image_components,
         DeleteImageComponent => delete_image_component,
@@ -92,29 +83,29 @@ actions! {
         UntagResources => untag_resources,
         ListTagResources => list_tag_resources,
         DescribeTags => describe_tags,
-        ModifyImageSharePermission => modify_image_share_permission(handle),
-        CopyImage => copy_image(handle),
-        CancelCopyImage => cancel_copy_image(handle),
-        ModifyImageAttribute => modify_image_attribute(handle),
+        ModifyImageSharePermission => modify_image_share_permission,
+        CopyImage => copy_image,
+        CancelCopyImage => cancel_copy_image,
+        ModifyImageAttribute => modify_image_attribute,
         DescribeImageFromFamily => describe_image_from_family,
         JoinResourceGroup => join_resource_group,
         DescribeRegions => describe_regions,
         DescribeZones => describe_zones,
         DescribeInstanceTypes => describe_instance_types,
         DescribeAvailableResource => describe_available_resource,
-        DescribeImageSupportInstanceTypes => describe_image_support_instance_types(handle),
+        DescribeImageSupportInstanceTypes => describe_image_support_instance_types,
     }
     // VPC (2016-04-28)
     Vpc {
-        CreateVpc => create_vpc(handle),
+        CreateVpc => create_vpc,
         DescribeVpcs => describe_vpcs,
         DescribeVpcAttribute => describe_vpc_attribute,
-        DeleteVpc => delete_vpc(handle),
-        CreateVSwitch => create_vswitch(handle),
+        DeleteVpc => delete_vpc,
+        CreateVSwitch => create_vswitch,
         DescribeVSwitches => describe_vswitches,
         DescribeVSwitchAttributes => describe_vswitch_attributes,
-        DeleteVSwitch => delete_vswitch(handle),
-        DescribeRouteTableList => describe_route_table_list(handle),
+        DeleteVSwitch => delete_vswitch,
+        DescribeRouteTableList => describe_route_table_list,
     }
     // ResourceManager (2020-03-31)
     ResourceManager {

@@ -13,7 +13,7 @@
 //! Our choices where the page is silent: an unknown `Status` or `Features.NvmeSupport` is
 //! `400 InvalidParameter`; `LicenseType` takes the model's values (Auto, Aliyun, BYOL).
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{check_dry_run, region, Ctx};
 use crate::domain::image::{
@@ -23,6 +23,7 @@ use crate::domain::names;
 use crate::domain::wire_enum::{parse_in, WireEnum};
 use crate::domain::refusal::Refusal;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
 use crate::store::images::ImageChanges;
 
 /// An optional value of `allowed`, failing with `error`.
@@ -33,8 +34,13 @@ fn one_of<E: WireEnum>(value: Option<&str>, allowed: &[E], error: ApiError) -> A
     }
 }
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let p = ctx.params;
+pub struct Request {
+    region: String,
+    image_id: String,
+    changes: ImageChanges,
+}
+
+pub fn parse(p: &Params) -> ApiResult<Request> {
     let region = region(p)?;
     let image_id = p.required_str("ImageId")?;
     let name = p.opt_str("ImageName");
@@ -60,18 +66,38 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     )?;
     let imds_support =
         one_of(features.opt_str("ImdsSupport"), ImdsSupport::ALL, Code::InvalidParameterFeaturesImdsSupport.into())?;
+    Ok(Request {
+        region,
+        image_id: image_id.to_string(),
+        changes: ImageChanges {
+            name: name.map(str::to_string),
+            description: description.map(str::to_string),
+            family: family.map(str::to_string),
+            status,
+            boot_mode,
+            license_type,
+            nvme_support,
+            imds_support,
+        },
+    })
+}
 
+/// Only the request ID.
+#[derive(Serialize)]
+pub struct Response {}
+
+pub async fn execute(ctx: &Ctx<'_>, Request { region, image_id, changes }: Request) -> ApiResult<Response> {
     let image = ctx
         .state
         .store
-        .owned_image(&ctx.caller.account, &region, image_id)
+        .owned_image(&ctx.caller.account, &region, &image_id)
         .await?
-        .ok_or_else(|| Refusal::ImageNotFound { id: image_id.to_string() })?;
+        .ok_or_else(|| Refusal::ImageNotFound { id: image_id.clone() })?;
     let current = image.lifecycle().status(ctx.state.clock.now_ms());
     if current == ImageStatus::Creating {
         return Err(Code::InvalidStatusImageIsCreating.into());
     }
-    match status {
+    match changes.status {
         Some(ImageStatus::Deprecated) if current != ImageStatus::Available => {
             return Err(Code::ImageStatusNotAvailable.into())
         }
@@ -86,26 +112,16 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         }
         _ => {}
     }
-    if boot_mode == Some(BootMode::Bios) && Architecture::parse(&image.architecture) == Some(Architecture::Arm64) {
+    if changes.boot_mode == Some(BootMode::Bios) && Architecture::parse(&image.architecture) == Some(Architecture::Arm64) {
         return Err(ApiError::with_message(
             Code::InvalidBootModeNotSupport,
             "The specified parameter BootMode is not supported for current image architecture.",
         ));
     }
-    if imds_support == Some(ImdsSupport::V1) && image.imds_support == Some(ImdsSupport::V2) {
+    if changes.imds_support == Some(ImdsSupport::V1) && image.imds_support == Some(ImdsSupport::V2) {
         return Err(Code::InvalidOperationFeaturesImdsSupportNotMatch.into());
     }
-    check_dry_run(p)?;
-    let changes = ImageChanges {
-        name: name.map(str::to_string),
-        description: description.map(str::to_string),
-        family: family.map(str::to_string),
-        status,
-        boot_mode,
-        license_type,
-        nvme_support,
-        imds_support,
-    };
+    check_dry_run(ctx.params)?;
     let mut tx = ctx.state.store.write().await?;
     if let Some(name) = &changes.name {
         if tx.image_named(&ctx.caller.account, &region, name, Some(&image.id)).await?.is_some() {
@@ -114,5 +130,5 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     }
     tx.modify_image(&ctx.caller.account, &region, &image.id, &changes).await?;
     tx.commit().await?;
-    Ok(json!({}))
+    Ok(Response {})
 }

@@ -16,7 +16,7 @@
 //! `403 InvalidParameter.IsPublic`; a copy still `Creating` can be shared (the real service allows
 //! sharing only once Available — not documented, so not enforced).
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{check_dry_run, region, Ctx};
 use crate::domain::image::ImageStatus;
@@ -24,11 +24,12 @@ use crate::domain::limits;
 use crate::domain::refusal::Refusal;
 use crate::domain;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
 
 /// `prefix.N`: distinct, non-empty, the first 10; each an existing account.
-fn accounts(ctx: &Ctx<'_>, prefix: &str) -> ApiResult<Vec<String>> {
+fn accounts(params: &Params, prefix: &str) -> ApiResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
-    for account in ctx.params.list(prefix)?.into_iter().filter(|a| !a.is_empty()) {
+    for account in params.list(prefix)?.into_iter().filter(|a| !a.is_empty()) {
         if out.len() == limits::MAX_SHARE_ACCOUNTS_PER_CALL {
             break;
         }
@@ -45,21 +46,38 @@ fn accounts(ctx: &Ctx<'_>, prefix: &str) -> ApiResult<Vec<String>> {
     Ok(out)
 }
 
-pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
-    let region = region(ctx.params)?;
-    let image_id = ctx.params.required_str("ImageId")?;
-    let add = accounts(ctx, "AddAccount")?;
-    let remove = accounts(ctx, "RemoveAccount")?;
-    let is_public = ctx.params.opt_bool("IsPublic")?;
+pub struct Request {
+    region: String,
+    image_id: String,
+    add: Vec<String>,
+    remove: Vec<String>,
+    is_public: Option<bool>,
+}
+
+pub fn parse(params: &Params) -> ApiResult<Request> {
+    let region = region(params)?;
+    let image_id = params.required_str("ImageId")?.to_string();
+    let add = accounts(params, "AddAccount")?;
+    let remove = accounts(params, "RemoveAccount")?;
+    let is_public = params.opt_bool("IsPublic")?;
     if is_public == Some(true) && !(add.is_empty() && remove.is_empty()) {
         return Err(Code::InvalidParameterIsPublic.into());
     }
+    Ok(Request { region, image_id, add, remove, is_public })
+}
+
+/// Only the request ID.
+#[derive(Serialize)]
+pub struct Response {}
+
+pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
+    let Request { region, image_id, add, remove, is_public } = request;
     let image = ctx
         .state
         .store
-        .owned_image(&ctx.caller.account, &region, image_id)
+        .owned_image(&ctx.caller.account, &region, &image_id)
         .await?
-        .ok_or_else(|| Refusal::ImageNotFound { id: image_id.to_string() })?;
+        .ok_or_else(|| Refusal::ImageNotFound { id: image_id.clone() })?;
     if add.contains(&ctx.caller.account) {
         return Err(Code::InvalidAccountForbbiden.into());
     }
@@ -78,6 +96,7 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
     if is_public == Some(false) && add.is_empty() && remove.is_empty() && !image.is_public {
         return Err(Code::ImageNotPublic.into());
     }
+    // DryRun is checked after the image's own checks (the documented order).
     check_dry_run(ctx.params)?;
     let mut tx = ctx.state.store.write().await?;
     tx.change_image_shares(&image.id, &add, &remove, now).await?;
@@ -86,5 +105,5 @@ pub async fn handle(ctx: &Ctx<'_>) -> ApiResult<Value> {
         tx.set_image_public(&image.id, public).await?;
     }
     tx.commit().await?;
-    Ok(json!({}))
+    Ok(Response {})
 }
