@@ -21,7 +21,7 @@ impl Store {
     /// loading the fixture again finds it. `Ok(false)` (nothing changed) if the ID is taken.
     pub async fn rename_component(&self, from: &str, to: &str) -> Result<bool, sqlx::Error> {
         let mut tx = self.write().await?;
-        let conn = tx.conn();
+        let conn = tx.conn()?;
         let taken: Option<(String,)> =
             sqlx::query_as("SELECT id FROM image_components WHERE id = ?").bind(to).fetch_optional(&mut *conn).await?;
         if taken.is_some() {
@@ -185,7 +185,7 @@ impl WriteTx {
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_components WHERE account = ? AND region = ?")
             .bind(account)
             .bind(region)
-            .fetch_one(self.conn())
+            .fetch_one(self.conn()?)
             .await?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
@@ -197,7 +197,7 @@ impl WriteTx {
         region: &str,
         name: &str,
     ) -> Result<Option<Version>, sqlx::Error> {
-        highest_version(self.conn(), account, region, name).await
+        highest_version(self.conn()?, account, region, name).await
     }
 
     /// Whether the tenant has version `v` of `name`.
@@ -218,7 +218,7 @@ impl WriteTx {
         .bind(i64::from(v.major))
         .bind(i64::from(v.minor))
         .bind(i64::from(v.patch))
-        .fetch_one(self.conn())
+        .fetch_one(self.conn()?)
         .await?;
         Ok(taken > 0)
     }
@@ -242,9 +242,9 @@ impl WriteTx {
         .bind(&c.resource_group_id)
         .bind(c.created_ms)
         .bind(spec)
-        .execute(self.conn())
+        .execute(self.conn()?)
         .await?;
-        tags::insert(self.conn(), RESOURCE_TYPE_COMPONENT, &c.id, &c.account, &c.region, tags).await
+        tags::insert(self.conn()?, RESOURCE_TYPE_COMPONENT, &c.id, &c.account, &c.region, tags).await
     }
 
     /// One of the tenant's custom components.
@@ -254,7 +254,7 @@ impl WriteTx {
                 .bind(id)
                 .bind(account)
                 .bind(region)
-                .fetch_optional(self.conn())
+                .fetch_optional(self.conn()?)
                 .await?;
         row.map(|(spec,)| from_spec(&spec)).transpose()
     }
@@ -265,14 +265,14 @@ impl WriteTx {
             sqlx::query_as("SELECT spec FROM image_pipelines WHERE account = ? AND region = ? ORDER BY created_ms")
                 .bind(account)
                 .bind(region)
-                .fetch_all(self.conn())
+                .fetch_all(self.conn()?)
                 .await?;
         rows.iter().map(|(spec,)| serde_json::from_str(spec).map_err(decode)).collect()
     }
 
     /// Deletes a component and its tags.
     pub async fn delete_component(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM image_components WHERE id = ?").bind(id).execute(self.conn()).await?;
-        tags::delete_all(self.conn(), RESOURCE_TYPE_COMPONENT, id).await
+        sqlx::query("DELETE FROM image_components WHERE id = ?").bind(id).execute(self.conn()?).await?;
+        tags::delete_all(self.conn()?, RESOURCE_TYPE_COMPONENT, id).await
     }
 }

@@ -293,7 +293,7 @@ impl WriteTx {
             "SELECT id, status FROM executions WHERE pipeline_id = ? AND status NOT IN {TERMINAL_SQL} LIMIT 1"
         ))
         .bind(pipeline_id)
-        .fetch_optional(self.conn())
+        .fetch_optional(self.conn()?)
         .await?;
         Ok(running.map(|(execution_id, status)| RunningBuild { execution_id, status }))
     }
@@ -321,12 +321,12 @@ impl WriteTx {
         .bind(i64::try_from(execution.cursor).unwrap_or(0))
         .bind(plan)
         .bind(runtime)
-        .execute(self.conn())
+        .execute(self.conn()?)
         .await?;
         let mut started = execution.clone();
-        insert_event(self.conn(), &mut started, execution.created_ms).await?;
-        save(self.conn(), &started).await?;
-        tags::insert(self.conn(), RESOURCE_TYPE_EXECUTION, &execution.id, &execution.account, &execution.region, tags)
+        insert_event(self.conn()?, &mut started, execution.created_ms).await?;
+        save(self.conn()?, &started).await?;
+        tags::insert(self.conn()?, RESOURCE_TYPE_EXECUTION, &execution.id, &execution.account, &execution.region, tags)
             .await
     }
 
@@ -337,7 +337,7 @@ impl WriteTx {
                 .bind(id)
                 .bind(account)
                 .bind(region)
-                .fetch_optional(self.conn())
+                .fetch_optional(self.conn()?)
                 .await?;
         row.map(from_row).transpose()
     }
@@ -348,8 +348,8 @@ impl WriteTx {
         execution: &mut Execution,
         at_ms: i64,
     ) -> Result<(), sqlx::Error> {
-        insert_event(self.conn(), execution, at_ms).await?;
-        save(self.conn(), execution).await
+        insert_event(self.conn()?, execution, at_ms).await?;
+        save(self.conn()?, execution).await
     }
 }
 

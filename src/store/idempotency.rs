@@ -32,7 +32,7 @@ impl Store {
 
 impl WriteTx {
     pub async fn client_token(&mut self, claim: &TokenClaim) -> Result<Option<StoredToken>, sqlx::Error> {
-        lookup(self.conn(), claim).await
+        lookup(self.conn()?, claim).await
     }
 
     pub async fn insert_client_token(
@@ -51,7 +51,7 @@ impl WriteTx {
         .bind(&claim.digest)
         .bind(resource_id)
         .bind(now_ms)
-        .execute(self.conn())
+        .execute(self.conn()?)
         .await?;
         Ok(())
     }

@@ -308,7 +308,7 @@ impl WriteTx {
                 .bind(id)
                 .bind(account)
                 .bind(region)
-                .fetch_optional(self.conn())
+                .fetch_optional(self.conn()?)
                 .await?;
         Ok(owned.is_some())
     }
@@ -317,7 +317,7 @@ impl WriteTx {
     pub async fn image_share_count(&mut self, id: &str) -> Result<usize, sqlx::Error> {
         let (shares,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
             .bind(id)
-            .fetch_one(self.conn())
+            .fetch_one(self.conn()?)
             .await?;
         Ok(usize::try_from(shares).unwrap_or(usize::MAX))
     }
@@ -335,7 +335,7 @@ impl WriteTx {
             sqlx::query("DELETE FROM image_shares WHERE image_id = ? AND account = ?")
                 .bind(image_id)
                 .bind(account)
-                .execute(self.conn())
+                .execute(self.conn()?)
                 .await?;
         }
         for account in add {
@@ -343,7 +343,7 @@ impl WriteTx {
                 .bind(image_id)
                 .bind(account)
                 .bind(now_ms)
-                .execute(self.conn())
+                .execute(self.conn()?)
                 .await?;
         }
         Ok(())
@@ -354,16 +354,16 @@ impl WriteTx {
         sqlx::query("UPDATE images SET is_public = ? WHERE id = ?")
             .bind(public)
             .bind(image_id)
-            .execute(self.conn())
+            .execute(self.conn()?)
             .await?;
         Ok(())
     }
 
     /// Deletes an image with its shares and tags.
     pub async fn delete_image(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM image_shares WHERE image_id = ?").bind(id).execute(self.conn()).await?;
-        sqlx::query("DELETE FROM images WHERE id = ?").bind(id).execute(self.conn()).await?;
-        tags::delete_all(self.conn(), RESOURCE_TYPE_IMAGE, id).await
+        sqlx::query("DELETE FROM image_shares WHERE image_id = ?").bind(id).execute(self.conn()?).await?;
+        sqlx::query("DELETE FROM images WHERE id = ?").bind(id).execute(self.conn()?).await?;
+        tags::delete_all(self.conn()?, RESOURCE_TYPE_IMAGE, id).await
     }
 
     /// Another image of the account named `name` in `region` than `except`, if any.
@@ -381,7 +381,7 @@ impl WriteTx {
         .bind(region)
         .bind(name)
         .bind(except)
-        .fetch_optional(self.conn())
+        .fetch_optional(self.conn()?)
         .await?;
         Ok(row.map(|(id,)| id))
     }
@@ -411,7 +411,7 @@ impl WriteTx {
         .bind(id)
         .bind(account)
         .bind(region)
-        .execute(self.conn())
+        .execute(self.conn()?)
         .await?;
         Ok(())
     }

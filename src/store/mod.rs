@@ -1,7 +1,7 @@
 //! All SQL lives under this module, and nothing else: queries and row mapping, returning data or
 //! `sqlx::Error` (business rules are `domain`, wire errors `actions::refusals`). SQLite through
-//! sqlx: one writer connection, so every [`WriteTx`] (`write.rs`) is serialised and an action's
-//! read-decide-write inside one is atomic, and a pool of reader connections that never wait on the
+//! sqlx: one writer connection, lent by a group-commit task (`group.rs`), so every [`WriteTx`]
+//! (`write.rs`) is serialised and an action's read-decide-write inside one is atomic, and a pool of reader connections that never wait on the
 //! writer (WAL).
 
 mod cache;
@@ -10,6 +10,7 @@ pub mod console;
 pub mod control;
 pub mod copies;
 pub mod executions;
+mod group;
 mod idempotency;
 pub mod images;
 pub mod networks;
@@ -37,6 +38,8 @@ pub const RESOURCE_TYPE_PIPELINE: &str = "imagepipeline";
 #[derive(Clone, Debug)]
 pub struct Store {
     writer: SqlitePool,
+    /// The group-commit task's handle: every `WriteTx` goes through it.
+    group: std::sync::Arc<group::GroupWriter>,
     reader: SqlitePool,
     /// Templates by ID for the read path (see `cache`).
     pipelines: std::sync::Arc<cache::PipelineCache>,
@@ -71,7 +74,8 @@ impl Store {
                 .connect_with(options)
                 .await?;
             sqlx::migrate!("./migrations").run(&pool).await?;
-            return Ok(Store { writer: pool.clone(), reader: pool, pipelines: Default::default() });
+            let group = std::sync::Arc::new(group::GroupWriter::spawn(pool.clone()));
+            return Ok(Store { writer: pool.clone(), group, reader: pool, pipelines: Default::default() });
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -97,7 +101,8 @@ impl Store {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        Ok(Store { writer, reader, pipelines: Default::default() })
+        let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone()));
+        Ok(Store { writer, group, reader, pipelines: Default::default() })
     }
 
     /// Closes both pools (graceful shutdown).

@@ -61,14 +61,13 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, f
 }
 
 impl Store {
-    /// Inserts a template without tags as one statement outside any transaction (atomic on its
-    /// own, the count trigger runs inside it): two round trips to the writer fewer than a
-    /// [`WriteTx`] when there is nothing to read or decide first.
+    /// Inserts a template without tags when there is nothing to read or decide first: one
+    /// statement in its own savepoint of the current group-commit batch (`group.rs`), so it shares
+    /// the batch's `COMMIT` instead of paying one alone.
     pub async fn insert_pipeline_alone(&self, pipeline: &Pipeline) -> Result<(), sqlx::Error> {
-        let generation = self.pipelines.generation();
-        insert(pipeline)?.execute(&self.writer).await?;
-        self.pipelines.offer(generation, [(pipeline.clone(), Vec::new())]);
-        Ok(())
+        let mut tx = self.write().await?;
+        tx.insert_pipeline(pipeline, &[]).await?;
+        tx.commit().await
     }
 
     /// A page of templates, newest first, with the total number of matches.
@@ -166,15 +165,15 @@ impl WriteTx {
         let count: Option<(i64,)> = sqlx::query_as("SELECT n FROM pipeline_counts WHERE account = ? AND region = ?")
             .bind(account)
             .bind(region)
-            .fetch_optional(self.conn())
+            .fetch_optional(self.conn()?)
             .await?;
         Ok(u64::try_from(count.map_or(0, |(n,)| n)).unwrap_or(0))
     }
 
     /// Inserts a template with its tags (cached for reads once committed).
     pub async fn insert_pipeline(&mut self, pipeline: &Pipeline, tags: &[Tag]) -> Result<(), sqlx::Error> {
-        insert(pipeline)?.execute(self.conn()).await?;
-        tags::insert(self.conn(), RESOURCE_TYPE_PIPELINE, &pipeline.id, &pipeline.account, &pipeline.region, tags)
+        insert(pipeline)?.execute(self.conn()?).await?;
+        tags::insert(self.conn()?, RESOURCE_TYPE_PIPELINE, &pipeline.id, &pipeline.account, &pipeline.region, tags)
             .await?;
         self.offer_after_commit(pipeline.clone(), tags.to_vec());
         Ok(())
@@ -187,16 +186,16 @@ impl WriteTx {
                 .bind(id)
                 .bind(account)
                 .bind(region)
-                .fetch_optional(self.conn())
+                .fetch_optional(self.conn()?)
                 .await?;
         Ok(row.is_some())
     }
 
     /// Deletes a template, its tags and its build history (and forgets it in the read cache).
     pub async fn delete_pipeline(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM image_pipelines WHERE id = ?").bind(id).execute(self.conn()).await?;
-        tags::delete_all(self.conn(), RESOURCE_TYPE_PIPELINE, id).await?;
-        super::executions::delete_of_pipeline(self.conn(), id).await?;
+        sqlx::query("DELETE FROM image_pipelines WHERE id = ?").bind(id).execute(self.conn()?).await?;
+        tags::delete_all(self.conn()?, RESOURCE_TYPE_PIPELINE, id).await?;
+        super::executions::delete_of_pipeline(self.conn()?, id).await?;
         self.forget_after_commit(id);
         Ok(())
     }

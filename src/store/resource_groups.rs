@@ -38,7 +38,7 @@ impl WriteTx {
         .bind(id)
         .bind(account)
         .bind(region)
-        .fetch_optional(self.conn())
+        .fetch_optional(self.conn()?)
         .await?;
         Ok(current.map(|(group,)| group))
     }
@@ -51,7 +51,7 @@ impl WriteTx {
         } else {
             format!("UPDATE {table} SET resource_group_id = ?1 WHERE id = ?2")
         };
-        sqlx::query(&sql).bind(group).bind(id).execute(self.conn()).await?;
+        sqlx::query(&sql).bind(group).bind(id).execute(self.conn()?).await?;
         if resource_type == RESOURCE_TYPE_PIPELINE {
             self.forget_after_commit(id);
         }

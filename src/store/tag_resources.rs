@@ -99,7 +99,7 @@ impl WriteTx {
             list.push_bind(id.clone());
         }
         qb.push(")");
-        let found = qb.build_query_as::<(String,)>().fetch_all(self.conn()).await?;
+        let found = qb.build_query_as::<(String,)>().fetch_all(self.conn()?).await?;
         Ok(Some(found.into_iter().map(|(id,)| id).collect()))
     }
 
@@ -109,7 +109,7 @@ impl WriteTx {
             sqlx::query_as("SELECT key FROM tags WHERE resource_type = ? AND resource_id = ? ORDER BY position")
                 .bind(resource_type)
                 .bind(id)
-                .fetch_all(self.conn())
+                .fetch_all(self.conn()?)
                 .await?;
         Ok(rows.into_iter().map(|(k,)| k).collect())
     }
@@ -126,7 +126,7 @@ impl WriteTx {
             sqlx::query_as("SELECT key, position FROM tags WHERE resource_type = ? AND resource_id = ?")
                 .bind(resource_type)
                 .bind(id)
-                .fetch_all(self.conn())
+                .fetch_all(self.conn()?)
                 .await?;
         let mut position = existing.iter().map(|(_, p)| *p).max().map_or(0, |p| p + 1);
         for tag in tags {
@@ -136,7 +136,7 @@ impl WriteTx {
                     .bind(resource_type)
                     .bind(id)
                     .bind(&tag.key)
-                    .execute(self.conn())
+                    .execute(self.conn()?)
                     .await?;
             } else {
                 sqlx::query(
@@ -150,7 +150,7 @@ impl WriteTx {
                 .bind(position)
                 .bind(&tag.key)
                 .bind(&tag.value)
-                .execute(self.conn())
+                .execute(self.conn()?)
                 .await?;
                 position += 1;
             }
@@ -169,14 +169,14 @@ impl WriteTx {
         keys: Option<&[String]>,
     ) -> Result<(), sqlx::Error> {
         match keys {
-            None => tags::delete_all(self.conn(), resource_type, id).await?,
+            None => tags::delete_all(self.conn()?, resource_type, id).await?,
             Some(keys) => {
                 for key in keys {
                     sqlx::query("DELETE FROM tags WHERE resource_type = ? AND resource_id = ? AND key = ?")
                         .bind(resource_type)
                         .bind(id)
                         .bind(key)
-                        .execute(self.conn())
+                        .execute(self.conn()?)
                         .await?;
                 }
             }

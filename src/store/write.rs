@@ -1,21 +1,24 @@
-//! The write transaction actions own: [`Store::write`] opens it on the single writer connection
-//! (so every `WriteTx` is serialised and a read-decide-write inside one is atomic), each store
-//! module adds its typed queries in an `impl WriteTx` block, and [`WriteTx::commit`] makes them
-//! durable. Dropping a `WriteTx` uncommitted rolls it back. Work that must follow a commit (the
-//! pipeline read cache) is noted on the transaction and done inside `commit`.
+//! The write transaction actions own: [`Store::write`] leases the single writer connection from
+//! the group-commit task (`group.rs`: every `WriteTx` is serialised, a read-decide-write inside one
+//! is atomic, and it runs in its own savepoint of a transaction shared with the requests waiting
+//! at the same time), each store module adds its typed queries in an `impl WriteTx` block, and
+//! [`WriteTx::commit`] returns once the shared transaction is durable. Dropping a `WriteTx`
+//! uncommitted rolls back its savepoint only. Work that must follow the commit (the pipeline read
+//! cache) is noted on the transaction and done inside `commit`, after the real `COMMIT`.
 
 use std::sync::Arc;
 
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 
 use super::cache::PipelineCache;
+use super::group::Lease;
 use super::Store;
 use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::Tag;
 
 /// An open write transaction (opaque: callers see typed queries only).
 pub struct WriteTx {
-    tx: Transaction<'static, Sqlite>,
+    lease: Lease,
     cache: Arc<PipelineCache>,
     /// The cache generation when the transaction began (offers made after a concurrent forget are refused).
     generation: u64,
@@ -27,16 +30,16 @@ impl Store {
     /// Opens a write transaction (waits for the writer connection).
     pub async fn write(&self) -> Result<WriteTx, sqlx::Error> {
         let generation = self.pipelines.generation();
-        let tx = self.writer.begin().await?;
-        Ok(WriteTx { tx, cache: self.pipelines.clone(), generation, offers: Vec::new(), forgets: Vec::new() })
+        let lease = self.group.lease().await?;
+        Ok(WriteTx { lease, cache: self.pipelines.clone(), generation, offers: Vec::new(), forgets: Vec::new() })
     }
 }
 
 impl WriteTx {
     /// Commits, then updates the read cache with what the transaction wrote.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        let WriteTx { tx, cache, generation, offers, forgets } = self;
-        tx.commit().await?;
+        let WriteTx { lease, cache, generation, offers, forgets } = self;
+        lease.commit().await?;
         if !forgets.is_empty() {
             cache.forget(forgets.iter().map(String::as_str));
         }
@@ -46,8 +49,9 @@ impl WriteTx {
         Ok(())
     }
 
-    pub(super) fn conn(&mut self) -> &mut SqliteConnection {
-        &mut self.tx
+    /// The lent connection (an error only if the writer task is gone).
+    pub(super) fn conn(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
+        self.lease.conn()
     }
 
     /// Caches a template written in this transaction once it commits.

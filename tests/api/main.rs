@@ -7,6 +7,7 @@ mod errors;
 mod executions;
 mod fuzz_rpc;
 mod golden;
+mod group_commit;
 mod hardening;
 mod helpers;
 mod images;

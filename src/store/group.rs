@@ -1,0 +1,271 @@
+//! Group commit for [`WriteTx`](super::WriteTx): one writer task owns the write connection while
+//! requests wait. It opens one transaction for every request waiting at that moment (and those
+//! that arrive while the batch runs, up to [`MAX_BATCH`]), lends the connection to each request in
+//! turn inside its own `SAVEPOINT`, and commits once when the last one is done. A request that
+//! commits gets its answer only after the batch's `COMMIT` (an error for all if it fails); a request
+//! dropped uncommitted (an error mid-way, a panic unwinding, a cancelled future) hands the
+//! connection back through [`Lease`]'s `Drop`, and only its savepoint is rolled back.
+//!
+//! Only one request holds the connection at a time, so a read-decide-write inside one `WriteTx`
+//! stays atomic. The task takes the connection from the one-connection writer pool per batch, so
+//! the engine, snapshots and the control plane (which use that pool directly) run between batches.
+//! A lent connection comes back when the request is done with it: requests only await SQL on it.
+
+use std::collections::VecDeque;
+
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most requests one transaction serves before it commits (bounds the wait of the first).
+const MAX_BATCH: usize = 256;
+
+type Tx = Transaction<'static, Sqlite>;
+
+/// A request for the connection: answered with a lease, or why none can be given.
+type Request = oneshot::Sender<Result<Lease, String>>;
+
+/// What a request does with its savepoint when it hands the connection back.
+enum Outcome {
+    /// Release it, and answer on this channel once the batch is committed.
+    Keep(oneshot::Sender<Result<(), String>>),
+    /// Roll it back.
+    Discard,
+}
+
+struct Returned {
+    tx: Tx,
+    outcome: Outcome,
+}
+
+/// The write connection, lent to one request inside its savepoint. Dropping it uncommitted hands
+/// the connection back and rolls the savepoint back.
+pub(super) struct Lease {
+    tx: Option<Tx>,
+    back: Option<oneshot::Sender<Returned>>,
+}
+
+fn lost() -> sqlx::Error {
+    sqlx::Error::Protocol("the writer task is gone".into())
+}
+
+impl Lease {
+    pub(super) fn conn(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
+        match self.tx.as_mut() {
+            Some(tx) => Ok(&mut **tx),
+            None => Err(lost()),
+        }
+    }
+
+    /// Keeps this request's work and waits for the batch's `COMMIT`.
+    pub(super) async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let (Some(tx), Some(back)) = (self.tx.take(), self.back.take()) else { return Err(lost()) };
+        let (ack, acked) = oneshot::channel();
+        if back.send(Returned { tx, outcome: Outcome::Keep(ack) }).is_err() {
+            return Err(lost());
+        }
+        match acked.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(message)) => Err(sqlx::Error::Protocol(format!("group commit failed: {message}"))),
+            Err(_) => Err(lost()),
+        }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let (Some(tx), Some(back)) = (self.tx.take(), self.back.take()) {
+            // If the task is gone the transaction drops here and sqlx rolls it back.
+            let _ = back.send(Returned { tx, outcome: Outcome::Discard });
+        }
+    }
+}
+
+/// The handle requests use to reach the writer task.
+#[derive(Debug)]
+pub(super) struct GroupWriter {
+    requests: mpsc::UnboundedSender<Request>,
+}
+
+impl GroupWriter {
+    /// Starts the writer task on the current runtime; it ends when the last handle is dropped.
+    pub(super) fn spawn(pool: SqlitePool) -> GroupWriter {
+        let (requests, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(run(pool, receiver));
+        GroupWriter { requests }
+    }
+
+    /// Waits for the connection, inside a fresh savepoint of the current batch.
+    pub(super) async fn lease(&self) -> Result<Lease, sqlx::Error> {
+        let (request, answer) = oneshot::channel();
+        self.requests.send(request).map_err(|_| lost())?;
+        match answer.await {
+            Ok(Ok(lease)) => Ok(lease),
+            Ok(Err(message)) => Err(sqlx::Error::Protocol(message)),
+            Err(_) => Err(lost()),
+        }
+    }
+}
+
+async fn run(pool: SqlitePool, mut requests: mpsc::UnboundedReceiver<Request>) {
+    while let Some(first) = requests.recv().await {
+        let tx = match pool.begin().await {
+            Ok(tx) => tx,
+            Err(err) => {
+                let _ = first.send(Err(err.to_string()));
+                continue;
+            }
+        };
+        batch(tx, first, &mut requests).await;
+    }
+}
+
+/// Serves `first` and whoever is waiting, one at a time, then commits once.
+async fn batch(mut tx: Tx, first: Request, requests: &mut mpsc::UnboundedReceiver<Request>) {
+    let mut waiting = VecDeque::from([first]);
+    let mut acks: Vec<oneshot::Sender<Result<(), String>>> = Vec::new();
+    let mut served = 0;
+    let mut broken: Option<String> = None;
+    while served < MAX_BATCH {
+        let Some(request) = waiting.pop_front().or_else(|| requests.try_recv().ok()) else { break };
+        served += 1;
+        if let Err(err) = sqlx::query("SAVEPOINT request").execute(&mut *tx).await {
+            let _ = request.send(Err(err.to_string()));
+            broken = Some(err.to_string());
+            break;
+        }
+        let (back, returned) = oneshot::channel();
+        // A requester that stopped waiting drops the lease, which comes straight back.
+        let _ = request.send(Ok(Lease { tx: Some(tx), back: Some(back) }));
+        let Ok(Returned { tx: lent, outcome }) = returned.await else {
+            // The transaction was dropped (and rolled back) with the lease: nothing is committed.
+            for ack in acks {
+                let _ = ack.send(Err("the write connection was lost".into()));
+            }
+            return;
+        };
+        tx = lent;
+        let ended = match outcome {
+            Outcome::Keep(ack) => {
+                acks.push(ack);
+                sqlx::query("RELEASE request").execute(&mut *tx).await
+            }
+            Outcome::Discard => match sqlx::query("ROLLBACK TO request").execute(&mut *tx).await {
+                Ok(_) => sqlx::query("RELEASE request").execute(&mut *tx).await,
+                Err(err) => Err(err),
+            },
+        };
+        if let Err(err) = ended {
+            broken = Some(err.to_string());
+            break;
+        }
+    }
+    let result = match broken {
+        Some(message) => {
+            let _ = tx.rollback().await;
+            Err(message)
+        }
+        None => tx.commit().await.map_err(|err| err.to_string()),
+    };
+    for ack in acks {
+        let _ = ack.send(result.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::store::Store;
+
+    async fn store_with_table() -> Store {
+        let store = Store::open(":memory:").await.expect("open");
+        let mut tx = store.write().await.expect("write");
+        sqlx::query("CREATE TABLE t (x INTEGER PRIMARY KEY)").execute(tx.conn().expect("conn")).await.expect("create");
+        tx.commit().await.expect("commit");
+        store
+    }
+
+    async fn rows(store: &Store) -> Vec<i64> {
+        let mut tx = store.write().await.expect("write");
+        let rows: Vec<(i64,)> =
+            sqlx::query_as("SELECT x FROM t ORDER BY x").fetch_all(tx.conn().expect("conn")).await.expect("select");
+        rows.into_iter().map(|(x,)| x).collect()
+    }
+
+    /// Writers that insert and then drop their transaction (an error mid-way) roll back only their
+    /// own savepoint; writers of the same batches that commit keep their rows.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dropped_writes_leave_nothing_while_their_batch_commits() {
+        let store = Arc::new(store_with_table().await);
+        let tasks: Vec<_> = (0..200i64)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut tx = store.write().await?;
+                    sqlx::query("INSERT INTO t (x) VALUES (?)").bind(i).execute(tx.conn()?).await?;
+                    if i % 3 == 0 {
+                        return Ok::<bool, sqlx::Error>(false); // dropped uncommitted
+                    }
+                    tx.commit().await?;
+                    Ok(true)
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("join").expect("write");
+        }
+        let expected: Vec<i64> = (0..200).filter(|i| i % 3 != 0).collect();
+        assert_eq!(rows(&store).await, expected);
+    }
+
+    /// A request that panics while it holds the connection gives it back, rolled back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_while_holding_the_connection_rolls_back_and_frees_it() {
+        let store = Arc::new(store_with_table().await);
+        let panicking = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut tx = store.write().await.expect("write");
+                sqlx::query("INSERT INTO t (x) VALUES (1)").execute(tx.conn().expect("conn")).await.expect("insert");
+                panic!("mid-write");
+            })
+        };
+        assert!(panicking.await.is_err());
+        let mut tx = store.write().await.expect("write after panic");
+        sqlx::query("INSERT INTO t (x) VALUES (2)").execute(tx.conn().expect("conn")).await.expect("insert");
+        tx.commit().await.expect("commit");
+        assert_eq!(rows(&store).await, vec![2]);
+    }
+
+    /// A statement error inside one request's savepoint does not disturb the others: the failing
+    /// request rolls back, the rest commit in the same batch.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_constraint_error_fails_only_its_own_request() {
+        let store = Arc::new(store_with_table().await);
+        let tasks: Vec<_> = (0..64i64)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut tx = store.write().await?;
+                    // Every request inserts its own row, and the even ones also a duplicate of row 1000+i.
+                    sqlx::query("INSERT INTO t (x) VALUES (?)").bind(i).execute(tx.conn()?).await?;
+                    sqlx::query("INSERT INTO t (x) VALUES (?)").bind(1000 + i).execute(tx.conn()?).await?;
+                    if i % 2 == 0 {
+                        sqlx::query("INSERT INTO t (x) VALUES (?)").bind(1000 + i).execute(tx.conn()?).await?;
+                    }
+                    tx.commit().await
+                })
+            })
+            .collect();
+        let mut failed = 0;
+        for task in tasks {
+            if task.await.expect("join").is_err() {
+                failed += 1;
+            }
+        }
+        assert_eq!(failed, 32);
+        let odd: Vec<i64> = (0..64).filter(|i| i % 2 == 1).collect();
+        let expected: Vec<i64> = odd.iter().copied().chain(odd.iter().map(|i| 1000 + i)).collect();
+        assert_eq!(rows(&store).await, expected);
+    }
+}
