@@ -2,7 +2,6 @@
 //! deleted and the source is unchanged. `RegionId` is the copy's (destination) region. A finished,
 //! failed or non-copy image is `400 IncorrectImageStatus` (the page's messages for each case).
 
-use serde::Serialize;
 
 use super::{region, Ctx};
 use crate::domain::image;
@@ -21,9 +20,8 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
     Ok(Request { region, image_id })
 }
 
-/// Only the request ID.
-#[derive(Serialize)]
-pub struct Response {}
+/// An empty answer (`RequestId` only).
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, image_id }: Request) -> ApiResult<Response> {
     let now = ctx.state.clock.now_ms();

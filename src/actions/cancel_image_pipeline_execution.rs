@@ -2,7 +2,6 @@
 //! the status becomes CANCELLING at once and CANCELLED once the engine has released what the build
 //! created. A repeated cancel while CANCELLING succeeds (docs/reference.md §4.2 suggestion).
 
-use serde::Serialize;
 
 use super::{region, Ctx};
 use crate::domain::execution::{self, CancelDecision};
@@ -23,9 +22,7 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
 }
 
 /// An empty answer (`RequestId` only).
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Response {}
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResult<Response> {
     let now = ctx.state.clock.now_ms();

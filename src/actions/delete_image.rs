@@ -3,7 +3,6 @@
 //! (the ECS error table; its parameter text says such a request "is ignored" — we follow the table).
 //! `DryRun=true` runs every check and answers `400 DryRunOperation`; nothing is deleted.
 
-use serde::Serialize;
 
 use super::{region, Ctx};
 use crate::domain::image;
@@ -26,9 +25,8 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
     Ok(Request { region, image_id, force, dry_run })
 }
 
-/// Only the request ID.
-#[derive(Serialize)]
-pub struct Response {}
+/// An empty answer (`RequestId` only).
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, image_id, force, dry_run }: Request) -> ApiResult<Response> {
     let mut tx = ctx.state.store.write().await?;

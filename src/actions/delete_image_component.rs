@@ -3,7 +3,6 @@
 //! deleted: the docs leave the error open (docs/reference.md §9 item 15) and we take the spec's
 //! suggestion, `404 InvalidImageComponent.NotFound`.
 
-use serde::Serialize;
 
 use super::{region, Ctx};
 use crate::catalog::components as system;
@@ -32,9 +31,7 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
 }
 
 /// An empty answer (`RequestId` only).
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Response {}
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResult<Response> {
     let mut tx = ctx.state.store.write().await?;

@@ -2,7 +2,6 @@
 //! build history; `InvalidImagePipeline.NotFound` if it is not the caller's,
 //! `InvalidImagePipeline.HasRunningExecution` while a build is not terminal.
 
-use serde::Serialize;
 
 use super::{region, Ctx};
 use crate::domain::execution;
@@ -22,9 +21,7 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
 }
 
 /// An empty answer (`RequestId` only).
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Response {}
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResult<Response> {
     let mut tx = ctx.state.store.write().await?;

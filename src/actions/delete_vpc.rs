@@ -3,7 +3,6 @@
 //! VPC always has its built-in vSwitches, so it is refused the same way.
 //! https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-deletevpc
 
-use serde::Serialize;
 
 use super::networks::{pending_ms, refuse_dry_run};
 use super::{region, Ctx};
@@ -30,9 +29,8 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
     Ok(Request { region, id })
 }
 
-/// Only the request ID.
-#[derive(Serialize)]
-pub struct Response {}
+/// An empty answer (`RequestId` only).
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResult<Response> {
     let now = ctx.state.clock.now_ms();

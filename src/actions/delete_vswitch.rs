@@ -4,7 +4,6 @@
 //! every account and cannot be deleted (`400 DependencyViolation`).
 //! https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-deletevswitch
 
-use serde::Serialize;
 
 use super::networks::{pending_ms, refuse_dry_run};
 use super::{region, Ctx};
@@ -24,9 +23,8 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
     Ok(Request { region, id })
 }
 
-/// Only the request ID.
-#[derive(Serialize)]
-pub struct Response {}
+/// An empty answer (`RequestId` only).
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResult<Response> {
     if ctx.state.catalog.builtin_vswitches(&region).iter().any(|v| v.id == id) {

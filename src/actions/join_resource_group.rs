@@ -8,7 +8,6 @@
 //! modelled: `404 InvalidResourceType.NotFound`. Our choice where the page is silent: moving a
 //! resource to the group it is already in is `403 InvalidResourceGroup.Duplicate`.
 
-use serde::Serialize;
 
 use super::{check_region, Ctx};
 use crate::catalog::DEFAULT_RESOURCE_GROUP;
@@ -57,9 +56,7 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
 }
 
 /// An empty answer (`RequestId` only).
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Response {}
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
     let Request { region, resource_id, group, resource_type } = request;

@@ -13,7 +13,6 @@
 //! Our choices where the page is silent: an unknown `Status` or `Features.NvmeSupport` is
 //! `400 InvalidParameter`; `LicenseType` takes the model's values (Auto, Aliyun, BYOL).
 
-use serde::Serialize;
 
 use super::{check_dry_run, region, Ctx};
 use crate::domain::image::{
@@ -82,9 +81,8 @@ pub fn parse(p: &Params) -> ApiResult<Request> {
     })
 }
 
-/// Only the request ID.
-#[derive(Serialize)]
-pub struct Response {}
+/// An empty answer (`RequestId` only).
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, image_id, changes }: Request) -> ApiResult<Response> {
     let image = ctx

@@ -16,7 +16,6 @@
 //! `403 InvalidParameter.IsPublic`; a copy still `Creating` can be shared (the real service allows
 //! sharing only once Available — not documented, so not enforced).
 
-use serde::Serialize;
 
 use super::{check_dry_run, region, Ctx};
 use crate::domain::image::ImageStatus;
@@ -66,9 +65,8 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
     Ok(Request { region, image_id, add, remove, is_public })
 }
 
-/// Only the request ID.
-#[derive(Serialize)]
-pub struct Response {}
+/// An empty answer (`RequestId` only).
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
     let Request { region, image_id, add, remove, is_public } = request;

@@ -3,7 +3,6 @@
 //! carries at most 20 tags. Also the target parsing the three tag actions share (RegionId,
 //! ResourceType, ResourceId.N, with the error codes of the tag API docs).
 
-use serde::Serialize;
 
 use super::wire;
 use super::{check_region, Ctx};
@@ -16,6 +15,7 @@ use crate::params::Params;
 use crate::store::components::RESOURCE_TYPE_COMPONENT;
 use crate::domain::tags::Tag;
 use crate::store::tag_resources::TAGGABLE;
+use crate::store::WriteTx;
 
 /// The resources a tag action addresses.
 pub struct Target {
@@ -56,6 +56,16 @@ pub fn parse_target(params: &Params, ids_optional: bool) -> ApiResult<Target> {
 }
 
 /// `403 InvalidResourceId.NotSupported` for system components: they are read-only.
+/// Inside the write: every resource of `target` is the caller's (`InvalidResourceId.NotFound`
+/// otherwise) and its type is one we tag (`InvalidResourceType.NotFound`).
+pub async fn check_targets_exist(tx: &mut WriteTx, account: &str, target: &Target) -> ApiResult<()> {
+    let found = tx
+        .existing_resources(target.resource_type, account, &target.region, &target.ids)
+        .await?
+        .ok_or(Refusal::ResourceTypeNotFound)?;
+    Ok(resources::check_all_found(&target.ids, &found)?)
+}
+
 pub fn refuse_system_components(target: &Target) -> ApiResult<()> {
     if target.resource_type != RESOURCE_TYPE_COMPONENT {
         return Ok(());
@@ -85,18 +95,12 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
 }
 
 /// An empty answer (`RequestId` only).
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Response {}
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { target, tags }: Request) -> ApiResult<Response> {
     let (account, region) = (ctx.caller.account.as_str(), target.region.as_str());
     let mut tx = ctx.state.store.write().await?;
-    let found = tx
-        .existing_resources(target.resource_type, account, region, &target.ids)
-        .await?
-        .ok_or(Refusal::ResourceTypeNotFound)?;
-    resources::check_all_found(&target.ids, &found)?;
+    check_targets_exist(&mut tx, account, &target).await?;
     for id in &target.ids {
         resources::check_tagging(id, &tx.tag_keys(target.resource_type, id).await?, &tags)?;
         tx.put_tags((account, region), target.resource_type, id, &tags).await?;

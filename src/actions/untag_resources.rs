@@ -2,12 +2,10 @@
 //! or every tag with `All=true` (ignored when `TagKey.N` is given). Keys a resource lacks are
 //! ignored; with neither, nothing is removed (the resources must still exist).
 
-use serde::Serialize;
 
-use super::tag_resources::{parse_target, refuse_system_components, Target};
+use super::tag_resources::{check_targets_exist, parse_target, refuse_system_components, Target};
 use super::Ctx;
-use crate::domain::refusal::Refusal;
-use crate::domain::{limits, resources};
+use crate::domain::limits;
 use crate::error::{ApiResult, Code};
 use crate::params::Params;
 
@@ -30,18 +28,12 @@ pub fn parse(params: &Params) -> ApiResult<Request> {
 }
 
 /// An empty answer (`RequestId` only).
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Response {}
+pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { target, keys }: Request) -> ApiResult<Response> {
-    let (account, region) = (ctx.caller.account.as_str(), target.region.as_str());
+    let (account, _region) = (ctx.caller.account.as_str(), target.region.as_str());
     let mut tx = ctx.state.store.write().await?;
-    let found = tx
-        .existing_resources(target.resource_type, account, region, &target.ids)
-        .await?
-        .ok_or(Refusal::ResourceTypeNotFound)?;
-    resources::check_all_found(&target.ids, &found)?;
+    check_targets_exist(&mut tx, account, &target).await?;
     for id in &target.ids {
         tx.remove_tags(target.resource_type, id, keys.as_deref()).await?;
     }

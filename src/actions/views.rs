@@ -1,4 +1,5 @@
-//! Response views several actions share: resource tags as `Tags.Tag[{TagKey, TagValue}]`.
+//! Response views several actions share: resource tags as `Tags.Tag[{TagKey, TagValue}]`, and the
+//! empty answer of the actions that answer with their `RequestId` only.
 
 use serde::Serialize;
 
@@ -28,3 +29,7 @@ impl Tags {
         Tags { tag: Vec::new() }
     }
 }
+
+/// An empty answer: the envelope adds the `RequestId`, nothing else is sent.
+#[derive(Serialize)]
+pub struct Empty {}
