@@ -1,5 +1,6 @@
-//! `TestApp`: a real emulator on a free port with a temporary SQLite file and a manual clock,
-//! plus typed helpers to call it the ways real clients do.
+//! `TestApp`: a real emulator on a free port with a fresh database and a manual clock, plus typed
+//! helpers to call it the ways real clients do. The database is a temporary SQLite file, or a
+//! PostgreSQL schema of its own when `IBE_TEST_DB` names a cluster (`test_db`).
 
 use std::sync::Arc;
 
@@ -12,6 +13,8 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::test_db::TestDb;
+
 /// A base image every test can build from.
 pub const BASE_IMAGE: &str = "aliyun_3_x64_20G_alibase_20240819.vhd";
 pub const REGION: &str = "cn-hangzhou";
@@ -22,8 +25,8 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub engine: Arc<Engine>,
     pub config: Config,
-    // Keeps the database file alive for the life of the test.
-    _dir: Arc<tempfile::TempDir>,
+    // Keeps the database (file or schema) alive for the life of the test.
+    db: Arc<TestDb>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -63,14 +66,14 @@ impl TestApp {
 
     /// Spawns with a tweaked configuration (quota, …).
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
-        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-        let mut config = Config::for_tests(dir.path().join("emulator.db").to_string_lossy().into_owned());
+        let db = Arc::new(TestDb::new());
+        let mut config = Config::for_tests(db.url.clone());
         tweak(&mut config);
         let clock = ManualClock::starting_at(1_700_000_000_000);
-        TestApp::boot(config, clock, dir).await
+        TestApp::boot(config, clock, db).await
     }
 
-    async fn boot(config: Config, clock: ManualClock, dir: Arc<tempfile::TempDir>) -> TestApp {
+    async fn boot(config: Config, clock: ManualClock, db: Arc<TestDb>) -> TestApp {
         let app = App::build_with_clock(config.clone(), clock.clone()).await.expect("app builds");
         let addr = app.local_addr().expect("bound");
         let engine = app.state().engine.clone();
@@ -84,18 +87,18 @@ impl TestApp {
             clock,
             engine,
             config,
-            _dir: dir,
+            db,
             stop: Some(stop),
             server: Some(server),
         }
     }
 
-    /// Stops the server gracefully and starts a new one on the same database file.
+    /// Stops the server gracefully and starts a new one on the same database.
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;
         let mut config = self.config.clone();
         config.listen = "127.0.0.1:0".parse().expect("addr");
-        TestApp::boot(config, self.clock.clone(), self._dir.clone()).await
+        TestApp::boot(config, self.clock.clone(), self.db.clone()).await
     }
 
     pub async fn shutdown(&mut self) {

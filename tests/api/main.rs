@@ -17,6 +17,7 @@ mod protocol;
 mod reliability;
 mod tags;
 mod template_cases;
+mod test_db;
 mod tls;
 mod vpc;
 mod world;
