@@ -2,7 +2,7 @@
 
 use super::sql::Sql;
 
-/// ` WHERE a.account = ? AND a.region = ?` for the table alias `alias`.
+/// ` WHERE a.account = $n AND a.region = $m` for the table alias `alias`.
 pub(super) fn push_tenant(qb: &mut Sql<'_>, alias: &str, account: &str, region: &str) {
     qb.push(format!(" WHERE {alias}.account = ")).push_bind(account.to_string());
     qb.push(format!(" AND {alias}.region = ")).push_bind(region.to_string());
@@ -19,7 +19,7 @@ pub(super) fn push_tenant_for_tags(qb: &mut Sql<'_>, alias: &str, account: &str,
     qb.push(format!(" AND +{alias}.region = ")).push_bind(region.to_string());
 }
 
-/// ` AND column IN (?, …)` unless `values` is empty (an empty filter matches everything).
+/// ` AND column IN ($n, …)` unless `values` is empty (an empty filter matches everything).
 pub(super) fn push_in<I>(qb: &mut Sql<'_>, column: &str, values: I)
 where
     I: IntoIterator,
