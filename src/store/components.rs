@@ -3,7 +3,8 @@
 //! deletion, refused while a template of the tenant uses the component. System components are
 //! not stored: they live in `catalog::components`.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use super::sql::Sql;
+use sqlx::AnyConnection;
 
 use super::{decode, encode, paging, query, tags, Store, WriteTx};
 use crate::domain::component::{Component, ComponentFilter, Version};
@@ -23,23 +24,23 @@ impl Store {
         let mut tx = self.write().await?;
         let conn = tx.conn()?;
         let taken: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM image_components WHERE id = ?").bind(to).fetch_optional(&mut *conn).await?;
+            sqlx::query_as("SELECT id FROM image_components WHERE id = $1").bind(to).fetch_optional(&mut *conn).await?;
         if taken.is_some() {
             return Ok(false);
         }
-        sqlx::query("UPDATE image_components SET id = ?1, spec = json_set(spec, '$.id', ?1) WHERE id = ?2")
+        sqlx::query("UPDATE image_components SET id = $1, spec = json_set(spec, '$.id', $1) WHERE id = $2")
             .bind(to)
             .bind(from)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("UPDATE tags SET resource_id = ? WHERE resource_type = ? AND resource_id = ?")
+        sqlx::query("UPDATE tags SET resource_id = $1 WHERE resource_type = $2 AND resource_id = $3")
             .bind(to)
             .bind(RESOURCE_TYPE_COMPONENT)
             .bind(from)
             .execute(&mut *conn)
             .await?;
         sqlx::query(
-            "UPDATE client_tokens SET resource_id = ? WHERE action = 'CreateImageComponent' AND resource_id = ?",
+            "UPDATE client_tokens SET resource_id = $1 WHERE action = 'CreateImageComponent' AND resource_id = $2",
         )
         .bind(to)
         .bind(from)
@@ -58,7 +59,7 @@ pub struct ComponentPage {
     pub total_count: i64,
 }
 
-fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &ComponentFilter) {
+fn push_filter(qb: &mut Sql<'_>, account: &str, region: &str, filter: &ComponentFilter) {
     query::push_tenant_for_tags(qb, "c", account, region, !filter.tags.is_empty());
     query::push_in(qb, "c.id", filter.ids.iter().cloned());
     if let Some(name) = &filter.name {
@@ -80,7 +81,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, f
 }
 
 /// `AND` the non-wildcard positions of a version pattern.
-fn push_version(qb: &mut QueryBuilder<'_, Sqlite>, version: &VersionPattern) {
+fn push_version(qb: &mut Sql<'_>, version: &VersionPattern) {
     for (column, position) in [("c.major", version.major), ("c.minor", version.minor), ("c.patch", version.patch)] {
         if let Some(value) = position {
             qb.push(format!(" AND {column} = ")).push_bind(i64::from(value));
@@ -94,13 +95,13 @@ fn from_spec(spec: &str) -> Result<Component, sqlx::Error> {
 
 /// The highest version of `name` in the tenant, if any.
 async fn highest_version(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     account: &str,
     region: &str,
     name: &str,
 ) -> Result<Option<Version>, sqlx::Error> {
     let row: Option<(i64, i64, i64)> = sqlx::query_as(
-        "SELECT major, minor, patch FROM image_components WHERE account = ? AND region = ? AND name = ? \
+        "SELECT major, minor, patch FROM image_components WHERE account = $1 AND region = $2 AND name = $3 \
          ORDER BY major DESC, minor DESC, patch DESC LIMIT 1",
     )
     .bind(account)
@@ -125,15 +126,15 @@ impl Store {
         filter: &ComponentFilter,
         page: &Page,
     ) -> Result<ComponentPage, sqlx::Error> {
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM image_components c");
+        let mut count = Sql::new("SELECT COUNT(*) FROM image_components c");
         push_filter(&mut count, account, region, filter);
-        let (total_count,): (i64,) = count.build_query_as().fetch_one(&self.reader).await?;
+        let (total_count,): (i64,) = count.query_as()?.fetch_one(&self.reader).await?;
 
-        let mut select = QueryBuilder::<Sqlite>::new("SELECT c.spec FROM image_components c");
+        let mut select = Sql::new("SELECT c.spec FROM image_components c");
         push_filter(&mut select, account, region, filter);
         paging::push_after(&mut select, "c", page.after.as_ref());
         paging::push_order_limit(&mut select, "c", page);
-        let rows: Vec<(String,)> = select.build_query_as().fetch_all(&self.reader).await?;
+        let rows: Vec<(String,)> = select.query_as()?.fetch_all(&self.reader).await?;
         let components = rows.iter().map(|(spec,)| from_spec(spec)).collect::<Result<Vec<_>, sqlx::Error>>()?;
 
         let ids: Vec<&str> = components.iter().map(|c| c.id.as_str()).collect();
@@ -152,7 +153,7 @@ impl Store {
     /// One of the tenant's custom components.
     pub async fn get_component(&self, account: &str, region: &str, id: &str) -> Result<Option<Component>, sqlx::Error> {
         let row: Option<(String,)> =
-            sqlx::query_as("SELECT spec FROM image_components WHERE id = ? AND account = ? AND region = ?")
+            sqlx::query_as("SELECT spec FROM image_components WHERE id = $1 AND account = $2 AND region = $3")
                 .bind(id)
                 .bind(account)
                 .bind(region)
@@ -169,12 +170,12 @@ impl Store {
         name: &str,
         pattern: &VersionPattern,
     ) -> Result<Option<Component>, sqlx::Error> {
-        let mut select = QueryBuilder::<Sqlite>::new("SELECT c.spec FROM image_components c WHERE c.account = ");
+        let mut select = Sql::new("SELECT c.spec FROM image_components c WHERE c.account = ");
         select.push_bind(account.to_string()).push(" AND c.region = ").push_bind(region.to_string());
         select.push(" AND c.name = ").push_bind(name.to_string());
         push_version(&mut select, pattern);
         select.push(" ORDER BY c.major DESC, c.minor DESC, c.patch DESC LIMIT 1");
-        let row: Option<(String,)> = select.build_query_as().fetch_optional(&self.reader).await?;
+        let row: Option<(String,)> = select.query_as()?.fetch_optional(&self.reader).await?;
         row.map(|(spec,)| from_spec(&spec)).transpose()
     }
 }
@@ -182,11 +183,12 @@ impl Store {
 impl WriteTx {
     /// The tenant's number of custom components.
     pub async fn component_count(&mut self, account: &str, region: &str) -> Result<u64, sqlx::Error> {
-        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_components WHERE account = ? AND region = ?")
-            .bind(account)
-            .bind(region)
-            .fetch_one(self.conn()?)
-            .await?;
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM image_components WHERE account = $1 AND region = $2")
+                .bind(account)
+                .bind(region)
+                .fetch_one(self.conn()?)
+                .await?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
@@ -209,8 +211,8 @@ impl WriteTx {
         v: Version,
     ) -> Result<bool, sqlx::Error> {
         let (taken,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM image_components WHERE account = ? AND region = ? AND name = ? \
-             AND major = ? AND minor = ? AND patch = ?",
+            "SELECT COUNT(*) FROM image_components WHERE account = $1 AND region = $2 AND name = $3 \
+             AND major = $4 AND minor = $5 AND patch = $6",
         )
         .bind(account)
         .bind(region)
@@ -228,7 +230,7 @@ impl WriteTx {
         let spec = serde_json::to_string(c).map_err(encode)?;
         sqlx::query(
             "INSERT INTO image_components (id, account, region, name, major, minor, patch, component_type, \
-             system_type, resource_group_id, created_ms, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             system_type, resource_group_id, created_ms, spec) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&c.id)
         .bind(&c.account)
@@ -250,7 +252,7 @@ impl WriteTx {
     /// One of the tenant's custom components.
     pub async fn component(&mut self, account: &str, region: &str, id: &str) -> Result<Option<Component>, sqlx::Error> {
         let row: Option<(String,)> =
-            sqlx::query_as("SELECT spec FROM image_components WHERE id = ? AND account = ? AND region = ?")
+            sqlx::query_as("SELECT spec FROM image_components WHERE id = $1 AND account = $2 AND region = $3")
                 .bind(id)
                 .bind(account)
                 .bind(region)
@@ -262,7 +264,7 @@ impl WriteTx {
     /// The tenant's templates, oldest first.
     pub async fn pipelines_of(&mut self, account: &str, region: &str) -> Result<Vec<Pipeline>, sqlx::Error> {
         let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT spec FROM image_pipelines WHERE account = ? AND region = ? ORDER BY created_ms")
+            sqlx::query_as("SELECT spec FROM image_pipelines WHERE account = $1 AND region = $2 ORDER BY created_ms")
                 .bind(account)
                 .bind(region)
                 .fetch_all(self.conn()?)
@@ -272,7 +274,7 @@ impl WriteTx {
 
     /// Deletes a component and its tags.
     pub async fn delete_component(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM image_components WHERE id = ?").bind(id).execute(self.conn()?).await?;
+        sqlx::query("DELETE FROM image_components WHERE id = $1").bind(id).execute(self.conn()?).await?;
         tags::delete_all(self.conn()?, RESOURCE_TYPE_COMPONENT, id).await
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Sqlite};
+use super::sql::Sql;
 
 use super::Store;
 use crate::domain::execution::TERMINAL_SQL;
@@ -106,7 +106,7 @@ impl Store {
         let rows: Vec<LastBuild> = sqlx::query_as(
             "SELECT e.pipeline_id, e.id AS execution_id, e.status, e.created_ms, e.modified_ms, \
              (SELECT COUNT(*) FROM executions c WHERE c.pipeline_id = e.pipeline_id) AS builds \
-             FROM executions e WHERE e.account = ? AND e.region = ? AND NOT EXISTS (SELECT 1 FROM executions n \
+             FROM executions e WHERE e.account = $1 AND e.region = $2 AND NOT EXISTS (SELECT 1 FROM executions n \
              WHERE n.pipeline_id = e.pipeline_id AND (n.created_ms > e.created_ms OR (n.created_ms = e.created_ms AND n.id > e.id)))",
         )
         .bind(account)
@@ -126,7 +126,7 @@ impl Store {
         pipeline_id: Option<&str>,
         limit: i64,
     ) -> Result<(Vec<BuildRow>, i64), sqlx::Error> {
-        let filter = |qb: &mut QueryBuilder<'_, Sqlite>| {
+        let filter = |qb: &mut Sql<'_>| {
             qb.push(" WHERE e.account = ").push_bind(account.to_string());
             qb.push(" AND e.region = ").push_bind(region.to_string());
             if let Some(pipeline) = pipeline_id {
@@ -134,10 +134,7 @@ impl Store {
             }
             if !statuses.is_empty() {
                 qb.push(" AND (e.status IN (");
-                let mut list = qb.separated(", ");
-                for status in statuses {
-                    list.push_bind(status.clone());
-                }
+                qb.push_bind_list(statuses.iter().cloned());
                 qb.push(")");
                 if statuses.iter().any(|s| s == "RUNNING") {
                     qb.push(format!(" OR e.status NOT IN {TERMINAL_SQL}"));
@@ -145,23 +142,23 @@ impl Store {
                 qb.push(")");
             }
         };
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM executions e");
+        let mut count = Sql::new("SELECT COUNT(*) FROM executions e");
         filter(&mut count);
-        let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await?;
-        let mut select = QueryBuilder::<Sqlite>::new(
+        let (total,): (i64,) = count.query_as()?.fetch_one(&self.reader).await?;
+        let mut select = Sql::new(
             "SELECT e.id, e.pipeline_id, p.name AS pipeline_name, e.status, e.message, e.image_id, e.error_code, \
              e.error_info, e.created_ms, e.modified_ms, e.next_due_ms, e.cursor AS steps_done, \
              COALESCE(json_array_length(e.plan, '$.steps'), json_array_length(e.plan)) AS steps_total FROM executions e LEFT JOIN image_pipelines p ON p.id = e.pipeline_id",
         );
         filter(&mut select);
         select.push(" ORDER BY e.created_ms DESC, e.id DESC LIMIT ").push_bind(limit);
-        let rows = select.build_query_as().fetch_all(&self.reader).await?;
+        let rows = select.query_as()?.fetch_all(&self.reader).await?;
         Ok((rows, total))
     }
 
     /// The name of a template, if it still exists.
     pub async fn console_pipeline_name(&self, pipeline_id: &str) -> Result<Option<String>, sqlx::Error> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT name FROM image_pipelines WHERE id = ?")
+        let row: Option<(String,)> = sqlx::query_as("SELECT name FROM image_pipelines WHERE id = $1")
             .bind(pipeline_id)
             .fetch_optional(&self.reader)
             .await?;
@@ -172,7 +169,7 @@ impl Store {
     pub async fn console_build_images(&self, execution_id: &str) -> Result<Vec<ConsoleImage>, sqlx::Error> {
         let rows: Vec<ConsoleImage> = sqlx::query_as(&format!(
             "SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN executions e ON e.id = i.execution_id \
-             LEFT JOIN image_pipelines p ON p.id = e.pipeline_id WHERE i.execution_id = ? \
+             LEFT JOIN image_pipelines p ON p.id = e.pipeline_id WHERE i.execution_id = $1 \
              ORDER BY i.copied_from IS NOT NULL, i.created_ms, i.rowid"
         ))
         .bind(execution_id)
@@ -185,8 +182,8 @@ impl Store {
     pub async fn console_images(&self, account: &str, region: &str) -> Result<Vec<ConsoleImage>, sqlx::Error> {
         let rows: Vec<ConsoleImage> = sqlx::query_as(&format!(
             "SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN executions e ON e.id = i.execution_id \
-             LEFT JOIN image_pipelines p ON p.id = e.pipeline_id WHERE i.region = ? AND (i.account = ? OR EXISTS \
-             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) \
+             LEFT JOIN image_pipelines p ON p.id = e.pipeline_id WHERE i.region = $1 AND (i.account = $2 OR EXISTS \
+             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = $3)) \
              ORDER BY i.created_ms DESC, i.id DESC"
         ))
         .bind(region)
@@ -201,13 +198,10 @@ impl Store {
         if images.is_empty() {
             return Ok(images);
         }
-        let mut query = QueryBuilder::<Sqlite>::new("SELECT image_id, account FROM image_shares WHERE image_id IN (");
-        let mut list = query.separated(", ");
-        for image in &images {
-            list.push_bind(image.id.clone());
-        }
+        let mut query = Sql::new("SELECT image_id, account FROM image_shares WHERE image_id IN (");
+        query.push_bind_list(images.iter().map(|image| image.id.clone()));
         query.push(") ORDER BY shared_ms, account");
-        let shares: Vec<(String, String)> = query.build_query_as().fetch_all(&self.reader).await?;
+        let shares: Vec<(String, String)> = query.query_as()?.fetch_all(&self.reader).await?;
         let mut by_image: HashMap<String, Vec<String>> = HashMap::new();
         for (image, account) in shares {
             by_image.entry(image).or_default().push(account);

@@ -8,7 +8,7 @@ const KEEP: &[&str] = &["_sqlx_migrations", "emulator_state", "id_counters"];
 
 impl Store {
     pub async fn state_get(&self, key: &str) -> Result<Option<String>, sqlx::Error> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM emulator_state WHERE key = ?")
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM emulator_state WHERE key = $1")
             .bind(key)
             .fetch_optional(&self.writer)
             .await?;
@@ -16,7 +16,7 @@ impl Store {
     }
 
     pub async fn state_set(&self, key: &str, value: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO emulator_state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        sqlx::query("INSERT INTO emulator_state (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
             .execute(&self.writer)
@@ -36,14 +36,14 @@ impl Store {
         let mut deleted = 0;
         if let Some(account) = account {
             deleted += sqlx::query(
-                "DELETE FROM execution_events WHERE execution_id IN (SELECT id FROM executions WHERE account = ?)",
+                "DELETE FROM execution_events WHERE execution_id IN (SELECT id FROM executions WHERE account = $1)",
             )
             .bind(account)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             deleted +=
-                sqlx::query("DELETE FROM image_shares WHERE image_id IN (SELECT id FROM images WHERE account = ?)")
+                sqlx::query("DELETE FROM image_shares WHERE image_id IN (SELECT id FROM images WHERE account = $1)")
                     .bind(account)
                     .execute(&mut *tx)
                     .await?
@@ -58,10 +58,14 @@ impl Store {
                     if !columns.iter().any(|c| c.1 == "account") {
                         continue;
                     }
-                    format!("DELETE FROM \"{table}\" WHERE account = ?")
+                    format!("DELETE FROM \"{table}\" WHERE account = $1")
                 }
             };
-            deleted += sqlx::query(&sql).bind(account).execute(&mut *tx).await?.rows_affected();
+            let query = match account {
+                Some(account) => sqlx::query(&sql).bind(account),
+                None => sqlx::query(&sql),
+            };
+            deleted += query.execute(&mut *tx).await?.rows_affected();
         }
         tx.commit().await?;
         self.pipelines.clear();
@@ -98,10 +102,10 @@ impl WriteTx {
     pub async fn use_outcome(&mut self, outcome: &StoredOutcome) -> Result<(), sqlx::Error> {
         match outcome.remaining {
             Some(n) if n <= 1 => {
-                sqlx::query("DELETE FROM outcome_rules WHERE id = ?").bind(&outcome.id).execute(self.conn()?).await?;
+                sqlx::query("DELETE FROM outcome_rules WHERE id = $1").bind(&outcome.id).execute(self.conn()?).await?;
             }
             Some(_) => {
-                sqlx::query("UPDATE outcome_rules SET remaining = remaining - 1 WHERE id = ?")
+                sqlx::query("UPDATE outcome_rules SET remaining = remaining - 1 WHERE id = $1")
                     .bind(&outcome.id)
                     .execute(self.conn()?)
                     .await?;
@@ -115,7 +119,7 @@ impl WriteTx {
 impl Store {
     pub async fn add_outcome(&self, id: &str, rule: &OutcomeRule, now_ms: i64) -> Result<(), sqlx::Error> {
         let text = serde_json::to_string(rule).map_err(encode)?;
-        sqlx::query("INSERT INTO outcome_rules (id, rule, remaining, created_ms) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO outcome_rules (id, rule, remaining, created_ms) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(text)
             .bind(rule.count.map(|c| i64::try_from(c).unwrap_or(i64::MAX)))
@@ -141,7 +145,7 @@ impl Store {
     /// Deletes one rule (`Some(id)`) or all; returns how many.
     pub async fn delete_outcomes(&self, id: Option<&str>) -> Result<u64, sqlx::Error> {
         let result = match id {
-            Some(id) => sqlx::query("DELETE FROM outcome_rules WHERE id = ?").bind(id).execute(&self.writer).await?,
+            Some(id) => sqlx::query("DELETE FROM outcome_rules WHERE id = $1").bind(id).execute(&self.writer).await?,
             None => sqlx::query("DELETE FROM outcome_rules").execute(&self.writer).await?,
         };
         Ok(result.rows_affected())

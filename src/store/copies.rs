@@ -35,7 +35,7 @@ impl WriteTx {
         now_ms: i64,
     ) -> Result<Option<String>, sqlx::Error> {
         let row: Option<(String,)> = sqlx::query_as(
-            "SELECT id FROM images WHERE copied_from = ? AND region = ? AND status = 'Creating' AND copy_ready_ms > ? LIMIT 1",
+            "SELECT id FROM images WHERE copied_from = $1 AND region = $2 AND status = 'Creating' AND copy_ready_ms > $3 LIMIT 1",
         )
         .bind(source)
         .bind(destination)
@@ -52,7 +52,7 @@ impl WriteTx {
             "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, source_image, \
              execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms, resource_group_id, \
              boot_mode, license_type, copy_started_ms, copy_ready_ms, copy_error, encrypted, kms_key_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'Creating', ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'Creating', $8, NULL, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
         )
         .bind(copy.id)
         .bind(copy.account)
@@ -74,7 +74,7 @@ impl WriteTx {
         .bind(copy.started_ms)
         .bind(copy.ready_ms)
         .bind(&copy.failure)
-        .bind(copy.encrypted)
+        .bind(i64::from(copy.encrypted))
         .bind(copy.kms_key_id)
         .execute(self.conn()?)
         .await?;
@@ -89,7 +89,7 @@ impl WriteTx {
         id: &str,
     ) -> Result<Option<(String, Option<i64>, bool)>, sqlx::Error> {
         let row: Option<(String, Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT status, copy_ready_ms, copy_error FROM images WHERE id = ? AND account = ? AND region = ?",
+            "SELECT status, copy_ready_ms, copy_error FROM images WHERE id = $1 AND account = $2 AND region = $3",
         )
         .bind(id)
         .bind(account)

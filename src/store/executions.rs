@@ -1,7 +1,8 @@
 //! SQL for build executions: the queries Start and Cancel run in their [`WriteTx`], listing, and the engine's transaction ([`EngineTx`]) that loads due executions and
 //! records what their steps do (events, transit resources, images, shares).
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection, Transaction};
+use super::sql::Sql;
+use sqlx::{Any, AnyConnection, Transaction};
 
 use super::{decode, encode, paging, query, tags, Store, WriteTx};
 use crate::domain::build::{self, Execution, Runtime};
@@ -110,7 +111,7 @@ pub struct Event {
     pub message: String,
 }
 
-fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &ExecutionFilter) {
+fn push_filter(qb: &mut Sql<'_>, account: &str, region: &str, filter: &ExecutionFilter) {
     query::push_tenant_for_tags(qb, "e", account, region, !filter.tags.is_empty());
     if let Some(pipeline) = &filter.pipeline_id {
         qb.push(" AND e.pipeline_id = ").push_bind(pipeline.clone());
@@ -120,9 +121,9 @@ fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, f
     tags::push_filters(qb, (account, region), RESOURCE_TYPE_EXECUTION, "e.id", &filter.tags);
 }
 
-async fn insert_event(conn: &mut SqliteConnection, execution: &mut Execution, at_ms: i64) -> Result<(), sqlx::Error> {
+async fn insert_event(conn: &mut AnyConnection, execution: &mut Execution, at_ms: i64) -> Result<(), sqlx::Error> {
     execution.runtime.events += 1;
-    sqlx::query("INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES ($1, $2, $3, $4, $5)")
         .bind(&execution.id)
         .bind(execution.runtime.events)
         .bind(at_ms)
@@ -133,12 +134,12 @@ async fn insert_event(conn: &mut SqliteConnection, execution: &mut Execution, at
     Ok(())
 }
 
-async fn save(conn: &mut SqliteConnection, e: &Execution) -> Result<(), sqlx::Error> {
+async fn save(conn: &mut AnyConnection, e: &Execution) -> Result<(), sqlx::Error> {
     let runtime = serde_json::to_string(&e.runtime).map_err(encode)?;
     let plan = if e.plan_changed { Some(build::encode_plan(&e.plan).map_err(encode)?) } else { None };
     sqlx::query(
-        "UPDATE executions SET status = ?, message = ?, image_id = ?, error_code = ?, error_info = ?, modified_ms = ?, \
-         next_due_ms = ?, cursor = ?, plan = COALESCE(?, plan), runtime = ? WHERE id = ?",
+        "UPDATE executions SET status = $1, message = $2, image_id = $3, error_code = $4, error_info = $5, modified_ms = $6, \
+         next_due_ms = $7, cursor = $8, plan = COALESCE($9, plan), runtime = $10 WHERE id = $11",
     )
     .bind(e.status.as_str())
     .bind(&e.message)
@@ -157,19 +158,21 @@ async fn save(conn: &mut SqliteConnection, e: &Execution) -> Result<(), sqlx::Er
 }
 
 /// Deletes the executions of a deleted template, with their events and tags.
-pub(super) async fn delete_of_pipeline(conn: &mut SqliteConnection, pipeline_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM execution_events WHERE execution_id IN (SELECT id FROM executions WHERE pipeline_id = ?)")
-        .bind(pipeline_id)
-        .execute(&mut *conn)
-        .await?;
+pub(super) async fn delete_of_pipeline(conn: &mut AnyConnection, pipeline_id: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "DELETE FROM tags WHERE resource_type = ? AND resource_id IN (SELECT id FROM executions WHERE pipeline_id = ?)",
+        "DELETE FROM execution_events WHERE execution_id IN (SELECT id FROM executions WHERE pipeline_id = $1)",
+    )
+    .bind(pipeline_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "DELETE FROM tags WHERE resource_type = $1 AND resource_id IN (SELECT id FROM executions WHERE pipeline_id = $2)",
     )
     .bind(RESOURCE_TYPE_EXECUTION)
     .bind(pipeline_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM executions WHERE pipeline_id = ?").bind(pipeline_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM executions WHERE pipeline_id = $1").bind(pipeline_id).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -183,19 +186,19 @@ impl Store {
         page: &Page,
     ) -> Result<ExecutionPage, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
-        let mut select = QueryBuilder::<Sqlite>::new(format!("SELECT {} FROM executions e", prefixed_columns()));
+        let mut select = Sql::new(format!("SELECT {} FROM executions e", prefixed_columns()));
         push_filter(&mut select, account, region, filter);
         paging::push_after(&mut select, "e", page.after.as_ref());
         paging::push_order_limit(&mut select, "e", page);
-        let rows: Vec<Row> = select.build_query_as().fetch_all(&mut *conn).await?;
+        let rows: Vec<Row> = select.query_as()?.fetch_all(&mut *conn).await?;
         let mut executions = rows.into_iter().map(from_row).collect::<Result<Vec<_>, sqlx::Error>>()?;
         let next = paging::split_next(&mut executions, page, |e| Cursor { created_ms: e.created_ms, id: e.id.clone() });
         let total_count = if paging::total_is_known(page, next.as_ref()) {
             i64::try_from(executions.len()).unwrap_or(i64::MAX)
         } else {
-            let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM executions e");
+            let mut count = Sql::new("SELECT COUNT(*) FROM executions e");
             push_filter(&mut count, account, region, filter);
-            let (total,): (i64,) = count.build_query_as().fetch_one(&mut *conn).await?;
+            let (total,): (i64,) = count.query_as()?.fetch_one(&mut *conn).await?;
             total
         };
         let ids: Vec<&str> = executions.iter().map(|e| e.id.as_str()).collect();
@@ -217,7 +220,7 @@ impl Store {
         id: &str,
     ) -> Result<Option<(Execution, Vec<Event>, Vec<TransitResource>)>, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
-        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = ?"))
+        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -226,12 +229,12 @@ impl Store {
             return Ok(None);
         }
         let events: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT at_ms, status, message FROM execution_events WHERE execution_id = ? ORDER BY seq")
+            sqlx::query_as("SELECT at_ms, status, message FROM execution_events WHERE execution_id = $1 ORDER BY seq")
                 .bind(id)
                 .fetch_all(&mut *conn)
                 .await?;
         let resources: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, kind, detail, created_ms, released_ms FROM transit_resources WHERE execution_id = ? ORDER BY created_ms, rowid",
+            "SELECT id, kind, detail, created_ms, released_ms FROM transit_resources WHERE execution_id = $1 ORDER BY created_ms, rowid",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -265,7 +268,7 @@ impl Store {
     /// not held.
     pub async fn release_execution(&self, id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
         let mut tx = self.writer.begin().await?;
-        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = ?"))
+        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -290,7 +293,7 @@ impl WriteTx {
     /// A build of the template that is not terminal yet, if any.
     pub async fn running_execution(&mut self, pipeline_id: &str) -> Result<Option<RunningBuild>, sqlx::Error> {
         let running: Option<(String, String)> = sqlx::query_as(&format!(
-            "SELECT id, status FROM executions WHERE pipeline_id = ? AND status NOT IN {TERMINAL_SQL} LIMIT 1"
+            "SELECT id, status FROM executions WHERE pipeline_id = $1 AND status NOT IN {TERMINAL_SQL} LIMIT 1"
         ))
         .bind(pipeline_id)
         .fetch_optional(self.conn()?)
@@ -303,7 +306,7 @@ impl WriteTx {
         let plan = build::encode_plan(&execution.plan).map_err(encode)?;
         let runtime = serde_json::to_string(&execution.runtime).map_err(encode)?;
         sqlx::query(&format!(
-            "INSERT INTO executions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO executions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(&execution.id)
         .bind(&execution.account)
@@ -333,7 +336,7 @@ impl WriteTx {
     /// One of the tenant's executions.
     pub async fn execution(&mut self, account: &str, region: &str, id: &str) -> Result<Option<Execution>, sqlx::Error> {
         let row: Option<Row> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = ? AND account = ? AND region = ?"))
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = $1 AND account = $2 AND region = $3"))
                 .bind(id)
                 .bind(account)
                 .bind(region)
@@ -359,14 +362,14 @@ fn prefixed_columns() -> String {
 
 /// The engine's transaction: every write a batch of steps makes commits together.
 pub struct EngineTx {
-    tx: Transaction<'static, Sqlite>,
+    tx: Transaction<'static, Any>,
 }
 
 impl EngineTx {
     /// Executions with a step due at or before `now_ms`, earliest first.
     pub async fn due(&mut self, now_ms: i64, limit: i64) -> Result<Vec<Execution>, sqlx::Error> {
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM executions WHERE next_due_ms IS NOT NULL AND next_due_ms <= ? ORDER BY next_due_ms LIMIT ?"
+            "SELECT {COLUMNS} FROM executions WHERE next_due_ms IS NOT NULL AND next_due_ms <= $1 ORDER BY next_due_ms LIMIT $2"
         ))
         .bind(now_ms)
         .bind(limit)
@@ -391,8 +394,8 @@ impl EngineTx {
         let runtime = serde_json::to_string(&Runtime::default()).map_err(encode)?;
         let plan = build::encode_plan(&[]).map_err(encode)?;
         sqlx::query(
-            "UPDATE executions SET status = ?, message = ?, error_code = ?, error_info = ?, modified_ms = ?, \
-             next_due_ms = NULL, cursor = 0, plan = ?, runtime = ? WHERE id = ?",
+            "UPDATE executions SET status = $1, message = $2, error_code = $3, error_info = $4, modified_ms = $5, \
+             next_due_ms = NULL, cursor = 0, plan = $6, runtime = $7 WHERE id = $8",
         )
         .bind(Status::Failed.as_str())
         .bind("The build stopped: the emulator could not read its stored state.")
@@ -424,7 +427,7 @@ impl EngineTx {
         at_ms: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id)
         .bind(&execution.id)
@@ -439,7 +442,7 @@ impl EngineTx {
     }
 
     pub async fn release_resource(&mut self, id: &str, at_ms: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE transit_resources SET released_ms = ? WHERE id = ?")
+        sqlx::query("UPDATE transit_resources SET released_ms = $1 WHERE id = $2")
             .bind(at_ms)
             .bind(id)
             .execute(&mut *self.tx)
@@ -450,7 +453,7 @@ impl EngineTx {
     /// Whether the account already has an image of this name in the region.
     pub async fn image_name_taken(&mut self, account: &str, region: &str, name: &str) -> Result<bool, sqlx::Error> {
         let row: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM images WHERE account = ? AND region = ? AND name = ? LIMIT 1")
+            sqlx::query_as("SELECT id FROM images WHERE account = $1 AND region = $2 AND name = $3 LIMIT 1")
                 .bind(account)
                 .bind(region)
                 .bind(name)
@@ -463,7 +466,7 @@ impl EngineTx {
         sqlx::query(
             "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, source_image, \
              execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(&image.id)
         .bind(&image.account)
@@ -488,12 +491,14 @@ impl EngineTx {
     }
 
     pub async fn share_image(&mut self, image_id: &str, account: &str, at_ms: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT OR IGNORE INTO image_shares (image_id, account, shared_ms) VALUES (?, ?, ?)")
-            .bind(image_id)
-            .bind(account)
-            .bind(at_ms)
-            .execute(&mut *self.tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO image_shares (image_id, account, shared_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(image_id)
+        .bind(account)
+        .bind(at_ms)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 

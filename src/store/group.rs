@@ -13,13 +13,13 @@
 
 use std::collections::VecDeque;
 
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most requests one transaction serves before it commits (bounds the wait of the first).
 const MAX_BATCH: usize = 256;
 
-type Tx = Transaction<'static, Sqlite>;
+type Tx = Transaction<'static, Any>;
 
 /// A request for the connection: answered with a lease, or why none can be given.
 type Request = oneshot::Sender<Result<Lease, String>>;
@@ -49,7 +49,7 @@ fn lost() -> sqlx::Error {
 }
 
 impl Lease {
-    pub(super) fn conn(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
+    pub(super) fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
         match self.tx.as_mut() {
             Some(tx) => Ok(&mut **tx),
             None => Err(lost()),
@@ -88,7 +88,7 @@ pub(super) struct GroupWriter {
 
 impl GroupWriter {
     /// Starts the writer task on the current runtime; it ends when the last handle is dropped.
-    pub(super) fn spawn(pool: SqlitePool) -> GroupWriter {
+    pub(super) fn spawn(pool: AnyPool) -> GroupWriter {
         let (requests, receiver) = mpsc::unbounded_channel();
         tokio::spawn(run(pool, receiver));
         GroupWriter { requests }
@@ -106,7 +106,7 @@ impl GroupWriter {
     }
 }
 
-async fn run(pool: SqlitePool, mut requests: mpsc::UnboundedReceiver<Request>) {
+async fn run(pool: AnyPool, mut requests: mpsc::UnboundedReceiver<Request>) {
     while let Some(first) = requests.recv().await {
         let tx = match pool.begin().await {
             Ok(tx) => tx,
@@ -202,7 +202,7 @@ mod tests {
                 let store = store.clone();
                 tokio::spawn(async move {
                     let mut tx = store.write().await?;
-                    sqlx::query("INSERT INTO t (x) VALUES (?)").bind(i).execute(tx.conn()?).await?;
+                    sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(i).execute(tx.conn()?).await?;
                     if i % 3 == 0 {
                         return Ok::<bool, sqlx::Error>(false); // dropped uncommitted
                     }
@@ -248,10 +248,10 @@ mod tests {
                 tokio::spawn(async move {
                     let mut tx = store.write().await?;
                     // Every request inserts its own row, and the even ones also a duplicate of row 1000+i.
-                    sqlx::query("INSERT INTO t (x) VALUES (?)").bind(i).execute(tx.conn()?).await?;
-                    sqlx::query("INSERT INTO t (x) VALUES (?)").bind(1000 + i).execute(tx.conn()?).await?;
+                    sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(i).execute(tx.conn()?).await?;
+                    sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(1000 + i).execute(tx.conn()?).await?;
                     if i % 2 == 0 {
-                        sqlx::query("INSERT INTO t (x) VALUES (?)").bind(1000 + i).execute(tx.conn()?).await?;
+                        sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(1000 + i).execute(tx.conn()?).await?;
                     }
                     tx.commit().await
                 })

@@ -3,14 +3,14 @@
 //! [`WriteTx`] as the resource, so concurrent retries yield one resource; whether a stored token
 //! means a replay or a mismatch is `domain::idempotency::replay`.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{Store, WriteTx};
 use crate::domain::idempotency::{StoredToken, TokenClaim};
 
-async fn lookup(conn: &mut SqliteConnection, claim: &TokenClaim) -> Result<Option<StoredToken>, sqlx::Error> {
+async fn lookup(conn: &mut AnyConnection, claim: &TokenClaim) -> Result<Option<StoredToken>, sqlx::Error> {
     let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT digest, resource_id FROM client_tokens WHERE account = ? AND region = ? AND action = ? AND token = ?",
+        "SELECT digest, resource_id FROM client_tokens WHERE account = $1 AND region = $2 AND action = $3 AND token = $4",
     )
     .bind(&claim.account)
     .bind(&claim.region)
@@ -42,7 +42,7 @@ impl WriteTx {
         now_ms: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO client_tokens (account, region, action, token, digest, resource_id, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO client_tokens (account, region, action, token, digest, resource_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&claim.account)
         .bind(&claim.region)

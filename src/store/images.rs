@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{tags, Store, WriteTx};
@@ -14,15 +14,20 @@ use crate::domain::wire_enum::WireEnum;
 pub const RESOURCE_TYPE_IMAGE: &str = "image";
 
 /// A text column holding a `wire_enum!` value (an unknown value is a decode error).
-fn wire<E: WireEnum>(row: &SqliteRow, column: &str) -> Result<Option<E>, sqlx::Error> {
+fn wire<E: WireEnum>(row: &AnyRow, column: &str) -> Result<Option<E>, sqlx::Error> {
     let text: Option<String> = row.try_get(column)?;
     text.map(|t| E::parse(&t).ok_or_else(|| sqlx::Error::Decode(format!("unknown {column} \"{t}\"").into())))
         .transpose()
 }
 
+/// A 0/1 integer column as a `bool` (the `Any` driver decodes no SQLite integer as `bool`).
+fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
 /// Row mapping of [`Image`] (the columns of `COLUMNS`).
-impl<'r> sqlx::FromRow<'r, SqliteRow> for Image {
-    fn from_row(row: &'r SqliteRow) -> Result<Self, sqlx::Error> {
+impl<'r> sqlx::FromRow<'r, AnyRow> for Image {
+    fn from_row(row: &'r AnyRow) -> Result<Self, sqlx::Error> {
         Ok(Image {
             id: row.try_get("id")?,
             account: row.try_get("account")?,
@@ -44,11 +49,11 @@ impl<'r> sqlx::FromRow<'r, SqliteRow> for Image {
             resource_group_id: row.try_get("resource_group_id")?,
             boot_mode: wire(row, "boot_mode")?,
             license_type: wire(row, "license_type")?,
-            is_public: row.try_get("is_public")?,
+            is_public: flag(row, "is_public")?,
             copy_started_ms: row.try_get("copy_started_ms")?,
             copy_ready_ms: row.try_get("copy_ready_ms")?,
             copy_error: row.try_get("copy_error")?,
-            encrypted: row.try_get("encrypted")?,
+            encrypted: flag(row, "encrypted")?,
             kms_key_id: row.try_get("kms_key_id")?,
             imds_support: wire(row, "imds_support")?,
         })
@@ -74,8 +79,8 @@ impl Store {
     pub async fn visible_images(&self, account: &str, region: &str) -> Result<Vec<VisibleImage>, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
         let rows: Vec<Image> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM images i WHERE i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
-             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) ORDER BY i.created_ms DESC, i.id DESC"
+            "SELECT {COLUMNS} FROM images i WHERE i.region = $1 AND (i.account = $2 OR i.is_public = 1 OR EXISTS \
+             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = $3)) ORDER BY i.created_ms DESC, i.id DESC"
         ))
         .bind(region)
         .bind(account)
@@ -85,7 +90,7 @@ impl Store {
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let mut tags = tags::of(&mut conn, RESOURCE_TYPE_IMAGE, &ids).await?;
         let shared: Vec<(String,)> = sqlx::query_as(
-            "SELECT DISTINCT s.image_id FROM image_shares s JOIN images i ON i.id = s.image_id WHERE i.account = ? AND i.region = ?",
+            "SELECT DISTINCT s.image_id FROM image_shares s JOIN images i ON i.id = s.image_id WHERE i.account = $1 AND i.region = $2",
         )
         .bind(account)
         .bind(region)
@@ -124,8 +129,8 @@ impl Store {
         id: &str,
     ) -> Result<Option<Image>, sqlx::Error> {
         sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
-             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?))"
+            "SELECT {COLUMNS} FROM images i WHERE i.id = $1 AND i.region = $2 AND (i.account = $3 OR i.is_public = 1 OR EXISTS \
+             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = $4))"
         ))
         .bind(id)
         .bind(region)
@@ -151,8 +156,8 @@ impl Store {
         now_ms: i64,
     ) -> Result<Option<Image>, sqlx::Error> {
         let rows: Vec<Image> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM images i WHERE i.family = ? AND i.region = ? AND (i.account = ? OR i.is_public = 1 OR EXISTS \
-             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = ?)) ORDER BY i.created_ms DESC, i.id DESC"
+            "SELECT {COLUMNS} FROM images i WHERE i.family = $1 AND i.region = $2 AND (i.account = $3 OR i.is_public = 1 OR EXISTS \
+             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = $4)) ORDER BY i.created_ms DESC, i.id DESC"
         ))
         .bind(family)
         .bind(region)
@@ -180,7 +185,7 @@ impl Store {
 
     /// A custom image `account` owns in `region`.
     pub async fn owned_image(&self, account: &str, region: &str, id: &str) -> Result<Option<Image>, sqlx::Error> {
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM images i WHERE i.id = ? AND i.account = ? AND i.region = ?"))
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM images i WHERE i.id = $1 AND i.account = $2 AND i.region = $3"))
             .bind(id)
             .bind(account)
             .bind(region)
@@ -197,7 +202,7 @@ impl Store {
     ) -> Result<Option<String>, sqlx::Error> {
         for region in regions {
             let row: Option<(String,)> =
-                sqlx::query_as("SELECT region FROM images WHERE account = ? AND region = ? AND name = ? LIMIT 1")
+                sqlx::query_as("SELECT region FROM images WHERE account = $1 AND region = $2 AND name = $3 LIMIT 1")
                     .bind(account)
                     .bind(*region)
                     .bind(name)
@@ -218,7 +223,7 @@ impl Store {
         id: &str,
     ) -> Result<Option<Vec<(String, i64)>>, sqlx::Error> {
         let owned: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
+            sqlx::query_as("SELECT id FROM images WHERE id = $1 AND account = $2 AND region = $3")
                 .bind(id)
                 .bind(account)
                 .bind(region)
@@ -229,7 +234,7 @@ impl Store {
         }
         Ok(Some(
             sqlx::query_as(
-                "SELECT account, shared_ms FROM image_shares WHERE image_id = ? ORDER BY shared_ms, account",
+                "SELECT account, shared_ms FROM image_shares WHERE image_id = $1 ORDER BY shared_ms, account",
             )
             .bind(id)
             .fetch_all(&self.reader)
@@ -252,7 +257,7 @@ impl Store {
     /// The images an execution made, original first.
     pub async fn images_of_execution(&self, execution_id: &str) -> Result<Vec<ProducedImage>, sqlx::Error> {
         let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT id, name, region, copied_from FROM images WHERE execution_id = ? ORDER BY copied_from IS NOT NULL, created_ms, rowid",
+            "SELECT id, name, region, copied_from FROM images WHERE execution_id = $1 ORDER BY copied_from IS NOT NULL, created_ms, rowid",
         )
         .bind(execution_id)
         .fetch_all(&self.reader)
@@ -260,7 +265,7 @@ impl Store {
         let mut images = Vec::with_capacity(rows.len());
         for (id, name, region, copied_from) in rows {
             let shared: Vec<(String,)> =
-                sqlx::query_as("SELECT account FROM image_shares WHERE image_id = ? ORDER BY account")
+                sqlx::query_as("SELECT account FROM image_shares WHERE image_id = $1 ORDER BY account")
                     .bind(&id)
                     .fetch_all(&self.reader)
                     .await?;
@@ -292,7 +297,7 @@ pub struct ImageChanges {
 impl Store {
     /// Whether the image is shared with any account.
     pub async fn image_is_shared(&self, id: &str) -> Result<bool, sqlx::Error> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = $1")
             .bind(id)
             .fetch_one(&self.reader)
             .await?;
@@ -304,7 +309,7 @@ impl WriteTx {
     /// Whether `account` owns the image `id` in `region`.
     pub async fn owns_image(&mut self, account: &str, region: &str, id: &str) -> Result<bool, sqlx::Error> {
         let owned: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM images WHERE id = ? AND account = ? AND region = ?")
+            sqlx::query_as("SELECT id FROM images WHERE id = $1 AND account = $2 AND region = $3")
                 .bind(id)
                 .bind(account)
                 .bind(region)
@@ -315,7 +320,7 @@ impl WriteTx {
 
     /// How many accounts the image is shared with.
     pub async fn image_share_count(&mut self, id: &str) -> Result<usize, sqlx::Error> {
-        let (shares,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = ?")
+        let (shares,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = $1")
             .bind(id)
             .fetch_one(self.conn()?)
             .await?;
@@ -332,27 +337,29 @@ impl WriteTx {
         now_ms: i64,
     ) -> Result<(), sqlx::Error> {
         for account in remove {
-            sqlx::query("DELETE FROM image_shares WHERE image_id = ? AND account = ?")
+            sqlx::query("DELETE FROM image_shares WHERE image_id = $1 AND account = $2")
                 .bind(image_id)
                 .bind(account)
                 .execute(self.conn()?)
                 .await?;
         }
         for account in add {
-            sqlx::query("INSERT OR IGNORE INTO image_shares (image_id, account, shared_ms) VALUES (?, ?, ?)")
-                .bind(image_id)
-                .bind(account)
-                .bind(now_ms)
-                .execute(self.conn()?)
-                .await?;
+            sqlx::query(
+                "INSERT INTO image_shares (image_id, account, shared_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(image_id)
+            .bind(account)
+            .bind(now_ms)
+            .execute(self.conn()?)
+            .await?;
         }
         Ok(())
     }
 
     /// Publishes or unpublishes an image as a community image.
     pub async fn set_image_public(&mut self, image_id: &str, public: bool) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE images SET is_public = ? WHERE id = ?")
-            .bind(public)
+        sqlx::query("UPDATE images SET is_public = $1 WHERE id = $2")
+            .bind(i64::from(public))
             .bind(image_id)
             .execute(self.conn()?)
             .await?;
@@ -361,8 +368,8 @@ impl WriteTx {
 
     /// Deletes an image with its shares and tags.
     pub async fn delete_image(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM image_shares WHERE image_id = ?").bind(id).execute(self.conn()?).await?;
-        sqlx::query("DELETE FROM images WHERE id = ?").bind(id).execute(self.conn()?).await?;
+        sqlx::query("DELETE FROM image_shares WHERE image_id = $1").bind(id).execute(self.conn()?).await?;
+        sqlx::query("DELETE FROM images WHERE id = $1").bind(id).execute(self.conn()?).await?;
         tags::delete_all(self.conn()?, RESOURCE_TYPE_IMAGE, id).await
     }
 
@@ -375,7 +382,7 @@ impl WriteTx {
         except: Option<&str>,
     ) -> Result<Option<String>, sqlx::Error> {
         let row: Option<(String,)> = sqlx::query_as(
-            "SELECT id FROM images WHERE account = ? AND region = ? AND name = ? AND id <> COALESCE(?, '') LIMIT 1",
+            "SELECT id FROM images WHERE account = $1 AND region = $2 AND name = $3 AND id <> COALESCE($4, '') LIMIT 1",
         )
         .bind(account)
         .bind(region)
@@ -395,10 +402,10 @@ impl WriteTx {
         changes: &ImageChanges,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "UPDATE images SET name = COALESCE(?, name), description = COALESCE(?, description), \
-             family = COALESCE(?, family), status = COALESCE(?, status), boot_mode = COALESCE(?, boot_mode), \
-             license_type = COALESCE(?, license_type), nvme_support = COALESCE(?, nvme_support), \
-             imds_support = COALESCE(?, imds_support) WHERE id = ? AND account = ? AND region = ?",
+            "UPDATE images SET name = COALESCE($1, name), description = COALESCE($2, description), \
+             family = COALESCE($3, family), status = COALESCE($4, status), boot_mode = COALESCE($5, boot_mode), \
+             license_type = COALESCE($6, license_type), nvme_support = COALESCE($7, nvme_support), \
+             imds_support = COALESCE($8, imds_support) WHERE id = $9 AND account = $10 AND region = $11",
         )
         .bind(&changes.name)
         .bind(&changes.description)

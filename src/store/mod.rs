@@ -1,8 +1,12 @@
 //! All SQL lives under this module, and nothing else: queries and row mapping, returning data or
 //! `sqlx::Error` (business rules are `domain`, wire errors `actions::refusals`). SQLite through
-//! sqlx: one writer connection, lent by a group-commit task (`group.rs`), so every [`WriteTx`]
-//! (`write.rs`) is serialised and an action's read-decide-write inside one is atomic, and a pool of reader connections that never wait on the
-//! writer (WAL).
+//! sqlx's `Any` driver, so the same SQL can later run on PostgreSQL: placeholders are `$1, $2, …`
+//! (run-time SQL is built with `sql.rs`), values are bound and read as `i64`/`String`. What stays
+//! SQLite-only: snapshots (`snapshots.rs`: `VACUUM INTO`, `ATTACH`, a raw SQLite connection for the
+//! restore's time limit), the schema walk of `control.rs`'s reset, and the connection settings below.
+//! One writer connection, lent by a group-commit task (`group.rs`), so every [`WriteTx`]
+//! (`write.rs`) is serialised and an action's read-decide-write inside one is atomic, and a pool of
+//! reader connections that never wait on the writer (WAL).
 
 mod cache;
 pub mod components;
@@ -19,14 +23,16 @@ mod pipelines;
 mod query;
 pub mod resource_groups;
 pub mod snapshots;
+mod sql;
 pub mod tag_resources;
 mod tags;
 mod write;
 
 use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use crate::domain::idempotency::TokenClaim;
 pub use pipelines::{PipelineFilter, PipelinePage};
@@ -37,12 +43,15 @@ pub const RESOURCE_TYPE_PIPELINE: &str = "imagepipeline";
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    writer: SqlitePool,
+    writer: AnyPool,
     /// The group-commit task's handle: every `WriteTx` goes through it.
     group: std::sync::Arc<group::GroupWriter>,
-    reader: SqlitePool,
+    reader: AnyPool,
     /// Templates by ID for the read path (see `cache`).
     pipelines: std::sync::Arc<cache::PipelineCache>,
+    /// The live SQLite database, for the one thing the `Any` driver cannot do: a restore's
+    /// progress handler (`snapshots.rs`).
+    sqlite: SqliteConnectOptions,
 }
 
 /// A stored value (JSON) that cannot be decoded: a row-mapping error like any other.
@@ -58,15 +67,46 @@ pub(crate) fn encode(err: impl Into<sqlx::error::BoxDynError>) -> sqlx::Error {
 /// How many read connections to keep (reads run in parallel in WAL mode).
 const READERS: u32 = 4;
 
+/// The per-connection settings every SQLite connection gets (the `Any` driver connects from a
+/// URL, which carries only the file and its open mode, so they are applied once connected, in the
+/// order sqlx's own SQLite options would send them): wait up to 10 s for a lock, WAL, foreign keys,
+/// `synchronous = NORMAL`.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+/// The in-memory database's settings: it has no WAL (a memory journal), nothing else differs.
+const MEMORY_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+
+/// The writer also checkpoints the WAL every 3 000 pages instead of 1 000: fewer stalls under a
+/// stream of creates (bench/run.sh: 2.9k -> 3.4k creates/s at c=16, p99 25 -> ~50 ms).
+const WRITER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 3000;";
+
+/// Pool options that run `pragmas` on every new connection.
+fn with_pragmas(options: AnyPoolOptions, pragmas: &'static [&'static str]) -> AnyPoolOptions {
+    options.after_connect(move |conn, _meta| {
+        Box::pin(async move {
+            for statements in pragmas {
+                conn.execute(*statements).await?;
+            }
+            Ok(())
+        })
+    })
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     /// `:memory:` gives a throw-away database on one connection.
     pub async fn open(path: &str) -> Result<Store, sqlx::Error> {
-        let busy = Duration::from_secs(10);
+        sqlx::any::install_default_drivers();
         if path == ":memory:" {
-            let options = SqliteConnectOptions::from_str("sqlite::memory:")?.busy_timeout(busy);
+            // A named shared-cache memory database, so the restore's own SQLite connection
+            // (`snapshots.rs`) reaches it while the pool's connection keeps it alive.
+            let name = uuid::Uuid::new_v4().simple();
+            let url = format!("sqlite:file:ibe-memory-{name}?mode=memory&cache=shared");
+            let sqlite = SqliteConnectOptions::from_str(&url)?;
+            let options = AnyConnectOptions::from_str(&url)?;
             // One connection that never idles out: the in-memory database lives as long as it does.
-            let pool = SqlitePoolOptions::new()
+            let pool = with_pragmas(AnyPoolOptions::new(), &[MEMORY_PRAGMAS])
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
@@ -75,39 +115,74 @@ impl Store {
                 .await?;
             sqlx::migrate!("./migrations").run(&pool).await?;
             let group = std::sync::Arc::new(group::GroupWriter::spawn(pool.clone()));
-            return Ok(Store { writer: pool.clone(), group, reader: pool, pipelines: Default::default() });
+            return Ok(Store { writer: pool.clone(), group, reader: pool, pipelines: Default::default(), sqlite });
         }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(busy);
-        // The writer checkpoints the WAL every 3 000 pages instead of 1 000: fewer stalls under a
-        // stream of creates (bench/run.sh: 2.9k -> 3.4k creates/s at c=16, p99 25 -> ~50 ms).
-        let writer_options = options.clone().pragma("wal_autocheckpoint", "3000");
-        let writer = SqlitePoolOptions::new()
+        // The `Any` driver takes a URL: an absolute path always makes one (`sqlite:///…`, encoded).
+        let absolute = std::path::absolute(path)?;
+        let sqlite = SqliteConnectOptions::new().filename(&absolute).create_if_missing(true);
+        let options = AnyConnectOptions::from_url(&sqlite.to_url_lossy())?;
+        let writer = with_pragmas(AnyPoolOptions::new(), &[SQLITE_PRAGMAS, WRITER_PRAGMAS])
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_with(writer_options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
-        let reader = SqlitePoolOptions::new()
+        let reader = with_pragmas(AnyPoolOptions::new(), &[SQLITE_PRAGMAS])
             .max_connections(READERS)
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_with(options)
             .await?;
         let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone()));
-        Ok(Store { writer, group, reader, pipelines: Default::default() })
+        Ok(Store { writer, group, reader, pipelines: Default::default(), sqlite })
     }
 
     /// Closes both pools (graceful shutdown).
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Store;
+
+    async fn pragma_text(pool: &sqlx::AnyPool, name: &str) -> String {
+        let (value,): (String,) = sqlx::query_as(&format!("PRAGMA {name}")).fetch_one(pool).await.expect(name);
+        value
+    }
+
+    async fn pragma_int(pool: &sqlx::AnyPool, name: &str) -> i64 {
+        let (value,): (i64,) = sqlx::query_as(&format!("PRAGMA {name}")).fetch_one(pool).await.expect(name);
+        value
+    }
+
+    /// The `Any` pools connect from a URL, so the SQLite settings are applied after connecting:
+    /// every connection must still have them (and the writer its checkpoint interval).
+    #[tokio::test]
+    async fn file_connections_keep_their_sqlite_settings() {
+        let dir = std::env::temp_dir().join(format!("ibe-store-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let store = Store::open(&dir.join("s.db").to_string_lossy()).await.expect("open");
+        for pool in [&store.writer, &store.reader] {
+            assert_eq!(pragma_text(pool, "journal_mode").await, "wal");
+            assert_eq!(pragma_int(pool, "foreign_keys").await, 1);
+            assert_eq!(pragma_int(pool, "synchronous").await, 1, "NORMAL");
+            assert_eq!(pragma_int(pool, "busy_timeout").await, 10_000);
+        }
+        assert_eq!(pragma_int(&store.writer, "wal_autocheckpoint").await, 3000);
+        assert_eq!(pragma_int(&store.reader, "wal_autocheckpoint").await, 1000);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn the_memory_database_enforces_foreign_keys() {
+        let store = Store::open(":memory:").await.expect("open");
+        assert_eq!(pragma_int(&store.writer, "foreign_keys").await, 1);
+        assert_eq!(pragma_int(&store.writer, "busy_timeout").await, 10_000);
     }
 }

@@ -2,7 +2,7 @@
 //! in their [`WriteTx`] (the CIDR and dependency rules are `domain::network`), and listing and
 //! reading one tenant's networks.
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{Store, WriteTx};
 use crate::domain::execution::TERMINAL_SQL;
@@ -61,8 +61,8 @@ fn vswitch_from(t: VSwitchTuple) -> VSwitch {
     }
 }
 
-async fn sibling_blocks(conn: &mut SqliteConnection, account: &str, vpc_id: &str) -> Result<Vec<Cidr>, sqlx::Error> {
-    let rows: Vec<(String,)> = sqlx::query_as("SELECT cidr_block FROM vswitches WHERE account = ? AND vpc_id = ?")
+async fn sibling_blocks(conn: &mut AnyConnection, account: &str, vpc_id: &str) -> Result<Vec<Cidr>, sqlx::Error> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT cidr_block FROM vswitches WHERE account = $1 AND vpc_id = $2")
         .bind(account)
         .bind(vpc_id)
         .fetch_all(&mut *conn)
@@ -73,7 +73,7 @@ async fn sibling_blocks(conn: &mut SqliteConnection, account: &str, vpc_id: &str
 impl Store {
     pub async fn vpcs(&self, account: &str, region: &str) -> Result<Vec<Vpc>, sqlx::Error> {
         let rows: Vec<VpcTuple> = sqlx::query_as(&format!(
-            "SELECT {VPC_COLUMNS} FROM vpcs WHERE account = ? AND region = ? ORDER BY created_ms DESC, id DESC"
+            "SELECT {VPC_COLUMNS} FROM vpcs WHERE account = $1 AND region = $2 ORDER BY created_ms DESC, id DESC"
         ))
         .bind(account)
         .bind(region)
@@ -84,7 +84,7 @@ impl Store {
 
     pub async fn vpc(&self, account: &str, region: &str, id: &str) -> Result<Option<Vpc>, sqlx::Error> {
         let row: Option<VpcTuple> =
-            sqlx::query_as(&format!("SELECT {VPC_COLUMNS} FROM vpcs WHERE id = ? AND account = ? AND region = ?"))
+            sqlx::query_as(&format!("SELECT {VPC_COLUMNS} FROM vpcs WHERE id = $1 AND account = $2 AND region = $3"))
                 .bind(id)
                 .bind(account)
                 .bind(region)
@@ -95,7 +95,7 @@ impl Store {
 
     pub async fn vswitches(&self, account: &str, region: &str) -> Result<Vec<VSwitch>, sqlx::Error> {
         let rows: Vec<VSwitchTuple> = sqlx::query_as(&format!(
-            "SELECT {VSWITCH_COLUMNS} FROM vswitches WHERE account = ? AND region = ? ORDER BY created_ms DESC, id DESC"
+            "SELECT {VSWITCH_COLUMNS} FROM vswitches WHERE account = $1 AND region = $2 ORDER BY created_ms DESC, id DESC"
         ))
         .bind(account)
         .bind(region)
@@ -106,7 +106,7 @@ impl Store {
 
     pub async fn vswitch(&self, account: &str, region: &str, id: &str) -> Result<Option<VSwitch>, sqlx::Error> {
         let row: Option<VSwitchTuple> = sqlx::query_as(&format!(
-            "SELECT {VSWITCH_COLUMNS} FROM vswitches WHERE id = ? AND account = ? AND region = ?"
+            "SELECT {VSWITCH_COLUMNS} FROM vswitches WHERE id = $1 AND account = $2 AND region = $3"
         ))
         .bind(id)
         .bind(account)
@@ -119,7 +119,7 @@ impl Store {
 
 impl WriteTx {
     pub async fn insert_vpc(&mut self, vpc: &Vpc) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!("INSERT INTO vpcs ({VPC_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+        sqlx::query(&format!("INSERT INTO vpcs ({VPC_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
             .bind(&vpc.id)
             .bind(&vpc.account)
             .bind(&vpc.region)
@@ -143,19 +143,21 @@ impl WriteTx {
 
     /// Inserts a vSwitch with the block chosen for it.
     pub async fn insert_vswitch(&mut self, vswitch: &VSwitch, cidr: Cidr) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!("INSERT INTO vswitches ({VSWITCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
-            .bind(&vswitch.id)
-            .bind(&vswitch.account)
-            .bind(&vswitch.region)
-            .bind(&vswitch.vpc_id)
-            .bind(&vswitch.zone_id)
-            .bind(&vswitch.name)
-            .bind(&vswitch.description)
-            .bind(cidr.to_string())
-            .bind(&vswitch.resource_group_id)
-            .bind(vswitch.created_ms)
-            .execute(self.conn()?)
-            .await?;
+        sqlx::query(&format!(
+            "INSERT INTO vswitches ({VSWITCH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(&vswitch.id)
+        .bind(&vswitch.account)
+        .bind(&vswitch.region)
+        .bind(&vswitch.vpc_id)
+        .bind(&vswitch.zone_id)
+        .bind(&vswitch.name)
+        .bind(&vswitch.description)
+        .bind(cidr.to_string())
+        .bind(&vswitch.resource_group_id)
+        .bind(vswitch.created_ms)
+        .execute(self.conn()?)
+        .await?;
         Ok(())
     }
 
@@ -170,7 +172,7 @@ impl WriteTx {
             NetworkKind::VSwitch => "vswitches",
         };
         let row: Option<(i64,)> =
-            sqlx::query_as(&format!("SELECT created_ms FROM {table} WHERE id = ? AND account = ? AND region = ?"))
+            sqlx::query_as(&format!("SELECT created_ms FROM {table} WHERE id = $1 AND account = $2 AND region = $3"))
                 .bind(id)
                 .bind(account)
                 .bind(region)
@@ -181,7 +183,7 @@ impl WriteTx {
 
     /// How many vSwitches the tenant has in a VPC.
     pub async fn vswitch_count(&mut self, account: &str, vpc_id: &str) -> Result<i64, sqlx::Error> {
-        let (children,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vswitches WHERE account = ? AND vpc_id = ?")
+        let (children,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vswitches WHERE account = $1 AND vpc_id = $2")
             .bind(account)
             .bind(vpc_id)
             .fetch_one(self.conn()?)
@@ -198,8 +200,8 @@ impl WriteTx {
     ) -> Result<Option<String>, sqlx::Error> {
         let build: Option<(String,)> = sqlx::query_as(&format!(
             "SELECT e.id FROM executions e JOIN image_pipelines p ON p.id = e.pipeline_id \
-             WHERE e.account = ? AND e.region = ? AND e.status NOT IN {TERMINAL_SQL} \
-             AND json_extract(p.spec, '$.vswitch_id') = ? LIMIT 1"
+             WHERE e.account = $1 AND e.region = $2 AND e.status NOT IN {TERMINAL_SQL} \
+             AND json_extract(p.spec, '$.vswitch_id') = $3 LIMIT 1"
         ))
         .bind(account)
         .bind(region)
@@ -217,7 +219,7 @@ impl WriteTx {
         id: &str,
     ) -> Result<Option<String>, sqlx::Error> {
         let template: Option<(String,)> = sqlx::query_as(
-            "SELECT id FROM image_pipelines WHERE account = ? AND region = ? AND json_extract(spec, '$.vswitch_id') = ? LIMIT 1",
+            "SELECT id FROM image_pipelines WHERE account = $1 AND region = $2 AND json_extract(spec, '$.vswitch_id') = $3 LIMIT 1",
         )
         .bind(account)
         .bind(region)
@@ -228,12 +230,12 @@ impl WriteTx {
     }
 
     pub async fn delete_vpc(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM vpcs WHERE id = ?").bind(id).execute(self.conn()?).await?;
+        sqlx::query("DELETE FROM vpcs WHERE id = $1").bind(id).execute(self.conn()?).await?;
         Ok(())
     }
 
     pub async fn delete_vswitch(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM vswitches WHERE id = ?").bind(id).execute(self.conn()?).await?;
+        sqlx::query("DELETE FROM vswitches WHERE id = $1").bind(id).execute(self.conn()?).await?;
         Ok(())
     }
 }

@@ -2,12 +2,12 @@
 //! starts a page after a cursor, the order and limit, and splitting off the row that proves a next
 //! page exists. A page fetches `max_results + 1` rows; the extra one is never returned.
 
-use sqlx::{QueryBuilder, Sqlite};
+use super::sql::Sql;
 
 use crate::domain::paging::{Cursor, Page};
 
 /// ` AND (created < c OR (created = c AND id < i))` for the table alias `alias`.
-pub(super) fn push_after(qb: &mut QueryBuilder<'_, Sqlite>, alias: &str, after: Option<&Cursor>) {
+pub(super) fn push_after(qb: &mut Sql<'_>, alias: &str, after: Option<&Cursor>) {
     if let Some(after) = after {
         qb.push(format!(" AND ({alias}.created_ms < "))
             .push_bind(after.created_ms)
@@ -20,7 +20,7 @@ pub(super) fn push_after(qb: &mut QueryBuilder<'_, Sqlite>, alias: &str, after: 
 }
 
 /// ` ORDER BY created DESC, id DESC LIMIT max_results + 1`.
-pub(super) fn push_order_limit(qb: &mut QueryBuilder<'_, Sqlite>, alias: &str, page: &Page) {
+pub(super) fn push_order_limit(qb: &mut Sql<'_>, alias: &str, page: &Page) {
     qb.push(format!(" ORDER BY {alias}.created_ms DESC, {alias}.id DESC LIMIT ")).push_bind(page.max_results + 1);
 }
 

@@ -1,8 +1,8 @@
 //! SQL for image templates and their tags.
 
-use sqlx::{QueryBuilder, Sqlite};
+use super::sql::Sql;
 
-use sqlx::sqlite::SqliteArguments;
+use sqlx::any::AnyArguments;
 
 use super::tags;
 use super::{decode, encode, paging, query, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
@@ -34,10 +34,10 @@ pub struct PipelinePage {
     pub next: Option<Cursor>,
 }
 
-fn insert(pipeline: &Pipeline) -> Result<sqlx::query::Query<'static, Sqlite, SqliteArguments<'static>>, sqlx::Error> {
+fn insert(pipeline: &Pipeline) -> Result<sqlx::query::Query<'static, sqlx::Any, AnyArguments<'static>>, sqlx::Error> {
     let spec = serde_json::to_string(pipeline).map_err(encode)?;
     Ok(sqlx::query(
-        "INSERT INTO image_pipelines (id, account, region, name, resource_group_id, created_ms, spec) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO image_pipelines (id, account, region, name, resource_group_id, created_ms, spec) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(pipeline.id.clone())
     .bind(pipeline.account.clone())
@@ -48,7 +48,7 @@ fn insert(pipeline: &Pipeline) -> Result<sqlx::query::Query<'static, Sqlite, Sql
     .bind(spec))
 }
 
-fn push_filter(qb: &mut QueryBuilder<'_, Sqlite>, account: &str, region: &str, filter: &PipelineFilter) {
+fn push_filter(qb: &mut Sql<'_>, account: &str, region: &str, filter: &PipelineFilter) {
     query::push_tenant_for_tags(qb, "p", account, region, !filter.tags.is_empty());
     query::push_in(qb, "p.id", filter.ids.iter().cloned());
     if let Some(name) = &filter.name {
@@ -83,13 +83,13 @@ impl Store {
         }
         let generation = self.pipelines.generation();
         // One round trip: each template with its tags (in their order) as a JSON array.
-        let mut select = QueryBuilder::<Sqlite>::new("SELECT p.spec, ");
+        let mut select = Sql::new("SELECT p.spec, ");
         tags::push_json_column(&mut select, RESOURCE_TYPE_PIPELINE, "p.id");
         select.push(" FROM image_pipelines p");
         push_filter(&mut select, account, region, filter);
         paging::push_after(&mut select, "p", page.after.as_ref());
         paging::push_order_limit(&mut select, "p", page);
-        let rows: Vec<(String, String)> = select.build_query_as().fetch_all(&self.reader).await?;
+        let rows: Vec<(String, String)> = select.query_as()?.fetch_all(&self.reader).await?;
 
         let mut items = rows
             .into_iter()
@@ -106,16 +106,17 @@ impl Store {
             i64::try_from(items.len()).unwrap_or(i64::MAX)
         } else if filter.is_empty() {
             // Kept by triggers (migration 0005): no scan of the tenant's rows.
-            let row: Option<(i64,)> = sqlx::query_as("SELECT n FROM pipeline_counts WHERE account = ? AND region = ?")
-                .bind(account)
-                .bind(region)
-                .fetch_optional(&self.reader)
-                .await?;
+            let row: Option<(i64,)> =
+                sqlx::query_as("SELECT n FROM pipeline_counts WHERE account = $1 AND region = $2")
+                    .bind(account)
+                    .bind(region)
+                    .fetch_optional(&self.reader)
+                    .await?;
             row.map_or(0, |(n,)| n)
         } else {
-            let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM image_pipelines p");
+            let mut count = Sql::new("SELECT COUNT(*) FROM image_pipelines p");
             push_filter(&mut count, account, region, filter);
-            let (total,): (i64,) = count.build_query_as().fetch_one(&self.reader).await?;
+            let (total,): (i64,) = count.query_as()?.fetch_one(&self.reader).await?;
             total
         };
         Ok(PipelinePage { items, total_count, next })
@@ -149,7 +150,7 @@ impl Store {
     /// One of the caller's templates.
     pub async fn get_pipeline(&self, account: &str, region: &str, id: &str) -> Result<Option<Pipeline>, sqlx::Error> {
         let row: Option<(String,)> =
-            sqlx::query_as("SELECT spec FROM image_pipelines WHERE id = ? AND account = ? AND region = ?")
+            sqlx::query_as("SELECT spec FROM image_pipelines WHERE id = $1 AND account = $2 AND region = $3")
                 .bind(id)
                 .bind(account)
                 .bind(region)
@@ -162,7 +163,7 @@ impl Store {
 impl WriteTx {
     /// The tenant's number of templates (kept by triggers, migration 0005).
     pub async fn pipeline_count(&mut self, account: &str, region: &str) -> Result<u64, sqlx::Error> {
-        let count: Option<(i64,)> = sqlx::query_as("SELECT n FROM pipeline_counts WHERE account = ? AND region = ?")
+        let count: Option<(i64,)> = sqlx::query_as("SELECT n FROM pipeline_counts WHERE account = $1 AND region = $2")
             .bind(account)
             .bind(region)
             .fetch_optional(self.conn()?)
@@ -182,7 +183,7 @@ impl WriteTx {
     /// Whether the tenant has this template.
     pub async fn pipeline_exists(&mut self, account: &str, region: &str, id: &str) -> Result<bool, sqlx::Error> {
         let row: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM image_pipelines WHERE id = ? AND account = ? AND region = ?")
+            sqlx::query_as("SELECT id FROM image_pipelines WHERE id = $1 AND account = $2 AND region = $3")
                 .bind(id)
                 .bind(account)
                 .bind(region)
@@ -193,7 +194,7 @@ impl WriteTx {
 
     /// Deletes a template, its tags and its build history (and forgets it in the read cache).
     pub async fn delete_pipeline(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM image_pipelines WHERE id = ?").bind(id).execute(self.conn()?).await?;
+        sqlx::query("DELETE FROM image_pipelines WHERE id = $1").bind(id).execute(self.conn()?).await?;
         tags::delete_all(self.conn()?, RESOURCE_TYPE_PIPELINE, id).await?;
         super::executions::delete_of_pipeline(self.conn()?, id).await?;
         self.forget_after_commit(id);

@@ -1,9 +1,9 @@
 //! Query-building pieces every filtered listing shares: the tenant scope and `IN (…)` lists.
 
-use sqlx::{QueryBuilder, Sqlite};
+use super::sql::Sql;
 
-/// ` WHERE a.account = ? AND a.region = ?` for the table alias `alias`.
-pub(super) fn push_tenant(qb: &mut QueryBuilder<'_, Sqlite>, alias: &str, account: &str, region: &str) {
+/// ` WHERE a.account = $n AND a.region = $m` for the table alias `alias`.
+pub(super) fn push_tenant(qb: &mut Sql<'_>, alias: &str, account: &str, region: &str) {
     qb.push(format!(" WHERE {alias}.account = ")).push_bind(account.to_string());
     qb.push(format!(" AND {alias}.region = ")).push_bind(region.to_string());
 }
@@ -11,13 +11,7 @@ pub(super) fn push_tenant(qb: &mut QueryBuilder<'_, Sqlite>, alias: &str, accoun
 /// The tenant scope of a listing filtered by tags: the same condition, written (`+column`) so
 /// that SQLite does not walk the tenant's index (every row of the account) but drives the query
 /// from the tag index (`tags::push_filters`), whatever the table size.
-pub(super) fn push_tenant_for_tags(
-    qb: &mut QueryBuilder<'_, Sqlite>,
-    alias: &str,
-    account: &str,
-    region: &str,
-    tag_filtered: bool,
-) {
+pub(super) fn push_tenant_for_tags(qb: &mut Sql<'_>, alias: &str, account: &str, region: &str, tag_filtered: bool) {
     if !tag_filtered {
         return push_tenant(qb, alias, account, region);
     }
@@ -25,8 +19,8 @@ pub(super) fn push_tenant_for_tags(
     qb.push(format!(" AND +{alias}.region = ")).push_bind(region.to_string());
 }
 
-/// ` AND column IN (?, …)` unless `values` is empty (an empty filter matches everything).
-pub(super) fn push_in<I>(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, values: I)
+/// ` AND column IN ($n, …)` unless `values` is empty (an empty filter matches everything).
+pub(super) fn push_in<I>(qb: &mut Sql<'_>, column: &str, values: I)
 where
     I: IntoIterator,
     I::Item: Into<String>,
@@ -36,9 +30,6 @@ where
         return;
     }
     qb.push(format!(" AND {column} IN ("));
-    let mut list = qb.separated(", ");
-    for value in values {
-        list.push_bind(value);
-    }
+    qb.push_bind_list(values);
     qb.push(")");
 }

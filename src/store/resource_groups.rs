@@ -33,7 +33,7 @@ impl WriteTx {
     ) -> Result<Option<Option<String>>, sqlx::Error> {
         let Some((table, _)) = table_of(resource_type) else { return Ok(None) };
         let current: Option<(Option<String>,)> = sqlx::query_as(&format!(
-            "SELECT resource_group_id FROM {table} WHERE id = ? AND account = ? AND region = ?"
+            "SELECT resource_group_id FROM {table} WHERE id = $1 AND account = $2 AND region = $3"
         ))
         .bind(id)
         .bind(account)
@@ -47,9 +47,9 @@ impl WriteTx {
     pub async fn join_resource_group(&mut self, resource_type: &str, id: &str, group: &str) -> Result<(), sqlx::Error> {
         let Some((table, has_spec)) = table_of(resource_type) else { return Ok(()) };
         let sql = if has_spec {
-            format!("UPDATE {table} SET resource_group_id = ?1, spec = json_set(spec, '$.resource_group_id', ?1) WHERE id = ?2")
+            format!("UPDATE {table} SET resource_group_id = $1, spec = json_set(spec, '$.resource_group_id', $1) WHERE id = $2")
         } else {
-            format!("UPDATE {table} SET resource_group_id = ?1 WHERE id = ?2")
+            format!("UPDATE {table} SET resource_group_id = $1 WHERE id = $2")
         };
         sqlx::query(&sql).bind(group).bind(id).execute(self.conn()?).await?;
         if resource_type == RESOURCE_TYPE_PIPELINE {

@@ -8,14 +8,20 @@
 //! then copies rows into the live database. Every statement runs under a time limit (an SQLite
 //! progress handler, [`RESTORE_TIME_LIMIT_MS`]), restores run one at a time, and the copy is always
 //! detached and deleted.
+//!
+//! This module is SQLite-only by nature (`VACUUM INTO`, `ATTACH`, `sqlite_master`, `PRAGMA`s), and
+//! it is the one place that opens SQLite connections of its own instead of the store's `Any` pools:
+//! the snapshot copy is checked and migrated through a SQLite pool, and the rows are copied on a
+//! SQLite connection to the live database (the `Any` driver has no progress handler), while the
+//! store's writer connection is held so that no other write runs meanwhile.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-use sqlx::{Connection, SqliteConnection};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection, SqliteConnection};
 
 use super::Store;
 use crate::domain::limits::RESTORE_TIME_LIMIT_MS;
@@ -134,8 +140,17 @@ impl Store {
             pool.close().await;
             checked?;
         }
-        let mut conn = self.writer.acquire().await.map_err(RestoreError::Internal)?;
-        sqlx::query(&format!("ATTACH DATABASE {} AS snapshot", sql_string(copy))).execute(&mut *conn).await?;
+        // Holding the writer connection (idle) keeps every other write out until the copy is done.
+        let held = self.writer.acquire().await.map_err(RestoreError::Internal)?;
+        let mut conn = self
+            .sqlite
+            .clone()
+            .busy_timeout(Duration::from_secs(10))
+            .synchronous(SqliteSynchronous::Normal)
+            .connect()
+            .await
+            .map_err(RestoreError::Internal)?;
+        sqlx::query(&format!("ATTACH DATABASE {} AS snapshot", sql_string(copy))).execute(&mut conn).await?;
         let limited = time_limit(&mut conn, deadline).await;
         let copied = async {
             limited?;
@@ -157,16 +172,11 @@ impl Store {
             tx.commit().await.map_err(RestoreError::from)
         }
         .await;
-        if let Ok(mut handle) = conn.lock_handle().await {
-            handle.remove_progress_handler();
+        // The connection is the restore's own: closing it detaches the copy.
+        if let Err(err) = conn.close().await {
+            tracing::warn!(error = %err, "could not close the restore's connection");
         }
-        // Always detach; a connection that cannot is closed instead of going back to the pool.
-        if sqlx::query("DETACH DATABASE snapshot").execute(&mut *conn).await.is_err() {
-            tracing::warn!("could not detach a restored snapshot; closing that connection");
-            if self.writer.connect_options().get_filename() != Path::new(":memory:") {
-                conn.close_on_drop();
-            }
-        }
+        drop(held);
         self.pipelines.clear();
         copied.map_err(|err| match err {
             RestoreError::Invalid(why) if Instant::now() >= deadline => RestoreError::Invalid(format!(

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use sqlx::{QueryBuilder, Sqlite};
+use super::sql::Sql;
 
 use super::components::RESOURCE_TYPE_COMPONENT;
 use super::images::RESOURCE_TYPE_IMAGE;
@@ -66,7 +66,7 @@ impl Pattern {
     }
 }
 
-fn push_match(qb: &mut QueryBuilder<'_, Sqlite>, column: &str, pattern: &Pattern) {
+fn push_match(qb: &mut Sql<'_>, column: &str, pattern: &Pattern) {
     match pattern {
         Pattern::Exact(text) => qb.push(format!("{column} = ")).push_bind(text.clone()),
         Pattern::Prefix(text) => qb.push(format!("instr({column}, ")).push_bind(text.clone()).push(") = 1"),
@@ -92,21 +92,18 @@ impl WriteTx {
         ids: &[String],
     ) -> Result<Option<HashSet<String>>, sqlx::Error> {
         let Some(table) = table_of(resource_type) else { return Ok(None) };
-        let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT id FROM {table} WHERE account = "));
+        let mut qb = Sql::new(format!("SELECT id FROM {table} WHERE account = "));
         qb.push_bind(account.to_string()).push(" AND region = ").push_bind(region.to_string()).push(" AND id IN (");
-        let mut list = qb.separated(", ");
-        for id in ids {
-            list.push_bind(id.clone());
-        }
+        qb.push_bind_list(ids.iter().cloned());
         qb.push(")");
-        let found = qb.build_query_as::<(String,)>().fetch_all(self.conn()?).await?;
+        let found = qb.query_as::<(String,)>()?.fetch_all(self.conn()?).await?;
         Ok(Some(found.into_iter().map(|(id,)| id).collect()))
     }
 
     /// The tag keys of a resource, in their order.
     pub async fn tag_keys(&mut self, resource_type: &str, id: &str) -> Result<Vec<String>, sqlx::Error> {
         let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT key FROM tags WHERE resource_type = ? AND resource_id = ? ORDER BY position")
+            sqlx::query_as("SELECT key FROM tags WHERE resource_type = $1 AND resource_id = $2 ORDER BY position")
                 .bind(resource_type)
                 .bind(id)
                 .fetch_all(self.conn()?)
@@ -123,7 +120,7 @@ impl WriteTx {
         tags: &[Tag],
     ) -> Result<(), sqlx::Error> {
         let existing: Vec<(String, i64)> =
-            sqlx::query_as("SELECT key, position FROM tags WHERE resource_type = ? AND resource_id = ?")
+            sqlx::query_as("SELECT key, position FROM tags WHERE resource_type = $1 AND resource_id = $2")
                 .bind(resource_type)
                 .bind(id)
                 .fetch_all(self.conn()?)
@@ -131,7 +128,7 @@ impl WriteTx {
         let mut position = existing.iter().map(|(_, p)| *p).max().map_or(0, |p| p + 1);
         for tag in tags {
             if existing.iter().any(|(k, _)| *k == tag.key) {
-                sqlx::query("UPDATE tags SET value = ? WHERE resource_type = ? AND resource_id = ? AND key = ?")
+                sqlx::query("UPDATE tags SET value = $1 WHERE resource_type = $2 AND resource_id = $3 AND key = $4")
                     .bind(&tag.value)
                     .bind(resource_type)
                     .bind(id)
@@ -141,7 +138,7 @@ impl WriteTx {
             } else {
                 sqlx::query(
                     "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(resource_type)
                 .bind(id)
@@ -172,7 +169,7 @@ impl WriteTx {
             None => tags::delete_all(self.conn()?, resource_type, id).await?,
             Some(keys) => {
                 for key in keys {
-                    sqlx::query("DELETE FROM tags WHERE resource_type = ? AND resource_id = ? AND key = ?")
+                    sqlx::query("DELETE FROM tags WHERE resource_type = $1 AND resource_id = $2 AND key = $3")
                         .bind(resource_type)
                         .bind(id)
                         .bind(key)
@@ -200,18 +197,14 @@ impl Store {
         after: Option<&(String, String)>,
         limit: i64,
     ) -> Result<Vec<TagResource>, sqlx::Error> {
-        let mut qb =
-            QueryBuilder::<Sqlite>::new("SELECT r.resource_id, r.key, r.value FROM tags r WHERE r.resource_type = ");
+        let mut qb = Sql::new("SELECT r.resource_id, r.key, r.value FROM tags r WHERE r.resource_type = ");
         // Filtered by tags: the tag index drives the query (see `query::push_tenant_for_tags`).
         let scope = if query.tags.is_empty() { "r" } else { "+r" };
         qb.push_bind(resource_type).push(format!(" AND {scope}.account = ")).push_bind(account.to_string());
         qb.push(format!(" AND {scope}.region = ")).push_bind(region.to_string());
         if !query.ids.is_empty() {
             qb.push(" AND r.resource_id IN (");
-            let mut list = qb.separated(", ");
-            for id in &query.ids {
-                list.push_bind(id.clone());
-            }
+            qb.push_bind_list(query.ids.iter().cloned());
             qb.push(")");
         }
         tags::push_filters(&mut qb, (account, region), resource_type, "r.resource_id", &query.tags);
@@ -249,7 +242,7 @@ impl Store {
                 .push("))");
         }
         qb.push(" ORDER BY r.resource_id, r.key LIMIT ").push_bind(limit);
-        let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&self.reader).await?;
+        let rows: Vec<(String, String, String)> = qb.query_as()?.fetch_all(&self.reader).await?;
         Ok(rows.into_iter().map(|(resource_id, key, value)| TagResource { resource_id, key, value }).collect())
     }
 }
@@ -275,14 +268,10 @@ impl Store {
         resource_id: Option<&str>,
         filters: &[TagFilter],
     ) -> Result<Vec<TagCount>, sqlx::Error> {
-        let mut qb =
-            QueryBuilder::<Sqlite>::new("SELECT key, value, resource_type, COUNT(*) FROM tags WHERE account = ");
+        let mut qb = Sql::new("SELECT key, value, resource_type, COUNT(*) FROM tags WHERE account = ");
         qb.push_bind(account.to_string()).push(" AND region = ").push_bind(region.to_string());
         qb.push(" AND resource_type IN (");
-        let mut list = qb.separated(", ");
-        for t in types {
-            list.push_bind(t.to_string());
-        }
+        qb.push_bind_list(types.iter().map(|t| t.to_string()));
         qb.push(")");
         if let Some(id) = resource_id {
             qb.push(" AND resource_id = ").push_bind(id.to_string());
@@ -302,7 +291,7 @@ impl Store {
             qb.push(")");
         }
         qb.push(" GROUP BY key, value, resource_type ORDER BY key, value, resource_type");
-        let rows: Vec<(String, String, String, i64)> = qb.build_query_as().fetch_all(&self.reader).await?;
+        let rows: Vec<(String, String, String, i64)> = qb.query_as()?.fetch_all(&self.reader).await?;
         Ok(rows
             .into_iter()
             .map(|(key, value, resource_type, count)| TagCount { key, value, resource_type, count })

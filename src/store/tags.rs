@@ -2,14 +2,15 @@
 
 use std::collections::HashMap;
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use super::sql::Sql;
+use sqlx::AnyConnection;
 
 use super::decode;
 use crate::domain::tags::{Tag, TagFilter};
 
 /// Stores `tags` on a resource, in the order given.
 pub(super) async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     resource_type: &str,
     resource_id: &str,
     account: &str,
@@ -18,7 +19,7 @@ pub(super) async fn insert(
 ) -> Result<(), sqlx::Error> {
     for (position, tag) in tags.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(resource_type)
         .bind(resource_id)
@@ -34,11 +35,11 @@ pub(super) async fn insert(
 }
 
 pub(super) async fn delete_all(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     resource_type: &str,
     resource_id: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM tags WHERE resource_type = ? AND resource_id = ?")
+    sqlx::query("DELETE FROM tags WHERE resource_type = $1 AND resource_id = $2")
         .bind(resource_type)
         .bind(resource_id)
         .execute(&mut *conn)
@@ -48,7 +49,7 @@ pub(super) async fn delete_all(
 
 /// The tags of each resource, in the order they were given.
 pub(super) async fn of(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     resource_type: &str,
     ids: &[&str],
 ) -> Result<HashMap<String, Vec<Tag>>, sqlx::Error> {
@@ -56,14 +57,11 @@ pub(super) async fn of(
     if ids.is_empty() {
         return Ok(map);
     }
-    let mut qb = QueryBuilder::<Sqlite>::new("SELECT resource_id, key, value FROM tags WHERE resource_type = ");
+    let mut qb = Sql::new("SELECT resource_id, key, value FROM tags WHERE resource_type = ");
     qb.push_bind(resource_type.to_string()).push(" AND resource_id IN (");
-    let mut list = qb.separated(", ");
-    for id in ids {
-        list.push_bind(id.to_string());
-    }
+    qb.push_bind_list(ids.iter().map(|id| id.to_string()));
     qb.push(") ORDER BY resource_id, position");
-    let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    let rows: Vec<(String, String, String)> = qb.query_as()?.fetch_all(&mut *conn).await?;
     for (id, key, value) in rows {
         map.entry(id).or_default().push(Tag { key, value });
     }
@@ -72,7 +70,7 @@ pub(super) async fn of(
 
 /// Pushes a select-list expression giving the tags of the row whose ID is `id_column`, in their
 /// order, as a JSON array of `[key, value]` pairs. Saves a second query per page.
-pub(super) fn push_json_column(qb: &mut QueryBuilder<'_, Sqlite>, resource_type: &'static str, id_column: &str) {
+pub(super) fn push_json_column(qb: &mut Sql<'_>, resource_type: &'static str, id_column: &str) {
     qb.push("(SELECT json_group_array(json_array(t.key, t.value)) FROM (SELECT key, value FROM tags t WHERE t.resource_type = ")
         .push_bind(resource_type)
         .push(format!(" AND t.resource_id = {id_column} ORDER BY position) t)"));
@@ -88,7 +86,7 @@ pub(super) fn from_json(text: &str) -> Result<Vec<Tag>, sqlx::Error> {
 /// (`tags_by_key`), so a tag-filtered listing costs the matches, not the tenant's row count
 /// (pair it with `query::push_tenant_for_tags`).
 pub(super) fn push_filters(
-    qb: &mut QueryBuilder<'_, Sqlite>,
+    qb: &mut Sql<'_>,
     (account, region): (&str, &str),
     resource_type: &'static str,
     id_column: &str,

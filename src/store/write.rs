@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::cache::PipelineCache;
 use super::group::Lease;
@@ -50,7 +50,7 @@ impl WriteTx {
     }
 
     /// The lent connection (an error only if the writer task is gone).
-    pub(super) fn conn(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
+    pub(super) fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
         self.lease.conn()
     }
 

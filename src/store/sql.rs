@@ -1,0 +1,93 @@
+//! The one query builder the store uses for SQL assembled at run time (filters, `IN (…)` lists).
+//! sqlx's `QueryBuilder<Any>` writes `?` placeholders, which PostgreSQL rejects; this one writes
+//! numbered `$1, $2, …` (which SQLite accepts too, through sqlx) and collects the values in
+//! `AnyArguments`. Push text with [`Sql::push`], a value with [`Sql::push_bind`], then take the
+//! query with [`Sql::query_as`] (an error if a value could not be encoded).
+
+use std::fmt::Display;
+
+use sqlx::any::AnyArguments;
+use sqlx::query::QueryAs;
+use sqlx::{Any, Arguments, Encode, FromRow, Type};
+
+/// SQL text and the values bound to its `$N` placeholders.
+pub(super) struct Sql<'a> {
+    text: String,
+    args: AnyArguments<'a>,
+    /// The first value that failed to encode (reported when the query is taken).
+    error: Option<sqlx::error::BoxDynError>,
+}
+
+impl<'a> Sql<'a> {
+    /// Starts with `text` (no values).
+    pub(super) fn new(text: impl Into<String>) -> Sql<'a> {
+        Sql { text: text.into(), args: AnyArguments::default(), error: None }
+    }
+
+    /// Appends SQL text as is (never a value: those go through [`Sql::push_bind`]).
+    pub(super) fn push(&mut self, text: impl Display) -> &mut Self {
+        use std::fmt::Write;
+        let _ = write!(self.text, "{text}");
+        self
+    }
+
+    /// Binds `value` and appends its placeholder `$N`.
+    pub(super) fn push_bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'a + Encode<'a, Any> + Type<Any>,
+    {
+        if let Err(err) = self.args.add(value) {
+            self.error.get_or_insert(err);
+        }
+        let n = self.args.len();
+        self.push(format_args!("${n}"))
+    }
+
+    /// Binds each of `values`, writing their placeholders separated by `, ` (nothing if empty).
+    pub(super) fn push_bind_list<T, I>(&mut self, values: I) -> &mut Self
+    where
+        I: IntoIterator<Item = T>,
+        T: 'a + Encode<'a, Any> + Type<Any>,
+    {
+        for (i, value) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.push_bind(value);
+        }
+        self
+    }
+
+    fn take(&mut self) -> Result<AnyArguments<'a>, sqlx::Error> {
+        match self.error.take() {
+            Some(err) => Err(sqlx::Error::Encode(err)),
+            None => Ok(std::mem::take(&mut self.args)),
+        }
+    }
+
+    /// The statement mapping each row to `O`, with its values (taken: call once).
+    pub(super) fn query_as<O>(&mut self) -> Result<QueryAs<'_, Any, O, AnyArguments<'_>>, sqlx::Error>
+    where
+        O: for<'r> FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let args = self.take()?;
+        Ok(sqlx::query_as_with(&self.text, args))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sql;
+
+    #[test]
+    fn placeholders_are_numbered_in_push_order() {
+        let mut sql = Sql::new("SELECT x FROM t WHERE a = ");
+        sql.push_bind("a")
+            .push(" AND b IN (")
+            .push_bind_list(vec![1i64, 2, 3])
+            .push(") AND c = ")
+            .push_bind(None::<String>);
+        assert_eq!(sql.text, "SELECT x FROM t WHERE a = $1 AND b IN ($2, $3, $4) AND c = $5");
+        assert_eq!(sqlx::Arguments::len(&sql.args), 5);
+    }
+}
