@@ -11,12 +11,16 @@ The ceilings are the package in benches/ceiling/ (see its Cargo.toml):
 The emulator's engine figures come from `cargo bench --bench engine` (in process, manual clock).
 
 Usage, from anywhere in the repository:
-  bench/ratios.py [--runs 3] [--secs 5] [--skip-engine] [--skip-requests] [--scale] [--scale-only]
+  bench/ratios.py [--runs 3] [--secs 5] [--skip-engine] [--skip-requests] [--reads-only]
+                  [--baseline BIN] [--scale] [--scale-only]
 Builds both release binaries, installs wrk (Debian) when missing and it can, and prints a table of
 medians of --runs runs, each ratio computed within one run. --scale also seeds 1 000 and 100 000
 templates / finished builds / images into two databases, serves both side by side, measures every
 Describe at c=16 on each and prints the slowdown 100k/1k (target <= 1.5x) and the SQLite query
 plan of every statement those Describes run (captured from sqlx's statement log).
+--reads-only measures only the four read cases (no writes, no engine). --baseline BIN also runs
+another build of the emulator (e.g. a copy of the binary before a change) through the same request
+cases, interleaved in the same runs, and adds its rows to the table with "(baseline)" after the label.
 """
 import argparse
 import json
@@ -116,8 +120,8 @@ class Server:
         self.proc.wait()
 
 
-def emulator(db, log=None, rust_log="warn"):
-    return Server(lambda p: [EMU, "--listen", f"127.0.0.1:{p}", "--db", db, "--phase-duration", "0"],
+def emulator(db, log=None, rust_log="warn", binary=EMU):
+    return Server(lambda p: [binary, "--listen", f"127.0.0.1:{p}", "--db", db, "--phase-duration", "0"],
                   env={"RUST_LOG": rust_log}, log=log)
 
 
@@ -228,61 +232,81 @@ def median(xs):
 # ---------------------------------------------------------------- requests against the ceiling
 
 
+def prepare_emulator(emu, db, work, a, name):
+    """A tagged template with one finished build on `emu`, and (unless --reads-only) the templates
+    the start/delete cases use, each once; returns the queries of the read cases and the ID files."""
+    pid = get(emu.port, f"{CREATE}&Name=bench{TAGGED}")["ImagePipelineId"]
+    finished = build_once(emu.port, pid)
+    image_id = finished.get("ImageId", "")
+    reads = [
+        ("DescribeImagePipelines by ID", f"Action=DescribeImagePipelines&ImagePipelineId.1={pid}"),
+        ("DescribeImagePipelineExecutions", f"Action=DescribeImagePipelineExecutions&ImagePipelineId={pid}"),
+        ("DescribeImages by ID", f"Action=DescribeImages&ImageId={image_id}"),
+        ("ListTagResources", f"Action=ListTagResources&ResourceType=imagepipeline&ResourceId.1={pid}"),
+    ]
+    files = {}
+    if not a.reads_only:
+        # Templates to start builds on and to delete, each used once (seeded like the API writes them).
+        pool = seed_templates(db, pid, a.pool, "pool")
+        chunks = {key: pool[i::4] for i, key in enumerate(("start16", "start64", "delete16", "delete64"))}
+        for key, ids in chunks.items():
+            files[key] = os.path.join(work, f"{name}-{key}.ids")
+            with open(files[key], "w") as f:
+                f.write("\n".join(ids) + "\n")
+    return reads, files
+
+
 def request_ratios(a):
-    """One run per a.runs; each case measured on the emulator then on the ceiling (interleaved)."""
+    """One run per a.runs; each case measured on the emulator (and the --baseline build) then on
+    the ceiling (interleaved)."""
     results = {}  # label -> list of (emu, ceil) per run
     order = []
     for run in range(a.runs):
         step(f"requests, run {run + 1}/{a.runs} (load average {load_average()})")
         work = tempfile.mkdtemp(prefix="ibe-ratios-")
-        emu = emulator(os.path.join(work, "emu.db"))
+        emus = [("", EMU)] + ([(" (baseline)", a.baseline)] if a.baseline else [])
+        servers = {}
         ceil = Server(lambda p: [os.path.join(CEIL_DIR, "ceiling-server"), "--listen", f"127.0.0.1:{p}",
                                  "--db", os.path.join(work, "ceiling.db"), "--seed", "1000"])
         try:
-            pid = get(emu.port, f"{CREATE}&Name=bench{TAGGED}")["ImagePipelineId"]
-            finished = build_once(emu.port, pid)
-            image_id = finished.get("ImageId", "")
-            # Templates to start builds on and to delete, each used once (seeded like the API writes them).
-            pool = seed_templates(os.path.join(work, "emu.db"), pid, a.pool, "pool")
-            chunks = {key: pool[i::4] for i, key in enumerate(("start16", "start64", "delete16", "delete64"))}
-            files = {}
-            for key, ids in chunks.items():
-                files[key] = os.path.join(work, f"{key}.ids")
-                with open(files[key], "w") as f:
-                    f.write("\n".join(ids) + "\n")
+            prepared = {}
+            for n, (suffix, binary) in enumerate(emus):
+                db = os.path.join(work, f"emu{n}.db")
+                servers[suffix] = emulator(db, binary=binary)
+                prepared[suffix] = prepare_emulator(servers[suffix], db, work, a, f"emu{n}")
             cid = "ip-ceiling000001"
             describe_ceiling = f"Action=DescribeImagePipelines&ImagePipelineId.1={cid}"
             # Reads first, then writes; starts last, since the builds they start keep the engine busy.
-            reads = [
-                ("DescribeImagePipelines by ID", f"Action=DescribeImagePipelines&ImagePipelineId.1={pid}"),
-                ("DescribeImagePipelineExecutions", f"Action=DescribeImagePipelineExecutions&ImagePipelineId={pid}"),
-                ("DescribeImages by ID", f"Action=DescribeImages&ImageId={image_id}"),
-                ("ListTagResources", f"Action=ListTagResources&ResourceType=imagepipeline&ResourceId.1={pid}"),
-            ]
-            writes = [
+            writes = [] if a.reads_only else [
                 ("CreateImagePipeline", f"{CREATE}&Name=p{{n}}", None),
                 ("CreateImagePipeline +2 tags +ClientToken", f"{CREATE}&Name=q{{n}}&ClientToken=t{{n}}{TAGGED}", None),
                 ("DeleteImagePipeline", "Action=DeleteImagePipeline&ImagePipelineId={i}", "delete"),
                 ("StartImagePipelineExecution", "Action=StartImagePipelineExecution&ImagePipelineId={i}", "start"),
             ]
-            cases = [(label, c, q, describe_ceiling, None) for label, q in reads for c in (16, 64)]
+            cases = [(i, c, describe_ceiling, None) for i in range(4) for c in (16, 64)]
             for label, q, pool_key in writes:
                 for c in (16, 64):
-                    ceiling_query = q.replace("{i}", "x{n}")
-                    cases.append((label, c, q, ceiling_query, files[f"{pool_key}{c}"] if pool_key else None))
-            for label, c, epath, cpath, ids_file in cases:
-                e = wrk(emu.port, epath, a.secs, c, ids_file)
-                emu.settle()
+                    cases.append(((label, q), c, q.replace("{i}", "x{n}"), pool_key and f"{pool_key}{c}"))
+            for case, c, cpath, pool_key in cases:
+                measured = []
+                for suffix, _ in emus:
+                    reads, files = prepared[suffix]
+                    label, epath = reads[case] if isinstance(case, int) else case
+                    e = wrk(servers[suffix].port, epath, a.secs, c, files[pool_key] if pool_key else None)
+                    servers[suffix].settle()
+                    measured.append((label + suffix, e))
                 k = wrk(ceil.port, cpath, a.secs, c)
-                key = (label, c)
-                if key not in results:
-                    order.append(key)
-                results.setdefault(key, []).append((e, k))
-                print(f"    {label:42s} c={c:<3d} emulator {e['rps']:8.0f} req/s p99 {e['p99_us'] / 1000:6.1f} ms "
-                      f"({e['err_status']} errors)  ceiling {k['rps']:8.0f} req/s  ratio {e['rps'] / max(k['rps'], 1):.2f}x",
-                      flush=True)
+                for label, e in measured:
+                    key = (label, c)
+                    if key not in results:
+                        order.append(key)
+                    results.setdefault(key, []).append((e, k))
+                    print(f"    {label:42s} c={c:<3d} emulator {e['rps']:8.0f} req/s p99 {e['p99_us'] / 1000:6.1f} ms "
+                          f"({e['err_status']} errors)  ceiling {k['rps']:8.0f} req/s p99 {k['p99_us'] / 1000:6.1f} ms  "
+                          f"ratio {e['rps'] / max(k['rps'], 1):.2f}x", flush=True)
         finally:
-            emu.stop()
+            for server in servers.values():
+                server.stop()
             ceil.stop()
             shutil.rmtree(work, ignore_errors=True)
     rows = []
@@ -482,6 +506,8 @@ def main():
     ap.add_argument("--scale-only", action="store_true")
     ap.add_argument("--skip-engine", action="store_true")
     ap.add_argument("--skip-requests", action="store_true")
+    ap.add_argument("--reads-only", action="store_true", help="only the read cases (no writes, no engine)")
+    ap.add_argument("--baseline", help="another emulator binary measured in the same runs (rows marked (baseline))")
     ap.add_argument("--no-build", action="store_true", help="use the release binaries already built")
     a = ap.parse_args()
     a.pool = a.pool or 16000 * a.secs
@@ -494,7 +520,7 @@ def main():
                         os.path.join(ROOT, "target", "ceiling")], check=True)
     started_load = load_average()
     requests = [] if a.skip_requests or a.scale_only else request_ratios(a)
-    engine = [] if a.skip_engine or a.scale_only else engine_ratios(a)
+    engine = [] if a.skip_engine or a.scale_only or a.reads_only else engine_ratios(a)
     scaled = scale(a) if a.scale or a.scale_only else None
 
     print()

@@ -25,7 +25,7 @@ use crate::gate::{self, GateState, HostPolicy};
 use crate::ids::IdGen;
 use crate::journal::{self, Journal, Recorder};
 use crate::rpc;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::store::Store;
 
 /// How long shutdown waits for the scheduler to finish its current tick.
@@ -139,7 +139,7 @@ impl App {
         };
         let clock: Arc<dyn Clock> = Arc::new(sim_clock.clone());
         let engine = Engine::new(store.clone(), clock.clone());
-        let state = AppState {
+        let state = AppState::new(Shared {
             store,
             clock,
             sim_clock,
@@ -151,7 +151,7 @@ impl App {
             ids: Arc::new(ids),
             config: Arc::new(config),
             ready: Arc::new(AtomicBool::new(false)),
-        };
+        });
         fixtures::create_resources(&state, &fixtures).await.map_err(StartupError)?;
         state.ready.store(true, Ordering::SeqCst);
         Ok(App { listener, state, tls, gate })

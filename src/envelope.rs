@@ -21,14 +21,43 @@ pub enum Format {
     Xml,
 }
 
+/// A rendered response: its fields as a [`Value`] (an object), or as the JSON text of that object.
+#[derive(Debug)]
+pub enum Fields {
+    Value(Value),
+    Json(String),
+}
+
 /// A 200 response: `RequestId` first, then the action's fields.
-pub fn success(format: Format, action: &str, request_id: &str, body: Value) -> Response {
+pub fn success(format: Format, action: &str, request_id: &str, body: Fields) -> Response {
+    let body = match (format, body) {
+        (Format::Json, Fields::Json(text)) => return json_success(request_id, &text),
+        (_, Fields::Value(value)) => value,
+        // Not produced (JSON text is only asked for JSON responses), but answered right if it were.
+        (Format::Xml, Fields::Json(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
+    };
     let mut fields = Map::with_capacity(8);
     fields.insert("RequestId".into(), Value::String(request_id.to_string()));
     if let Value::Object(map) = body {
         fields.extend(map);
     }
     render(format, StatusCode::OK, &format!("{action}Response"), request_id, fields)
+}
+
+/// The JSON success body from the fields' JSON text (`{…}`): `RequestId` spliced in first, the same
+/// bytes [`success`] renders from a [`Value`].
+fn json_success(request_id: &str, fields: &str) -> Response {
+    let mut out = String::with_capacity(fields.len() + request_id.len() + 16);
+    out.push_str("{\"RequestId\":");
+    out.push_str(&Value::String(request_id.to_string()).to_string());
+    match fields.strip_prefix('{') {
+        Some(rest) if rest != "}" => {
+            out.push(',');
+            out.push_str(rest);
+        }
+        _ => out.push('}'),
+    }
+    finish(StatusCode::OK, JSON_CONTENT_TYPE, request_id, out)
 }
 
 /// An ECS error response with the documented HTTP status (see [`error_for`]).
@@ -65,6 +94,10 @@ fn render(format: Format, status: StatusCode, root: &str, request_id: &str, fiel
             (XML_CONTENT_TYPE, out)
         }
     };
+    finish(status, content_type, request_id, body)
+}
+
+fn finish(status: StatusCode, content_type: &'static str, request_id: &str, body: String) -> Response {
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -152,6 +185,24 @@ mod tests {
             out,
             "<R><ToRegionIds><ToRegionId>a</ToRegionId><ToRegionId>b</ToRegionId></ToRegionIds><Empty></Empty><Msg>x&lt;&amp;&gt;</Msg><N>40</N><B>true</B></R>"
         );
+    }
+
+    async fn text(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[tokio::test]
+    async fn json_text_and_value_render_the_same_bytes() {
+        for fields in [json!({"TotalCount": 1, "Items": {"Item": [{"Name": "é\"<\n", "N": 2.5}]}}), json!({})] {
+            let id = "4A8B-\"quoted\"";
+            let from_value = text(success(Format::Json, "Act", id, Fields::Value(fields.clone()))).await;
+            let from_text = text(success(Format::Json, "Act", id, Fields::Json(fields.to_string()))).await;
+            assert_eq!(from_text, from_value);
+            assert!(from_text.starts_with(r#"{"RequestId":"4A8B-\"quoted\"""#));
+        }
+        let xml = text(success(Format::Xml, "Act", "R", Fields::Json(r#"{"A":"b"}"#.into()))).await;
+        assert!(xml.ends_with("<ActResponse><RequestId>R</RequestId><A>b</A></ActResponse>"), "{xml}");
     }
 
     #[test]

@@ -58,7 +58,14 @@ pub fn new_id(kind: Kind) -> String {
 
 /// A new RequestId: an upper-case UUID such as `473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E`.
 pub fn new_request_id() -> String {
-    uuid::Uuid::new_v4().hyphenated().to_string().to_uppercase()
+    // From the thread's generator (seeded once from the OS), not a system call per request.
+    upper_uuid(rand::thread_rng().gen())
+}
+
+/// `bytes` as an upper-case version-4 UUID.
+fn upper_uuid(bytes: [u8; 16]) -> String {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().encode_upper(&mut buffer).to_string()
 }
 
 /// Whether `text` has the shape of an Alibaba Cloud account ID (UID): 16 decimal digits. The caller
@@ -134,7 +141,7 @@ impl IdGen {
         let Some(digest) = self.next(account, "request") else { return new_request_id() };
         let mut bytes = [0u8; 16];
         bytes.copy_from_slice(&digest[..16]);
-        uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string().to_uppercase()
+        upper_uuid(bytes)
     }
 }
 

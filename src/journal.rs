@@ -126,6 +126,12 @@ fn bound(entry: &mut Entry) {
     if let Some(message) = entry.message.as_mut() {
         truncate_value(message);
     }
+    // The common case: every parameter short and all of them within the entry's budget, kept as is.
+    let short =
+        entry.params.iter().all(|(k, v)| k.len() <= JOURNAL_MAX_VALUE_BYTES && v.len() <= JOURNAL_MAX_VALUE_BYTES);
+    if short && entry.params.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() <= JOURNAL_MAX_ENTRY_BYTES {
+        return;
+    }
     let mut kept = BTreeMap::new();
     let mut used = 0;
     let mut dropped = 0usize;
@@ -150,19 +156,24 @@ impl Journal {
     pub fn record(&self, mut entry: Entry) {
         bound(&mut entry);
         let size = entry_bytes(&entry);
+        // The entries pushed out are freed after the lock is released: freeing their strings and
+        // maps is most of the cost of recording once the journal is full.
+        let mut evicted = Vec::new();
         if let Ok(mut inner) = self.inner.lock() {
             inner.next_seq += 1;
             entry.seq = inner.next_seq;
             while !inner.entries.is_empty()
                 && (inner.entries.len() >= JOURNAL_MAX_ENTRIES || inner.bytes + size > JOURNAL_MAX_TOTAL_BYTES)
             {
-                if let Some((_, old)) = inner.entries.pop_front() {
-                    inner.bytes -= old;
+                if let Some((old, old_size)) = inner.entries.pop_front() {
+                    inner.bytes -= old_size;
+                    evicted.push(old);
                 }
             }
             inner.bytes += size;
             inner.entries.push_back((entry, size));
         }
+        drop(evicted);
     }
 
     /// Entries kept and the bytes they hold (as counted against [`JOURNAL_MAX_TOTAL_BYTES`]), and

@@ -14,9 +14,13 @@ use crate::ids::IdGen;
 use crate::journal::Journal;
 use crate::store::Store;
 
-/// What every handler can reach.
+/// What every handler can reach: one shared [`Shared`] behind an `Arc`, so the copy every layer
+/// and extractor takes of it per request is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The fields of [`AppState`] (reached through it by `Deref`).
+pub struct Shared {
     pub store: Store,
     /// Every timestamp comes from here (the same clock as `sim_clock`).
     pub clock: Arc<dyn Clock>,
@@ -33,7 +37,19 @@ pub struct AppState {
     pub(crate) ready: Arc<AtomicBool>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+
     /// True once migrations and fixtures are loaded.
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::SeqCst)

@@ -109,7 +109,7 @@ struct ExecutionItem {
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, filter, page }: Request) -> ApiResult<Response> {
     if let Some(id) = &filter.pipeline_id {
-        if ctx.state.store.get_pipeline(&ctx.caller.account, &region, id).await?.is_none() {
+        if !ctx.state.store.pipeline_exists(&ctx.caller.account, &region, id).await? {
             return Err(Refusal::PipelineNotFound { id: id.to_string() }.into());
         }
     }

@@ -270,6 +270,8 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, instance_type, later }: Re
     let Later { mut filters, page } = later?;
     filters.instance_architecture = instance_architecture;
     let now = ctx.state.clock.now_ms();
+    // `ImageId` narrows first: only the images it names are rendered and filtered further.
+    let wanted = |id: &str| filters.ids.is_empty() || filters.ids.iter().any(|w| w == id);
 
     let mut candidates: Vec<Candidate> = ctx
         .state
@@ -277,9 +279,10 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, instance_type, later }: Re
         .visible_images(&ctx.caller.account, &region)
         .await?
         .into_iter()
+        .filter(|v| wanted(&v.image.id))
         .map(|v| custom(v, &ctx.caller.account, &region, now))
         .collect();
-    candidates.extend(ctx.state.catalog.public_images().iter().map(|i| public(i, &region)));
+    candidates.extend(ctx.state.catalog.public_images().iter().filter(|i| wanted(i.id)).map(|i| public(i, &region)));
     let mut found: Vec<Candidate> = candidates.into_iter().filter(|c| filters.matches(c)).collect();
     found.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then_with(|| b.id.cmp(&a.id)));
     let total_count = found.len();

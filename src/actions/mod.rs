@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::auth::caller::Caller;
 use crate::catalog;
 use crate::domain::limits;
+pub use crate::envelope::Fields;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 use crate::product::Product;
@@ -52,12 +53,12 @@ macro_rules! actions {
         }
 
         /// Parses, executes and renders one action: the response fields without `RequestId`.
-        async fn run(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
+        async fn run(action: Action, ctx: &Ctx<'_>, json: bool) -> ApiResult<Fields> {
             match action {
                 $( $( Action::$action => {
                     let request = $module::parse(ctx.params)?;
                     let response = $module::execute(ctx, request).await?;
-                    serde_json::to_value(response).map_err(ApiError::internal)
+                    render(&response, json)
                 } )+ )+
             }
         }
@@ -139,22 +140,48 @@ pub struct Ctx<'a> {
 /// Runs `action` and returns the response fields (without `RequestId`). A listing's `NextToken`
 /// is checked against and bound to the listing that issued it (see `request_digest`).
 pub async fn dispatch(action: Action, ctx: &Ctx<'_>) -> ApiResult<Value> {
+    match dispatch_as(action, ctx, false).await? {
+        Fields::Value(value) => Ok(value),
+        Fields::Json(text) => serde_json::from_str(&text).map_err(ApiError::internal),
+    }
+}
+
+/// As [`dispatch`]; with `json`, the fields come as the JSON text of an object when they need no
+/// change after rendering (no `NextToken` to bind), which spares building a [`Value`] tree.
+pub async fn dispatch_as(action: Action, ctx: &Ctx<'_>, json: bool) -> ApiResult<Fields> {
     let account = ctx.caller.account.as_str();
     let Some(inner) = request_digest::unbind(action, account, ctx.params)? else {
-        let mut body = run(action, ctx).await?;
-        bind_next_token(action, ctx, &mut body);
-        return Ok(body);
+        let mut fields = run(action, ctx, json).await?;
+        bind_next_token(action, ctx, &mut fields);
+        return Ok(fields);
     };
     let mut params = ctx.params.clone();
     params.insert("NextToken", inner);
-    let mut body = run(action, &Ctx { state: ctx.state, caller: ctx.caller, params: &params }).await?;
-    bind_next_token(action, ctx, &mut body);
-    Ok(body)
+    let mut fields = run(action, &Ctx { state: ctx.state, caller: ctx.caller, params: &params }, json).await?;
+    bind_next_token(action, ctx, &mut fields);
+    Ok(fields)
 }
 
-fn bind_next_token(action: Action, ctx: &Ctx<'_>, body: &mut Value) {
-    if let Some(Value::String(token)) = body.get_mut("NextToken") {
-        *token = request_digest::bind(action, &ctx.caller.account, ctx.params, token);
+/// Renders a response view. As JSON text only when there is no non-empty top-level `NextToken`
+/// (which [`bind_next_token`] must rewrite): such a page is rendered as a [`Value`] instead. In
+/// JSON text every quote inside a string is escaped, so `"NextToken":"` followed by anything but
+/// `"` is a key with a non-empty string (a nested one only costs the slower path).
+fn render<T: serde::Serialize>(response: &T, json: bool) -> ApiResult<Fields> {
+    if json {
+        let text = serde_json::to_string(response).map_err(ApiError::internal)?;
+        let has_token = text.match_indices("\"NextToken\":\"").any(|(at, m)| !text[at + m.len()..].starts_with('"'));
+        if !has_token {
+            return Ok(Fields::Json(text));
+        }
+    }
+    serde_json::to_value(response).map(Fields::Value).map_err(ApiError::internal)
+}
+
+fn bind_next_token(action: Action, ctx: &Ctx<'_>, fields: &mut Fields) {
+    if let Fields::Value(body) = fields {
+        if let Some(Value::String(token)) = body.get_mut("NextToken") {
+            *token = request_digest::bind(action, &ctx.caller.account, ctx.params, token);
+        }
     }
 }
 
@@ -214,4 +241,32 @@ pub fn token_claim(ctx: &Ctx<'_>, action: Action, region: &str) -> ApiResult<Opt
         token: token.to_string(),
         digest: request_digest::digest(action, ctx.params, &[]),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Listing {
+        next_token: String,
+        name: String,
+    }
+
+    fn listing(token: &str, name: &str) -> Listing {
+        Listing { next_token: token.into(), name: name.into() }
+    }
+
+    #[test]
+    fn json_text_only_when_no_token_needs_binding() {
+        let Ok(Fields::Json(text)) = render(&listing("", "a"), true) else { panic!("an empty token needs no binding") };
+        assert_eq!(text, r#"{"NextToken":"","Name":"a"}"#);
+        // A value that merely contains the key's text is escaped, so it is not taken for the key.
+        let tricky = listing("", r#""NextToken":"x"#);
+        assert!(matches!(render(&tricky, true), Ok(Fields::Json(_))));
+        let Ok(Fields::Value(value)) = render(&listing("abc", "a"), true) else { panic!("a token to bind") };
+        assert_eq!(value["NextToken"], "abc");
+        assert!(matches!(render(&listing("", "a"), false), Ok(Fields::Value(_))), "XML needs the value");
+    }
 }

@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::Extension;
 
-use crate::actions::{self, Action, Ctx};
+use crate::actions::{self, Action, Ctx, Fields};
 use crate::auth::caller::{self, Caller};
 use crate::auth::SignedRequest;
 use crate::domain::limits::MAX_BODY_BYTES;
@@ -139,13 +139,13 @@ pub async fn dispatch(
 ) -> Response {
     let outcome = match injected {
         Some(Extension(Injected(err))) => Err(err),
-        None => run(&state, &method, &call.params, &headers, &admitted.caller).await,
+        None => run(&state, &method, &call.params, &headers, &admitted.caller, admitted.format).await,
     };
     answer(&call, admitted.format, outcome)
 }
 
 /// Renders the outcome of a call and attaches the [`Answer`] the log line and the journal read.
-fn answer(call: &Arc<Call>, format: Format, outcome: ApiResult<serde_json::Value>) -> Response {
+fn answer(call: &Arc<Call>, format: Format, outcome: ApiResult<Fields>) -> Response {
     let (code, message, detail) = match &outcome {
         Ok(_) => ("OK".to_string(), None, None),
         Err(e) => (e.code_str().to_string(), Some(e.message().to_string()), e.cause().map(str::to_string)),
@@ -165,7 +165,8 @@ async fn run(
     params: &Params,
     headers: &HeaderMap,
     caller: &Caller,
-) -> ApiResult<serde_json::Value> {
+    format: Format,
+) -> ApiResult<Fields> {
     if method != Method::GET && method != Method::POST {
         return Err(Code::UnsupportedHttpMethod.into());
     }
@@ -179,7 +180,7 @@ async fn run(
         )
     })?;
     let action = Action::lookup(product, name).ok_or(Code::InvalidActionNotFound)?;
-    actions::dispatch(action, &Ctx { state, caller, params }).await
+    actions::dispatch_as(action, &Ctx { state, caller, params }, format == Format::Json).await
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {

@@ -55,6 +55,15 @@ impl PipelineCache {
             .collect()
     }
 
+    /// Whether template `id` of the tenant is cached.
+    pub fn contains(&self, account: &str, region: &str, id: &str) -> bool {
+        self.inner
+            .read()
+            .ok()
+            .and_then(|inner| inner.entries.get(id).map(|e| e.0.account == account && e.0.region == region))
+            .unwrap_or(false)
+    }
+
     /// Drops entries whose template changed (tags) or is gone.
     pub fn forget<'a>(&self, ids: impl IntoIterator<Item = &'a str>) {
         if let Ok(mut inner) = self.inner.write() {

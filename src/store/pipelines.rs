@@ -148,6 +148,15 @@ impl Store {
     }
 
     /// One of the caller's templates.
+    /// Whether the tenant has template `id`: from the template cache when it holds it (no SQL), else
+    /// as [`Store::get_pipeline`] finds it.
+    pub async fn pipeline_exists(&self, account: &str, region: &str, id: &str) -> Result<bool, sqlx::Error> {
+        if self.pipelines.contains(account, region, id) {
+            return Ok(true);
+        }
+        Ok(self.get_pipeline(account, region, id).await?.is_some())
+    }
+
     pub async fn get_pipeline(&self, account: &str, region: &str, id: &str) -> Result<Option<Pipeline>, sqlx::Error> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT spec FROM image_pipelines WHERE id = $1 AND account = $2 AND region = $3")

@@ -197,6 +197,9 @@ impl Store {
         after: Option<&(String, String)>,
         limit: i64,
     ) -> Result<Vec<TagResource>, sqlx::Error> {
+        if let Some(rows) = self.cached_tag_resources(account, region, resource_type, query, after, limit) {
+            return Ok(rows);
+        }
         let mut qb = Sql::new("SELECT r.resource_id, r.key, r.value FROM tags r WHERE r.resource_type = ");
         // Filtered by tags: the tag index drives the query (see `query::push_tenant_for_tags`).
         let scope = if query.tags.is_empty() { "r" } else { "+r" };
@@ -244,6 +247,43 @@ impl Store {
         qb.push(" ORDER BY r.resource_id, r.key LIMIT ").push_bind(limit);
         let rows: Vec<(String, String, String)> = qb.query_as()?.fetch_all(&self.reader).await?;
         Ok(rows.into_iter().map(|(resource_id, key, value)| TagResource { resource_id, key, value }).collect())
+    }
+
+    /// [`Store::list_tag_resources`] of templates selected by ID alone, from the template cache
+    /// (which holds each template with all its tags, forgotten on every tag write) when it holds
+    /// every ID asked for: the same rows in the same order, no SQL.
+    fn cached_tag_resources(
+        &self,
+        account: &str,
+        region: &str,
+        resource_type: &str,
+        query: &TagQuery,
+        after: Option<&(String, String)>,
+        limit: i64,
+    ) -> Option<Vec<TagResource>> {
+        let by_id_only = query.tags.is_empty() && query.fuzzy.is_empty() && query.resource_group.is_none();
+        if resource_type != RESOURCE_TYPE_PIPELINE || query.ids.is_empty() || !by_id_only {
+            return None;
+        }
+        let entries = self.pipelines.get_all(account, region, &query.ids)?;
+        let mut seen = HashSet::new();
+        let mut rows: Vec<TagResource> = entries
+            .iter()
+            .filter(|entry| seen.insert(entry.0.id.as_str()))
+            .flat_map(|entry| {
+                entry.1.iter().map(|t| TagResource {
+                    resource_id: entry.0.id.clone(),
+                    key: t.key.clone(),
+                    value: t.value.clone(),
+                })
+            })
+            .collect();
+        // SQLite compares TEXT bytewise, as `str` does.
+        rows.sort_by(|a, b| (&a.resource_id, &a.key).cmp(&(&b.resource_id, &b.key)));
+        rows.retain(|r| after.is_none_or(|(id, key)| r.resource_id > *id || (r.resource_id == *id && r.key > *key)));
+        // A negative LIMIT is no limit in SQLite.
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Some(rows)
     }
 }
 

@@ -198,6 +198,62 @@ async fn list_tag_resources_pages_fifty_pairs_at_a_time() {
     call(&app, "ListTagResources", &params).await.assert_error(403, "Invalid.NextToken");
 }
 
+/// Every page of a ListTagResources by template ID, joined.
+async fn all_pages(app: &TestApp, ids: &[&str]) -> Vec<(String, String, String)> {
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let mut params = resource_ids(ids);
+        if !token.is_empty() {
+            params.push(("NextToken".into(), token.clone()));
+        }
+        let (page, next) = list(app, PIPELINE, params).await;
+        all.extend(page);
+        if next.is_empty() {
+            return all;
+        }
+        token = next;
+    }
+}
+
+/// DescribeImagePipelines by these IDs (which caches the templates).
+async fn describe_by_id(app: &TestApp, ids: &[&str]) {
+    let params: Vec<(String, String)> =
+        ids.iter().enumerate().map(|(i, id)| (format!("ImagePipelineId.{}", i + 1), id.to_string())).collect();
+    call(app, "DescribeImagePipelines", &params).await.assert_ok();
+}
+
+/// Templates described by ID are cached, and ListTagResources by their IDs is then answered from
+/// that cache: the same pairs in the same order and pages as from SQL, and a tag write shows at once.
+#[tokio::test]
+async fn list_tag_resources_by_id_answers_the_same_once_the_templates_are_cached() {
+    let app = TestApp::spawn().await;
+    // Keys given in descending order, so their stored order is not the listing's order.
+    let keys: Vec<String> = (1..=20).rev().map(|i| format!("key{i:02}")).collect();
+    let twenty: Vec<(&str, &str)> = keys.iter().map(|k| (k.as_str(), "v")).collect();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = app.create_pipeline(&[]).await;
+        tag(&app, PIPELINE, &[&id], &twenty).await.assert_ok();
+        ids.push(id);
+    }
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let from_sql = all_pages(&app, &refs).await;
+    assert_eq!(from_sql.len(), 60);
+    describe_by_id(&app, &refs).await;
+    assert_eq!(all_pages(&app, &refs).await, from_sql, "cached: the same pairs, order and pages");
+    let twice = [refs[1], refs[0], refs[1], refs[2]];
+    assert_eq!(all_pages(&app, &twice).await, from_sql, "an ID asked twice is listed once");
+
+    tag(&app, PIPELINE, &[refs[0]], &[("key01", "changed")]).await.assert_ok();
+    untag(&app, PIPELINE, &[refs[1]], &[("TagKey.1", "key05")]).await.assert_ok();
+    describe_by_id(&app, &refs).await;
+    let after = all_pages(&app, &refs).await;
+    assert_eq!(after.len(), 59);
+    assert!(after.contains(&(ids[0].clone(), "key01".into(), "changed".into())));
+    assert!(!after.iter().any(|(id, k, _)| *id == ids[1] && k == "key05"));
+}
+
 #[tokio::test]
 async fn list_tag_resources_selects_by_tag_or_by_fuzzy_tag_filter() {
     let app = TestApp::spawn().await;
