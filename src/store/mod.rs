@@ -21,6 +21,7 @@ pub mod resource_groups;
 pub mod snapshots;
 pub mod tag_resources;
 mod tags;
+pub mod ticks;
 mod write;
 
 use std::str::FromStr;
