@@ -27,9 +27,12 @@ use crate::store::ticks::{ImageName, TickBatch};
 use crate::store::Store;
 use plan::{Effect, ErrorInfo, NewImage, Step};
 
-/// Executions claimed, stepped and written together (a request waiting for the writer waits at
-/// most for one chunk: ~500 steps, a few milliseconds).
-const CHUNK: i64 = 32;
+/// Executions claimed, stepped and written together while nobody else wants the writer.
+const CHUNK: i64 = 64;
+/// The chunk while requests want the writer (a start waits for one chunk at most: ~120 steps).
+const CHUNK_CONTENDED: i64 = 8;
+/// How long after a request wanted the writer the tick keeps to small chunks.
+const CONTENDED_FOR: Duration = Duration::from_millis(500);
 /// Longest a tick keeps the writer's transaction open across chunks when nobody asks for it.
 const MAX_HOLD: Duration = Duration::from_millis(100);
 /// Longest the scheduler sleeps without looking (a safety net; Start/Cancel wake it at once).
@@ -59,11 +62,13 @@ impl Engine {
         let _one_at_a_time = self.ticking.lock().await;
         let now = self.clock.now_ms();
         let mut applied = 0;
+        let mut last_wanted: Option<Instant> = None;
         loop {
             let mut tx = self.store.tick_tx().await?;
             let opened = Instant::now();
             let done = loop {
-                let due = tx.due(now, CHUNK).await?;
+                let contended = last_wanted.is_some_and(|at| at.elapsed() < CONTENDED_FOR);
+                let due = tx.due(now, if contended { CHUNK_CONTENDED } else { CHUNK }).await?;
                 if due.is_empty() {
                     break true;
                 }
@@ -74,7 +79,11 @@ impl Engine {
                     batch.save(&execution)?;
                 }
                 tx.flush(batch).await?;
-                if self.store.writer_wanted() || opened.elapsed() >= MAX_HOLD {
+                if self.store.writer_wanted() {
+                    last_wanted = Some(Instant::now());
+                    break false;
+                }
+                if opened.elapsed() >= MAX_HOLD {
                     break false;
                 }
             };
