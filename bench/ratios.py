@@ -347,7 +347,8 @@ def engine_ratios(a):
             ceilings[mode] = json.loads(lines[-1][7:])
         e = emu[-1]
         print(f"    emulator: {e['steps']} steps in {e['tick_s']:.2f} s = {e['steps_per_s']:.0f} steps/s, RSS in flight "
-              f"{e['rss_in_flight_mib']:.1f} MiB, start p99 at c=16 while ticking {e['start_p99_ms']:.1f} ms; ceilings: "
+              f"{e['rss_in_flight_mib']:.1f} MiB, start p50/p99 at c=16 while ticking {e['start_p50_ms']:.1f}/{e['start_p99_ms']:.1f} ms "
+              f"({e['starts']} starts); ceilings: "
               f"one transaction {ceilings['tx']['steps_per_s']:.0f} steps/s, group commit {ceilings['group']['steps_per_s']:.0f} steps/s",
               flush=True)
         runs.append((e, ceilings))

@@ -1,14 +1,19 @@
 //! The build engine: a persisted state machine per execution, driven by one scheduler over the
 //! [`Clock`]. Each execution row holds its plan (see [`plan`]) and a cursor; [`Engine::tick`]
-//! applies every step that is due, at the simulated time it was due, batching many executions per
-//! transaction. 10 000 builds in flight are 10 000 rows, not 10 000 tasks, and a restart simply
-//! finds the due rows again.
+//! applies every step that is due, at the simulated time it was due. 10 000 builds in flight are
+//! 10 000 rows, not 10 000 tasks, and a restart simply finds the due rows again.
+//!
+//! A tick works a chunk of due builds at a time: it claims them in the writer's transaction, applies
+//! their steps in memory (a build whose next steps are due too, as with `--phase-duration 0`, runs
+//! them all), and writes what the chunk did set-based (`store::ticks`). It keeps the writer across
+//! chunks while nobody else wants it and commits as soon as a request waits, so a Start or Cancel
+//! waits at most one chunk.
 
 pub mod plan;
 pub mod rules;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::sync::{watch, Mutex, Notify};
@@ -18,12 +23,18 @@ use crate::domain::build::Execution;
 use crate::domain::execution::Status;
 use crate::domain::image::{Image, ImageStatus};
 use crate::error::ApiResult;
-use crate::store::executions::EngineTx;
+use crate::store::ticks::{ImageName, TickBatch};
 use crate::store::Store;
 use plan::{Effect, ErrorInfo, NewImage, Step};
 
-/// Executions loaded per transaction by a tick.
-const BATCH: i64 = 512;
+/// Executions claimed, stepped and written together while nobody else wants the writer.
+const CHUNK: i64 = 64;
+/// The chunk while requests want the writer (a start waits for one chunk at most: ~120 steps).
+const CHUNK_CONTENDED: i64 = 8;
+/// How long after a request wanted the writer the tick keeps to small chunks.
+const CONTENDED_FOR: Duration = Duration::from_millis(500);
+/// Longest a tick keeps the writer's transaction open across chunks when nobody asks for it.
+const MAX_HOLD: Duration = Duration::from_millis(100);
 /// Longest the scheduler sleeps without looking (a safety net; Start/Cancel wake it at once).
 const MAX_IDLE: Duration = Duration::from_millis(1_000);
 
@@ -51,21 +62,40 @@ impl Engine {
         let _one_at_a_time = self.ticking.lock().await;
         let now = self.clock.now_ms();
         let mut applied = 0;
+        let mut last_wanted: Option<Instant> = None;
         loop {
-            let mut tx = self.store.engine_tx().await?;
-            let due = tx.due(now, BATCH).await?;
-            if due.is_empty() {
-                break;
-            }
-            for mut execution in due {
-                applied += advance(&mut tx, &mut execution, now).await?;
-                tx.save(&execution).await?;
-            }
+            let mut tx = self.store.tick_tx().await?;
+            let opened = Instant::now();
+            let done = loop {
+                let contended = last_wanted.is_some_and(|at| at.elapsed() < CONTENDED_FOR);
+                let due = tx.due(now, if contended { CHUNK_CONTENDED } else { CHUNK }).await?;
+                if due.is_empty() {
+                    break true;
+                }
+                let names: Vec<ImageName> = due.iter().flat_map(image_names).collect();
+                let mut batch = tx.batch(&names).await?;
+                for mut execution in due {
+                    applied += advance(&mut batch, &mut execution, now);
+                    batch.save(&execution)?;
+                }
+                tx.flush(batch).await?;
+                if self.store.writer_wanted() {
+                    last_wanted = Some(Instant::now());
+                    break false;
+                }
+                if opened.elapsed() >= MAX_HOLD {
+                    break false;
+                }
+            };
             tx.commit().await?;
+            if done {
+                return Ok(applied);
+            }
+            // The writer pool is fair: a request waiting for the connection gets it before this
+            // tick's next chunk.
+            tokio::task::yield_now().await;
         }
-        Ok(applied)
     }
-
     /// Runs until `shutdown` flips: tick, then sleep until the next due step, a wake-up, or
     /// [`MAX_IDLE`].
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
@@ -95,8 +125,30 @@ impl Engine {
     }
 }
 
+/// Every image name the rest of a build's plan may create: its image in its region, and each copy's
+/// (the same name) in the copy's region.
+fn image_names(e: &Execution) -> Vec<ImageName> {
+    let Some(name) = e.plan.iter().find_map(|s| match &s.effect {
+        Effect::CreateImage { image } => Some(&image.name),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    e.plan
+        .get(e.cursor..)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| match &s.effect {
+            Effect::CreateImage { .. } => Some(e.region.clone()),
+            Effect::CopyImage { target_region, .. } => Some(target_region.clone()),
+            _ => None,
+        })
+        .map(|region| (e.account.clone(), region, name.clone()))
+        .collect()
+}
+
 /// Applies the due steps of one execution, each at the time it was due.
-async fn advance(tx: &mut EngineTx, execution: &mut Execution, now: i64) -> ApiResult<usize> {
+fn advance(batch: &mut TickBatch, execution: &mut Execution, now: i64) -> usize {
     let mut applied = 0;
     while let Some(due) = execution.next_due_ms.filter(|due| *due <= now) {
         let Some(step) = execution.plan.get(execution.cursor).cloned() else {
@@ -107,13 +159,13 @@ async fn advance(tx: &mut EngineTx, execution: &mut Execution, now: i64) -> ApiR
         execution.status = step.status;
         execution.message = step.message.clone();
         execution.modified_ms = due;
-        apply(tx, execution, &step, due).await?;
-        tx.event(execution, due).await?;
+        apply(batch, execution, &step, due);
+        batch.event(execution, due);
         applied += 1;
         execution.next_due_ms =
             if execution.status.is_terminal() || execution.runtime.held { None } else { Some(due + step.duration_ms) };
     }
-    Ok(applied)
+    applied
 }
 
 /// Replaces the rest of the plan after a failure at the current step.
@@ -140,7 +192,7 @@ pub mod error_codes {
     pub const NAME_DUPLICATED: &str = "InvalidImageName.Duplicated";
 }
 
-async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i64) -> ApiResult<()> {
+fn apply(batch: &mut TickBatch, execution: &mut Execution, step: &Step, at: i64) {
     match &step.effect {
         Effect::Note | Effect::RestartInstance { .. } | Effect::RunCommand { failure: None } => {}
         Effect::Fail { code, info } => {
@@ -160,37 +212,36 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
             fail(execution, terminal, code, why.clone());
         }
         Effect::CreateNetwork { vpc_id, vswitch_id } => {
-            tx.create_resource(execution, vpc_id, "vpc", &json!({"VpcId": vpc_id, "temporary": true}), at).await?;
-            tx.create_resource(
+            batch.create_resource(execution, vpc_id, "vpc", &json!({"VpcId": vpc_id, "temporary": true}), at);
+            batch.create_resource(
                 execution,
                 vswitch_id,
                 "vswitch",
                 &json!({"VSwitchId": vswitch_id, "VpcId": vpc_id, "temporary": true}),
                 at,
-            )
-            .await?;
+            );
             execution.runtime.live.network = Some((vpc_id.clone(), vswitch_id.clone()));
         }
         Effect::CreateInstance { instance } => {
             let detail = serde_json::to_value(instance).unwrap_or_default();
-            tx.create_resource(execution, &instance.id, "instance", &detail, at).await?;
+            batch.create_resource(execution, &instance.id, "instance", &detail, at);
             execution.runtime.live.instances.push(instance.id.clone());
         }
         Effect::CreateImage { image } => {
-            if tx.image_name_taken(&execution.account, &execution.region, &image.name).await? {
+            if batch.image_name_taken(&execution.account, &execution.region, &image.name) {
                 let info =
                     format!("The image name \"{}\" is already in use in region \"{}\".", image.name, execution.region);
                 execution.message = format!("Create image failed: {info}");
                 fail(execution, Status::Failed, error_codes::NAME_DUPLICATED, info);
-                return Ok(());
+                return;
             }
             let built = built_image(image, execution, &execution.region, &image.id, None, at);
-            tx.insert_image(&built, &execution.runtime.image_tags).await?;
+            batch.insert_image(built, &execution.runtime.image_tags);
             execution.image_id = Some(image.id.clone());
             execution.runtime.image_id = Some(image.id.clone());
         }
         Effect::CopyImage { target_region, image_id, failure } => {
-            copy_image(tx, execution, target_region, image_id, failure.as_deref(), at).await?;
+            copy_image(batch, execution, target_region, image_id, failure.as_deref(), at);
         }
         Effect::ShareImage { account, failure } => match failure {
             Some(why) => execution
@@ -201,17 +252,17 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
                 let images: Vec<String> =
                     execution.runtime.image_id.iter().chain(execution.runtime.copies.iter()).cloned().collect();
                 for image_id in images {
-                    tx.share_image(&image_id, account, at).await?;
+                    batch.share_image(&image_id, account, at);
                 }
             }
         },
         Effect::ReleaseInstance { instance_id } => {
-            tx.release_resource(instance_id, at).await?;
+            batch.release_resource(instance_id, at);
             execution.runtime.live.instances.retain(|i| i != instance_id);
         }
         Effect::ReleaseNetwork { vpc_id, vswitch_id } => {
-            tx.release_resource(vswitch_id, at).await?;
-            tx.release_resource(vpc_id, at).await?;
+            batch.release_resource(vswitch_id, at);
+            batch.release_resource(vpc_id, at);
             execution.runtime.live.network = None;
         }
         Effect::Finish { status, error } => {
@@ -233,7 +284,6 @@ async fn apply(tx: &mut EngineTx, execution: &mut Execution, step: &Step, at: i6
             }
         }
     }
-    Ok(())
 }
 
 /// The image a build made: the original (`copied_from: None`) or a copy in `region`, `Available`
@@ -276,33 +326,32 @@ fn built_image(
     }
 }
 
-async fn copy_image(
-    tx: &mut EngineTx,
+fn copy_image(
+    batch: &mut TickBatch,
     execution: &mut Execution,
     target_region: &str,
     copy_id: &str,
     failure: Option<&str>,
     at: i64,
-) -> ApiResult<()> {
+) {
     let partial = |info: String| ErrorInfo { code: error_codes::COPY_FAILED.into(), info };
     if let Some(why) = failure {
         execution.runtime.partial_errors.push(partial(why.to_string()));
-        return Ok(());
+        return;
     }
-    let Some(source_id) = execution.runtime.image_id.clone() else { return Ok(()) };
+    let Some(source_id) = execution.runtime.image_id.clone() else { return };
     let Some(Effect::CreateImage { image }) =
         execution.plan.iter().map(|s| &s.effect).find(|e| matches!(e, Effect::CreateImage { .. })).cloned()
     else {
-        return Ok(());
+        return;
     };
-    if tx.image_name_taken(&execution.account, target_region, &image.name).await? {
+    if batch.image_name_taken(&execution.account, target_region, &image.name) {
         let info = format!("The image name \"{}\" is already in use in region \"{target_region}\".", image.name);
         execution.message = format!("Copy image \"{source_id}\" to region \"{target_region}\" failed: {info}");
         execution.runtime.partial_errors.push(partial(info));
-        return Ok(());
+        return;
     }
     let built = built_image(&image, execution, target_region, copy_id, Some(&source_id), at);
-    tx.insert_image(&built, &execution.runtime.image_tags).await?;
+    batch.insert_image(built, &execution.runtime.image_tags);
     execution.runtime.copies.push(copy_id.to_string());
-    Ok(())
 }

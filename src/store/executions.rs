@@ -1,22 +1,18 @@
-//! SQL for build executions: the queries Start and Cancel run in their [`WriteTx`], listing, and the engine's transaction ([`EngineTx`]) that loads due executions and
-//! records what their steps do (events, transit resources, images, shares).
+//! SQL for build executions: the queries Start and Cancel run in their [`WriteTx`], listing, and the
+//! row mapping the engine's tick transaction (`ticks.rs`) shares.
 
 use super::sql::Sql;
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::AnyConnection;
 
 use super::{decode, encode, paging, query, tags, Store, WriteTx};
-use crate::domain::build::{self, Execution, Runtime};
+use crate::domain::build::{self, Execution};
 use crate::domain::execution::{RunningBuild, Status, TERMINAL_SQL};
-use crate::domain::image::Image;
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::tags::{Tag, TagFilter};
 
 pub const RESOURCE_TYPE_EXECUTION: &str = "imagepipelineexecution";
 
-/// The error code a quarantined build reports (the wire code `InternalError`, as data).
-const INTERNAL_ERROR: &str = "InternalError";
-
-type Row = (
+pub(super) type Row = (
     String,
     String,
     String,
@@ -35,10 +31,11 @@ type Row = (
     String,
 );
 
-const COLUMNS: &str = "id, account, region, pipeline_id, status, message, image_id, error_code, error_info, \
+pub(super) const COLUMNS: &str =
+    "id, account, region, pipeline_id, status, message, image_id, error_code, error_info, \
      resource_group_id, created_ms, modified_ms, next_due_ms, cursor, plan, runtime";
 
-fn from_row(row: Row) -> Result<Execution, sqlx::Error> {
+pub(super) fn from_row(row: Row) -> Result<Execution, sqlx::Error> {
     let (
         id,
         account,
@@ -282,11 +279,6 @@ impl Store {
         tx.commit().await?;
         Ok(true)
     }
-
-    /// Opens the engine's write transaction.
-    pub async fn engine_tx(&self) -> Result<EngineTx, sqlx::Error> {
-        Ok(EngineTx { tx: self.writer.begin().await? })
-    }
 }
 
 impl WriteTx {
@@ -304,7 +296,11 @@ impl WriteTx {
     /// Records a new execution with its first timeline event and its tags.
     pub async fn insert_execution(&mut self, execution: &Execution, tags: &[Tag]) -> Result<(), sqlx::Error> {
         let plan = build::encode_plan(&execution.plan).map_err(encode)?;
-        let runtime = serde_json::to_string(&execution.runtime).map_err(encode)?;
+        // The row is written with its first event already counted (one statement, not an update after).
+        let mut runtime = execution.runtime.clone();
+        runtime.events += 1;
+        let seq = runtime.events;
+        let runtime = serde_json::to_string(&runtime).map_err(encode)?;
         sqlx::query(&format!(
             "INSERT INTO executions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
@@ -326,9 +322,16 @@ impl WriteTx {
         .bind(runtime)
         .execute(self.conn()?)
         .await?;
-        let mut started = execution.clone();
-        insert_event(self.conn()?, &mut started, execution.created_ms).await?;
-        save(self.conn()?, &started).await?;
+        sqlx::query(
+            "INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&execution.id)
+        .bind(seq)
+        .bind(execution.created_ms)
+        .bind(execution.status.as_str())
+        .bind(&execution.message)
+        .execute(self.conn()?)
+        .await?;
         tags::insert(self.conn()?, RESOURCE_TYPE_EXECUTION, &execution.id, &execution.account, &execution.region, tags)
             .await
     }
@@ -358,152 +361,4 @@ impl WriteTx {
 
 fn prefixed_columns() -> String {
     COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect::<Vec<_>>().join(", ")
-}
-
-/// The engine's transaction: every write a batch of steps makes commits together.
-pub struct EngineTx {
-    tx: Transaction<'static, Any>,
-}
-
-impl EngineTx {
-    /// Executions with a step due at or before `now_ms`, earliest first.
-    pub async fn due(&mut self, now_ms: i64, limit: i64) -> Result<Vec<Execution>, sqlx::Error> {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM executions WHERE next_due_ms IS NOT NULL AND next_due_ms <= $1 ORDER BY next_due_ms LIMIT $2"
-        ))
-        .bind(now_ms)
-        .bind(limit)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        let mut due = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id = row.0.clone();
-            match from_row(row) {
-                Ok(execution) => due.push(execution),
-                // One unreadable row must not stop every other build: it is failed and set aside.
-                Err(err) => self.quarantine(&id, &err, now_ms).await?,
-            }
-        }
-        Ok(due)
-    }
-
-    /// Marks a build whose row cannot be decoded `FAILED` with an internal-error message, with an
-    /// empty plan and fresh runtime state so it reads back, and takes it off the schedule. Logged once.
-    async fn quarantine(&mut self, id: &str, err: &sqlx::Error, now_ms: i64) -> Result<(), sqlx::Error> {
-        tracing::error!(execution = %crate::telemetry::Escaped(id), error = %err, "unreadable execution row: the build is marked FAILED and skipped");
-        let runtime = serde_json::to_string(&Runtime::default()).map_err(encode)?;
-        let plan = build::encode_plan(&[]).map_err(encode)?;
-        sqlx::query(
-            "UPDATE executions SET status = $1, message = $2, error_code = $3, error_info = $4, modified_ms = $5, \
-             next_due_ms = NULL, cursor = 0, plan = $6, runtime = $7 WHERE id = $8",
-        )
-        .bind(Status::Failed.as_str())
-        .bind("The build stopped: the emulator could not read its stored state.")
-        .bind(INTERNAL_ERROR)
-        .bind("The emulator could not decode this build's stored state (the row is corrupt), so the build was stopped.")
-        .bind(now_ms)
-        .bind(plan)
-        .bind(runtime)
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn save(&mut self, execution: &Execution) -> Result<(), sqlx::Error> {
-        save(&mut self.tx, execution).await
-    }
-
-    pub async fn event(&mut self, execution: &mut Execution, at_ms: i64) -> Result<(), sqlx::Error> {
-        insert_event(&mut self.tx, execution, at_ms).await
-    }
-
-    pub async fn create_resource(
-        &mut self,
-        execution: &Execution,
-        id: &str,
-        kind: &str,
-        detail: &serde_json::Value,
-        at_ms: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(id)
-        .bind(&execution.id)
-        .bind(&execution.account)
-        .bind(&execution.region)
-        .bind(kind)
-        .bind(detail.to_string())
-        .bind(at_ms)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn release_resource(&mut self, id: &str, at_ms: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE transit_resources SET released_ms = $1 WHERE id = $2")
-            .bind(at_ms)
-            .bind(id)
-            .execute(&mut *self.tx)
-            .await?;
-        Ok(())
-    }
-
-    /// Whether the account already has an image of this name in the region.
-    pub async fn image_name_taken(&mut self, account: &str, region: &str, name: &str) -> Result<bool, sqlx::Error> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM images WHERE account = $1 AND region = $2 AND name = $3 LIMIT 1")
-                .bind(account)
-                .bind(region)
-                .bind(name)
-                .fetch_optional(&mut *self.tx)
-                .await?;
-        Ok(row.is_some())
-    }
-
-    pub async fn insert_image(&mut self, image: &Image, tags: &[Tag]) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, source_image, \
-             execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-        )
-        .bind(&image.id)
-        .bind(&image.account)
-        .bind(&image.region)
-        .bind(&image.name)
-        .bind(&image.family)
-        .bind(&image.description)
-        .bind(image.nvme_support.map(|v| v.as_str()))
-        .bind(image.status.as_str())
-        .bind(&image.source_image)
-        .bind(&image.execution_id)
-        .bind(&image.copied_from)
-        .bind(image.size_gib)
-        .bind(&image.platform)
-        .bind(&image.os_name)
-        .bind(&image.architecture)
-        .bind(image.created_ms)
-        .execute(&mut *self.tx)
-        .await?;
-        tags::insert(&mut self.tx, super::images::RESOURCE_TYPE_IMAGE, &image.id, &image.account, &image.region, tags)
-            .await
-    }
-
-    pub async fn share_image(&mut self, image_id: &str, account: &str, at_ms: i64) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO image_shares (image_id, account, shared_ms) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(image_id)
-        .bind(account)
-        .bind(at_ms)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await?;
-        Ok(())
-    }
 }

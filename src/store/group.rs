@@ -8,10 +8,13 @@
 //!
 //! Only one request holds the connection at a time, so a read-decide-write inside one `WriteTx`
 //! stays atomic. The task takes the connection from the one-connection writer pool per batch, so
-//! the engine, snapshots and the control plane (which use that pool directly) run between batches.
+//! the engine, snapshots and the control plane (which use that pool directly) run between batches;
+//! while the task waits for it, [`GroupWriter::wanted`] says so, and the engine commits its chunk.
 //! A lent connection comes back when the request is done with it: requests only await SQL on it.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
@@ -84,14 +87,22 @@ impl Drop for Lease {
 #[derive(Debug)]
 pub(super) struct GroupWriter {
     requests: mpsc::UnboundedSender<Request>,
+    /// Set while the task waits for the connection (the engine holds it): see [`GroupWriter::wanted`].
+    wanted: Arc<AtomicBool>,
 }
 
 impl GroupWriter {
     /// Starts the writer task on the current runtime; it ends when the last handle is dropped.
     pub(super) fn spawn(pool: AnyPool) -> GroupWriter {
         let (requests, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, receiver));
-        GroupWriter { requests }
+        let wanted = Arc::new(AtomicBool::new(false));
+        tokio::spawn(run(pool, receiver, wanted.clone()));
+        GroupWriter { requests, wanted }
+    }
+
+    /// Whether requests wait for the connection someone else holds (the engine commits and yields).
+    pub(super) fn wanted(&self) -> bool {
+        self.wanted.load(Ordering::Relaxed)
     }
 
     /// Waits for the connection, inside a fresh savepoint of the current batch.
@@ -106,9 +117,12 @@ impl GroupWriter {
     }
 }
 
-async fn run(pool: AnyPool, mut requests: mpsc::UnboundedReceiver<Request>) {
+async fn run(pool: AnyPool, mut requests: mpsc::UnboundedReceiver<Request>, wanted: Arc<AtomicBool>) {
     while let Some(first) = requests.recv().await {
-        let tx = match pool.begin().await {
+        wanted.store(true, Ordering::Relaxed);
+        let begun = pool.begin().await;
+        wanted.store(false, Ordering::Relaxed);
+        let tx = match begun {
             Ok(tx) => tx,
             Err(err) => {
                 let _ = first.send(Err(err.to_string()));

@@ -26,6 +26,7 @@ pub mod snapshots;
 mod sql;
 pub mod tag_resources;
 mod tags;
+pub mod ticks;
 mod write;
 
 use std::str::FromStr;

@@ -636,6 +636,68 @@ async fn with_the_name_suffix_disabled_the_image_takes_the_bare_prefix_which_the
     app.try_create(&[("ImageOptions.ImageName", "golden"), ("AccessKeyId", OTHER_ACCOUNT), fixed[1]]).await.assert_ok();
 }
 
+/// Builds that finish in the same tick (the engine works them in one chunk, in memory) still see
+/// each other's images: of two templates naming their image alike, one build makes it and the
+/// other fails as when they run apart; a copy into a region where another build of the same tick
+/// made that name is a distribution error, or the other build fails, whichever ran first.
+#[tokio::test]
+async fn builds_of_one_tick_see_the_image_names_the_others_took() {
+    let app = TestApp::spawn().await;
+    let fixed = [("ImageOptions.ImageName", "twin"), ("AdvancedOptions.ImageNameSuffix", "disable")];
+    let first = app.create_pipeline(&fixed).await;
+    let second = app.create_pipeline(&fixed).await;
+    let copying = app
+        .create_pipeline(&[
+            ("ImageOptions.ImageName", "spread"),
+            ("AdvancedOptions.ImageNameSuffix", "disable"),
+            ("ToRegionId.1", "cn-beijing"),
+        ])
+        .await;
+    let in_beijing = app
+        .call(
+            "CreateImagePipeline",
+            &[
+                ("RegionId", "cn-beijing"),
+                ("BaseImageType", "IMAGE"),
+                ("BaseImage", BASE_IMAGE),
+                ("ImageOptions.ImageName", "spread"),
+                ("AdvancedOptions.ImageNameSuffix", "disable"),
+            ],
+        )
+        .await;
+    let in_beijing = text(in_beijing.assert_ok(), "ImagePipelineId");
+    let ids = [app.start(&first).await, app.start(&second).await, app.start(&copying).await];
+    let beijing =
+        app.call("StartImagePipelineExecution", &[("RegionId", "cn-beijing"), ("ImagePipelineId", &in_beijing)]).await;
+    let beijing_id = text(beijing.assert_ok(), "ExecutionId");
+    // Realistic durations: every build's remaining steps are applied by this one tick.
+    app.advance(24 * 3_600_000).await;
+
+    let mut twins: Vec<Value> = Vec::new();
+    for id in &ids[..2] {
+        twins.push(app.execution(id).await);
+    }
+    let statuses: Vec<&str> = twins.iter().map(|e| e["Status"].as_str().unwrap_or_default()).collect();
+    assert!(statuses.contains(&"SUCCESS") && statuses.contains(&"FAILED"), "{twins:?}");
+    let failed = twins.iter().find(|e| e["Status"] == "FAILED").cloned().unwrap_or_default();
+    assert_eq!(failed["ErrorCode"], "InvalidImageName.Duplicated", "{failed}");
+    assert_eq!(images_as(&app, DEFAULT_ACCOUNT, REGION, &[("ImageName", "twin")]).await.len(), 1);
+
+    let copied = app.execution(&ids[2]).await;
+    let reply =
+        app.call("DescribeImagePipelineExecutions", &[("RegionId", "cn-beijing"), ("ExecutionId", &beijing_id)]).await;
+    let other = reply.assert_ok()["ImagePipelineExecution"]["ImagePipelineExecutionSet"][0].clone();
+    match (copied["Status"].as_str(), other["Status"].as_str()) {
+        (Some("SUCCESS"), Some("FAILED")) => assert_eq!(other["ErrorCode"], "InvalidImageName.Duplicated"),
+        (Some("PARTITION_SUCCESS"), Some("SUCCESS")) => {
+            assert!(text(&copied, "ErrorInfo").contains("already in use"), "{copied}")
+        }
+        outcome => panic!("one of the two must lose the name in cn-beijing: {outcome:?}\n{copied}\n{other}"),
+    }
+    assert_eq!(images_as(&app, DEFAULT_ACCOUNT, "cn-beijing", &[("ImageName", "spread")]).await.len(), 1);
+    assert_eq!(images_as(&app, DEFAULT_ACCOUNT, REGION, &[("ImageName", "spread")]).await.len(), 1);
+}
+
 #[tokio::test]
 async fn a_built_image_and_its_family_serve_as_base_images_until_deleted() {
     let app = spawn_phased().await;

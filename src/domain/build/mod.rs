@@ -93,11 +93,15 @@ struct PlanOut<'a> {
     steps: &'a [Step],
 }
 
+/// The version of a stored plan (the rest skipped unread).
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum PlanIn {
-    Versioned { v: u32, steps: Vec<Step> },
-    V1(Vec<Step>),
+struct PlanVersion {
+    v: u32,
+}
+
+#[derive(Deserialize)]
+struct PlanIn {
+    steps: Vec<Step>,
 }
 
 /// A plan as stored: `{"v":2,"steps":[…]}`.
@@ -106,13 +110,16 @@ pub fn encode_plan(steps: &[Step]) -> serde_json::Result<String> {
 }
 
 /// Reads a stored plan of any known format (version 2, or version 1's bare array).
+/// The engine decodes the plan of every build each time a step of it is due, so the format is told
+/// by the first character rather than by trying each shape (serde's untagged enums buffer the whole
+/// document first).
 pub fn decode_plan(text: &str) -> serde_json::Result<Vec<Step>> {
-    match serde_json::from_str::<PlanIn>(text)? {
-        PlanIn::V1(steps) => Ok(steps),
-        PlanIn::Versioned { v, steps } if v == PLAN_FORMAT => Ok(steps),
-        PlanIn::Versioned { v, .. } => {
-            Err(serde::de::Error::custom(format!("unknown plan format version {v} (this emulator reads 1 and 2)")))
-        }
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str(text);
+    }
+    match serde_json::from_str::<PlanVersion>(text)?.v {
+        PLAN_FORMAT => Ok(serde_json::from_str::<PlanIn>(text)?.steps),
+        v => Err(serde::de::Error::custom(format!("unknown plan format version {v} (this emulator reads 1 and 2)"))),
     }
 }
 

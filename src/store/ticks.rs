@@ -1,0 +1,528 @@
+//! The engine's write path: a tick claims the builds that are due a chunk at a time ([`TickTx::due`]),
+//! the engine applies their steps in memory into a [`TickBatch`], and [`TickTx::flush`] writes all
+//! that the chunk did set-based: one `UPDATE executions … FROM (VALUES …)` for the builds, multi-row
+//! `INSERT`s for timeline events, transit resources, images, their tags and shares, and one
+//! `UPDATE … FROM (VALUES …)` for resources released that an earlier chunk created. Rows go in
+//! blocks whose sizes are powers of two, so a handful of statement texts recur and stay prepared.
+//! Nothing is read back that the batch already holds: whether an image name is taken is asked once
+//! per chunk for every name its builds may create ([`TickTx::batch`]) and kept up to date in memory.
+//!
+//! A [`TickTx`] holds the single writer connection (taken from the writer pool, like the
+//! group-commit task does between its batches), so the rules that rely on one writer (one running
+//! build per template, a cancel never lost under a step) hold as for any write; the engine commits
+//! between chunks when a request waits for the writer ([`Store::writer_wanted`]).
+//!
+//! SQL here is portable (`$N` placeholders, `UPDATE … FROM (VALUES …)`, `ON CONFLICT … DO NOTHING`,
+//! a `VALUES` list's columns read as `column1, column2, …` as both SQLite and PostgreSQL name them).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+
+use sqlx::any::AnyArguments;
+use sqlx::{Any, AnyConnection, Transaction};
+
+use super::executions::{from_row, Row, COLUMNS};
+use super::{encode, images::RESOURCE_TYPE_IMAGE, Store};
+use crate::domain::build::{self, Execution, Runtime};
+use crate::domain::execution::Status;
+use crate::domain::image::Image;
+use crate::domain::tags::Tag;
+
+/// The error code a quarantined build reports (the wire code `InternalError`, as data).
+const INTERNAL_ERROR: &str = "InternalError";
+
+/// The most parameters one statement binds. Binding a `$N` parameter looks its name up in a list of
+/// all of them (SQLite's `sqlite3_bind_parameter_name`, which sqlx calls per parameter), so the cost
+/// of a statement grows with the square of its parameters: a profile of the first version, with
+/// 256-row blocks (up to 4 096 parameters), spent most of the tick there.
+const MAX_PARAMS: usize = 256;
+
+type Query<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
+
+/// An image name in an account and region: what "the name is taken" is about.
+pub type ImageName = (String, String, String);
+
+/// A timeline event (one per step applied).
+struct EventRow {
+    execution_id: String,
+    seq: i64,
+    at_ms: i64,
+    status: &'static str,
+    message: String,
+}
+
+/// A transit resource created by a step (released later in the same chunk, or not yet).
+struct ResourceRow {
+    id: String,
+    execution_id: String,
+    account: String,
+    region: String,
+    kind: &'static str,
+    detail: String,
+    created_ms: i64,
+    released_ms: Option<i64>,
+}
+
+struct ReleaseRow {
+    id: String,
+    at_ms: i64,
+}
+
+struct ImageRow {
+    image: Image,
+    tags: Vec<Tag>,
+}
+
+struct TagRow {
+    image_id: String,
+    account: String,
+    region: String,
+    position: i64,
+    key: String,
+    value: String,
+}
+
+struct ShareRow {
+    image_id: String,
+    account: String,
+    at_ms: i64,
+}
+
+/// The state a build is left in, as `UPDATE executions` writes it.
+struct SaveRow {
+    id: String,
+    status: &'static str,
+    message: String,
+    image_id: Option<String>,
+    error_code: Option<String>,
+    error_info: Option<String>,
+    modified_ms: i64,
+    next_due_ms: Option<i64>,
+    cursor: i64,
+    plan: Option<String>,
+    runtime: String,
+}
+
+/// Everything the steps of one chunk did, held in memory until [`TickTx::flush`].
+pub struct TickBatch {
+    taken: HashSet<ImageName>,
+    events: Vec<EventRow>,
+    resources: Vec<ResourceRow>,
+    /// Where each resource created in this batch is in `resources`.
+    created: HashMap<String, usize>,
+    releases: Vec<ReleaseRow>,
+    images: Vec<ImageRow>,
+    shares: Vec<ShareRow>,
+    shared: HashSet<(String, String)>,
+    saves: Vec<SaveRow>,
+}
+
+impl TickBatch {
+    fn new(taken: HashSet<ImageName>) -> TickBatch {
+        TickBatch {
+            taken,
+            events: Vec::new(),
+            resources: Vec::new(),
+            created: HashMap::new(),
+            releases: Vec::new(),
+            images: Vec::new(),
+            shares: Vec::new(),
+            shared: HashSet::new(),
+            saves: Vec::new(),
+        }
+    }
+
+    /// Records a timeline event of the execution's current status and message.
+    pub fn event(&mut self, execution: &mut Execution, at_ms: i64) {
+        execution.runtime.events += 1;
+        self.events.push(EventRow {
+            execution_id: execution.id.clone(),
+            seq: execution.runtime.events,
+            at_ms,
+            status: execution.status.as_str(),
+            message: execution.message.clone(),
+        });
+    }
+
+    /// Records a transit resource (instance, VPC, vSwitch) the build created.
+    pub fn create_resource(
+        &mut self,
+        execution: &Execution,
+        id: &str,
+        kind: &'static str,
+        detail: &serde_json::Value,
+        at_ms: i64,
+    ) {
+        self.created.insert(id.to_string(), self.resources.len());
+        self.resources.push(ResourceRow {
+            id: id.to_string(),
+            execution_id: execution.id.clone(),
+            account: execution.account.clone(),
+            region: execution.region.clone(),
+            kind,
+            detail: detail.to_string(),
+            created_ms: at_ms,
+            released_ms: None,
+        });
+    }
+
+    /// Marks a transit resource released (written with its creation if that is in this batch).
+    pub fn release_resource(&mut self, id: &str, at_ms: i64) {
+        match self.created.get(id) {
+            Some(&index) => self.resources[index].released_ms = Some(at_ms),
+            None => self.releases.push(ReleaseRow { id: id.to_string(), at_ms }),
+        }
+    }
+
+    /// Whether the account has an image of this name in the region, counting those this batch made.
+    /// Only names given to [`TickTx::batch`] are known.
+    pub fn image_name_taken(&self, account: &str, region: &str, name: &str) -> bool {
+        self.taken.contains(&(account.to_string(), region.to_string(), name.to_string()))
+    }
+
+    pub fn insert_image(&mut self, image: Image, tags: &[Tag]) {
+        self.taken.insert((image.account.clone(), image.region.clone(), image.name.clone()));
+        self.images.push(ImageRow { image, tags: tags.to_vec() });
+    }
+
+    pub fn share_image(&mut self, image_id: &str, account: &str, at_ms: i64) {
+        if self.shared.insert((image_id.to_string(), account.to_string())) {
+            self.shares.push(ShareRow { image_id: image_id.to_string(), account: account.to_string(), at_ms });
+        }
+    }
+
+    /// Records the state the execution is left in (its plan only if it changed).
+    pub fn save(&mut self, e: &Execution) -> Result<(), sqlx::Error> {
+        self.saves.push(SaveRow {
+            id: e.id.clone(),
+            status: e.status.as_str(),
+            message: e.message.clone(),
+            image_id: e.image_id.clone(),
+            error_code: e.error_code.clone(),
+            error_info: e.error_info.clone(),
+            modified_ms: e.modified_ms,
+            next_due_ms: e.next_due_ms,
+            cursor: i64::try_from(e.cursor).unwrap_or(i64::MAX),
+            plan: if e.plan_changed { Some(build::encode_plan(&e.plan).map_err(encode)?) } else { None },
+            runtime: serde_json::to_string(&e.runtime).map_err(encode)?,
+        });
+        Ok(())
+    }
+}
+
+/// The engine's transaction on the writer connection: claim due builds, flush what they did, commit.
+pub struct TickTx {
+    tx: Transaction<'static, Any>,
+}
+
+impl Store {
+    /// Opens the engine's write transaction (waits for the writer connection).
+    pub async fn tick_tx(&self) -> Result<TickTx, sqlx::Error> {
+        Ok(TickTx { tx: self.writer.begin().await? })
+    }
+
+    /// Whether a request waits for the writer connection (the engine then commits and lets it in).
+    pub fn writer_wanted(&self) -> bool {
+        self.group.wanted()
+    }
+}
+
+impl TickTx {
+    /// Up to `limit` executions with a step due at or before `now_ms`, earliest first. A row that
+    /// cannot be decoded is failed and set aside ([`TickTx::quarantine`]), not returned.
+    pub async fn due(&mut self, now_ms: i64, limit: i64) -> Result<Vec<Execution>, sqlx::Error> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM executions WHERE next_due_ms IS NOT NULL AND next_due_ms <= $1 \
+             ORDER BY next_due_ms LIMIT $2"
+        ))
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let mut due = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id = row.0.clone();
+            match from_row(row) {
+                Ok(execution) => due.push(execution),
+                // One unreadable row must not stop every other build.
+                Err(err) => self.quarantine(&id, &err, now_ms).await?,
+            }
+        }
+        Ok(due)
+    }
+
+    /// A batch for a chunk, knowing which of `names` (every image name its builds may create) are
+    /// taken already: one query.
+    pub async fn batch(&mut self, names: &[ImageName]) -> Result<TickBatch, sqlx::Error> {
+        let mut taken = HashSet::new();
+        for block in blocks(names, 3) {
+            let sql = format!(
+                "SELECT i.account, i.region, i.name FROM (VALUES {}) AS v \
+                 JOIN images i ON i.account = v.column1 AND i.region = v.column2 AND i.name = v.column3",
+                values(block.len(), 3)
+            );
+            let mut query = sqlx::query_as::<_, ImageName>(&sql);
+            for (account, region, name) in block {
+                query = query.bind(account).bind(region).bind(name);
+            }
+            taken.extend(query.fetch_all(&mut *self.tx).await?);
+        }
+        Ok(TickBatch::new(taken))
+    }
+
+    /// Writes everything `batch` holds, set-based.
+    pub async fn flush(&mut self, batch: TickBatch) -> Result<(), sqlx::Error> {
+        let TickBatch { events, resources, releases, images, shares, saves, .. } = batch;
+        let conn: &mut AnyConnection = &mut self.tx;
+        write_blocks(
+            conn,
+            &events,
+            |rows| format!("INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES {rows}"),
+            5,
+            |q, e| q.bind(&e.execution_id).bind(e.seq).bind(e.at_ms).bind(e.status).bind(&e.message),
+        )
+        .await?;
+        write_blocks(
+            conn,
+            &resources,
+            |rows| {
+                format!(
+                    "INSERT INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms, \
+                     released_ms) VALUES {rows}"
+                )
+            },
+            8,
+            |q, r| {
+                q.bind(&r.id)
+                    .bind(&r.execution_id)
+                    .bind(&r.account)
+                    .bind(&r.region)
+                    .bind(r.kind)
+                    .bind(&r.detail)
+                    .bind(r.created_ms)
+                    .bind(r.released_ms)
+            },
+        )
+        .await?;
+        write_blocks(
+            conn,
+            &releases,
+            |rows| {
+                format!(
+                    "UPDATE transit_resources SET released_ms = v.column2 FROM (VALUES {rows}) AS v \
+                     WHERE transit_resources.id = v.column1"
+                )
+            },
+            2,
+            |q, r| q.bind(&r.id).bind(r.at_ms),
+        )
+        .await?;
+        write_blocks(
+            conn,
+            &images,
+            |rows| {
+                format!(
+                    "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, \
+                     source_image, execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms) \
+                     VALUES {rows}"
+                )
+            },
+            16,
+            |q, ImageRow { image: i, .. }| {
+                q.bind(&i.id)
+                    .bind(&i.account)
+                    .bind(&i.region)
+                    .bind(&i.name)
+                    .bind(&i.family)
+                    .bind(&i.description)
+                    .bind(i.nvme_support.map(|v| v.as_str()))
+                    .bind(i.status.as_str())
+                    .bind(&i.source_image)
+                    .bind(&i.execution_id)
+                    .bind(&i.copied_from)
+                    .bind(i.size_gib)
+                    .bind(&i.platform)
+                    .bind(&i.os_name)
+                    .bind(&i.architecture)
+                    .bind(i.created_ms)
+            },
+        )
+        .await?;
+        let tags: Vec<TagRow> = images
+            .into_iter()
+            .flat_map(|ImageRow { image, tags }| {
+                tags.into_iter().enumerate().map(move |(position, tag)| TagRow {
+                    image_id: image.id.clone(),
+                    account: image.account.clone(),
+                    region: image.region.clone(),
+                    position: i64::try_from(position).unwrap_or(i64::MAX),
+                    key: tag.key,
+                    value: tag.value,
+                })
+            })
+            .collect();
+        write_blocks(
+            conn,
+            &tags,
+            |rows| {
+                format!(
+                    "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES {rows}"
+                )
+            },
+            7,
+            |q, t| {
+                q.bind(RESOURCE_TYPE_IMAGE)
+                    .bind(&t.image_id)
+                    .bind(&t.account)
+                    .bind(&t.region)
+                    .bind(t.position)
+                    .bind(&t.key)
+                    .bind(&t.value)
+            },
+        )
+        .await?;
+        write_blocks(
+            conn,
+            &shares,
+            |rows| {
+                format!(
+                    "INSERT INTO image_shares (image_id, account, shared_ms) VALUES {rows} \
+                     ON CONFLICT (image_id, account) DO NOTHING"
+                )
+            },
+            3,
+            |q, s| q.bind(&s.image_id).bind(&s.account).bind(s.at_ms),
+        )
+        .await?;
+        write_blocks(
+            conn,
+            &saves,
+            |rows| {
+                format!(
+                    "UPDATE executions SET status = v.column2, message = v.column3, image_id = v.column4, \
+                     error_code = v.column5, error_info = v.column6, modified_ms = v.column7, next_due_ms = v.column8, \
+                     cursor = v.column9, plan = COALESCE(v.column10, executions.plan), runtime = v.column11 \
+                     FROM (VALUES {rows}) AS v WHERE executions.id = v.column1"
+                )
+            },
+            11,
+            |q, s| {
+                q.bind(&s.id)
+                    .bind(s.status)
+                    .bind(&s.message)
+                    .bind(&s.image_id)
+                    .bind(&s.error_code)
+                    .bind(&s.error_info)
+                    .bind(s.modified_ms)
+                    .bind(s.next_due_ms)
+                    .bind(s.cursor)
+                    .bind(&s.plan)
+                    .bind(&s.runtime)
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    /// Marks a build whose row cannot be decoded `FAILED` with an internal-error message, with an
+    /// empty plan and fresh runtime state so it reads back, and takes it off the schedule. Logged once.
+    async fn quarantine(&mut self, id: &str, err: &sqlx::Error, now_ms: i64) -> Result<(), sqlx::Error> {
+        tracing::error!(execution = %crate::telemetry::Escaped(id), error = %err, "unreadable execution row: the build is marked FAILED and skipped");
+        let runtime = serde_json::to_string(&Runtime::default()).map_err(encode)?;
+        let plan = build::encode_plan(&[]).map_err(encode)?;
+        sqlx::query(
+            "UPDATE executions SET status = $1, message = $2, error_code = $3, error_info = $4, modified_ms = $5, \
+             next_due_ms = NULL, cursor = 0, plan = $6, runtime = $7 WHERE id = $8",
+        )
+        .bind(Status::Failed.as_str())
+        .bind("The build stopped: the emulator could not read its stored state.")
+        .bind(INTERNAL_ERROR)
+        .bind("The emulator could not decode this build's stored state (the row is corrupt), so the build was stopped.")
+        .bind(now_ms)
+        .bind(plan)
+        .bind(runtime)
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// `rows` of `columns` parameters each cut into blocks of the largest power of two rows within
+/// [`MAX_PARAMS`], then halves of it: a few statement texts, each prepared once per connection.
+fn blocks<T>(rows: &[T], columns: usize) -> impl Iterator<Item = &[T]> {
+    let max_block = (MAX_PARAMS / columns.max(1)).max(1);
+    let max_block = 1usize << max_block.ilog2();
+    let mut rest = rows;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut size = max_block;
+        while size > rest.len() {
+            size /= 2;
+        }
+        let (block, tail) = rest.split_at(size);
+        rest = tail;
+        Some(block)
+    })
+}
+
+/// `($1, $2, …), (…), …`: `rows` tuples of `columns` numbered placeholders.
+fn values(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            let sep = if column == 0 { "" } else { ", " };
+            let _ = write!(sql, "{sep}${}", row * columns + column + 1);
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Runs `statement(values)` once per block of `rows`, binding each row with `bind`.
+async fn write_blocks<T>(
+    conn: &mut AnyConnection,
+    rows: &[T],
+    statement: impl Fn(&str) -> String,
+    columns: usize,
+    bind: impl for<'q> Fn(Query<'q>, &'q T) -> Query<'q>,
+) -> Result<(), sqlx::Error> {
+    for block in blocks(rows, columns) {
+        let sql = statement(&values(block.len(), columns));
+        let mut query = sqlx::query(&sql);
+        for row in block {
+            query = bind(query, row);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_are_powers_of_two_and_cover_every_row() {
+        let rows: Vec<usize> = (0..(32 * 2 + 13)).collect();
+        // 5 columns: 51 rows fit in MAX_PARAMS, so blocks of 32, then 8, 4 and 1.
+        let sizes: Vec<usize> = blocks(&rows, 5).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [32, 32, 8, 4, 1]);
+        assert_eq!(blocks(&rows, 5).flatten().copied().collect::<Vec<_>>(), rows);
+        assert_eq!(blocks(&rows, 1000).map(<[usize]>::len).max(), Some(1), "one row even when it is too wide");
+        assert_eq!(blocks::<usize>(&[], 5).count(), 0);
+    }
+
+    #[test]
+    fn values_number_the_placeholders_row_by_row() {
+        assert_eq!(values(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values(1, 1), "($1)");
+    }
+}
