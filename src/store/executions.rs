@@ -4,7 +4,7 @@
 use super::sql::Sql;
 use sqlx::AnyConnection;
 
-use super::{decode, encode, paging, query, tags, Store, WriteTx};
+use super::{decode, encode, paging, query, tags, Backend, Store, WriteTx};
 use crate::domain::build::{self, Execution};
 use crate::domain::execution::{RunningBuild, Status, TERMINAL_SQL};
 use crate::domain::paging::{Cursor, Page};
@@ -108,8 +108,8 @@ pub struct Event {
     pub message: String,
 }
 
-fn push_filter(qb: &mut Sql<'_>, account: &str, region: &str, filter: &ExecutionFilter) {
-    query::push_tenant_for_tags(qb, "e", account, region, !filter.tags.is_empty());
+fn push_filter(qb: &mut Sql<'_>, backend: Backend, account: &str, region: &str, filter: &ExecutionFilter) {
+    query::push_tenant_for_tags(qb, backend, "e", account, region, !filter.tags.is_empty());
     if let Some(pipeline) = &filter.pipeline_id {
         qb.push(" AND e.pipeline_id = ").push_bind(pipeline.clone());
     }
@@ -184,7 +184,7 @@ impl Store {
     ) -> Result<ExecutionPage, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
         let mut select = Sql::new(format!("SELECT {} FROM executions e", prefixed_columns()));
-        push_filter(&mut select, account, region, filter);
+        push_filter(&mut select, self.backend, account, region, filter);
         paging::push_after(&mut select, "e", page.after.as_ref());
         paging::push_order_limit(&mut select, "e", page);
         let rows: Vec<Row> = select.query_as()?.fetch_all(&mut *conn).await?;
@@ -194,7 +194,7 @@ impl Store {
             i64::try_from(executions.len()).unwrap_or(i64::MAX)
         } else {
             let mut count = Sql::new("SELECT COUNT(*) FROM executions e");
-            push_filter(&mut count, account, region, filter);
+            push_filter(&mut count, self.backend, account, region, filter);
             let (total,): (i64,) = count.query_as()?.fetch_one(&mut *conn).await?;
             total
         };
@@ -231,7 +231,7 @@ impl Store {
                 .fetch_all(&mut *conn)
                 .await?;
         let resources: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, kind, detail, created_ms, released_ms FROM transit_resources WHERE execution_id = $1 ORDER BY created_ms, rowid",
+            "SELECT id, kind, detail, created_ms, released_ms FROM transit_resources WHERE execution_id = $1 ORDER BY created_ms, seq",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -264,7 +264,7 @@ impl Store {
     /// Lets a held execution go on (`POST /_emulator/executions/{id}/release`). False if it is
     /// not held.
     pub async fn release_execution(&self, id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *tx)

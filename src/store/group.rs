@@ -11,6 +11,8 @@
 //! the engine, snapshots and the control plane (which use that pool directly) run between batches;
 //! while the task waits for it, [`GroupWriter::wanted`] says so, and the engine commits its chunk.
 //! A lent connection comes back when the request is done with it: requests only await SQL on it.
+//! On PostgreSQL each batch's transaction first takes the cross-process write lock
+//! ([`Backend::lock_writes`]).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +20,8 @@ use std::sync::Arc;
 
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
+
+use super::Backend;
 
 /// The most requests one transaction serves before it commits (bounds the wait of the first).
 const MAX_BATCH: usize = 256;
@@ -93,10 +97,10 @@ pub(super) struct GroupWriter {
 
 impl GroupWriter {
     /// Starts the writer task on the current runtime; it ends when the last handle is dropped.
-    pub(super) fn spawn(pool: AnyPool) -> GroupWriter {
+    pub(super) fn spawn(pool: AnyPool, backend: Backend) -> GroupWriter {
         let (requests, receiver) = mpsc::unbounded_channel();
         let wanted = Arc::new(AtomicBool::new(false));
-        tokio::spawn(run(pool, receiver, wanted.clone()));
+        tokio::spawn(run(pool, backend, receiver, wanted.clone()));
         GroupWriter { requests, wanted }
     }
 
@@ -117,10 +121,17 @@ impl GroupWriter {
     }
 }
 
-async fn run(pool: AnyPool, mut requests: mpsc::UnboundedReceiver<Request>, wanted: Arc<AtomicBool>) {
+/// The batch's transaction, holding the cross-process write lock on PostgreSQL.
+async fn begin(pool: &AnyPool, backend: Backend) -> Result<Tx, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    backend.lock_writes(&mut tx).await?;
+    Ok(tx)
+}
+
+async fn run(pool: AnyPool, backend: Backend, mut requests: mpsc::UnboundedReceiver<Request>, wanted: Arc<AtomicBool>) {
     while let Some(first) = requests.recv().await {
         wanted.store(true, Ordering::Relaxed);
-        let begun = pool.begin().await;
+        let begun = begin(&pool, backend).await;
         wanted.store(false, Ordering::Relaxed);
         let tx = match begun {
             Ok(tx) => tx,

@@ -61,6 +61,8 @@ struct ResourceRow {
     detail: String,
     created_ms: i64,
     released_ms: Option<i64>,
+    /// The build's insertion order (migration 0012), numbered in [`TickTx::flush`].
+    seq: i64,
 }
 
 struct ReleaseRow {
@@ -71,6 +73,8 @@ struct ReleaseRow {
 struct ImageRow {
     image: Image,
     tags: Vec<Tag>,
+    /// The build's insertion order (migration 0012), numbered in [`TickTx::flush`].
+    seq: i64,
 }
 
 struct TagRow {
@@ -163,6 +167,7 @@ impl TickBatch {
             detail: detail.to_string(),
             created_ms: at_ms,
             released_ms: None,
+            seq: 0,
         });
     }
 
@@ -182,7 +187,7 @@ impl TickBatch {
 
     pub fn insert_image(&mut self, image: Image, tags: &[Tag]) {
         self.taken.insert((image.account.clone(), image.region.clone(), image.name.clone()));
-        self.images.push(ImageRow { image, tags: tags.to_vec() });
+        self.images.push(ImageRow { image, tags: tags.to_vec(), seq: 0 });
     }
 
     pub fn share_image(&mut self, image_id: &str, account: &str, at_ms: i64) {
@@ -218,7 +223,7 @@ pub struct TickTx {
 impl Store {
     /// Opens the engine's write transaction (waits for the writer connection).
     pub async fn tick_tx(&self) -> Result<TickTx, sqlx::Error> {
-        Ok(TickTx { tx: self.writer.begin().await? })
+        Ok(TickTx { tx: self.begin_write().await? })
     }
 
     /// Whether a request waits for the writer connection (the engine then commits and lets it in).
@@ -272,8 +277,18 @@ impl TickTx {
 
     /// Writes everything `batch` holds, set-based.
     pub async fn flush(&mut self, batch: TickBatch) -> Result<(), sqlx::Error> {
-        let TickBatch { events, resources, releases, images, shares, saves, .. } = batch;
+        let TickBatch { events, mut resources, releases, mut images, shares, saves, .. } = batch;
         let conn: &mut AnyConnection = &mut self.tx;
+        let mut last = last_seqs(conn, "transit_resources", resources.iter().map(|r| r.execution_id.as_str())).await?;
+        for r in &mut resources {
+            r.seq = next_seq(&mut last, &r.execution_id);
+        }
+        let mut last = last_seqs(conn, "images", images.iter().filter_map(|i| i.image.execution_id.as_deref())).await?;
+        for row in &mut images {
+            if let Some(execution) = row.image.execution_id.as_deref() {
+                row.seq = next_seq(&mut last, execution);
+            }
+        }
         write_blocks(
             conn,
             &events,
@@ -288,10 +303,10 @@ impl TickTx {
             |rows| {
                 format!(
                     "INSERT INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms, \
-                     released_ms) VALUES {rows}"
+                     released_ms, seq) VALUES {rows}"
                 )
             },
-            8,
+            9,
             |q, r| {
                 q.bind(&r.id)
                     .bind(&r.execution_id)
@@ -301,6 +316,7 @@ impl TickTx {
                     .bind(&r.detail)
                     .bind(r.created_ms)
                     .bind(r.released_ms)
+                    .bind(r.seq)
             },
         )
         .await?;
@@ -323,12 +339,12 @@ impl TickTx {
             |rows| {
                 format!(
                     "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, \
-                     source_image, execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms) \
-                     VALUES {rows}"
+                     source_image, execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms, \
+                     seq) VALUES {rows}"
                 )
             },
-            16,
-            |q, ImageRow { image: i, .. }| {
+            17,
+            |q, ImageRow { image: i, seq, .. }| {
                 q.bind(&i.id)
                     .bind(&i.account)
                     .bind(&i.region)
@@ -345,12 +361,13 @@ impl TickTx {
                     .bind(&i.os_name)
                     .bind(&i.architecture)
                     .bind(i.created_ms)
+                    .bind(*seq)
             },
         )
         .await?;
         let tags: Vec<TagRow> = images
             .into_iter()
-            .flat_map(|ImageRow { image, tags }| {
+            .flat_map(|ImageRow { image, tags, .. }| {
                 tags.into_iter().enumerate().map(move |(position, tag)| TagRow {
                     image_id: image.id.clone(),
                     account: image.account.clone(),
@@ -484,6 +501,37 @@ fn values(rows: usize, columns: usize) -> String {
         sql.push(')');
     }
     sql
+}
+
+/// The highest `seq` of each of these builds' rows in `table` (migration 0012: a build's transit
+/// resources and images list in insertion order; new rows continue from there).
+async fn last_seqs<'a>(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    executions: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let ids: Vec<&str> = executions.collect::<HashSet<_>>().into_iter().collect();
+    let mut last = HashMap::new();
+    for block in blocks(&ids, 1) {
+        let placeholders: Vec<String> = (1..=block.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT execution_id, MAX(seq) FROM {table} WHERE execution_id IN ({}) GROUP BY execution_id",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        for id in block {
+            query = query.bind(*id);
+        }
+        last.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(last)
+}
+
+/// The next `seq` of a build's rows, counting on from `last`.
+fn next_seq(last: &mut HashMap<String, i64>, execution: &str) -> i64 {
+    let seq = last.entry(execution.to_string()).or_insert(0);
+    *seq += 1;
+    *seq
 }
 
 /// Runs `statement(values)` once per block of `rows`, binding each row with `bind`.

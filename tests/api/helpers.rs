@@ -74,6 +74,10 @@ impl TestApp {
     }
 
     async fn boot(config: Config, clock: ManualClock, db: Arc<TestDb>) -> TestApp {
+        // `IBE_TEST_LOG=warn` (an env-filter) shows the emulator's log, e.g. why a request was a 500.
+        if let Ok(filter) = std::env::var("IBE_TEST_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
         let app = App::build_with_clock(config.clone(), clock.clone()).await.expect("app builds");
         let addr = app.local_addr().expect("bound");
         let engine = app.state().engine.clone();
@@ -91,6 +95,36 @@ impl TestApp {
             stop: Some(stop),
             server: Some(server),
         }
+    }
+
+    /// Runs SQL on the test's database behind the emulator's back (a corrupt row, a fake
+    /// migration): on SQLite through a connection of its own, on PostgreSQL through `psql`.
+    pub async fn raw_sql(&self, sql: &str) {
+        match crate::test_db::backend() {
+            crate::test_db::Backend::Sqlite => {
+                use sqlx::Connection;
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", self.db.url)).await.expect("open");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect("raw sql");
+                conn.close().await.expect("close");
+            }
+            crate::test_db::Backend::Postgres(_) => {
+                let (url, sql) = (self.db.url.clone(), sql.to_string());
+                tokio::task::spawn_blocking(move || crate::test_db::psql(&url, &sql)).await.expect("psql");
+            }
+        }
+    }
+
+    /// The URL the emulator was given (`--db`).
+    pub fn db_url(&self) -> &str {
+        &self.db.url
+    }
+
+    /// A new emulator on this test's database, or why it refused to start.
+    pub async fn build_another(&self) -> Result<App, String> {
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        App::build_with_clock(config, self.clock.clone()).await.map_err(|e| e.to_string())
     }
 
     /// Stops the server gracefully and starts a new one on the same database.
