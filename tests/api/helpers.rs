@@ -73,6 +73,13 @@ impl TestApp {
         TestApp::boot(config, clock, db).await
     }
 
+    /// Spawns on a SQLite file whatever `IBE_TEST_DB` says (tests that need both backends).
+    pub async fn spawn_sqlite() -> TestApp {
+        let db = Arc::new(TestDb::sqlite());
+        let config = Config::for_tests(db.url.clone());
+        TestApp::boot(config, ManualClock::starting_at(1_700_000_000_000), db).await
+    }
+
     async fn boot(config: Config, clock: ManualClock, db: Arc<TestDb>) -> TestApp {
         let app = App::build_with_clock(config.clone(), clock.clone()).await.expect("app builds");
         let addr = app.local_addr().expect("bound");

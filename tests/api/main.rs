@@ -15,6 +15,7 @@ mod openapi;
 mod pipelines;
 mod protocol;
 mod reliability;
+mod snapshots;
 mod tags;
 mod template_cases;
 mod test_db;
