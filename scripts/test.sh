@@ -49,6 +49,8 @@ else
     python3 scripts/pg-schema-check.py "$pg_url"
     echo "==> PostgreSQL: the API tests' harness makes a schema per test (IBE_TEST_DB=$pg_url cargo test --test api test_db)"
     IBE_TEST_DB="$pg_url" cargo test --locked --test api test_db
+    echo "==> PostgreSQL: portable snapshots restore there and back to SQLite (IBE_TEST_DB=$pg_url cargo test --lib portable)"
+    IBE_TEST_DB="$pg_url" cargo test --locked --lib portable
     # Enabled when the store runs on PostgreSQL (issue 15): the whole API suite on the cluster.
     # echo "==> cargo test --test api on PostgreSQL (IBE_TEST_DB=$pg_url)"
     # IBE_TEST_DB="$pg_url" cargo test --locked --test api

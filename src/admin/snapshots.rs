@@ -24,6 +24,7 @@ use crate::domain::time::format_ms;
 use crate::state::AppState;
 use crate::store::portable::ExportError;
 use crate::store::snapshots::{snapshot_dir, RestoreError};
+use crate::store::Backend;
 
 /// The snapshot routes (mounted with the rest of the control plane).
 pub fn router() -> Router<AppState> {
@@ -75,7 +76,7 @@ fn internal(err: impl std::fmt::Display) -> AdminError {
 
 /// The snapshot folder on SQLite (made if missing); `None` on PostgreSQL (snapshots are rows).
 fn folder(state: &AppState) -> AdminResult<Option<PathBuf>> {
-    if state.store.on_postgres() {
+    if state.store.backend() == Backend::Postgres {
         return Ok(None);
     }
     let dir = snapshot_dir(&state.config.db);
@@ -209,7 +210,7 @@ async fn save_snapshot(State(state): State<AppState>, bytes: Bytes) -> AdminResu
     let request: SnapshotBody = body(&bytes)?;
     let name = request.name.ok_or_else(|| AdminError::bad_request("give the snapshot a \"name\""))?;
     check_name(&name)?;
-    let on_postgres = state.store.on_postgres();
+    let on_postgres = state.store.backend() == Backend::Postgres;
     let format = match request.format.as_deref() {
         None | Some(SQLITE) if !on_postgres => SQLITE,
         None => PORTABLE,

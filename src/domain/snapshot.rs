@@ -11,7 +11,8 @@
 //! ```
 //!
 //! `schema` is the highest database migration the exporting emulator had applied; `tables` maps a
-//! table name to its column names and rows, tables in name order. A value is a JSON integer (an
+//! table name to its column names and rows, tables in name order, rows sorted (by their values in
+//! column order: null, then integers, then text by bytes), so both backends export the same text. A value is a JSON integer (an
 //! `i64`), a string, `null`, or bytes as `{"base64": "…"}` (no column of today's schema holds bytes).
 //! A version-1 document has exactly these keys; anything else is refused as malformed.
 
@@ -28,8 +29,8 @@ pub const FORMAT: &str = "ecs-imagebuilder-emulator/snapshot";
 /// The format version this build writes (and the newest it reads).
 pub const VERSION: i64 = 1;
 
-/// One stored value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One stored value (ordered null, integers, text, bytes: the order rows are exported in).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Cell {
     Null,
     Int(i64),

@@ -125,7 +125,8 @@ impl Store {
             let options = SqliteConnectOptions::new().filename(&copy).read_only(true);
             let any = sqlx::any::AnyConnectOptions::from_url(&options.to_url_lossy()).map_err(|e| Ok(e.into()))?;
             let mut conn = sqlx::AnyConnection::connect_with(&any).await.map_err(|e| Ok(e.into()))?;
-            let exported = super::portable::export(&mut conn, created_ms, max_bytes).await.map_err(Ok);
+            let exported =
+                super::portable::export(&mut conn, super::Backend::Sqlite, created_ms, max_bytes).await.map_err(Ok);
             let _ = conn.close().await;
             exported
         }
