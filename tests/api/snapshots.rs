@@ -338,3 +338,16 @@ async fn a_portable_snapshot_moves_between_sqlite_and_postgresql() {
     assert_eq!(describe_all(&lite).await, on_pg, "PostgreSQL -> SQLite");
     assert_ne!(on_pg, before);
 }
+
+/// The version-1 fixture (`tests/fixtures/snapshot-v1.json`, taken from `populate`) uploads and
+/// restores: documents of an earlier release keep working.
+#[tokio::test]
+async fn the_version_1_fixture_restores() {
+    let app = TestApp::spawn().await;
+    let fixture = include_bytes!("../fixtures/snapshot-v1.json").to_vec();
+    let (status, stored) = upload(&app, "v1", fixture).await;
+    assert_eq!((status, stored["format"].as_str()), (201, Some("portable")), "{stored}");
+    let (status, body) = restore(&app, "v1").await;
+    assert_eq!(status, 200, "{body}");
+    assert_populated(&describe_all(&app).await);
+}
