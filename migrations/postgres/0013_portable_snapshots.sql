@@ -1,4 +1,4 @@
--- PostgreSQL twin of migrations/0012_portable_snapshots.sql (same version and name; see migrations/postgres/README.md).
+-- PostgreSQL twin of migrations/0013_portable_snapshots.sql (same version and name; see migrations/postgres/README.md).
 -- Portable snapshots kept in the database (on PostgreSQL, so every replica sees them; SQLite keeps
 -- them as files beside the database and leaves this table empty). Never edit an applied
 -- migration: add a new file.

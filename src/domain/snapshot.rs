@@ -349,7 +349,7 @@ mod tests {
     fn the_version_1_fixture_decodes() {
         let bytes = include_bytes!("../../tests/fixtures/snapshot-v1.json");
         let snapshot = decode(bytes).expect("version 1 decodes");
-        assert_eq!(snapshot.schema, 12);
+        assert_eq!(snapshot.schema, 13);
         let pipelines = &snapshot.tables["image_pipelines"];
         assert_eq!(pipelines.rows.len(), 2, "two templates");
         let id = pipelines.columns.iter().position(|c| c == "id").expect("an id column");
