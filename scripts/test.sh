@@ -47,6 +47,8 @@ else
     echo "==> PostgreSQL at $pg_url"
     echo "==> PostgreSQL: migrations/postgres/ make the schema migrations/ makes on SQLite (scripts/pg-schema-check.py)"
     python3 scripts/pg-schema-check.py "$pg_url"
+    echo "==> PostgreSQL: portable snapshots restore there and back to SQLite (IBE_TEST_DB=$pg_url cargo test --lib portable)"
+    IBE_TEST_DB="$pg_url" cargo test --locked --lib portable
     # The whole API suite on the cluster (issue 15), each test in a schema of its own. A test that
     # inherently needs the SQLite file ends early through `skip_on_postgres!` and lists itself in
     # $pg_skips: the count and the list are printed.

@@ -1,7 +1,8 @@
 //! The control plane under the reserved prefix `/_emulator/`: health and readiness, reset,
 //! virtual time, scripted build outcomes, API fault injection, the request journal and execution
-//! timelines. JSON in, JSON out; never an Alibaba action.
+//! timelines, snapshots (`snapshots.rs`). JSON in, JSON out; never an Alibaba action.
 
+mod snapshots;
 pub mod stream;
 
 use axum::body::Bytes;
@@ -15,14 +16,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::clock::Clock;
-use crate::domain::limits::{MAX_CLOCK_MS, MAX_CONTROL_BODY_BYTES, MAX_SNAPSHOTS};
+use crate::domain::limits::{MAX_CLOCK_MS, MAX_CONTROL_BODY_BYTES};
 use crate::domain::outcome::OutcomeRule;
 use crate::domain::time::format_ms;
 use crate::error::ApiError;
 use crate::faults;
 use crate::journal;
 use crate::state::AppState;
-use crate::store::snapshots::{snapshot_dir, RestoreError};
 
 /// Routes of the control plane (mounted at `/_emulator`).
 pub fn router() -> Router<AppState> {
@@ -39,10 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/faults/{id}", delete(delete_fault))
         .route("/outcomes", get(list_outcomes).post(add_outcome).delete(clear_outcomes))
         .route("/outcomes/{id}", delete(delete_outcome))
-        .route("/snapshots", get(list_snapshots).post(save_snapshot))
-        .route("/snapshots/{name}", axum::routing::put(import_snapshot).delete(delete_snapshot))
-        .route("/snapshots/{name}/export", get(export_snapshot))
-        .route("/snapshots/{name}/restore", post(restore_snapshot))
+        .merge(snapshots::router())
         .merge(crate::console::router())
         // JSON bodies are small; snapshot uploads stream to disk under their own cap.
         .layer(axum::extract::DefaultBodyLimit::max(MAX_CONTROL_BODY_BYTES))
@@ -348,152 +345,4 @@ async fn delete_outcome(State(state): State<AppState>, AdminPath(id): AdminPath)
 
 async fn clear_outcomes(State(state): State<AppState>) -> AdminResult {
     Ok(Json(json!({ "deleted": state.store.delete_outcomes(None).await? })))
-}
-
-/// A snapshot name: 1–64 of `A-Z a-z 0-9 _ . -`, not starting with a dot.
-fn snapshot_path(state: &AppState, name: &str) -> AdminResult<std::path::PathBuf> {
-    let valid = !name.is_empty()
-        && name.len() <= 64
-        && !name.starts_with('.')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
-    if !valid {
-        return Err(AdminError::bad_request(
-            "a snapshot name is 1-64 of A-Z a-z 0-9 _ . - and does not start with a dot",
-        ));
-    }
-    let dir = snapshot_dir(&state.config.db);
-    std::fs::create_dir_all(&dir).map_err(|e| AdminError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    Ok(dir.join(format!("{name}.db")))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SnapshotBody {
-    name: Option<String>,
-}
-
-async fn save_snapshot(State(state): State<AppState>, bytes: Bytes) -> AdminResult<(StatusCode, Json<Value>)> {
-    let request: SnapshotBody = body(&bytes)?;
-    let name = request.name.ok_or_else(|| AdminError::bad_request("give the snapshot a \"name\""))?;
-    let path = snapshot_path(&state, &name)?;
-    check_snapshot_room(&state, &path)?;
-    state.store.snapshot_to(&path).await?;
-    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-    Ok((StatusCode::CREATED, Json(json!({ "name": name, "bytes": size, "time": format_ms(state.clock.now_ms()) }))))
-}
-
-/// Refuses a new snapshot once [`MAX_SNAPSHOTS`] exist (replacing one is always allowed).
-fn check_snapshot_room(state: &AppState, path: &std::path::Path) -> AdminResult<()> {
-    if path.exists() {
-        return Ok(());
-    }
-    let count = std::fs::read_dir(snapshot_dir(&state.config.db))
-        .map(|entries| entries.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "db")).count())
-        .unwrap_or(0);
-    if count >= MAX_SNAPSHOTS {
-        return Err(AdminError::conflict(format!(
-            "{count} snapshots exist, the most the emulator keeps ({MAX_SNAPSHOTS}); delete one first"
-        )));
-    }
-    Ok(())
-}
-
-async fn list_snapshots(State(state): State<AppState>) -> AdminResult {
-    let dir = snapshot_dir(&state.config.db);
-    let mut names = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(&dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "db") {
-                let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                names.push(json!({ "name": name, "bytes": size }));
-            }
-        }
-    }
-    names.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-    Ok(Json(json!({ "snapshots": names })))
-}
-
-async fn restore_snapshot(State(state): State<AppState>, AdminPath(name): AdminPath) -> AdminResult {
-    let path = snapshot_path(&state, &name)?;
-    match state.store.restore_from(&path).await {
-        Ok(()) => {}
-        Err(RestoreError::NotFound) => return Err(AdminError::not_found(format!("no snapshot \"{name}\""))),
-        Err(RestoreError::TooNew(versions)) => {
-            return Err(AdminError::conflict(format!(
-                "snapshot \"{name}\" was made by a newer emulator (schema versions {versions:?} are unknown to this one); upgrade the emulator to restore it"
-            )))
-        }
-        Err(RestoreError::Invalid(why)) => return Err(AdminError::bad_request(format!("snapshot \"{name}\": {why}"))),
-        Err(RestoreError::Internal(err)) => return Err(err.into()),
-    }
-    if let Some(manual) = state.sim_clock.manual() {
-        state.store.state_set(crate::clock::MANUAL_CLOCK_KEY, &manual.now_ms().to_string()).await?;
-    }
-    state.engine.wake();
-    Ok(Json(json!({ "restored": name })))
-}
-
-async fn export_snapshot(State(state): State<AppState>, AdminPath(name): AdminPath) -> AdminResult<Response> {
-    let path = snapshot_path(&state, &name)?;
-    let file =
-        tokio::fs::File::open(&path).await.map_err(|_| AdminError::not_found(format!("no snapshot \"{name}\"")))?;
-    let length = file.metadata().await.map(|m| m.len()).unwrap_or(0);
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/vnd.sqlite3".to_string()),
-            (axum::http::header::CONTENT_LENGTH, length.to_string()),
-        ],
-        stream::FileBody::body(file),
-    )
-        .into_response())
-}
-
-/// The first bytes of every SQLite database file.
-const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
-
-/// Stores an uploaded snapshot: streamed to a temporary file under the size cap
-/// (`--max-snapshot-bytes`), checked to be an SQLite file, then renamed into place.
-async fn import_snapshot(
-    State(state): State<AppState>,
-    AdminPath(name): AdminPath,
-    body: axum::body::Body,
-) -> AdminResult<(StatusCode, Json<Value>)> {
-    let path = snapshot_path(&state, &name)?;
-    check_snapshot_room(&state, &path)?;
-    let max = state.config.max_snapshot_bytes;
-    let temp = path.with_extension(format!("upload-{}", uuid::Uuid::new_v4().simple()));
-    let idle = std::time::Duration::from_millis(state.config.body_timeout_ms);
-    let (size, head) = match stream::body_to_file(body, &temp, max, idle).await {
-        Ok(stored) => stored,
-        Err(stream::UploadError::TooLarge) => {
-            return Err(AdminError(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("a snapshot upload is at most {max} bytes (--max-snapshot-bytes)"),
-            ))
-        }
-        Err(stream::UploadError::Slow) => {
-            return Err(AdminError(
-                StatusCode::REQUEST_TIMEOUT,
-                format!("no part of the upload arrived for {} ms", state.config.body_timeout_ms),
-            ))
-        }
-        Err(stream::UploadError::Io(e)) => return Err(AdminError::bad_request(format!("the upload failed: {e}"))),
-    };
-    if !head.starts_with(SQLITE_MAGIC) {
-        let _ = std::fs::remove_file(&temp);
-        return Err(AdminError::bad_request("the body is not an SQLite database file"));
-    }
-    std::fs::rename(&temp, &path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        AdminError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-    })?;
-    Ok((StatusCode::CREATED, Json(json!({ "name": name, "bytes": size }))))
-}
-
-async fn delete_snapshot(State(state): State<AppState>, AdminPath(name): AdminPath) -> AdminResult {
-    let path = snapshot_path(&state, &name)?;
-    std::fs::remove_file(&path).map_err(|_| AdminError::not_found(format!("no snapshot \"{name}\"")))?;
-    Ok(Json(json!({ "deleted": name })))
 }

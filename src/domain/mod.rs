@@ -14,6 +14,7 @@ pub mod paging;
 pub mod pipeline;
 pub mod refusal;
 pub mod resources;
+pub mod snapshot;
 pub mod tags;
 pub mod template;
 pub mod time;

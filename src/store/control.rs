@@ -3,8 +3,9 @@
 use super::{encode, Store, WriteTx};
 use crate::domain::outcome::OutcomeRule;
 
-/// Tables that are never reset (schema bookkeeping).
-const KEEP: &[&str] = &["_sqlx_migrations", "emulator_state", "id_counters"];
+/// Tables that are never reset (schema bookkeeping, this run's settings, stored snapshots): the
+/// tables that are not state (`portable.rs`).
+use super::portable::NOT_STATE as KEEP;
 
 impl Store {
     pub async fn state_get(&self, key: &str) -> Result<Option<String>, sqlx::Error> {

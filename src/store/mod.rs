@@ -25,6 +25,7 @@ pub mod images;
 pub mod networks;
 mod paging;
 mod pipelines;
+pub mod portable;
 mod query;
 pub mod resource_groups;
 pub mod snapshots;

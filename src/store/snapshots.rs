@@ -28,13 +28,14 @@ use crate::domain::limits::RESTORE_TIME_LIMIT_MS;
 
 /// One restore at a time in the process: parallel CI jobs restoring a shared baseline queue here
 /// instead of attaching over each other.
-static RESTORING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(super) static RESTORING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A schema object: (type, name, table, SQL).
 type SchemaObject = (String, String, String, Option<String>);
 
-/// Tables a restore leaves alone (schema bookkeeping, settings of this run).
-const KEEP: &[&str] = &["_sqlx_migrations", "emulator_state", "id_counters"];
+/// Tables a restore leaves alone (schema bookkeeping, settings of this run, stored snapshots): the
+/// same for both snapshot formats.
+use super::portable::NOT_STATE as KEEP;
 
 /// Why a restore was refused.
 #[derive(Debug)]
@@ -103,7 +104,42 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    async fn restore_copy(&self, copy: &Path, deadline: Instant) -> Result<(), RestoreError> {
+    /// The portable export of the SQLite file snapshot at `path`: read from a private copy, checked
+    /// and migrated to this emulator's schema as a restore would. The outer error is the export's,
+    /// the inner one why the file was refused.
+    pub async fn export_file_portable(
+        &self,
+        path: &Path,
+        created_ms: i64,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, Result<super::portable::ExportError, RestoreError>> {
+        let _one_at_a_time = RESTORING.lock().await;
+        if !path.exists() {
+            return Err(Err(RestoreError::NotFound));
+        }
+        let copy = path.with_extension(format!("exporting-{}", uuid::Uuid::new_v4().simple()));
+        let result = async {
+            std::fs::copy(path, &copy).map_err(|e| Err(RestoreError::Invalid(e.to_string())))?;
+            let deadline = Instant::now() + Duration::from_millis(RESTORE_TIME_LIMIT_MS);
+            self.check_and_migrate(&copy, deadline).await.map_err(Err)?;
+            let options = SqliteConnectOptions::new().filename(&copy).read_only(true);
+            let any = sqlx::any::AnyConnectOptions::from_url(&options.to_url_lossy()).map_err(|e| Ok(e.into()))?;
+            let mut conn = sqlx::AnyConnection::connect_with(&any).await.map_err(|e| Ok(e.into()))?;
+            let exported =
+                super::portable::export(&mut conn, super::Backend::Sqlite, created_ms, max_bytes).await.map_err(Ok);
+            let _ = conn.close().await;
+            exported
+        }
+        .await;
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", copy.to_string_lossy()));
+        }
+        result
+    }
+
+    /// Checks a private copy of a snapshot file against the live schema and migrates it to this
+    /// emulator's schema (see the module's comment).
+    async fn check_and_migrate(&self, copy: &Path, deadline: Instant) -> Result<(), RestoreError> {
         let migrator = sqlx::migrate!("./migrations");
         let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
         let live = self.live_schema().await?;
@@ -149,6 +185,11 @@ impl Store {
             pool.close().await;
             checked?;
         }
+        Ok(())
+    }
+
+    async fn restore_copy(&self, copy: &Path, deadline: Instant) -> Result<(), RestoreError> {
+        self.check_and_migrate(copy, deadline).await?;
         // Holding the writer connection (idle) keeps every other write out until the copy is done.
         let held = self.writer.acquire().await.map_err(RestoreError::Internal)?;
         let Some(sqlite) = &self.sqlite else { return Err(RestoreError::Invalid(SQLITE_ONLY.into())) };

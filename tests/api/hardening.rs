@@ -472,9 +472,7 @@ async fn hostile_snapshot(app: &TestApp, name: &str, sql: &[&str]) {
 
 #[tokio::test]
 async fn a_snapshot_with_a_recursive_view_or_a_trigger_is_refused_and_writes_go_on() {
-    skip_on_postgres!(
-        "snapshots are SQLite files ({db}.snapshots): portable snapshots are the snapshots branch's work"
-    );
+    skip_on_postgres!("this test is about SQLite file snapshots (the portable format is tests/api/snapshots.rs)");
     let app = TestApp::spawn().await;
     app.create_pipeline(&[]).await;
     hostile_snapshot(
@@ -499,9 +497,6 @@ async fn a_snapshot_with_a_recursive_view_or_a_trigger_is_refused_and_writes_go_
 
 #[tokio::test]
 async fn concurrent_restores_of_one_snapshot_do_not_break_writes_or_later_restores() {
-    skip_on_postgres!(
-        "snapshots are SQLite files ({db}.snapshots): portable snapshots are the snapshots branch's work"
-    );
     let app = TestApp::spawn().await;
     app.create_pipeline(&[]).await;
     assert_eq!(app.admin("POST", "/snapshots", Some(json!({ "name": "baseline" }))).await.0, 201);
@@ -572,9 +567,6 @@ async fn the_manual_clock_refuses_to_pass_the_year_9999() {
 
 #[tokio::test]
 async fn snapshots_stop_at_the_count_cap_but_an_existing_one_can_be_replaced() {
-    skip_on_postgres!(
-        "snapshots are SQLite files ({db}.snapshots): portable snapshots are the snapshots branch's work"
-    );
     use ecs_imagebuilder_emulator::domain::limits::MAX_SNAPSHOTS;
     let app = TestApp::spawn().await;
     for i in 0..MAX_SNAPSHOTS {

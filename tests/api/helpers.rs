@@ -73,6 +73,13 @@ impl TestApp {
         TestApp::boot(config, clock, db).await
     }
 
+    /// Spawns on a SQLite file whatever `IBE_TEST_DB` says (tests that need both backends).
+    pub async fn spawn_sqlite() -> TestApp {
+        let db = Arc::new(TestDb::sqlite());
+        let config = Config::for_tests(db.url.clone());
+        TestApp::boot(config, ManualClock::starting_at(1_700_000_000_000), db).await
+    }
+
     async fn boot(config: Config, clock: ManualClock, db: Arc<TestDb>) -> TestApp {
         // `IBE_TEST_LOG=warn` (an env-filter) shows the emulator's log, e.g. why a request was a 500.
         if let Ok(filter) = std::env::var("IBE_TEST_LOG") {

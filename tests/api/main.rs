@@ -29,6 +29,7 @@ mod postgres;
 mod protocol;
 mod readiness;
 mod reliability;
+mod snapshots;
 mod tags;
 mod template_cases;
 mod test_db;

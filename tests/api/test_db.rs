@@ -98,6 +98,12 @@ impl TestDb {
         }
     }
 
+    /// A SQLite file in a fresh folder, whatever `IBE_TEST_DB` says (tests that need both backends).
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestDb { url: dir.path().join("emulator.db").to_string_lossy().into_owned(), dir, schema: None }
+    }
+
     /// The test's temporary folder.
     pub fn dir(&self) -> &Path {
         self.dir.path()
