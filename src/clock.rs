@@ -49,6 +49,13 @@ impl ManualClock {
     }
 }
 
+impl ManualClock {
+    /// Sets the time (a replica adopting the time shared by all replicas of one database).
+    pub fn set(&self, ms: i64) {
+        self.0.store(ms, Ordering::SeqCst);
+    }
+}
+
 impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.0.load(Ordering::SeqCst)

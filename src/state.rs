@@ -12,6 +12,7 @@ use crate::engine::Engine;
 use crate::faults::Faults;
 use crate::ids::IdGen;
 use crate::journal::Journal;
+use crate::shared::Shared;
 use crate::store::Store;
 
 /// What every handler can reach.
@@ -26,6 +27,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub journal: Arc<Journal>,
     pub faults: Arc<Faults>,
+    /// The control state replicas share (clock, faults, journal): the one place that branches on
+    /// the backend.
+    pub shared: Arc<Shared>,
     pub auth: Arc<Auth>,
     pub catalog: Arc<Catalog>,
     pub ids: Arc<IdGen>,

@@ -4,7 +4,7 @@ use super::{encode, Store, WriteTx};
 use crate::domain::outcome::OutcomeRule;
 
 /// Tables that are never reset (schema bookkeeping).
-const KEEP: &[&str] = &["_sqlx_migrations", "emulator_state", "id_counters"];
+const KEEP: &[&str] = &["_sqlx_migrations", "control_state", "emulator_state", "id_counters"];
 
 impl Store {
     pub async fn state_get(&self, key: &str) -> Result<Option<String>, sqlx::Error> {

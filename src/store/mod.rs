@@ -22,6 +22,7 @@ mod paging;
 mod pipelines;
 mod query;
 pub mod resource_groups;
+pub mod shared;
 pub mod snapshots;
 mod sql;
 pub mod tag_resources;
