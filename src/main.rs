@@ -40,7 +40,7 @@ async fn main() -> ExitCode {
     };
     println!(
         "ecs-imagebuilder-emulator listening on {scheme}://{addr} (db: {}, clock: {}, phase-duration: {}, auth: {}{}{ca})",
-        config.db,
+        ecs_imagebuilder_emulator::store::display_db(&config.db),
         config.time_scale.map_or_else(|| config.clock.as_str().to_string(), |f| format!("real x{f}")),
         config.phase_duration.map_or_else(|| "realistic".to_string(), |ms| format!("{ms}ms")),
         config.auth.as_str(),

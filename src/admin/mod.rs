@@ -146,7 +146,7 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
         "phaseDuration": c.phase_duration.map_or_else(|| "realistic".to_string(), |ms| format!("{ms}ms")),
         "auth": state.auth_mode(),
         "idSeed": c.id_seed,
-        "db": c.db,
+        "db": crate::store::display_db(&c.db),
     }))
 }
 

@@ -20,6 +20,8 @@ pub type Entry = Arc<(Pipeline, Vec<Tag>)>;
 #[derive(Debug, Default)]
 pub struct PipelineCache {
     inner: RwLock<Inner>,
+    /// Off on PostgreSQL, where another process may change a template: nothing is ever cached.
+    disabled: bool,
 }
 
 #[derive(Debug, Default)]
@@ -29,12 +31,20 @@ struct Inner {
 }
 
 impl PipelineCache {
+    /// A cache that never keeps anything.
+    pub fn disabled() -> PipelineCache {
+        PipelineCache { inner: RwLock::default(), disabled: true }
+    }
+
     pub fn generation(&self) -> u64 {
         self.inner.read().map(|i| i.generation).unwrap_or(u64::MAX)
     }
 
     /// Caches entries read (or written) at `generation`, unless something was forgotten since.
     pub fn offer(&self, generation: u64, entries: impl IntoIterator<Item = (Pipeline, Vec<Tag>)>) {
+        if self.disabled {
+            return;
+        }
         let Ok(mut inner) = self.inner.write() else { return };
         if inner.generation != generation {
             return;

@@ -16,23 +16,20 @@ impl Store {
     }
 
     pub async fn state_set(&self, key: &str, value: &str) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO emulator_state (key, value) VALUES ($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        tx.commit().await
     }
 
     /// Deletes every resource, or every resource of one account (what it owns, the events of its
     /// builds, the shares of its images and the shares made to it). Returns the rows deleted.
     pub async fn reset(&self, account: Option<&str>) -> Result<u64, sqlx::Error> {
-        let mut tx = self.writer.begin().await?;
-        let tables: Vec<(String,)> = sqlx::query_as(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
+        let mut tx = self.begin_write().await?;
+        let tables: Vec<(String, i64)> = sqlx::query_as(self.backend.tables_sql()).fetch_all(&mut *tx).await?;
         let mut deleted = 0;
         if let Some(account) = account {
             deleted += sqlx::query(
@@ -49,23 +46,18 @@ impl Store {
                     .await?
                     .rows_affected();
         }
-        for (table,) in tables.iter().filter(|(t,)| !KEEP.contains(&t.as_str())) {
-            let sql = match account {
-                None => format!("DELETE FROM \"{table}\""),
-                Some(_) => {
-                    let columns: Vec<(i64, String, String, i64, Option<String>, i64)> =
-                        sqlx::query_as(&format!("PRAGMA table_info(\"{table}\")")).fetch_all(&mut *tx).await?;
-                    if !columns.iter().any(|c| c.1 == "account") {
-                        continue;
-                    }
-                    format!("DELETE FROM \"{table}\" WHERE account = $1")
+        for (table, has_account) in tables.iter().filter(|(t, _)| !KEEP.contains(&t.as_str())) {
+            let deleted_here = match account {
+                None => sqlx::query(&format!("DELETE FROM \"{table}\"")).execute(&mut *tx).await?,
+                Some(_) if *has_account == 0 => continue,
+                Some(account) => {
+                    sqlx::query(&format!("DELETE FROM \"{table}\" WHERE account = $1"))
+                        .bind(account)
+                        .execute(&mut *tx)
+                        .await?
                 }
             };
-            let query = match account {
-                Some(account) => sqlx::query(&sql).bind(account),
-                None => sqlx::query(&sql),
-            };
-            deleted += query.execute(&mut *tx).await?.rows_affected();
+            deleted += deleted_here.rows_affected();
         }
         tx.commit().await?;
         self.pipelines.clear();
@@ -119,14 +111,15 @@ impl WriteTx {
 impl Store {
     pub async fn add_outcome(&self, id: &str, rule: &OutcomeRule, now_ms: i64) -> Result<(), sqlx::Error> {
         let text = serde_json::to_string(rule).map_err(encode)?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO outcome_rules (id, rule, remaining, created_ms) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(text)
             .bind(rule.count.map(|c| i64::try_from(c).unwrap_or(i64::MAX)))
             .bind(now_ms)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        tx.commit().await
     }
 
     pub async fn outcomes(&self) -> Result<Vec<StoredOutcome>, sqlx::Error> {
@@ -144,10 +137,12 @@ impl Store {
 
     /// Deletes one rule (`Some(id)`) or all; returns how many.
     pub async fn delete_outcomes(&self, id: Option<&str>) -> Result<u64, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
         let result = match id {
-            Some(id) => sqlx::query("DELETE FROM outcome_rules WHERE id = $1").bind(id).execute(&self.writer).await?,
-            None => sqlx::query("DELETE FROM outcome_rules").execute(&self.writer).await?,
+            Some(id) => sqlx::query("DELETE FROM outcome_rules WHERE id = $1").bind(id).execute(&mut *tx).await?,
+            None => sqlx::query("DELETE FROM outcome_rules").execute(&mut *tx).await?,
         };
+        tx.commit().await?;
         Ok(result.rows_affected())
     }
 }

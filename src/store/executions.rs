@@ -267,7 +267,7 @@ impl Store {
     /// Lets a held execution go on (`POST /_emulator/executions/{id}/release`). False if it is
     /// not held.
     pub async fn release_execution(&self, id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -285,7 +285,7 @@ impl Store {
 
     /// Opens the engine's write transaction.
     pub async fn engine_tx(&self) -> Result<EngineTx, sqlx::Error> {
-        Ok(EngineTx { tx: self.writer.begin().await? })
+        Ok(EngineTx { tx: self.begin_write().await? })
     }
 }
 

@@ -10,11 +10,15 @@
 //! stays atomic. The task takes the connection from the one-connection writer pool per batch, so
 //! the engine, snapshots and the control plane (which use that pool directly) run between batches.
 //! A lent connection comes back when the request is done with it: requests only await SQL on it.
+//! On PostgreSQL each batch's transaction first takes the cross-process write lock
+//! ([`Backend::lock_writes`]).
 
 use std::collections::VecDeque;
 
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot};
+
+use super::Backend;
 
 /// The most requests one transaction serves before it commits (bounds the wait of the first).
 const MAX_BATCH: usize = 256;
@@ -88,9 +92,9 @@ pub(super) struct GroupWriter {
 
 impl GroupWriter {
     /// Starts the writer task on the current runtime; it ends when the last handle is dropped.
-    pub(super) fn spawn(pool: AnyPool) -> GroupWriter {
+    pub(super) fn spawn(pool: AnyPool, backend: Backend) -> GroupWriter {
         let (requests, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, receiver));
+        tokio::spawn(run(pool, backend, receiver));
         GroupWriter { requests }
     }
 
@@ -106,9 +110,16 @@ impl GroupWriter {
     }
 }
 
-async fn run(pool: AnyPool, mut requests: mpsc::UnboundedReceiver<Request>) {
+/// The batch's transaction, holding the cross-process write lock on PostgreSQL.
+async fn begin(pool: &AnyPool, backend: Backend) -> Result<Tx, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    backend.lock_writes(&mut tx).await?;
+    Ok(tx)
+}
+
+async fn run(pool: AnyPool, backend: Backend, mut requests: mpsc::UnboundedReceiver<Request>) {
     while let Some(first) = requests.recv().await {
-        let tx = match pool.begin().await {
+        let tx = match begin(&pool, backend).await {
             Ok(tx) => tx,
             Err(err) => {
                 let _ = first.send(Err(err.to_string()));

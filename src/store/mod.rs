@@ -1,18 +1,23 @@
 //! All SQL lives under this module, and nothing else: queries and row mapping, returning data or
-//! `sqlx::Error` (business rules are `domain`, wire errors `actions::refusals`). SQLite through
-//! sqlx's `Any` driver, so the same SQL can later run on PostgreSQL: placeholders are `$1, $2, …`
-//! (run-time SQL is built with `sql.rs`), values are bound and read as `i64`/`String`. What stays
+//! `sqlx::Error` (business rules are `domain`, wire errors `actions::refusals`). SQLite or
+//! PostgreSQL through sqlx's `Any` driver, chosen by [`Store::open`]'s argument ([`Backend`]):
+//! placeholders are `$1, $2, …` (run-time SQL is built with `sql.rs`), values are bound and read as
+//! `i64`/`String`, and the few SQL differences are [`Backend`]'s methods (`dialect.rs`). What stays
 //! SQLite-only: snapshots (`snapshots.rs`: `VACUUM INTO`, `ATTACH`, a raw SQLite connection for the
-//! restore's time limit), the schema walk of `control.rs`'s reset, and the connection settings below.
-//! One writer connection, lent by a group-commit task (`group.rs`), so every [`WriteTx`]
+//! restore's time limit) and the connection settings below.
+//! On SQLite, one writer connection, lent by a group-commit task (`group.rs`), so every [`WriteTx`]
 //! (`write.rs`) is serialised and an action's read-decide-write inside one is atomic, and a pool of
-//! reader connections that never wait on the writer (WAL).
+//! reader connections that never wait on the writer (WAL). On PostgreSQL the writer pool has a few
+//! connections (the group-commit task's, the engine's, the control plane's), and every write
+//! transaction first takes one advisory lock ([`Backend::lock_writes`]), so writes are serialised
+//! across every process sharing the database exactly as the one SQLite writer serialises them.
 
 mod cache;
 pub mod components;
 pub mod console;
 pub mod control;
 pub mod copies;
+mod dialect;
 pub mod executions;
 mod group;
 mod idempotency;
@@ -33,7 +38,9 @@ use std::str::FromStr;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+
+pub use dialect::{display_db, Backend};
 
 pub use crate::domain::idempotency::TokenClaim;
 pub use pipelines::{PipelineFilter, PipelinePage};
@@ -51,8 +58,9 @@ pub struct Store {
     /// Templates by ID for the read path (see `cache`).
     pipelines: std::sync::Arc<cache::PipelineCache>,
     /// The live SQLite database, for the one thing the `Any` driver cannot do: a restore's
-    /// progress handler (`snapshots.rs`).
-    sqlite: SqliteConnectOptions,
+    /// progress handler (`snapshots.rs`). `None` on PostgreSQL.
+    sqlite: Option<SqliteConnectOptions>,
+    backend: Backend,
 }
 
 /// A stored value (JSON) that cannot be decoded: a row-mapping error like any other.
@@ -67,6 +75,11 @@ pub(crate) fn encode(err: impl Into<sqlx::error::BoxDynError>) -> sqlx::Error {
 
 /// How many read connections to keep (reads run in parallel in WAL mode).
 const READERS: u32 = 4;
+
+/// PostgreSQL: the writer pool's size (the group-commit task's batch, an engine tick, a control
+/// plane write; they queue on the advisory lock anyway) and the reader pool's.
+const PG_WRITERS: u32 = 4;
+const PG_READERS: u32 = 8;
 
 /// The per-connection settings every SQLite connection gets (the `Any` driver connects from a
 /// URL, which carries only the file and its open mode, so they are applied once connected, in the
@@ -97,8 +110,13 @@ fn with_pragmas(options: AnyPoolOptions, pragmas: &'static [&'static str]) -> An
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     /// `:memory:` gives a throw-away database on one connection.
+    /// A `postgres://` or `postgresql://` URL opens that PostgreSQL database instead (migrated
+    /// with `migrations/postgres/`).
     pub async fn open(path: &str) -> Result<Store, sqlx::Error> {
         sqlx::any::install_default_drivers();
+        if Backend::of(path) == Backend::Postgres {
+            return Store::open_postgres(path).await;
+        }
         if path == ":memory:" {
             // A named shared-cache memory database, so the restore's own SQLite connection
             // (`snapshots.rs`) reaches it while the pool's connection keeps it alive.
@@ -115,8 +133,15 @@ impl Store {
                 .connect_with(options)
                 .await?;
             sqlx::migrate!("./migrations").run(&pool).await?;
-            let group = std::sync::Arc::new(group::GroupWriter::spawn(pool.clone()));
-            return Ok(Store { writer: pool.clone(), group, reader: pool, pipelines: Default::default(), sqlite });
+            let group = std::sync::Arc::new(group::GroupWriter::spawn(pool.clone(), Backend::Sqlite));
+            return Ok(Store {
+                writer: pool.clone(),
+                group,
+                reader: pool,
+                pipelines: Default::default(),
+                sqlite: Some(sqlite),
+                backend: Backend::Sqlite,
+            });
         }
         // The `Any` driver takes a URL: an absolute path always makes one (`sqlite:///…`, encoded).
         let absolute = std::path::absolute(path)?;
@@ -136,8 +161,45 @@ impl Store {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone()));
-        Ok(Store { writer, group, reader, pipelines: Default::default(), sqlite })
+        let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone(), Backend::Sqlite));
+        Ok(Store {
+            writer,
+            group,
+            reader,
+            pipelines: Default::default(),
+            sqlite: Some(sqlite),
+            backend: Backend::Sqlite,
+        })
+    }
+
+    async fn open_postgres(url: &str) -> Result<Store, sqlx::Error> {
+        let options = AnyConnectOptions::from_str(url)?;
+        let writer = AnyPoolOptions::new().max_connections(PG_WRITERS).connect_with(options.clone()).await?;
+        sqlx::migrate!("./migrations/postgres").run(&writer).await?;
+        let reader = AnyPoolOptions::new().max_connections(PG_READERS).connect_with(options).await?;
+        let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone(), Backend::Postgres));
+        Ok(Store {
+            writer,
+            group,
+            reader,
+            // Another process may change a template: nothing shared is cached here.
+            pipelines: std::sync::Arc::new(cache::PipelineCache::disabled()),
+            sqlite: None,
+            backend: Backend::Postgres,
+        })
+    }
+
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A write transaction on the writer pool directly (the engine, the control plane, reset),
+    /// holding the cross-process write lock on PostgreSQL.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        let mut tx = self.writer.begin().await?;
+        self.backend.lock_writes(&mut tx).await?;
+        Ok(tx)
     }
 
     /// Closes both pools (graceful shutdown).

@@ -52,6 +52,9 @@ impl From<sqlx::Error> for RestoreError {
     }
 }
 
+/// Why a snapshot cannot be saved or restored on PostgreSQL (yet).
+const SQLITE_ONLY: &str = "snapshots are files of a SQLite database: not available on PostgreSQL";
+
 fn sql_string(path: &Path) -> String {
     format!("'{}'", path.to_string_lossy().replace('\'', "''"))
 }
@@ -59,6 +62,9 @@ fn sql_string(path: &Path) -> String {
 impl Store {
     /// Writes a consistent copy of the database to `path` (replacing a file already there).
     pub async fn snapshot_to(&self, path: &Path) -> Result<(), sqlx::Error> {
+        if self.sqlite.is_none() {
+            return Err(sqlx::Error::Configuration(SQLITE_ONLY.into()));
+        }
         if path.exists() {
             std::fs::remove_file(path)?;
         }
@@ -68,6 +74,9 @@ impl Store {
 
     /// Replaces every resource with the snapshot's.
     pub async fn restore_from(&self, path: &Path) -> Result<(), RestoreError> {
+        if self.sqlite.is_none() {
+            return Err(RestoreError::Invalid(SQLITE_ONLY.into()));
+        }
         let _one_at_a_time = RESTORING.lock().await;
         if !path.exists() {
             return Err(RestoreError::NotFound);
@@ -142,8 +151,8 @@ impl Store {
         }
         // Holding the writer connection (idle) keeps every other write out until the copy is done.
         let held = self.writer.acquire().await.map_err(RestoreError::Internal)?;
-        let mut conn = self
-            .sqlite
+        let Some(sqlite) = &self.sqlite else { return Err(RestoreError::Invalid(SQLITE_ONLY.into())) };
+        let mut conn = sqlite
             .clone()
             .busy_timeout(Duration::from_secs(10))
             .synchronous(SqliteSynchronous::Normal)

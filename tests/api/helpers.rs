@@ -74,6 +74,10 @@ impl TestApp {
     }
 
     async fn boot(config: Config, clock: ManualClock, db: Arc<TestDb>) -> TestApp {
+        // `IBE_TEST_LOG=warn` (an env-filter) shows the emulator's log, e.g. why a request was a 500.
+        if let Ok(filter) = std::env::var("IBE_TEST_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        }
         let app = App::build_with_clock(config.clone(), clock.clone()).await.expect("app builds");
         let addr = app.local_addr().expect("bound");
         let engine = app.state().engine.clone();

@@ -1,0 +1,112 @@
+//! The database behind a [`Store`](super::Store) and the SQL that differs between the two: every
+//! backend-specific snippet the store needs is a method here, so the rest of `store/` is one SQL
+//! for both.
+
+use sqlx::AnyConnection;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The key of the one advisory lock every PostgreSQL write transaction takes ("IBE" + issue 15).
+const WRITE_LOCK_KEY: i64 = 0x1BE_0015;
+
+impl Backend {
+    /// The backend a `--db` value names: a `postgres://` or `postgresql://` URL is PostgreSQL,
+    /// anything else (a file, `:memory:`) SQLite.
+    pub fn of(db: &str) -> Backend {
+        let lower = db.trim_start().to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// Serialises this write transaction with every other one on the database, in any process:
+    /// on PostgreSQL it takes a transaction-scoped advisory lock (released at commit or rollback,
+    /// or when the connection dies); SQLite has one writer already.
+    pub(super) async fn lock_writes(self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        if self == Backend::Postgres {
+            // The function returns `void`, which the `Any` driver cannot decode: select a constant.
+            sqlx::query(&format!("SELECT 1 FROM (SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})) AS locked"))
+                .execute(conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Backend {
+    /// Every table of the store's schema, by name, each with 1 if it has an `account` column
+    /// (else 0): what `reset` deletes.
+    pub(super) fn tables_sql(self) -> &'static str {
+        match self {
+            Backend::Sqlite => {
+                "SELECT m.name, EXISTS (SELECT 1 FROM pragma_table_info(m.name) AS c WHERE c.name = 'account') \
+                 FROM sqlite_master AS m WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name"
+            }
+            Backend::Postgres => {
+                "SELECT t.table_name::text, CASE WHEN EXISTS (SELECT 1 FROM information_schema.columns AS c \
+                 WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'account') \
+                 THEN 1::bigint ELSE 0::bigint END \
+                 FROM information_schema.tables AS t WHERE t.table_schema = current_schema() \
+                 AND t.table_type = 'BASE TABLE' ORDER BY 1"
+            }
+        }
+    }
+}
+
+/// `db` as shown to people (logs, `/_emulator/health`): a URL without its password.
+pub fn display_db(db: &str) -> String {
+    if Backend::of(db) == Backend::Sqlite {
+        return db.to_string();
+    }
+    let Some((scheme, rest)) = db.split_once("://") else { return db.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => db.to_string(),
+        },
+        None => db.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{display_db, Backend};
+
+    #[test]
+    fn the_backend_follows_the_url_scheme() {
+        assert_eq!(Backend::of("postgres://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::of("postgresql://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::of("PostgreSQL://u@h/db"), Backend::Postgres);
+        assert_eq!(Backend::of("./emulator.db"), Backend::Sqlite);
+        assert_eq!(Backend::of(":memory:"), Backend::Sqlite);
+        assert_eq!(Backend::of("/tmp/postgres://x"), Backend::Sqlite);
+    }
+
+    #[test]
+    fn shown_urls_hide_the_password() {
+        assert_eq!(
+            display_db("postgres://ibe:s3cr:et@db:5432/ibe?sslmode=disable"),
+            "postgres://ibe:***@db:5432/ibe?sslmode=disable"
+        );
+        assert_eq!(display_db("postgresql://ibe:pw@db"), "postgresql://ibe:***@db");
+        assert_eq!(
+            display_db("postgres://postgres@127.0.0.1:5432/postgres"),
+            "postgres://postgres@127.0.0.1:5432/postgres"
+        );
+        assert_eq!(
+            display_db("postgres://h/db?options=-c%20search_path%3Dt_1"),
+            "postgres://h/db?options=-c%20search_path%3Dt_1"
+        );
+        assert_eq!(display_db("./a:b@c.db"), "./a:b@c.db", "a file name is shown as is");
+    }
+}
