@@ -148,7 +148,7 @@ impl App {
             faults.clone(),
             journal.clone(),
             sim_clock.manual().cloned(),
-            config.db.starts_with("postgres://") || config.db.starts_with("postgresql://"),
+            store.backend() == crate::store::Backend::Postgres,
         ));
         shared.start().await.map_err(|e| StartupError(format!("cannot read the shared control state: {e}")))?;
         let engine = Engine::new(store.clone(), clock.clone(), shared.clone());

@@ -4,7 +4,7 @@
 //!
 //! - one process (SQLite): the journal and the fault rules stay in memory ([`Journal`], [`Faults`])
 //!   and the manual clock is this process's own (persisted for restarts), exactly as before;
-//! - replicas (PostgreSQL): they live in the database (`store::shared`, migration 0012). Before
+//! - replicas (PostgreSQL): they live in the database (`store::shared`, migration 0013). Before
 //!   every request (the [`refresh`] layer) and every engine tick a replica reads the one
 //!   `control_state` row: it adopts the shared clock time, and reloads the fault rules when their
 //!   version moved. A fault rule that may match a call is checked and counted in a write

@@ -1,4 +1,4 @@
-//! SQL for the control state replicas share on one database (issue 15, migration 0012): the
+//! SQL for the control state replicas share on one database (issue 15, migration 0013): the
 //! `control_state` row (the manual clock's time, the fault rules' version, the next fault ID), the
 //! fault rules with their counters, and the request journal. Values go in and out as plain numbers
 //! and JSON text: what they mean is `crate::shared`'s business. SQLite never uses these tables (one

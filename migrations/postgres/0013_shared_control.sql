@@ -1,4 +1,4 @@
--- PostgreSQL twin of migrations/0012_shared_control.sql (same version and name; see migrations/postgres/README.md).
+-- PostgreSQL twin of migrations/0013_shared_control.sql (same version and name; see migrations/postgres/README.md).
 -- Control state shared by every replica on one database (issue 15): the manual clock's time, a
 -- version that moves whenever fault rules change, the fault rules themselves and the request
 -- journal. On SQLite (one process) the journal and fault rules stay in memory and these tables stay
