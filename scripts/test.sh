@@ -47,6 +47,8 @@ else
     echo "==> PostgreSQL at $pg_url"
     echo "==> PostgreSQL: migrations/postgres/ make the schema migrations/ makes on SQLite (scripts/pg-schema-check.py)"
     python3 scripts/pg-schema-check.py "$pg_url"
+    echo "==> PostgreSQL: three emulator processes on one database behave as one (IBE_TEST_DB=$pg_url cargo test --test replicas)"
+    IBE_TEST_DB="$pg_url" cargo test --locked --test replicas
     echo "==> PostgreSQL: the API tests' harness makes a schema per test (IBE_TEST_DB=$pg_url cargo test --test api test_db)"
     IBE_TEST_DB="$pg_url" cargo test --locked --test api test_db
     # Enabled when the store runs on PostgreSQL (issue 15): the whole API suite on the cluster.
