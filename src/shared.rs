@@ -35,9 +35,6 @@ use crate::store::Store;
 /// Start cannot wake it.
 const REPLICA_POLL: Duration = Duration::from_millis(200);
 
-/// How long readiness waits for the database to answer.
-const READY_TIMEOUT: Duration = Duration::from_secs(1);
-
 /// Where the shared control state lives.
 pub struct Shared {
     store: Store,
@@ -310,11 +307,6 @@ impl Shared {
         self.clear_requests().await?;
         self.delete_faults(None).await?;
         Ok(())
-    }
-
-    /// Whether this replica can serve: on a shared database, that it answers now.
-    pub async fn reachable(&self) -> bool {
-        self.database.is_none() || self.store.reachable(READY_TIMEOUT).await
     }
 }
 

@@ -151,7 +151,7 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
-    if state.is_ready() && state.shared.reachable().await {
+    if state.is_ready() {
         (StatusCode::OK, Json(json!({ "ready": true }))).into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ready": false }))).into_response()

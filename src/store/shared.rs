@@ -182,19 +182,6 @@ impl Store {
         tx.commit().await?;
         Ok(gone)
     }
-
-    /// Whether the database answers within `timeout` and its newest migration is this binary's
-    /// newest (a dropped schema, or a database migrated by a newer emulator, is not ready).
-    pub async fn reachable(&self, timeout: std::time::Duration) -> bool {
-        let migrator = match self.backend {
-            super::Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
-            super::Backend::Sqlite => sqlx::migrate!("./migrations"),
-        };
-        let expected = migrator.migrations.iter().map(|m| m.version).max();
-        let newest =
-            sqlx::query_as::<_, (Option<i64>,)>("SELECT MAX(version) FROM _sqlx_migrations").fetch_one(&self.reader);
-        matches!(tokio::time::timeout(timeout, newest).await, Ok(Ok((found,))) if found == expected)
-    }
 }
 
 impl WriteTx {
