@@ -94,7 +94,7 @@ impl App {
         let sim_clock: SimClock = clock.into();
         let store = Store::open(&config.db)
             .await
-            .map_err(|e| StartupError(format!("cannot open database {}: {e}", config.db)))?;
+            .map_err(|e| StartupError(format!("cannot open database {}: {e}", crate::store::display_db(&config.db))))?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| StartupError(format!("cannot listen on {}: {e}", config.listen)))?;

@@ -150,11 +150,20 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
+/// 200 once started and only while the database answers and its migrations are this binary's;
+/// else 503 with the reason.
 async fn ready(State(state): State<AppState>) -> Response {
-    if state.is_ready() {
-        (StatusCode::OK, Json(json!({ "ready": true }))).into_response()
+    let verdict = if state.is_ready() {
+        let timeout = std::time::Duration::from_millis(crate::domain::limits::READY_DB_TIMEOUT_MS);
+        state.store.readiness(timeout).await
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ready": false }))).into_response()
+        Err("starting".to_string())
+    };
+    match verdict {
+        Ok(()) => (StatusCode::OK, Json(json!({ "ready": true }))).into_response(),
+        Err(reason) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ready": false, "reason": reason }))).into_response()
+        }
     }
 }
 

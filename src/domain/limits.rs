@@ -87,6 +87,8 @@ pub const JOURNAL_MAX_PAGE: usize = 1_000;
 pub const JOURNAL_TRUNCATION_MARKER: &str = "…[truncated ";
 
 /// Largest body of a JSON control-plane request (`/_emulator/*` other than snapshot uploads).
+/// How long `/_emulator/ready` waits for the database to answer before saying not ready (ours).
+pub const READY_DB_TIMEOUT_MS: u64 = 2_000;
 pub const MAX_CONTROL_BODY_BYTES: usize = 64 * 1024;
 /// Default largest snapshot upload (`PUT /_emulator/snapshots/{name}`); `--max-snapshot-bytes`.
 pub const DEFAULT_MAX_SNAPSHOT_BYTES: u64 = 256 * 1024 * 1024;

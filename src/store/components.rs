@@ -6,7 +6,7 @@
 use super::sql::Sql;
 use sqlx::AnyConnection;
 
-use super::{decode, encode, paging, query, tags, Store, WriteTx};
+use super::{decode, encode, paging, query, tags, Backend, Store, WriteTx};
 use crate::domain::component::{Component, ComponentFilter, Version};
 use crate::domain::paging::Page;
 use crate::domain::pipeline::Pipeline;
@@ -28,8 +28,17 @@ impl Store {
         if taken.is_some() {
             return Ok(false);
         }
-        sqlx::query("UPDATE image_components SET id = $1, spec = json_set(spec, '$.id', $1) WHERE id = $2")
+        let spec: Option<(String,)> = sqlx::query_as("SELECT spec FROM image_components WHERE id = $1")
+            .bind(from)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let spec = match spec {
+            Some((text,)) => Some(super::set_json_field(&text, "id", to)?),
+            None => None,
+        };
+        sqlx::query("UPDATE image_components SET id = $1, spec = COALESCE($2, spec) WHERE id = $3")
             .bind(to)
+            .bind(spec)
             .bind(from)
             .execute(&mut *conn)
             .await?;
@@ -59,8 +68,8 @@ pub struct ComponentPage {
     pub total_count: i64,
 }
 
-fn push_filter(qb: &mut Sql<'_>, account: &str, region: &str, filter: &ComponentFilter) {
-    query::push_tenant_for_tags(qb, "c", account, region, !filter.tags.is_empty());
+fn push_filter(qb: &mut Sql<'_>, backend: Backend, account: &str, region: &str, filter: &ComponentFilter) {
+    query::push_tenant_for_tags(qb, backend, "c", account, region, !filter.tags.is_empty());
     query::push_in(qb, "c.id", filter.ids.iter().cloned());
     if let Some(name) = &filter.name {
         qb.push(" AND c.name = ").push_bind(name.clone());
@@ -127,11 +136,11 @@ impl Store {
         page: &Page,
     ) -> Result<ComponentPage, sqlx::Error> {
         let mut count = Sql::new("SELECT COUNT(*) FROM image_components c");
-        push_filter(&mut count, account, region, filter);
+        push_filter(&mut count, self.backend, account, region, filter);
         let (total_count,): (i64,) = count.query_as()?.fetch_one(&self.reader).await?;
 
         let mut select = Sql::new("SELECT c.spec FROM image_components c");
-        push_filter(&mut select, account, region, filter);
+        push_filter(&mut select, self.backend, account, region, filter);
         paging::push_after(&mut select, "c", page.after.as_ref());
         paging::push_order_limit(&mut select, "c", page);
         let rows: Vec<(String,)> = select.query_as()?.fetch_all(&self.reader).await?;

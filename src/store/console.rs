@@ -49,7 +49,28 @@ pub struct BuildRow {
     pub modified_ms: i64,
     pub next_due_ms: Option<i64>,
     pub steps_done: i64,
+    /// How many steps the plan has (counted from the stored plan, see [`steps_in_plan`]).
+    #[sqlx(skip)]
     pub steps_total: i64,
+}
+
+/// A [`BuildRow`] as selected, with the stored plan its step count comes from.
+#[derive(sqlx::FromRow)]
+struct BuildWithPlan {
+    #[sqlx(flatten)]
+    row: BuildRow,
+    plan: String,
+}
+
+/// The number of steps of a stored plan: `{"v": 2, "steps": [...]}`, or version 1's bare array
+/// (`domain::build::decode_plan`'s formats); 0 if it is neither.
+fn steps_in_plan(plan: &str) -> i64 {
+    let steps = match serde_json::from_str::<serde_json::Value>(plan) {
+        Ok(serde_json::Value::Object(object)) => object.get("steps").and_then(|s| s.as_array()).map_or(0, Vec::len),
+        Ok(serde_json::Value::Array(steps)) => steps.len(),
+        _ => 0,
+    };
+    i64::try_from(steps).unwrap_or(i64::MAX)
 }
 
 /// A custom image with its owner, origin (build, template, copy) and the accounts it is shared with.
@@ -91,7 +112,7 @@ impl Store {
              UNION ALL SELECT s.account, i.region, 0, 0, 0, 1, 0, s.shared_ms FROM image_shares s \
                JOIN images i ON i.id = s.image_id \
              UNION ALL SELECT account, region, 0, 0, 0, 0, 1, created_ms FROM image_components \
-             ) GROUP BY account, region ORDER BY account, region"
+             ) AS s GROUP BY account, region ORDER BY account, region"
         ))
         .fetch_all(&self.reader)
         .await
@@ -148,11 +169,18 @@ impl Store {
         let mut select = Sql::new(
             "SELECT e.id, e.pipeline_id, p.name AS pipeline_name, e.status, e.message, e.image_id, e.error_code, \
              e.error_info, e.created_ms, e.modified_ms, e.next_due_ms, e.cursor AS steps_done, \
-             COALESCE(json_array_length(e.plan, '$.steps'), json_array_length(e.plan)) AS steps_total FROM executions e LEFT JOIN image_pipelines p ON p.id = e.pipeline_id",
+             e.plan FROM executions e LEFT JOIN image_pipelines p ON p.id = e.pipeline_id",
         );
         filter(&mut select);
         select.push(" ORDER BY e.created_ms DESC, e.id DESC LIMIT ").push_bind(limit);
-        let rows = select.query_as()?.fetch_all(&self.reader).await?;
+        let rows: Vec<BuildWithPlan> = select.query_as()?.fetch_all(&self.reader).await?;
+        let rows = rows
+            .into_iter()
+            .map(|BuildWithPlan { mut row, plan }| {
+                row.steps_total = steps_in_plan(&plan);
+                row
+            })
+            .collect();
         Ok((rows, total))
     }
 
@@ -170,7 +198,7 @@ impl Store {
         let rows: Vec<ConsoleImage> = sqlx::query_as(&format!(
             "SELECT {IMAGE_COLUMNS} FROM images i LEFT JOIN executions e ON e.id = i.execution_id \
              LEFT JOIN image_pipelines p ON p.id = e.pipeline_id WHERE i.execution_id = $1 \
-             ORDER BY i.copied_from IS NOT NULL, i.created_ms, i.rowid"
+             ORDER BY i.copied_from IS NOT NULL, i.created_ms, i.seq"
         ))
         .bind(execution_id)
         .fetch_all(&self.reader)

@@ -79,7 +79,7 @@ impl WriteTx {
     /// Every readable outcome rule, oldest first (rows that do not decode are skipped).
     pub async fn outcome_rules(&mut self) -> Result<Vec<StoredOutcome>, sqlx::Error> {
         let rows: Vec<(String, String, Option<i64>)> =
-            sqlx::query_as("SELECT id, rule, remaining FROM outcome_rules ORDER BY created_ms, rowid")
+            sqlx::query_as("SELECT id, rule, remaining FROM outcome_rules ORDER BY created_ms, seq")
                 .fetch_all(self.conn()?)
                 .await?;
         Ok(rows
@@ -112,19 +112,22 @@ impl Store {
     pub async fn add_outcome(&self, id: &str, rule: &OutcomeRule, now_ms: i64) -> Result<(), sqlx::Error> {
         let text = serde_json::to_string(rule).map_err(encode)?;
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO outcome_rules (id, rule, remaining, created_ms) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(text)
-            .bind(rule.count.map(|c| i64::try_from(c).unwrap_or(i64::MAX)))
-            .bind(now_ms)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO outcome_rules (id, rule, remaining, created_ms, seq) \
+             VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM outcome_rules))",
+        )
+        .bind(id)
+        .bind(text)
+        .bind(rule.count.map(|c| i64::try_from(c).unwrap_or(i64::MAX)))
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await
     }
 
     pub async fn outcomes(&self) -> Result<Vec<StoredOutcome>, sqlx::Error> {
         let rows: Vec<(String, String, Option<i64>)> =
-            sqlx::query_as("SELECT id, rule, remaining FROM outcome_rules ORDER BY created_ms, rowid")
+            sqlx::query_as("SELECT id, rule, remaining FROM outcome_rules ORDER BY created_ms, seq")
                 .fetch_all(&self.writer)
                 .await?;
         Ok(rows

@@ -4,6 +4,8 @@
 
 use sqlx::AnyConnection;
 
+use super::sql::Sql;
+
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -58,6 +60,52 @@ impl Backend {
                  AND t.table_type = 'BASE TABLE' ORDER BY 1"
             }
         }
+    }
+}
+
+impl Backend {
+    /// The tenant scope's column in a listing filtered by tags: on SQLite written `+alias.column`
+    /// so that the planner does not walk the tenant's index but drives the query from the tag
+    /// index (`tags::push_filters`); PostgreSQL's planner chooses by statistics (and has no unary
+    /// `+` on text).
+    pub(super) fn tenant_column_for_tags(self, alias: &str, column: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("+{alias}.{column}"),
+            Backend::Postgres => format!("{alias}.{column}"),
+        }
+    }
+
+    /// The function giving the 1-based position of a substring (0 when absent), called
+    /// `name(text, part)`.
+    pub(super) fn position_fn(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "instr",
+            Backend::Postgres => "strpos",
+        }
+    }
+
+    /// The text value of the top-level `key` of the JSON object stored in `column` (NULL when
+    /// absent or JSON null).
+    pub(super) fn json_text(self, column: &str, key: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("json_extract({column}, '$.{key}')"),
+            Backend::Postgres => format!("({column}::jsonb ->> '{key}')"),
+        }
+    }
+
+    /// A select-list expression: the tags of the row whose ID is `id_column`, in their order, as
+    /// a JSON array of `[key, value]` pairs (`[]` when it has none).
+    pub(super) fn push_tags_json(self, qb: &mut Sql<'_>, resource_type: &'static str, id_column: &str) {
+        match self {
+            Backend::Sqlite => qb
+                .push("(SELECT json_group_array(json_array(t.key, t.value)) FROM (SELECT key, value FROM tags t WHERE t.resource_type = ")
+                .push_bind(resource_type)
+                .push(format!(" AND t.resource_id = {id_column} ORDER BY position) t)")),
+            Backend::Postgres => qb
+                .push("(SELECT COALESCE(json_agg(json_build_array(t.key, t.value) ORDER BY t.position)::text, '[]') FROM tags t WHERE t.resource_type = ")
+                .push_bind(resource_type)
+                .push(format!(" AND t.resource_id = {id_column})")),
+        };
     }
 }
 

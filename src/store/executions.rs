@@ -4,7 +4,7 @@
 use super::sql::Sql;
 use sqlx::{Any, AnyConnection, Transaction};
 
-use super::{decode, encode, paging, query, tags, Store, WriteTx};
+use super::{decode, encode, paging, query, tags, Backend, Store, WriteTx};
 use crate::domain::build::{self, Execution, Runtime};
 use crate::domain::execution::{RunningBuild, Status, TERMINAL_SQL};
 use crate::domain::image::Image;
@@ -111,8 +111,8 @@ pub struct Event {
     pub message: String,
 }
 
-fn push_filter(qb: &mut Sql<'_>, account: &str, region: &str, filter: &ExecutionFilter) {
-    query::push_tenant_for_tags(qb, "e", account, region, !filter.tags.is_empty());
+fn push_filter(qb: &mut Sql<'_>, backend: Backend, account: &str, region: &str, filter: &ExecutionFilter) {
+    query::push_tenant_for_tags(qb, backend, "e", account, region, !filter.tags.is_empty());
     if let Some(pipeline) = &filter.pipeline_id {
         qb.push(" AND e.pipeline_id = ").push_bind(pipeline.clone());
     }
@@ -187,7 +187,7 @@ impl Store {
     ) -> Result<ExecutionPage, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
         let mut select = Sql::new(format!("SELECT {} FROM executions e", prefixed_columns()));
-        push_filter(&mut select, account, region, filter);
+        push_filter(&mut select, self.backend, account, region, filter);
         paging::push_after(&mut select, "e", page.after.as_ref());
         paging::push_order_limit(&mut select, "e", page);
         let rows: Vec<Row> = select.query_as()?.fetch_all(&mut *conn).await?;
@@ -197,7 +197,7 @@ impl Store {
             i64::try_from(executions.len()).unwrap_or(i64::MAX)
         } else {
             let mut count = Sql::new("SELECT COUNT(*) FROM executions e");
-            push_filter(&mut count, account, region, filter);
+            push_filter(&mut count, self.backend, account, region, filter);
             let (total,): (i64,) = count.query_as()?.fetch_one(&mut *conn).await?;
             total
         };
@@ -234,7 +234,7 @@ impl Store {
                 .fetch_all(&mut *conn)
                 .await?;
         let resources: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, kind, detail, created_ms, released_ms FROM transit_resources WHERE execution_id = $1 ORDER BY created_ms, rowid",
+            "SELECT id, kind, detail, created_ms, released_ms FROM transit_resources WHERE execution_id = $1 ORDER BY created_ms, seq",
         )
         .bind(id)
         .fetch_all(&mut *conn)
@@ -427,7 +427,8 @@ impl EngineTx {
         at_ms: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms, seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT COALESCE(MAX(seq), 0) + 1 FROM transit_resources WHERE execution_id = $2))",
         )
         .bind(id)
         .bind(&execution.id)
@@ -465,8 +466,9 @@ impl EngineTx {
     pub async fn insert_image(&mut self, image: &Image, tags: &[Tag]) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, source_image, \
-             execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms, seq) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             (SELECT COALESCE(MAX(seq), 0) + 1 FROM images WHERE execution_id = $10))",
         )
         .bind(&image.id)
         .bind(&image.account)

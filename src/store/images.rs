@@ -257,7 +257,7 @@ impl Store {
     /// The images an execution made, original first.
     pub async fn images_of_execution(&self, execution_id: &str) -> Result<Vec<ProducedImage>, sqlx::Error> {
         let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT id, name, region, copied_from FROM images WHERE execution_id = $1 ORDER BY copied_from IS NOT NULL, created_ms, rowid",
+            "SELECT id, name, region, copied_from FROM images WHERE execution_id = $1 ORDER BY copied_from IS NOT NULL, created_ms, seq",
         )
         .bind(execution_id)
         .fetch_all(&self.reader)

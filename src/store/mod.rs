@@ -73,6 +73,14 @@ pub(crate) fn encode(err: impl Into<sqlx::error::BoxDynError>) -> sqlx::Error {
     sqlx::Error::Encode(err.into())
 }
 
+/// `text` (a stored JSON object) with its top-level `key` set to the string `value`: what SQLite's
+/// `json_set(text, '$.key', value)` did, done in Rust so the SQL is the same on both backends.
+pub(crate) fn set_json_field(text: &str, key: &str, value: &str) -> Result<String, sqlx::Error> {
+    let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text).map_err(decode)?;
+    object.insert(key.to_string(), serde_json::Value::String(value.to_string()));
+    serde_json::to_string(&object).map_err(encode)
+}
+
 /// How many read connections to keep (reads run in parallel in WAL mode).
 const READERS: u32 = 4;
 
@@ -107,6 +115,51 @@ fn with_pragmas(options: AnyPoolOptions, pragmas: &'static [&'static str]) -> An
     })
 }
 
+/// This binary's migrations for `backend` (the same versions on both).
+fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("./migrations"),
+        Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+    }
+}
+
+fn known_versions(backend: Backend) -> Vec<i64> {
+    migrator(backend).iter().map(|m| m.version).collect()
+}
+
+/// The migration versions applied to the database, in order (none when it was never migrated).
+async fn applied_versions(pool: &AnyPool) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT version FROM _sqlx_migrations ORDER BY version").fetch_all(pool).await?;
+    Ok(rows.into_iter().map(|(v,)| v).collect())
+}
+
+fn version_list(versions: &[i64]) -> String {
+    format!("[{}]", versions.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
+}
+
+/// Applies this binary's pending migrations, after refusing a database that has a migration this
+/// binary does not know (written by a newer emulator: running on it could lose or corrupt data).
+async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), sqlx::Error> {
+    // A database never migrated has no `_sqlx_migrations` table yet: nothing applied.
+    let applied = applied_versions(pool).await.unwrap_or_default();
+    let known = known_versions(backend);
+    let unknown: Vec<i64> = applied.into_iter().filter(|v| !known.contains(v)).collect();
+    if !unknown.is_empty() {
+        return Err(sqlx::Error::Configuration(
+            format!(
+                "the database has migration version(s) {} that this emulator does not know (it knows {}): \
+                 it was written by a newer emulator; refusing to start (use that emulator, or another database)",
+                version_list(&unknown),
+                version_list(&known)
+            )
+            .into(),
+        ));
+    }
+    migrator(backend).run(pool).await?;
+    Ok(())
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     /// `:memory:` gives a throw-away database on one connection.
@@ -132,7 +185,7 @@ impl Store {
                 .max_lifetime(None)
                 .connect_with(options)
                 .await?;
-            sqlx::migrate!("./migrations").run(&pool).await?;
+            migrate(&pool, Backend::Sqlite).await?;
             let group = std::sync::Arc::new(group::GroupWriter::spawn(pool.clone(), Backend::Sqlite));
             return Ok(Store {
                 writer: pool.clone(),
@@ -154,7 +207,7 @@ impl Store {
             .max_lifetime(None)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations").run(&writer).await?;
+        migrate(&writer, Backend::Sqlite).await?;
         let reader = with_pragmas(AnyPoolOptions::new(), &[SQLITE_PRAGMAS])
             .max_connections(READERS)
             .idle_timeout(None)
@@ -175,7 +228,7 @@ impl Store {
     async fn open_postgres(url: &str) -> Result<Store, sqlx::Error> {
         let options = AnyConnectOptions::from_str(url)?;
         let writer = AnyPoolOptions::new().max_connections(PG_WRITERS).connect_with(options.clone()).await?;
-        sqlx::migrate!("./migrations/postgres").run(&writer).await?;
+        migrate(&writer, Backend::Postgres).await?;
         let reader = AnyPoolOptions::new().max_connections(PG_READERS).connect_with(options).await?;
         let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone(), Backend::Postgres));
         Ok(Store {
@@ -200,6 +253,25 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         self.backend.lock_writes(&mut tx).await?;
         Ok(tx)
+    }
+
+    /// Whether this store can serve now (`/_emulator/ready`): the database answers within
+    /// `timeout` and its applied migrations are exactly this binary's. `Err` says why not.
+    pub async fn readiness(&self, timeout: std::time::Duration) -> Result<(), String> {
+        let applied = match tokio::time::timeout(timeout, applied_versions(&self.reader)).await {
+            Err(_) => return Err(format!("the database did not answer within {} ms", timeout.as_millis())),
+            Ok(Err(err)) => return Err(format!("the database cannot be read: {err}")),
+            Ok(Ok(applied)) => applied,
+        };
+        let known = known_versions(self.backend);
+        if applied != known {
+            return Err(format!(
+                "the database's migrations {} are not this emulator's {}",
+                version_list(&applied),
+                version_list(&known)
+            ));
+        }
+        Ok(())
     }
 
     /// Closes both pools (graceful shutdown).

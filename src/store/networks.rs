@@ -198,10 +198,11 @@ impl WriteTx {
         region: &str,
         id: &str,
     ) -> Result<Option<String>, sqlx::Error> {
+        let vswitch = self.backend().json_text("p.spec", "vswitch_id");
         let build: Option<(String,)> = sqlx::query_as(&format!(
             "SELECT e.id FROM executions e JOIN image_pipelines p ON p.id = e.pipeline_id \
              WHERE e.account = $1 AND e.region = $2 AND e.status NOT IN {TERMINAL_SQL} \
-             AND json_extract(p.spec, '$.vswitch_id') = $3 LIMIT 1"
+             AND {vswitch} = $3 LIMIT 1"
         ))
         .bind(account)
         .bind(region)
@@ -218,9 +219,10 @@ impl WriteTx {
         region: &str,
         id: &str,
     ) -> Result<Option<String>, sqlx::Error> {
-        let template: Option<(String,)> = sqlx::query_as(
-            "SELECT id FROM image_pipelines WHERE account = $1 AND region = $2 AND json_extract(spec, '$.vswitch_id') = $3 LIMIT 1",
-        )
+        let vswitch = self.backend().json_text("spec", "vswitch_id");
+        let template: Option<(String,)> = sqlx::query_as(&format!(
+            "SELECT id FROM image_pipelines WHERE account = $1 AND region = $2 AND {vswitch} = $3 LIMIT 1"
+        ))
         .bind(account)
         .bind(region)
         .bind(id)

@@ -5,7 +5,7 @@ use super::sql::Sql;
 use sqlx::any::AnyArguments;
 
 use super::tags;
-use super::{decode, encode, paging, query, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
+use super::{decode, encode, paging, query, Backend, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::{Tag, TagFilter};
@@ -48,8 +48,8 @@ fn insert(pipeline: &Pipeline) -> Result<sqlx::query::Query<'static, sqlx::Any, 
     .bind(spec))
 }
 
-fn push_filter(qb: &mut Sql<'_>, account: &str, region: &str, filter: &PipelineFilter) {
-    query::push_tenant_for_tags(qb, "p", account, region, !filter.tags.is_empty());
+fn push_filter(qb: &mut Sql<'_>, backend: Backend, account: &str, region: &str, filter: &PipelineFilter) {
+    query::push_tenant_for_tags(qb, backend, "p", account, region, !filter.tags.is_empty());
     query::push_in(qb, "p.id", filter.ids.iter().cloned());
     if let Some(name) = &filter.name {
         qb.push(" AND p.name = ").push_bind(name.clone());
@@ -84,9 +84,9 @@ impl Store {
         let generation = self.pipelines.generation();
         // One round trip: each template with its tags (in their order) as a JSON array.
         let mut select = Sql::new("SELECT p.spec, ");
-        tags::push_json_column(&mut select, RESOURCE_TYPE_PIPELINE, "p.id");
+        self.backend.push_tags_json(&mut select, RESOURCE_TYPE_PIPELINE, "p.id");
         select.push(" FROM image_pipelines p");
-        push_filter(&mut select, account, region, filter);
+        push_filter(&mut select, self.backend, account, region, filter);
         paging::push_after(&mut select, "p", page.after.as_ref());
         paging::push_order_limit(&mut select, "p", page);
         let rows: Vec<(String, String)> = select.query_as()?.fetch_all(&self.reader).await?;
@@ -115,7 +115,7 @@ impl Store {
             row.map_or(0, |(n,)| n)
         } else {
             let mut count = Sql::new("SELECT COUNT(*) FROM image_pipelines p");
-            push_filter(&mut count, account, region, filter);
+            push_filter(&mut count, self.backend, account, region, filter);
             let (total,): (i64,) = count.query_as()?.fetch_one(&self.reader).await?;
             total
         };

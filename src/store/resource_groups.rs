@@ -46,12 +46,27 @@ impl WriteTx {
     /// Moves a resource to `group` (a template leaves the read cache once committed).
     pub async fn join_resource_group(&mut self, resource_type: &str, id: &str, group: &str) -> Result<(), sqlx::Error> {
         let Some((table, has_spec)) = table_of(resource_type) else { return Ok(()) };
-        let sql = if has_spec {
-            format!("UPDATE {table} SET resource_group_id = $1, spec = json_set(spec, '$.resource_group_id', $1) WHERE id = $2")
+        if has_spec {
+            // The stored spec carries the group too: rewritten here, in the same transaction.
+            let spec: Option<(String,)> = sqlx::query_as(&format!("SELECT spec FROM {table} WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(self.conn()?)
+                .await?;
+            if let Some((text,)) = spec {
+                sqlx::query(&format!("UPDATE {table} SET resource_group_id = $1, spec = $2 WHERE id = $3"))
+                    .bind(group)
+                    .bind(super::set_json_field(&text, "resource_group_id", group)?)
+                    .bind(id)
+                    .execute(self.conn()?)
+                    .await?;
+            }
         } else {
-            format!("UPDATE {table} SET resource_group_id = $1 WHERE id = $2")
-        };
-        sqlx::query(&sql).bind(group).bind(id).execute(self.conn()?).await?;
+            sqlx::query(&format!("UPDATE {table} SET resource_group_id = $1 WHERE id = $2"))
+                .bind(group)
+                .bind(id)
+                .execute(self.conn()?)
+                .await?;
+        }
         if resource_type == RESOURCE_TYPE_PIPELINE {
             self.forget_after_commit(id);
         }

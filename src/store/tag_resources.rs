@@ -8,7 +8,7 @@ use super::sql::Sql;
 
 use super::components::RESOURCE_TYPE_COMPONENT;
 use super::images::RESOURCE_TYPE_IMAGE;
-use super::{tags, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
+use super::{tags, Backend, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
 use crate::domain::tags::{Tag, TagFilter};
 
 /// The table of each resource type the tag APIs serve.
@@ -66,11 +66,12 @@ impl Pattern {
     }
 }
 
-fn push_match(qb: &mut Sql<'_>, column: &str, pattern: &Pattern) {
+fn push_match(qb: &mut Sql<'_>, backend: Backend, column: &str, pattern: &Pattern) {
+    let position = backend.position_fn();
     match pattern {
         Pattern::Exact(text) => qb.push(format!("{column} = ")).push_bind(text.clone()),
-        Pattern::Prefix(text) => qb.push(format!("instr({column}, ")).push_bind(text.clone()).push(") = 1"),
-        Pattern::Infix(text) => qb.push(format!("instr({column}, ")).push_bind(text.clone()).push(") > 0"),
+        Pattern::Prefix(text) => qb.push(format!("{position}({column}, ")).push_bind(text.clone()).push(") = 1"),
+        Pattern::Infix(text) => qb.push(format!("{position}({column}, ")).push_bind(text.clone()).push(") > 0"),
     };
 }
 
@@ -199,9 +200,12 @@ impl Store {
     ) -> Result<Vec<TagResource>, sqlx::Error> {
         let mut qb = Sql::new("SELECT r.resource_id, r.key, r.value FROM tags r WHERE r.resource_type = ");
         // Filtered by tags: the tag index drives the query (see `query::push_tenant_for_tags`).
-        let scope = if query.tags.is_empty() { "r" } else { "+r" };
-        qb.push_bind(resource_type).push(format!(" AND {scope}.account = ")).push_bind(account.to_string());
-        qb.push(format!(" AND {scope}.region = ")).push_bind(region.to_string());
+        let scope = |column: &str| match query.tags.is_empty() {
+            true => format!("r.{column}"),
+            false => self.backend.tenant_column_for_tags("r", column),
+        };
+        qb.push_bind(resource_type).push(format!(" AND {} = ", scope("account"))).push_bind(account.to_string());
+        qb.push(format!(" AND {} = ", scope("region"))).push_bind(region.to_string());
         if !query.ids.is_empty() {
             qb.push(" AND r.resource_id IN (");
             qb.push_bind_list(query.ids.iter().cloned());
@@ -218,7 +222,7 @@ impl Store {
         for filter in &query.fuzzy {
             qb.push(" AND EXISTS (SELECT 1 FROM tags f WHERE f.resource_type = r.resource_type AND f.resource_id = r.resource_id AND ");
             let key = Pattern::of(&filter.key);
-            push_match(&mut qb, "f.key", &key);
+            push_match(&mut qb, self.backend, "f.key", &key);
             // A fuzzy key searches by key alone; values refine an exact key only (SDK model).
             if !filter.values.is_empty() && matches!(key, Pattern::Exact(_)) {
                 qb.push(" AND (");
@@ -226,7 +230,7 @@ impl Store {
                     if i > 0 {
                         qb.push(" OR ");
                     }
-                    push_match(&mut qb, "f.value", &Pattern::of(value));
+                    push_match(&mut qb, self.backend, "f.value", &Pattern::of(value));
                 }
                 qb.push(")");
             }

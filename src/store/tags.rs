@@ -68,15 +68,7 @@ pub(super) async fn of(
     Ok(map)
 }
 
-/// Pushes a select-list expression giving the tags of the row whose ID is `id_column`, in their
-/// order, as a JSON array of `[key, value]` pairs. Saves a second query per page.
-pub(super) fn push_json_column(qb: &mut Sql<'_>, resource_type: &'static str, id_column: &str) {
-    qb.push("(SELECT json_group_array(json_array(t.key, t.value)) FROM (SELECT key, value FROM tags t WHERE t.resource_type = ")
-        .push_bind(resource_type)
-        .push(format!(" AND t.resource_id = {id_column} ORDER BY position) t)"));
-}
-
-/// Parses [`push_json_column`]'s value.
+/// Parses the value of [`Backend::push_tags_json`](super::Backend::push_tags_json)'s column.
 pub(super) fn from_json(text: &str) -> Result<Vec<Tag>, sqlx::Error> {
     let pairs: Vec<(String, String)> = serde_json::from_str(text).map_err(decode)?;
     Ok(pairs.into_iter().map(|(key, value)| Tag { key, value }).collect())

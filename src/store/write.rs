@@ -12,7 +12,7 @@ use sqlx::AnyConnection;
 
 use super::cache::PipelineCache;
 use super::group::Lease;
-use super::Store;
+use super::{Backend, Store};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::Tag;
 
@@ -24,6 +24,7 @@ pub struct WriteTx {
     generation: u64,
     offers: Vec<(Pipeline, Vec<Tag>)>,
     forgets: Vec<String>,
+    backend: Backend,
 }
 
 impl Store {
@@ -31,14 +32,21 @@ impl Store {
     pub async fn write(&self) -> Result<WriteTx, sqlx::Error> {
         let generation = self.pipelines.generation();
         let lease = self.group.lease().await?;
-        Ok(WriteTx { lease, cache: self.pipelines.clone(), generation, offers: Vec::new(), forgets: Vec::new() })
+        Ok(WriteTx {
+            lease,
+            cache: self.pipelines.clone(),
+            generation,
+            offers: Vec::new(),
+            forgets: Vec::new(),
+            backend: self.backend,
+        })
     }
 }
 
 impl WriteTx {
     /// Commits, then updates the read cache with what the transaction wrote.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        let WriteTx { lease, cache, generation, offers, forgets } = self;
+        let WriteTx { lease, cache, generation, offers, forgets, .. } = self;
         lease.commit().await?;
         if !forgets.is_empty() {
             cache.forget(forgets.iter().map(String::as_str));
@@ -47,6 +55,11 @@ impl WriteTx {
             cache.offer(generation, offers);
         }
         Ok(())
+    }
+
+    /// The database this transaction runs on (for [`Backend`]'s dialect snippets).
+    pub(super) fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The lent connection (an error only if the writer task is gone).

@@ -97,6 +97,31 @@ impl TestApp {
         }
     }
 
+    /// Runs SQL on the test's database behind the emulator's back (a corrupt row, a fake
+    /// migration): on SQLite through a connection of its own, on PostgreSQL through `psql`.
+    pub async fn raw_sql(&self, sql: &str) {
+        match crate::test_db::backend() {
+            crate::test_db::Backend::Sqlite => {
+                use sqlx::Connection;
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", self.db.url)).await.expect("open");
+                sqlx::raw_sql(sql).execute(&mut conn).await.expect("raw sql");
+                conn.close().await.expect("close");
+            }
+            crate::test_db::Backend::Postgres(_) => {
+                let (url, sql) = (self.db.url.clone(), sql.to_string());
+                tokio::task::spawn_blocking(move || crate::test_db::psql(&url, &sql)).await.expect("psql");
+            }
+        }
+    }
+
+    /// A new emulator on this test's database, or why it refused to start.
+    pub async fn build_another(&self) -> Result<App, String> {
+        let mut config = self.config.clone();
+        config.listen = "127.0.0.1:0".parse().expect("addr");
+        App::build_with_clock(config, self.clock.clone()).await.map_err(|e| e.to_string())
+    }
+
     /// Stops the server gracefully and starts a new one on the same database.
     pub async fn restart(mut self) -> TestApp {
         self.shutdown().await;

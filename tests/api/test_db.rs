@@ -38,6 +38,27 @@ pub fn backend() -> Backend {
     backend_from(std::env::var(ENV).ok().as_deref())
 }
 
+/// True (after noting why) when the tests run on PostgreSQL: see the `skip_on_postgres!` macro.
+pub fn skip_on_postgres(module: &str, why: &str) -> bool {
+    if backend() == Backend::Sqlite {
+        return false;
+    }
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or(module);
+    eprintln!("SKIPPED on PostgreSQL: {test}: {why}");
+    if let Some(path) = std::env::var_os(SKIPS_ENV) {
+        use std::io::Write;
+        let line = format!("{test}: {why}\n");
+        if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = file.write_all(line.as_bytes());
+        }
+    }
+    true
+}
+
+/// The environment variable naming the file where skipped tests are listed.
+pub const SKIPS_ENV: &str = "IBE_TEST_SKIPS";
+
 /// `base` with the search path set to `schema`: a connection made from it creates and finds its
 /// tables in that schema.
 pub fn schema_url(base: &str, schema: &str) -> String {
