@@ -50,9 +50,10 @@ impl ManualClock {
 }
 
 impl ManualClock {
-    /// Sets the time (a replica adopting the time shared by all replicas of one database).
-    pub fn set(&self, ms: i64) {
-        self.0.store(ms, Ordering::SeqCst);
+    /// Moves the time forward to `ms` if it is behind (a replica adopting the time shared by the
+    /// replicas of one database; never backwards).
+    pub fn catch_up(&self, ms: i64) {
+        self.0.fetch_max(ms, Ordering::SeqCst);
     }
 }
 

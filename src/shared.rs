@@ -6,7 +6,7 @@
 //!   and the manual clock is this process's own (persisted for restarts), exactly as before;
 //! - replicas (PostgreSQL): they live in the database (`store::shared`, migration 0013). Before
 //!   every request (the [`refresh`] layer) and every engine tick a replica reads the one
-//!   `control_state` row: it adopts the shared clock time, and reloads the fault rules when their
+//!   `control_state` row: it catches its clock up with the shared time (which only moves forward), and reloads the fault rules when their
 //!   version moved. A fault rule that may match a call is checked and counted in a write
 //!   transaction (so `nth` and `count` hold across replicas); each answered call is written to the
 //!   journal table before its response leaves (group commit batches them).
@@ -97,14 +97,14 @@ impl Shared {
     }
 
     /// At start: on a shared database, makes sure the control row exists (a manual clock's start
-    /// time becomes the shared time if none is set yet), adopts its time and loads the fault rules.
+    /// time becomes the shared time if that is behind), catches up with it and loads the fault rules.
     pub async fn start(&self) -> Result<(), sqlx::Error> {
         if self.database.is_none() {
             return Ok(());
         }
         let row = self.store.control_init(self.manual.as_ref().map(ManualClock::now_ms)).await?;
         if let (Some(manual), Some(ms)) = (&self.manual, row.clock_ms) {
-            manual.set(ms);
+            manual.catch_up(ms);
         }
         self.reload_faults(row.faults_version).await
     }
@@ -115,7 +115,7 @@ impl Shared {
         let Some(version) = &self.database else { return Ok(()) };
         let row = self.store.control_row().await?;
         if let (Some(manual), Some(ms)) = (&self.manual, row.clock_ms) {
-            manual.set(ms);
+            manual.catch_up(ms);
         }
         if row.faults_version != version.load(Ordering::SeqCst) {
             self.reload_faults(row.faults_version).await?;
@@ -137,8 +137,8 @@ impl Shared {
     pub async fn advance_clock(&self, ms: i64) -> Result<Option<i64>, sqlx::Error> {
         let Some(manual) = &self.manual else { return Ok(None) };
         if self.database.is_some() {
-            if let Some(now) = self.store.clock_advance(ms).await? {
-                manual.set(now);
+            if let Some(now) = self.store.clock_advance(manual.now_ms(), ms).await? {
+                manual.catch_up(now);
             }
             return Ok(Some(manual.now_ms()));
         }

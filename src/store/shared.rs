@@ -61,7 +61,8 @@ fn fault_row((id, spec, created_ms, matched, fired): FaultTuple) -> FaultRow {
 
 impl Store {
     /// Makes sure the control row exists; a manual-clock replica passes its start time, which
-    /// becomes the shared time only if none is set yet. Returns the row as it is now.
+    /// becomes the shared time if none is set yet or the shared time is behind it (as a restarted
+    /// SQLite emulator resumes at the later of its saved time and the wall clock). Returns the row.
     pub async fn control_init(&self, clock_ms: Option<i64>) -> Result<ControlRow, sqlx::Error> {
         let mut tx = self.write().await?;
         sqlx::query("INSERT INTO control_state (id, clock_ms) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
@@ -70,7 +71,7 @@ impl Store {
             .execute(tx.conn()?)
             .await?;
         if let Some(clock_ms) = clock_ms {
-            sqlx::query("UPDATE control_state SET clock_ms = $1 WHERE id = $2 AND clock_ms IS NULL")
+            sqlx::query("UPDATE control_state SET clock_ms = $1 WHERE id = $2 AND (clock_ms IS NULL OR clock_ms < $1)")
                 .bind(clock_ms)
                 .bind(ROW)
                 .execute(tx.conn()?)
@@ -91,13 +92,16 @@ impl Store {
         Ok(ControlRow { clock_ms, faults_version })
     }
 
-    /// Moves the shared manual clock forward by `ms` and returns the new time (`None` if no
-    /// manual-clock replica ever set it).
-    pub async fn clock_advance(&self, ms: i64) -> Result<Option<i64>, sqlx::Error> {
+    /// Moves the shared manual clock to `ms` past the later of its time and `local_ms` (this
+    /// replica's) and returns the new time (`None` if no manual-clock replica ever set it).
+    pub async fn clock_advance(&self, local_ms: i64, ms: i64) -> Result<Option<i64>, sqlx::Error> {
         let mut tx = self.write().await?;
-        sqlx::query("UPDATE control_state SET clock_ms = clock_ms + $1 WHERE id = $2")
-            .bind(ms)
-            .bind(ROW)
+        sqlx::query(
+            "UPDATE control_state SET clock_ms = (CASE WHEN clock_ms > $1 THEN clock_ms ELSE $1 END) + $2 WHERE id = $3",
+        )
+        .bind(local_ms)
+        .bind(ms)
+        .bind(ROW)
             .execute(tx.conn()?)
             .await?;
         let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT clock_ms FROM control_state WHERE id = $1")
