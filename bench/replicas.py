@@ -13,7 +13,7 @@ Starts its own throw-away cluster (scripts/postgres.sh) and stops it at the end;
 configuration gets a fresh schema. Uses bench/ratios.py's helpers (wrk, bench/rpc.lua).
 
 Usage, from anywhere in the repository:
-  bench/replicas.py [--secs 5] [--builds 300] [--no-build]
+  bench/replicas.py [--secs 5] [--builds 300] [--no-build | --binary PATH]
 """
 import argparse
 import concurrent.futures
@@ -28,6 +28,8 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ratios  # noqa: E402
 from ratios import CREATE, EMU, ROOT, Server, get, load_average, step, wrk  # noqa: E402
+
+BINARY = EMU
 
 TOTAL_CONCURRENCY = 48
 TERMINAL = ("SUCCESS", "FAILED", "TEST_FAILED", "PARTITION_SUCCESS", "CANCELLED")
@@ -47,7 +49,7 @@ class Setup:
     def __init__(self, name, db, replicas, count):
         self.name, self.db, self.count = name, db, count
         self.servers = [
-            Server(lambda p: [EMU, "--listen", f"127.0.0.1:{p}", "--db", db, "--phase-duration", "0"],
+            Server(lambda p: [BINARY, "--listen", f"127.0.0.1:{p}", "--db", db, "--phase-duration", "0"],
                    env={"RUST_LOG": "error"})
             for _ in range(replicas)
         ]
@@ -111,7 +113,11 @@ def main():
     ap.add_argument("--secs", type=int, default=5, help="seconds per wrk run")
     ap.add_argument("--builds", type=int, default=300, help="builds in the steps/s figure")
     ap.add_argument("--no-build", action="store_true", help="use the release binary already built")
+    ap.add_argument("--binary", help="this emulator binary instead of the release build (implies --no-build)")
     a = ap.parse_args()
+    global BINARY
+    if a.binary:
+        BINARY, a.no_build = os.path.abspath(a.binary), True
     ratios.ensure_wrk()
     if not a.no_build:
         step("building the release binary")
