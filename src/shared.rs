@@ -243,14 +243,16 @@ impl Shared {
         }
         journal::bound(&mut entry);
         let row = match serde_json::to_string(&entry) {
+            // The JSON escapes control characters; the filter columns get no NUL (PostgreSQL text
+            // refuses it), so a call with one in its action is journalled too.
             Ok(text) => JournalInsert {
                 entry: text,
-                action: entry.action.clone(),
-                account: entry.account.clone(),
-                region: entry.region.clone(),
-                code: entry.code.clone(),
+                action: no_nul(&entry.action),
+                account: no_nul(&entry.account),
+                region: no_nul(&entry.region),
+                code: no_nul(&entry.code),
                 status: i64::from(entry.status),
-                request_id: entry.request_id.clone(),
+                request_id: no_nul(&entry.request_id),
             },
             Err(err) => {
                 tracing::warn!(error = %err, "a journal entry could not be encoded");
@@ -308,6 +310,11 @@ impl Shared {
         self.delete_faults(None).await?;
         Ok(())
     }
+}
+
+/// `value` with each NUL replaced by U+FFFD.
+fn no_nul(value: &str) -> String {
+    value.replace('\0', "\u{FFFD}")
 }
 
 fn with_seq(seq: i64, text: &str) -> Option<Entry> {
