@@ -47,7 +47,8 @@ pub struct Config {
     #[arg(long, env = "IBE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// SQLite database file (created if missing); `:memory:` for a throw-away run.
+    /// SQLite database file (created if missing); `:memory:` for a throw-away run; or a
+    /// `postgres://` / `postgresql://` URL to run on PostgreSQL.
     #[arg(long, env = "IBE_DB", default_value = "./ecs-imagebuilder-emulator.db")]
     pub db: String,
 

@@ -339,8 +339,20 @@ impl From<Code> for ApiError {
     }
 }
 
+/// PostgreSQL's SQLSTATE `character_not_in_repertoire`: a text value it cannot hold, i.e. one with
+/// a NUL character (SQLite stores those, and never reports this code).
+const SQLSTATE_NOT_IN_REPERTOIRE: &str = "22021";
+
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
+        let code = err.as_database_error().and_then(|db| db.code().map(|c| c.into_owned()));
+        if code.as_deref() == Some(SQLSTATE_NOT_IN_REPERTOIRE) {
+            // A request value no stored value can equal: the caller's mistake, not ours.
+            return ApiError::with_message(
+                Code::InvalidParameter,
+                "The specified parameter is not valid: it contains a NUL character.",
+            );
+        }
         ApiError::internal(err)
     }
 }

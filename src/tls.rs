@@ -81,12 +81,13 @@ pub fn prepare(config: &Config, listen: SocketAddr) -> Result<Tls, String> {
     Ok(Tls { acceptor: TlsAcceptor::from(Arc::new(server)), ca_path: dir.join(CA_CERT_FILE), names })
 }
 
-/// `--tls-dir`, else `<db>.tls` beside the database, else (`:memory:`) a new temporary folder.
+/// `--tls-dir`, else `<db>.tls` beside the database file, else (`:memory:`, a PostgreSQL URL) a
+/// new temporary folder.
 fn tls_dir(config: &Config) -> PathBuf {
     if let Some(dir) = &config.tls_dir {
         return dir.clone();
     }
-    if config.db == ":memory:" {
+    if config.db == ":memory:" || crate::store::Backend::of(&config.db) == crate::store::Backend::Postgres {
         return std::env::temp_dir().join(format!("ecs-imagebuilder-emulator-tls-{}", uuid::Uuid::new_v4().simple()));
     }
     PathBuf::from(format!("{}.tls", config.db))

@@ -15,7 +15,7 @@ pub enum Backend {
 }
 
 /// The key of the one advisory lock every PostgreSQL write transaction takes ("IBE" + issue 15).
-const WRITE_LOCK_KEY: i64 = 0x1BE_0015;
+pub const WRITE_LOCK_KEY: i64 = 0x1BE_0015;
 
 impl Backend {
     /// The backend a `--db` value names: a `postgres://` or `postgresql://` URL is PostgreSQL,

@@ -40,7 +40,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 
-pub use dialect::{display_db, Backend};
+pub use dialect::{display_db, Backend, WRITE_LOCK_KEY};
 
 pub use crate::domain::idempotency::TokenClaim;
 pub use pipelines::{PipelineFilter, PipelinePage};

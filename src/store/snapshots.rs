@@ -249,7 +249,8 @@ async fn validate(
 /// Where snapshots of a database live: `<db>.snapshots/` beside the file, or a temporary folder
 /// for `:memory:`.
 pub fn snapshot_dir(db: &str) -> PathBuf {
-    if db == ":memory:" {
+    // A PostgreSQL URL is no place in the file system (and its snapshots are not files yet).
+    if db == ":memory:" || super::Backend::of(db) == super::Backend::Postgres {
         std::env::temp_dir().join(format!("ecs-imagebuilder-emulator-{}-snapshots", std::process::id()))
     } else {
         PathBuf::from(format!("{db}.snapshots"))

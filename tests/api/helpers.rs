@@ -115,6 +115,11 @@ impl TestApp {
         }
     }
 
+    /// The URL the emulator was given (`--db`).
+    pub fn db_url(&self) -> &str {
+        &self.db.url
+    }
+
     /// A new emulator on this test's database, or why it refused to start.
     pub async fn build_another(&self) -> Result<App, String> {
         let mut config = self.config.clone();

@@ -25,6 +25,7 @@ mod helpers;
 mod images;
 mod openapi;
 mod pipelines;
+mod postgres;
 mod protocol;
 mod readiness;
 mod reliability;
