@@ -58,6 +58,8 @@ else
     echo "==> PostgreSQL: $(sort -u "$pg_skips" | grep -c . || true) API tests skipped on PostgreSQL (skip_on_postgres!):"
     sort -u "$pg_skips" | sed 's/^/      /'
     rm -f "$pg_skips"
+    echo "==> PostgreSQL: three emulator processes on one database behave as one (IBE_TEST_DB=$pg_url cargo test --test replicas)"
+    IBE_TEST_DB="$pg_url" cargo test --locked --test replicas
     scripts/postgres.sh stop "$pg_dir"
     pg_dir=""
 fi

@@ -19,13 +19,14 @@ use crate::auth::Auth;
 use crate::clock::{Clock, ManualClock, ScaledClock, SimClock, SystemClock, MANUAL_CLOCK_KEY};
 use crate::config::{AuthMode, ClockMode, Config};
 use crate::engine::Engine;
-use crate::faults::{self, Faults, Injector};
+use crate::faults::Faults;
 use crate::fixtures::{self, Fixtures};
 use crate::gate::{self, GateState, HostPolicy};
 use crate::ids::IdGen;
-use crate::journal::{self, Journal, Recorder};
+use crate::journal::Journal;
 use crate::rpc;
-use crate::state::{AppState, Shared};
+use crate::shared::{self, Layers, Shared};
+use crate::state::{AppState, Services};
 use crate::store::Store;
 
 /// How long shutdown waits for the scheduler to finish its current tick.
@@ -43,13 +44,15 @@ pub fn router(state: AppState, gate_state: GateState) -> Router {
 /// its layers — the journal (outermost), the front door that decodes and logs, fault injection —
 /// and the control plane under `/_emulator`.
 pub fn routes(state: &AppState) -> Router<AppState> {
-    let recorder = Recorder { journal: state.journal.clone(), clock: state.clock.clone() };
-    let injector = Injector { faults: state.faults.clone(), clock: state.clock.clone() };
+    let layers = Layers { shared: state.shared.clone(), clock: state.clock.clone() };
     let rpc = any(rpc::dispatch)
-        .layer(from_fn_with_state(injector, faults::inject))
+        .layer(from_fn_with_state(layers.clone(), shared::inject))
         .layer(from_fn_with_state(state.clone(), rpc::decode))
-        .layer(from_fn_with_state(recorder, journal::record));
-    Router::new().route("/", rpc).nest("/_emulator", admin::router())
+        .layer(from_fn_with_state(layers, shared::record));
+    Router::new()
+        .route("/", rpc)
+        .nest("/_emulator", admin::router())
+        .layer(from_fn_with_state(state.shared.clone(), shared::refresh))
 }
 
 /// What wraps every route: an Alibaba error for unknown paths, and a panic in a handler answered as
@@ -138,14 +141,25 @@ impl App {
             body_timeout_ms: config.body_timeout_ms,
         };
         let clock: Arc<dyn Clock> = Arc::new(sim_clock.clone());
-        let engine = Engine::new(store.clone(), clock.clone());
-        let state = AppState::new(Shared {
+        let faults = Arc::new(Faults::new(config.id_seed));
+        let journal = Arc::new(Journal::default());
+        let shared = Arc::new(Shared::new(
+            store.clone(),
+            faults.clone(),
+            journal.clone(),
+            sim_clock.manual().cloned(),
+            store.backend() == crate::store::Backend::Postgres,
+        ));
+        shared.start().await.map_err(|e| StartupError(format!("cannot read the shared control state: {e}")))?;
+        let engine = Engine::new(store.clone(), clock.clone(), shared.clone());
+        let state = AppState::new(Services {
             store,
             clock,
             sim_clock,
             engine,
-            faults: Arc::new(Faults::new(config.id_seed)),
-            journal: Arc::new(Journal::default()),
+            faults,
+            journal,
+            shared,
             auth: Arc::new(Auth::new(config.auth == AuthMode::Strict, keys)),
             catalog: Arc::new(catalog),
             ids: Arc::new(ids),

@@ -49,6 +49,14 @@ impl ManualClock {
     }
 }
 
+impl ManualClock {
+    /// Moves the time forward to `ms` if it is behind (a replica adopting the time shared by the
+    /// replicas of one database; never backwards).
+    pub fn catch_up(&self, ms: i64) {
+        self.0.fetch_max(ms, Ordering::SeqCst);
+    }
+}
+
 impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.0.load(Ordering::SeqCst)

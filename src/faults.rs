@@ -2,23 +2,17 @@
 //! SDKs and Terraform retry on — `Throttling.User`, `ServiceUnavailable`, `InternalError` — or any
 //! other code of the error table) or answer late. Rules match action / account / region and fire
 //! with a probability, on the n-th matching call, a limited number of times, and within a window
-//! of emulator time. In memory; a full reset clears them. [`inject`] is the layer around the RPC
-//! handler that applies them; the control plane edits them (`admin`).
+//! of emulator time. In memory; a full reset clears them. `shared` applies them around the RPC
+//! handler (and keeps them in the database when replicas share one); the control plane edits them.
 
-use std::sync::{Arc, Mutex};
-
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use std::sync::Mutex;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Clock;
 use crate::domain::limits::{MAX_FAULT_FIELD_BYTES, MAX_FAULT_LATENCY_MS as MAX_LATENCY_MS, MAX_FAULT_RULES};
 use crate::error::{ApiError, Code};
-use crate::exchange::{Call, Injected};
 
 /// The longest rule window (`afterSeconds`, `forSeconds`): about 100 years.
 const MAX_WINDOW_SECONDS: f64 = 100.0 * 365.0 * 24.0 * 3600.0;
@@ -85,8 +79,8 @@ impl Faults {
         Faults { rules: Mutex::new(Vec::new()), rng: Mutex::new(rng), next_id: Mutex::new(1) }
     }
 
-    /// Validates and adds a rule.
-    pub fn add(&self, spec: FaultSpec, now_ms: i64) -> Result<FaultRule, String> {
+    /// Checks a rule as posted (the reason if it is refused).
+    pub fn validate(spec: &FaultSpec) -> Result<(), String> {
         for (name, value) in [
             ("action", &spec.action),
             ("account", &spec.account),
@@ -120,6 +114,12 @@ impl Faults {
                 return Err(format!("\"{name}\" must be between 0 and {MAX_WINDOW_SECONDS} seconds"));
             }
         }
+        Ok(())
+    }
+
+    /// Validates and adds a rule.
+    pub fn add(&self, spec: FaultSpec, now_ms: i64) -> Result<FaultRule, String> {
+        Faults::validate(&spec)?;
         let mut next = self.next_id.lock().map_err(|_| "fault rules are unavailable")?;
         let mut rules = self.rules.lock().map_err(|_| "fault rules are unavailable")?;
         if rules.len() >= MAX_FAULT_RULES {
@@ -152,16 +152,38 @@ impl Faults {
         }
     }
 
+    /// Replaces every rule (a replica reloading the shared rules).
+    pub fn replace(&self, rules: Vec<FaultRule>) {
+        if let Ok(mut kept) = self.rules.lock() {
+            *kept = rules;
+        }
+    }
+
+    /// Whether some rule names this action, account and region (its window, count and chance
+    /// aside): when none does, a call meets no fault.
+    pub fn may_match(&self, action: &str, account: &str, region: &str) -> bool {
+        self.rules.lock().is_ok_and(|rules| rules.iter().any(|rule| names(&rule.spec, action, account, region)))
+    }
+
     /// What the first rule that fires does to this call (rules are tried in the order added).
     pub fn check(&self, action: &str, account: &str, region: &str, now_ms: i64) -> Injection {
-        let (Ok(mut rules), Ok(mut rng)) = (self.rules.lock(), self.rng.lock()) else {
-            return Injection::default();
-        };
+        let Ok(mut rules) = self.rules.lock() else { return Injection::default() };
+        self.check_in(&mut rules, action, account, region, now_ms)
+    }
+
+    /// [`Faults::check`] over `rules` (the shared rules a replica loaded), counting in them.
+    pub fn check_in(
+        &self,
+        rules: &mut [FaultRule],
+        action: &str,
+        account: &str,
+        region: &str,
+        now_ms: i64,
+    ) -> Injection {
+        let Ok(mut rng) = self.rng.lock() else { return Injection::default() };
         for rule in rules.iter_mut() {
             let s = &rule.spec;
-            let matches = s.action.as_deref().is_none_or(|a| a == action)
-                && s.account.as_deref().is_none_or(|a| a == account)
-                && s.region.as_deref().is_none_or(|r| r == region);
+            let matches = names(s, action, account, region);
             let start = rule.created_ms.saturating_add(ms(s.after_seconds.unwrap_or(0.0)));
             let in_window = now_ms >= start && s.for_seconds.is_none_or(|d| now_ms < start.saturating_add(ms(d)));
             if !matches || !in_window || s.count.is_some_and(|c| rule.fired >= c) {
@@ -187,27 +209,11 @@ impl Faults {
     }
 }
 
-/// What the fault layer needs: the rules and the emulator clock (rule windows are emulator time).
-#[derive(Clone)]
-pub struct Injector {
-    pub faults: Arc<Faults>,
-    pub clock: Arc<dyn Clock>,
-}
-
-/// The layer around the RPC handler: a call that meets a firing rule waits its latency, and is
-/// answered with the rule's error instead of being run (the handler sees [`Injected`]). Calls
-/// refused before dispatch carry no [`Call`] and meet no rule.
-pub async fn inject(State(injector): State<Injector>, mut request: Request, next: Next) -> Response {
-    if let Some(call) = request.extensions().get::<Arc<Call>>().cloned() {
-        let injection = injector.faults.check(&call.action, &call.account, &call.region, injector.clock.now_ms());
-        if injection.latency_ms > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(injection.latency_ms)).await;
-        }
-        if let Some(err) = injection.error {
-            request.extensions_mut().insert(Injected(err));
-        }
-    }
-    next.run(request).await
+/// Whether `spec` names this action, account and region.
+fn names(spec: &FaultSpec, action: &str, account: &str, region: &str) -> bool {
+    spec.action.as_deref().is_none_or(|a| a == action)
+        && spec.account.as_deref().is_none_or(|a| a == account)
+        && spec.region.as_deref().is_none_or(|r| r == region)
 }
 
 #[cfg(test)]

@@ -5,31 +5,25 @@
 //! [`JOURNAL_MAX_VALUE_BYTES`] with a marker, each entry's parameters at [`JOURNAL_MAX_ENTRY_BYTES`],
 //! and the journal keeps at most [`JOURNAL_MAX_ENTRIES`] entries and [`JOURNAL_MAX_TOTAL_BYTES`]
 //! bytes, dropping the oldest first. Clearing gives the memory back. Reads are paged by sequence
-//! number (`before`), at most [`JOURNAL_MAX_PAGE`] entries a page. [`record`] is the layer around
-//! the RPC API that writes it; the control plane and the console read it.
+//! number (`before`), at most [`JOURNAL_MAX_PAGE`] entries a page. `shared` records each answered
+//! call (into this journal, or the database's when replicas share one); the control plane and the
+//! console read it.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::{Arc, Mutex};
-
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Clock;
 pub use crate::domain::limits::JOURNAL_MAX_ENTRIES as CAPACITY;
 use crate::domain::limits::{
     JOURNAL_MAX_ENTRIES, JOURNAL_MAX_ENTRY_BYTES, JOURNAL_MAX_PAGE, JOURNAL_MAX_TOTAL_BYTES, JOURNAL_MAX_VALUE_BYTES,
     JOURNAL_TRUNCATION_MARKER,
 };
-use crate::domain::time::format_ms;
-use crate::exchange::Answer;
 
 /// Parameters never written to the journal.
 const SECRETS: &[&str] = &["Signature", "SecurityToken", "AccessKeySecret", "BearerToken"];
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     /// Position in the journal (1, 2, …; never reused until the process restarts); `before` pages on it.
@@ -117,8 +111,8 @@ fn entry_bytes(entry: &Entry) -> usize {
         + entry.params.iter().map(|(k, v)| k.capacity() + v.capacity() + NODE).sum::<usize>()
 }
 
-/// Applies the per-value and per-entry limits to an entry's fields.
-fn bound(entry: &mut Entry) {
+/// Applies the per-value and per-entry limits to an entry's fields (secrets removed).
+pub fn bound(entry: &mut Entry) {
     entry.params.retain(|k, _| !SECRETS.contains(&k.as_str()));
     for field in [&mut entry.action, &mut entry.account, &mut entry.region, &mut entry.method, &mut entry.code] {
         truncate_value(field);
@@ -216,39 +210,6 @@ impl Journal {
             })
             .unwrap_or(0)
     }
-}
-
-/// What the journal layer needs: the journal and the emulator clock (entries carry emulator time).
-#[derive(Clone)]
-pub struct Recorder {
-    pub journal: Arc<Journal>,
-    pub clock: Arc<dyn Clock>,
-}
-
-/// The outermost layer of `/`: records every answered call (refused ones too) after its response
-/// is made, from the [`Answer`] the RPC handler attached to it.
-pub async fn record(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    if let Some(answer) = response.extensions().get::<Answer>() {
-        let call = &answer.call;
-        let at_ms = recorder.clock.now_ms();
-        recorder.journal.record(Entry {
-            seq: 0,
-            request_id: call.request_id.clone(),
-            time: format_ms(at_ms),
-            at_ms,
-            method: call.method.clone(),
-            action: call.action.clone(),
-            account: call.account.clone(),
-            region: call.region.clone(),
-            params: call.params.iter().map(|(k, v)| (bounded_copy(k), bounded_copy(v))).collect(),
-            code: answer.code.clone(),
-            message: answer.message.clone(),
-            status: response.status().as_u16(),
-            latency_ms: call.started.elapsed().as_secs_f64() * 1000.0,
-        });
-    }
-    response
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ pub mod params;
 pub mod product;
 pub mod rpc;
 pub mod serve;
+pub mod shared;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -12,15 +12,16 @@ use crate::engine::Engine;
 use crate::faults::Faults;
 use crate::ids::IdGen;
 use crate::journal::Journal;
+use crate::shared::Shared;
 use crate::store::Store;
 
-/// What every handler can reach: one shared [`Shared`] behind an `Arc`, so the copy every layer
+/// What every handler can reach: the [`Services`] behind one `Arc`, so the copy every layer
 /// and extractor takes of it per request is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState(Arc<Shared>);
+pub struct AppState(Arc<Services>);
 
 /// The fields of [`AppState`] (reached through it by `Deref`).
-pub struct Shared {
+pub struct Services {
     pub store: Store,
     /// Every timestamp comes from here (the same clock as `sim_clock`).
     pub clock: Arc<dyn Clock>,
@@ -30,6 +31,9 @@ pub struct Shared {
     pub config: Arc<Config>,
     pub journal: Arc<Journal>,
     pub faults: Arc<Faults>,
+    /// The control state replicas share (clock, faults, journal): the one place that branches on
+    /// the backend.
+    pub shared: Arc<Shared>,
     pub auth: Arc<Auth>,
     pub catalog: Arc<Catalog>,
     pub ids: Arc<IdGen>,
@@ -38,16 +42,16 @@ pub struct Shared {
 }
 
 impl std::ops::Deref for AppState {
-    type Target = Shared;
+    type Target = Services;
 
-    fn deref(&self) -> &Shared {
+    fn deref(&self) -> &Services {
         &self.0
     }
 }
 
 impl AppState {
-    pub fn new(shared: Shared) -> AppState {
-        AppState(Arc::new(shared))
+    pub fn new(services: Services) -> AppState {
+        AppState(Arc::new(services))
     }
 
     /// True once migrations and fixtures are loaded.

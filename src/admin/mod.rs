@@ -22,6 +22,7 @@ use crate::domain::time::format_ms;
 use crate::error::ApiError;
 use crate::faults;
 use crate::journal;
+use crate::shared::AddFaultError;
 use crate::state::AppState;
 
 /// Routes of the control plane (mounted at `/_emulator`).
@@ -175,8 +176,7 @@ async fn reset(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
     let request: ResetBody = body(&bytes)?;
     let deleted = state.store.reset(request.account.as_deref()).await?;
     if request.account.is_none() {
-        state.journal.clear();
-        state.faults.clear();
+        state.shared.after_reset().await?;
     }
     Ok(Json(json!({ "reset": request.account.as_deref().unwrap_or("all"), "rowsDeleted": deleted })))
 }
@@ -226,8 +226,7 @@ async fn advance(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
             format_ms(MAX_CLOCK_MS)
         )));
     }
-    let now = manual.advance(ms);
-    state.store.state_set(crate::clock::MANUAL_CLOCK_KEY, &now.to_string()).await?;
+    state.shared.advance_clock(ms).await?;
     let applied = state.engine.tick().await?;
     let mut view = clock_view(&state);
     view["transitionsApplied"] = json!(applied);
@@ -236,8 +235,11 @@ async fn advance(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
 
 /// A page of the journal, streamed one entry at a time. `nextBefore` (when the page is full) is the
 /// `before` of the next, older page.
-async fn requests(State(state): State<AppState>, AdminQuery(filter): AdminQuery<journal::Filter>) -> Response {
-    let entries = state.journal.list(&filter);
+async fn requests(
+    State(state): State<AppState>,
+    AdminQuery(filter): AdminQuery<journal::Filter>,
+) -> AdminResult<Response> {
+    let entries = state.shared.requests(&filter).await?;
     let limit = filter.limit.unwrap_or(100).min(crate::domain::limits::JOURNAL_MAX_PAGE);
     let next = entries.first().filter(|_| entries.len() == limit && limit > 0).map(|e| e.seq);
     let head = match next {
@@ -245,11 +247,11 @@ async fn requests(State(state): State<AppState>, AdminQuery(filter): AdminQuery<
         None => format!("{{\"count\":{},\"requests\":", entries.len()),
     };
     let body = stream::JsonArray::body(head, entries, "}");
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-async fn clear_requests(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "cleared": state.journal.clear() }))
+async fn clear_requests(State(state): State<AppState>) -> AdminResult {
+    Ok(Json(json!({ "cleared": state.shared.clear_requests().await? })))
 }
 
 /// One build's timeline: every transition with its simulated time, the transit resources, and
@@ -299,28 +301,31 @@ async fn release(State(state): State<AppState>, AdminPath(id): AdminPath) -> Adm
     Ok(Json(json!({ "released": id })))
 }
 
-async fn list_faults(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "faults": state.faults.list() }))
+async fn list_faults(State(state): State<AppState>) -> AdminResult {
+    Ok(Json(json!({ "faults": state.shared.faults().await? })))
 }
 
 async fn add_fault(State(state): State<AppState>, bytes: Bytes) -> AdminResult<(StatusCode, Json<Value>)> {
     let spec: faults::FaultSpec =
         serde_json::from_slice(&bytes).map_err(|e| AdminError::bad_request(format!("invalid fault rule: {e}")))?;
-    let rule = state.faults.add(spec, state.clock.now_ms()).map_err(AdminError::bad_request)?;
+    let rule = state.shared.add_fault(spec, state.clock.now_ms()).await.map_err(|e| match e {
+        AddFaultError::Invalid(message) => AdminError::bad_request(message),
+        AddFaultError::Store(err) => AdminError::from(err),
+    })?;
     Ok((StatusCode::CREATED, Json(json!(rule))))
 }
 
 async fn delete_fault(State(state): State<AppState>, AdminPath(id): AdminPath) -> AdminResult {
-    if state.faults.remove(&id) {
+    if state.shared.delete_faults(Some(&id)).await? {
         Ok(Json(json!({ "deleted": id })))
     } else {
         Err(AdminError::not_found(format!("no fault rule \"{id}\"")))
     }
 }
 
-async fn clear_faults(State(state): State<AppState>) -> Json<Value> {
-    state.faults.clear();
-    Json(json!({ "cleared": true }))
+async fn clear_faults(State(state): State<AppState>) -> AdminResult {
+    state.shared.delete_faults(None).await?;
+    Ok(Json(json!({ "cleared": true })))
 }
 
 async fn list_outcomes(State(state): State<AppState>) -> AdminResult {

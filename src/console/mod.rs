@@ -22,7 +22,7 @@ use crate::catalog;
 use crate::domain::execution::Status;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, Code};
-use crate::journal;
+
 use crate::params::Params;
 use crate::state::AppState;
 use crate::store::console::ConsoleImage;
@@ -379,8 +379,9 @@ fn error_description(code: &str) -> Option<Value> {
 
 /// One journal entry by RequestId, with what its error code means.
 async fn request(State(state): State<AppState>, Path(id): Path<String>) -> ConsoleResult {
-    let all = journal::Filter { limit: Some(usize::MAX), ..journal::Filter::default() };
-    let Some(entry) = state.journal.list(&all).into_iter().rev().find(|e| e.request_id == id) else {
+    let found =
+        state.shared.request(&id).await.map_err(|e| ConsoleError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let Some(entry) = found else {
         return Err(ConsoleError(StatusCode::NOT_FOUND, format!("no request \"{id}\" in the journal")));
     };
     let error = error_description(&entry.code);

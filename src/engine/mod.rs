@@ -23,6 +23,7 @@ use crate::domain::build::Execution;
 use crate::domain::execution::Status;
 use crate::domain::image::{Image, ImageStatus};
 use crate::error::ApiResult;
+use crate::shared::Shared;
 use crate::store::ticks::{ImageName, TickBatch};
 use crate::store::Store;
 use plan::{Effect, ErrorInfo, NewImage, Step};
@@ -35,21 +36,28 @@ const CHUNK_CONTENDED: i64 = 8;
 const CONTENDED_FOR: Duration = Duration::from_millis(500);
 /// Longest a tick keeps the writer's transaction open across chunks when nobody asks for it.
 const MAX_HOLD: Duration = Duration::from_millis(100);
-/// Longest the scheduler sleeps without looking (a safety net; Start/Cancel wake it at once).
+/// Longest the scheduler sleeps without looking (a safety net; Start/Cancel wake it at once; on a
+/// database shared by replicas, `Shared::poll_period` is shorter, since another replica's Start
+/// cannot wake this one).
 const MAX_IDLE: Duration = Duration::from_millis(1_000);
 
 /// The scheduler. Cheap to share: tick from anywhere (tests, the clock endpoint), run once.
 pub struct Engine {
     store: Store,
     clock: Arc<dyn Clock>,
+    /// The control state replicas share: the clock is refreshed from it before each tick.
+    shared: Arc<Shared>,
+    /// Longest sleep without looking ([`MAX_IDLE`], shorter when replicas share the database).
+    idle: Duration,
     wake: Notify,
     /// One tick at a time, so no step is applied twice.
     ticking: Mutex<()>,
 }
 
 impl Engine {
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Arc<Engine> {
-        Arc::new(Engine { store, clock, wake: Notify::new(), ticking: Mutex::new(()) })
+    pub fn new(store: Store, clock: Arc<dyn Clock>, shared: Arc<Shared>) -> Arc<Engine> {
+        let idle = shared.poll_period().map_or(MAX_IDLE, |poll| poll.min(MAX_IDLE));
+        Arc::new(Engine { store, clock, shared, idle, wake: Notify::new(), ticking: Mutex::new(()) })
     }
 
     /// Asks the scheduler loop to look for due work now (after Start/Cancel).
@@ -60,6 +68,7 @@ impl Engine {
     /// Applies every step due at the clock's current time; returns how many steps were applied.
     pub async fn tick(&self) -> ApiResult<usize> {
         let _one_at_a_time = self.ticking.lock().await;
+        self.shared.refresh().await?;
         let now = self.clock.now_ms();
         let mut applied = 0;
         let mut last_wanted: Option<Instant> = None;
@@ -105,12 +114,12 @@ impl Engine {
             }
             let sleep = match self.store.next_due().await {
                 Ok(Some(due)) => {
-                    Duration::from_millis(u64::try_from(due - self.clock.now_ms()).unwrap_or(0)).min(MAX_IDLE)
+                    Duration::from_millis(u64::try_from(due - self.clock.now_ms()).unwrap_or(0)).min(self.idle)
                 }
-                Ok(None) => MAX_IDLE,
+                Ok(None) => self.idle,
                 Err(err) => {
                     tracing::error!(error = %err, "scheduler could not read the next due time");
-                    MAX_IDLE
+                    self.idle
                 }
             };
             tokio::select! {

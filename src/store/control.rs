@@ -3,9 +3,9 @@
 use super::{encode, Store, WriteTx};
 use crate::domain::outcome::OutcomeRule;
 
-/// Tables that are never reset (schema bookkeeping, this run's settings, stored snapshots): the
-/// tables that are not state (`portable.rs`).
-use super::portable::NOT_STATE as KEEP;
+/// Tables a reset keeps: schema bookkeeping, this run's settings and shared clock, stored snapshots.
+/// (The journal and fault rules, which snapshots leave alone, are cleared by a full reset.)
+const KEEP: &[&str] = &["_sqlx_migrations", "control_state", "emulator_state", "id_counters", "portable_snapshots"];
 
 impl Store {
     pub async fn state_get(&self, key: &str) -> Result<Option<String>, sqlx::Error> {

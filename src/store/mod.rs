@@ -28,6 +28,7 @@ mod pipelines;
 pub mod portable;
 mod query;
 pub mod resource_groups;
+pub mod shared;
 pub mod snapshots;
 mod sql;
 pub mod tag_resources;

@@ -22,8 +22,17 @@ use super::sql::Sql;
 use super::{Backend, Store};
 use crate::domain::snapshot::{is_identifier, Cell, Encoder, Snapshot};
 
-/// Tables that are not state: migrations, this run's settings and counters, stored snapshots.
-pub const NOT_STATE: &[&str] = &["_sqlx_migrations", "emulator_state", "id_counters", "portable_snapshots"];
+/// Tables that are not state: migrations, this run's settings, counters and shared clock, stored
+/// snapshots, and the control plane's journal and fault rules (on SQLite they live in memory).
+pub const NOT_STATE: &[&str] = &[
+    "_sqlx_migrations",
+    "control_state",
+    "emulator_state",
+    "fault_rules",
+    "id_counters",
+    "journal",
+    "portable_snapshots",
+];
 
 /// Values bound per `INSERT` statement (SQLite allows 32 766, PostgreSQL 65 535).
 const VALUES_PER_INSERT: usize = 4_000;
