@@ -7,7 +7,7 @@
 use std::fmt::Display;
 
 use sqlx::any::AnyArguments;
-use sqlx::query::QueryAs;
+use sqlx::query::{Query, QueryAs};
 use sqlx::{Any, Arguments, Encode, FromRow, Type};
 
 /// SQL text and the values bound to its `$N` placeholders.
@@ -63,6 +63,12 @@ impl<'a> Sql<'a> {
             Some(err) => Err(sqlx::Error::Encode(err)),
             None => Ok(std::mem::take(&mut self.args)),
         }
+    }
+
+    /// The statement, for `execute` (values taken: call once).
+    pub(super) fn query(&mut self) -> Result<Query<'_, Any, AnyArguments<'_>>, sqlx::Error> {
+        let args = self.take()?;
+        Ok(sqlx::query_with(&self.text, args))
     }
 
     /// The statement mapping each row to `O`, with its values (taken: call once).
