@@ -18,6 +18,19 @@ pub async fn replayed_in(tx: &mut WriteTx, claim: Option<&TokenClaim>) -> ApiRes
     Ok(idempotency::replay(tx.client_token(claim).await?, claim)?)
 }
 
+/// The check and the record in one step, inside the write transaction: claims the token for
+/// `resource_id` unless a record exists, and then answers as [`replayed_in`] would. The claim is
+/// undone with the transaction if the request fails later on.
+pub async fn claim_in(
+    tx: &mut WriteTx,
+    claim: Option<&TokenClaim>,
+    resource_id: &str,
+    now_ms: i64,
+) -> ApiResult<Option<String>> {
+    let Some(claim) = claim else { return Ok(None) };
+    Ok(idempotency::replay(tx.claim_client_token(claim, resource_id, now_ms).await?, claim)?)
+}
+
 /// Records the token of a request that created `resource_id`.
 pub async fn record(tx: &mut WriteTx, claim: Option<&TokenClaim>, resource_id: &str, now_ms: i64) -> ApiResult<()> {
     if let Some(claim) = claim {

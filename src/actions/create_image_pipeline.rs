@@ -82,12 +82,14 @@ pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
         return Ok(Response { image_pipeline_id: pipeline.id });
     }
     let mut tx = ctx.state.store.write().await?;
-    if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
+    // Claim the token first (one statement); a failing check below drops `tx`, which undoes it.
+    if let Some(id) = client_token::claim_in(&mut tx, claim.as_ref(), &pipeline.id, pipeline.created_ms).await? {
         return Ok(Response { image_pipeline_id: id });
     }
-    domain::pipeline::check_quota(tx.pipeline_count(&pipeline.account, &pipeline.region).await?, quota)?;
+    if quota.is_some() {
+        domain::pipeline::check_quota(tx.pipeline_count(&pipeline.account, &pipeline.region).await?, quota)?;
+    }
     tx.insert_pipeline(&pipeline, &tags).await?;
-    client_token::record(&mut tx, claim.as_ref(), &pipeline.id, pipeline.created_ms).await?;
     tx.commit().await?;
     Ok(Response { image_pipeline_id: pipeline.id })
 }

@@ -140,23 +140,31 @@ async fn run(pool: AnyPool, backend: Backend, mut requests: mpsc::UnboundedRecei
                 continue;
             }
         };
-        batch(tx, first, &mut requests).await;
+        batch(&pool, tx, first, &mut requests).await;
     }
 }
 
-/// Serves `first` and whoever is waiting, one at a time, then commits once.
-async fn batch(mut tx: Tx, first: Request, requests: &mut mpsc::UnboundedReceiver<Request>) {
+/// Serves `first` and whoever is waiting, one at a time, then commits once. The first request of
+/// a transaction needs no savepoint (nothing else is in the transaction yet): if it discards its
+/// work, the whole transaction is rolled back and a fresh one begun, which is the same outcome in
+/// two fewer statements.
+async fn batch(pool: &AnyPool, mut tx: Tx, first: Request, requests: &mut mpsc::UnboundedReceiver<Request>) {
     let mut waiting = VecDeque::from([first]);
     let mut acks: Vec<oneshot::Sender<Result<(), String>>> = Vec::new();
     let mut served = 0;
     let mut broken: Option<String> = None;
+    // Whether the transaction holds no work yet.
+    let mut fresh = true;
     while served < MAX_BATCH {
         let Some(request) = waiting.pop_front().or_else(|| requests.try_recv().ok()) else { break };
         served += 1;
-        if let Err(err) = sqlx::query("SAVEPOINT request").execute(&mut *tx).await {
-            let _ = request.send(Err(err.to_string()));
-            broken = Some(err.to_string());
-            break;
+        let savepoint = !fresh;
+        if savepoint {
+            if let Err(err) = sqlx::query("SAVEPOINT request").execute(&mut *tx).await {
+                let _ = request.send(Err(err.to_string()));
+                broken = Some(err.to_string());
+                break;
+            }
         }
         let (back, returned) = oneshot::channel();
         // A requester that stopped waiting drops the lease, which comes straight back.
@@ -169,15 +177,34 @@ async fn batch(mut tx: Tx, first: Request, requests: &mut mpsc::UnboundedReceive
             return;
         };
         tx = lent;
-        let ended = match outcome {
-            Outcome::Keep(ack) => {
+        let ended = match (outcome, savepoint) {
+            (Outcome::Keep(ack), true) => {
                 acks.push(ack);
-                sqlx::query("RELEASE request").execute(&mut *tx).await
+                sqlx::query("RELEASE request").execute(&mut *tx).await.map(|_| ())
             }
-            Outcome::Discard => match sqlx::query("ROLLBACK TO request").execute(&mut *tx).await {
-                Ok(_) => sqlx::query("RELEASE request").execute(&mut *tx).await,
+            (Outcome::Keep(ack), false) => {
+                acks.push(ack);
+                fresh = false;
+                Ok(())
+            }
+            (Outcome::Discard, true) => match sqlx::query("ROLLBACK TO request").execute(&mut *tx).await {
+                Ok(_) => sqlx::query("RELEASE request").execute(&mut *tx).await.map(|_| ()),
                 Err(err) => Err(err),
             },
+            (Outcome::Discard, false) => {
+                // Only this request's work is in the transaction: drop all of it.
+                if tx.rollback().await.is_err() {
+                    return;
+                }
+                match pool.begin().await {
+                    Ok(next) => {
+                        tx = next;
+                        Ok(())
+                    }
+                    // No acknowledgement is pending (the transaction was fresh).
+                    Err(_) => return,
+                }
+            }
         };
         if let Err(err) = ended {
             broken = Some(err.to_string());

@@ -55,4 +55,31 @@ impl WriteTx {
         .await?;
         Ok(())
     }
+
+    /// Claims the token for `resource_id` in one statement when no record exists (`Ok(None)`);
+    /// otherwise the record already there, left unchanged. The claim is part of this transaction's
+    /// savepoint, so dropping the transaction (a later check failing) releases it again.
+    pub async fn claim_client_token(
+        &mut self,
+        claim: &TokenClaim,
+        resource_id: &str,
+        now_ms: i64,
+    ) -> Result<Option<StoredToken>, sqlx::Error> {
+        let done = sqlx::query(
+            "INSERT INTO client_tokens (account, region, action, token, digest, resource_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account, region, action, token) DO NOTHING",
+        )
+        .bind(&claim.account)
+        .bind(&claim.region)
+        .bind(claim.action)
+        .bind(&claim.token)
+        .bind(&claim.digest)
+        .bind(resource_id)
+        .bind(now_ms)
+        .execute(self.conn()?)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(None);
+        }
+        lookup(self.conn()?, claim).await
+    }
 }

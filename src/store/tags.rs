@@ -8,7 +8,8 @@ use sqlx::AnyConnection;
 use super::decode;
 use crate::domain::tags::{Tag, TagFilter};
 
-/// Stores `tags` on a resource, in the order given.
+/// Stores `tags` on a resource, in the order given: one multi-row `INSERT` (one round trip
+/// whatever the number of tags; at most 20 tags × 7 values, far below any placeholder limit).
 pub(super) async fn insert(
     conn: &mut AnyConnection,
     resource_type: &str,
@@ -17,20 +18,29 @@ pub(super) async fn insert(
     region: &str,
     tags: &[Tag],
 ) -> Result<(), sqlx::Error> {
-    for (position, tag) in tags.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(resource_type)
-        .bind(resource_id)
-        .bind(account)
-        .bind(region)
-        .bind(i64::try_from(position).unwrap_or(i64::MAX))
-        .bind(&tag.key)
-        .bind(&tag.value)
-        .execute(&mut *conn)
-        .await?;
+    if tags.is_empty() {
+        return Ok(());
     }
+    let mut qb =
+        Sql::new("INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES ");
+    for (position, tag) in tags.iter().enumerate() {
+        qb.push(if position == 0 { "(" } else { ", (" });
+        qb.push_bind(resource_type.to_string())
+            .push(", ")
+            .push_bind(resource_id.to_string())
+            .push(", ")
+            .push_bind(account.to_string())
+            .push(", ")
+            .push_bind(region.to_string())
+            .push(", ")
+            .push_bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .push(", ")
+            .push_bind(tag.key.clone())
+            .push(", ")
+            .push_bind(tag.value.clone())
+            .push(")");
+    }
+    qb.query()?.execute(&mut *conn).await?;
     Ok(())
 }
 
