@@ -16,6 +16,7 @@ pub mod copies;
 pub mod executions;
 mod group;
 mod idempotency;
+pub mod image_search;
 pub mod images;
 pub mod networks;
 mod paging;
