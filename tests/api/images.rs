@@ -406,7 +406,14 @@ async fn describe_images_total_count_follows_status_changes_and_copies_in_flight
     call_as(&app, OWNER, REGION, "ModifyImageAttribute", &[("ImageId", &alpha), ("Status", "Deprecated")])
         .await
         .assert_ok();
-    let copy = call_as(&app, OWNER, REGION, "CopyImage", &[("ImageId", &beta), ("DestinationRegionId", REGION)]).await;
+    let copy = call_as(
+        &app,
+        OWNER,
+        REGION,
+        "CopyImage",
+        &[("ImageId", &beta), ("DestinationRegionId", REGION), ("DestinationImageName", "beta-copy")],
+    )
+    .await;
     copy.assert_ok();
     assert_eq!(total("Available").await, 2, "the deprecated image and the copy in flight are not Available");
     assert_eq!(total("Deprecated").await, 1);
