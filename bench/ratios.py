@@ -417,7 +417,10 @@ def capture_plans(db, fixtures, work):
         out.append(f"-- {label}")
         for sql in statements:
             try:
-                plan = conn.execute("EXPLAIN QUERY PLAN " + sql, [None] * sql.count("?")).fetchall()
+                # The store writes $N placeholders (sqlx Any); Python's sqlite3 binds them by name.
+                numbered = [int(n) for n in re.findall(r"\$(\d+)", sql)]
+                args = {str(n): None for n in numbered} if numbered else [None] * sql.count("?")
+                plan = conn.execute("EXPLAIN QUERY PLAN " + sql, args).fetchall()
                 lines = [f"     {'  ' * (depth(plan, row[1]))}{row[3]}" for row in plan]
             except sqlite3.Error as e:
                 lines = [f"     (could not explain: {e})"]

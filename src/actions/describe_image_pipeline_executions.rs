@@ -8,15 +8,13 @@ use serde::Serialize;
 use super::views::Tags;
 use super::wire;
 use super::{region, Ctx};
-use crate::domain::build::Execution;
 use crate::domain::execution::Status;
 use crate::domain::limits;
 use crate::domain::refusal::Refusal;
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
-use crate::store::executions::ExecutionFilter;
+use crate::store::executions::{ExecutionFilter, ExecutionSummary};
 use crate::domain::paging::Page;
-use crate::domain::tags::Tag;
 use crate::params::Params;
 
 pub struct Request {
@@ -114,7 +112,7 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, filter, page }: Request) -
         }
     }
     let result = ctx.state.store.describe_executions(&ctx.caller.account, &region, &filter, &page).await?;
-    let image_pipeline_execution_set = result.items.iter().map(|(e, t)| ExecutionItem::of(e, t)).collect();
+    let image_pipeline_execution_set = result.items.iter().map(ExecutionItem::of).collect();
     Ok(Response {
         total_count: result.total_count,
         max_results: page.max_results,
@@ -124,7 +122,7 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, filter, page }: Request) -
 }
 
 impl ExecutionItem {
-    fn of(e: &Execution, tags: &[Tag]) -> ExecutionItem {
+    fn of(e: &ExecutionSummary) -> ExecutionItem {
         ExecutionItem {
             execution_id: e.id.clone(),
             image_pipeline_id: e.pipeline_id.clone(),
@@ -136,7 +134,7 @@ impl ExecutionItem {
             resource_group_id: e.resource_group_id.clone(),
             error_code: e.error_code.clone(),
             error_info: e.error_info.clone(),
-            tags: Tags::of(tags),
+            tags: Tags::of(&e.tags),
         }
     }
 }

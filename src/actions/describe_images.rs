@@ -35,6 +35,7 @@ use crate::domain::tags::{Tag, TagFilter};
 use crate::domain::time::format_ms;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
+use crate::store::image_search::ImageSearch;
 use crate::store::images::VisibleImage;
 
 const OWNER_ALIASES: &[&str] = &["system", "self", "others", "marketplace"];
@@ -207,6 +208,38 @@ fn parse_later(
 }
 
 impl Filters {
+    /// The filters SQL applies to custom images (all but `ImageName` and `SnapshotId`). A custom
+    /// image is a Linux image supporting I/O optimization and cloud-init, never `system` or
+    /// `marketplace`: a filter asking otherwise leaves none to look up.
+    fn search(&self, now_ms: i64) -> ImageSearch<'_> {
+        let possible = self.os_type != Some(image::OsType::Windows)
+            && self.usage.as_deref() != Some("instance")
+            && self.io_optimized != Some(false)
+            && self.cloudinit != Some(false);
+        let (own, others) = match self.owner.as_deref() {
+            None => (true, true),
+            Some("self") => (true, false),
+            Some("others") => (false, true),
+            Some(_) => (false, false),
+        };
+        ImageSearch {
+            own: own && possible,
+            others: others && possible,
+            community: self.is_public,
+            owner_id: self.owner_id.as_deref(),
+            ids: &self.ids,
+            family: self.family.as_deref(),
+            architectures: self.architecture.as_deref().into_iter().chain(self.instance_architecture).collect(),
+            resource_group_id: self.resource_group_id.as_deref(),
+            created_after: self.created_after,
+            created_before: self.created_before,
+            statuses: self.statuses.as_deref(),
+            usable: self.usable,
+            tags: &self.tags,
+            now_ms,
+        }
+    }
+
     fn matches(&self, c: &Candidate) -> bool {
         let alias_ok = match &self.owner {
             Some(o) => c.owner_alias == *o,
@@ -272,20 +305,35 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, instance_type, later }: Re
     let now = ctx.state.clock.now_ms();
     // `ImageId` narrows first: only the images it names are rendered and filtered further.
     let wanted = |id: &str| filters.ids.is_empty() || filters.ids.iter().any(|w| w == id);
-
-    let mut candidates: Vec<Candidate> = ctx
+    let mut found: Vec<Candidate> = ctx
+        .state
+        .catalog
+        .public_images()
+        .iter()
+        .filter(|i| wanted(i.id))
+        .map(|i| public(i, &region))
+        .filter(|c| filters.matches(c))
+        .collect();
+    // Custom images are filtered, ordered and cut to the rows this page can need in SQL, and
+    // counted there; `ImageName` (a substring) and `SnapshotId` (derived from the ID) are checked
+    // here, over every other match.
+    let in_rust = filters.name.is_some() || filters.snapshot_id.is_some();
+    let limit = page.number.saturating_mul(page.size);
+    let matches = ctx
         .state
         .store
-        .visible_images(&ctx.caller.account, &region)
-        .await?
-        .into_iter()
-        .filter(|v| wanted(&v.image.id))
-        .map(|v| custom(v, &ctx.caller.account, &region, now))
-        .collect();
-    candidates.extend(ctx.state.catalog.public_images().iter().filter(|i| wanted(i.id)).map(|i| public(i, &region)));
-    let mut found: Vec<Candidate> = candidates.into_iter().filter(|c| filters.matches(c)).collect();
+        .search_images(&ctx.caller.account, &region, &filters.search(now), (!in_rust).then_some(limit))
+        .await?;
+    let sql_total = usize::try_from(matches.total).unwrap_or(usize::MAX).saturating_add(found.len());
+    found.extend(
+        matches
+            .images
+            .into_iter()
+            .map(|v| custom(v, &ctx.caller.account, &region, now))
+            .filter(|c| filters.matches(c)),
+    );
     found.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then_with(|| b.id.cmp(&a.id)));
-    let total_count = found.len();
+    let total_count = if in_rust { found.len() } else { sql_total };
     let image = page.slice(found).into_iter().map(|c| c.item).collect();
     Ok(Response {
         region_id: region,

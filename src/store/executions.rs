@@ -85,10 +85,42 @@ pub struct ExecutionFilter {
 }
 
 pub struct ExecutionPage {
-    pub items: Vec<(Execution, Vec<Tag>)>,
+    pub items: Vec<ExecutionSummary>,
     pub total_count: i64,
     pub next: Option<Cursor>,
 }
+
+/// What DescribeImagePipelineExecutions shows of an execution (not its plan nor its runtime).
+#[derive(Debug, Clone)]
+pub struct ExecutionSummary {
+    pub id: String,
+    pub pipeline_id: String,
+    pub status: Status,
+    pub message: String,
+    pub image_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_info: Option<String>,
+    pub resource_group_id: Option<String>,
+    pub created_ms: i64,
+    pub modified_ms: i64,
+    pub tags: Vec<Tag>,
+}
+
+/// The summary columns of a page query (`describe_executions`) and one tag of the execution.
+type SummaryRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+);
 
 /// A transit resource (instance, VPC, vSwitch) as recorded for the timeline.
 #[derive(Debug, Clone)]
@@ -174,7 +206,8 @@ pub(super) async fn delete_of_pipeline(conn: &mut AnyConnection, pipeline_id: &s
 }
 
 impl Store {
-    /// A page of executions, newest first.
+    /// A page of executions, newest first, with their tags: one query (the page joined with its
+    /// tags), and a COUNT only when the page does not tell the total.
     pub async fn describe_executions(
         &self,
         account: &str,
@@ -183,30 +216,51 @@ impl Store {
         page: &Page,
     ) -> Result<ExecutionPage, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
-        let mut select = Sql::new(format!("SELECT {} FROM executions e", prefixed_columns()));
+        let mut select = Sql::new(
+            "SELECT x.id, x.pipeline_id, x.status, x.message, x.image_id, x.error_code, x.error_info, \
+             x.resource_group_id, x.created_ms, x.modified_ms, t.key, t.value FROM (SELECT e.id, e.pipeline_id, \
+             e.status, e.message, e.image_id, e.error_code, e.error_info, e.resource_group_id, e.created_ms, \
+             e.modified_ms FROM executions e",
+        );
         push_filter(&mut select, self.backend, account, region, filter);
         paging::push_after(&mut select, "e", page.after.as_ref());
         paging::push_order_limit(&mut select, "e", page);
-        let rows: Vec<Row> = select.query_as()?.fetch_all(&mut *conn).await?;
-        let mut executions = rows.into_iter().map(from_row).collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let next = paging::split_next(&mut executions, page, |e| Cursor { created_ms: e.created_ms, id: e.id.clone() });
+        select
+            .push(") x LEFT JOIN tags t ON t.resource_type = ")
+            .push_bind(RESOURCE_TYPE_EXECUTION)
+            .push(" AND t.resource_id = x.id ORDER BY x.created_ms DESC, x.id DESC, t.position");
+        let rows: Vec<SummaryRow> = select.query_as()?.fetch_all(&mut *conn).await?;
+        let mut items: Vec<ExecutionSummary> = Vec::new();
+        for (id, pipeline_id, status, message, image_id, error_code, error_info, rg, created, modified, key, value) in
+            rows
+        {
+            let tag = key.map(|key| Tag { key, value: value.unwrap_or_default() });
+            match items.last_mut() {
+                Some(last) if last.id == id => last.tags.extend(tag),
+                _ => items.push(ExecutionSummary {
+                    status: Status::parse(&status).ok_or_else(|| decode(format!("bad status {status} on {id}")))?,
+                    id,
+                    pipeline_id,
+                    message,
+                    image_id,
+                    error_code,
+                    error_info,
+                    resource_group_id: rg,
+                    created_ms: created,
+                    modified_ms: modified,
+                    tags: tag.into_iter().collect(),
+                }),
+            }
+        }
+        let next = paging::split_next(&mut items, page, |e| Cursor { created_ms: e.created_ms, id: e.id.clone() });
         let total_count = if paging::total_is_known(page, next.as_ref()) {
-            i64::try_from(executions.len()).unwrap_or(i64::MAX)
+            i64::try_from(items.len()).unwrap_or(i64::MAX)
         } else {
             let mut count = Sql::new("SELECT COUNT(*) FROM executions e");
             push_filter(&mut count, self.backend, account, region, filter);
             let (total,): (i64,) = count.query_as()?.fetch_one(&mut *conn).await?;
             total
         };
-        let ids: Vec<&str> = executions.iter().map(|e| e.id.as_str()).collect();
-        let mut tags = tags::of(&mut conn, RESOURCE_TYPE_EXECUTION, &ids).await?;
-        let items = executions
-            .into_iter()
-            .map(|e| {
-                let t = tags.remove(&e.id).unwrap_or_default();
-                (e, t)
-            })
-            .collect();
         Ok(ExecutionPage { items, total_count, next })
     }
 
@@ -357,8 +411,4 @@ impl WriteTx {
         insert_event(self.conn()?, execution, at_ms).await?;
         save(self.conn()?, execution).await
     }
-}
-
-fn prefixed_columns() -> String {
-    COLUMNS.split(", ").map(|c| format!("e.{}", c.trim())).collect::<Vec<_>>().join(", ")
 }

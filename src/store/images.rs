@@ -1,8 +1,6 @@
 //! SQL for custom images (built by executions, or copies of them) and their share permissions.
 //! Public images are static and live in the catalog.
 
-use std::collections::HashMap;
-
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -60,7 +58,8 @@ impl<'r> sqlx::FromRow<'r, AnyRow> for Image {
     }
 }
 
-const COLUMNS: &str = "i.id, i.account, i.region, i.name, i.family, i.description, i.nvme_support, i.status, \
+pub(super) const COLUMNS: &str =
+    "i.id, i.account, i.region, i.name, i.family, i.description, i.nvme_support, i.status, \
      i.source_image, i.execution_id, i.copied_from, i.size_gib, i.platform, i.os_name, i.architecture, i.created_ms, \
      i.resource_group_id, i.boot_mode, i.license_type, i.is_public, i.copy_started_ms, i.copy_ready_ms, i.copy_error, \
      i.encrypted, i.kms_key_id, i.imds_support";
@@ -75,38 +74,6 @@ pub struct VisibleImage {
 }
 
 impl Store {
-    /// Custom images in `region` that `account` owns or that are shared with it, newest first.
-    pub async fn visible_images(&self, account: &str, region: &str) -> Result<Vec<VisibleImage>, sqlx::Error> {
-        let mut conn = self.reader.acquire().await?;
-        let rows: Vec<Image> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM images i WHERE i.region = $1 AND (i.account = $2 OR i.is_public = 1 OR EXISTS \
-             (SELECT 1 FROM image_shares s WHERE s.image_id = i.id AND s.account = $3)) ORDER BY i.created_ms DESC, i.id DESC"
-        ))
-        .bind(region)
-        .bind(account)
-        .bind(account)
-        .fetch_all(&mut *conn)
-        .await?;
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let mut tags = tags::of(&mut conn, RESOURCE_TYPE_IMAGE, &ids).await?;
-        let shared: Vec<(String,)> = sqlx::query_as(
-            "SELECT DISTINCT s.image_id FROM image_shares s JOIN images i ON i.id = s.image_id WHERE i.account = $1 AND i.region = $2",
-        )
-        .bind(account)
-        .bind(region)
-        .fetch_all(&mut *conn)
-        .await?;
-        let shared: HashMap<String, ()> = shared.into_iter().map(|(id,)| (id, ())).collect();
-        Ok(rows
-            .into_iter()
-            .map(|image| VisibleImage {
-                tags: tags.remove(&image.id).unwrap_or_default(),
-                shared: shared.contains_key(&image.id),
-                image,
-            })
-            .collect())
-    }
-
     /// A custom image `account` may build from in `region` (owned, shared or a community image)
     /// that is usable at `now_ms`: `Available`, or `Deprecated` ("you can use the image to create
     /// instances", ModifyImageAttribute); a copy in flight or a failed copy is not.

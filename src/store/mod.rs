@@ -21,6 +21,7 @@ mod dialect;
 pub mod executions;
 mod group;
 mod idempotency;
+pub mod image_search;
 pub mod images;
 pub mod networks;
 mod paging;

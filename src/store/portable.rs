@@ -427,7 +427,10 @@ mod tests {
     async fn round_trip(store: &Store) {
         store.restore_portable(&fixture()).await.expect("the fixture restores");
         let tables = exported(store).await;
-        assert_eq!(tables, fixture().tables, "what was restored exports the same");
+        // The fixture is from schema 13: tables added since (derived counts) export beside its own.
+        for (name, table) in &fixture().tables {
+            assert_eq!(tables.get(name), Some(table), "what was restored exports the same: {name}");
+        }
         assert!(!tables.contains_key("_sqlx_migrations") && !tables.contains_key("emulator_state"));
         let counts: Vec<(String, i64)> =
             sqlx::query_as("SELECT account, n FROM pipeline_counts").fetch_all(&store.reader).await.expect("counts");

@@ -385,3 +385,44 @@ async fn public_images_are_listed_by_owner_alias_and_a_bad_alias_is_refused() {
     }
     app.call("DescribeImages", &[]).await.assert_error(400, "MissingRegionId");
 }
+
+/// TotalCount of a page that does not hold every match comes from the per-status counts
+/// (migration 0013) plus the copies in flight counted by their status now: a deprecated image, a
+/// copy `Creating` until it is due, then `Available`.
+#[tokio::test]
+async fn describe_images_total_count_follows_status_changes_and_copies_in_flight() {
+    let app = TestApp::spawn().await;
+    let [alpha, beta, _gamma] = three_images(&app).await;
+    let total = |status: &'static str| {
+        let app = &app;
+        async move {
+            let r =
+                describe_as(app, OWNER, REGION, &[("ImageOwnerAlias", "self"), ("PageSize", "1"), ("Status", status)])
+                    .await;
+            r.assert_ok()["TotalCount"].as_i64().expect("TotalCount")
+        }
+    };
+    assert_eq!(total("Available").await, 3);
+    call_as(&app, OWNER, REGION, "ModifyImageAttribute", &[("ImageId", &alpha), ("Status", "Deprecated")])
+        .await
+        .assert_ok();
+    let copy = call_as(
+        &app,
+        OWNER,
+        REGION,
+        "CopyImage",
+        &[("ImageId", &beta), ("DestinationRegionId", REGION), ("DestinationImageName", "beta-copy")],
+    )
+    .await;
+    copy.assert_ok();
+    assert_eq!(total("Available").await, 2, "the deprecated image and the copy in flight are not Available");
+    assert_eq!(total("Deprecated").await, 1);
+    assert_eq!(total("Creating").await, 1);
+    assert_eq!(total("ALL").await, 4);
+    assert_eq!(total("Available,Creating").await, 3);
+    app.advance(24 * 3_600_000).await;
+    assert_eq!(total("Creating").await, 0, "the copy is due");
+    assert_eq!(total("Available").await, 3);
+    let first = describe_as(&app, OWNER, REGION, &[("ImageOwnerAlias", "self"), ("PageSize", "1")]).await;
+    assert_eq!(image_ids(&images_in(&first)), [text(copy.assert_ok(), "ImageId")], "the copy is the newest");
+}
