@@ -35,25 +35,18 @@ impl WriteTx {
         lookup(self.conn()?, claim).await
     }
 
+    /// Records the token for `resource_id` after [`WriteTx::client_token`] found none in this
+    /// transaction (so a record already there is a broken invariant, reported as an error).
     pub async fn insert_client_token(
         &mut self,
         claim: &TokenClaim,
         resource_id: &str,
         now_ms: i64,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO client_tokens (account, region, action, token, digest, resource_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&claim.account)
-        .bind(&claim.region)
-        .bind(claim.action)
-        .bind(&claim.token)
-        .bind(&claim.digest)
-        .bind(resource_id)
-        .bind(now_ms)
-        .execute(self.conn()?)
-        .await?;
-        Ok(())
+        match self.claim_client_token(claim, resource_id, now_ms).await? {
+            None => Ok(()),
+            Some(_) => Err(sqlx::Error::Protocol("a ClientToken looked up as free was already recorded".into())),
+        }
     }
 
     /// Claims the token for `resource_id` in one statement when no record exists (`Ok(None)`);
