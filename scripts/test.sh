@@ -60,8 +60,7 @@ else
     rm -f "$pg_skips"
     echo "==> PostgreSQL: three emulator processes on one database behave as one (IBE_TEST_DB=$pg_url cargo test --test replicas)"
     IBE_TEST_DB="$pg_url" cargo test --locked --test replicas
-    scripts/postgres.sh stop "$pg_dir"
-    pg_dir=""
+    # The cluster stays up for the client stacks' PostgreSQL pass at the end.
 fi
 echo "==> official Python SDKs (alibabacloud-ecs20140526, alibabacloud-vpc20160428) against the binary"
 cargo build --locked
@@ -118,3 +117,29 @@ if ! wait "$acctest_pid"; then
 fi
 cat target/provider-acctest-build.log
 scripts/provider-acceptance.sh
+
+# ---- The client stacks on PostgreSQL (issue 15): the same official clients, schemathesis, the
+# console and OpenTofu with the provider (its own acceptance tests included) once more, each emulator
+# they start on a fresh schema of the throw-away cluster (IBE_STACK_DB: scripts/lib/emulator.sh
+# `emulator_db`, tests/sdk/conftest.py `_database`). The pytest plugin's own tests stay on SQLite:
+# the plugin starts a private throw-away emulator on a file by design. ----
+if [ -n "$pg_dir" ]; then
+    export IBE_STACK_DB="$pg_url"
+    echo "==> [PostgreSQL] official Python SDKs against the binary (IBE_STACK_DB=$pg_url)"
+    "$python" -m pytest tests/sdk -q
+    echo "==> [PostgreSQL] schemathesis: /_emulator/* against openapi.yaml"
+    scripts/schemathesis.sh
+    echo "==> [PostgreSQL] clients: examples/ and the Node SDK, HTTP and HTTPS"
+    scripts/clients.sh
+    echo "==> [PostgreSQL] Go and Java clients, accept-any, --auth strict and HTTPS"
+    scripts/go-java.sh
+    echo "==> [PostgreSQL] web console end-to-end"
+    scripts/console-e2e.sh
+    echo "==> [PostgreSQL] OpenTofu + the aliyun/alicloud provider"
+    scripts/tofu.sh
+    echo "==> [PostgreSQL] the alicloud provider's own acceptance tests, over HTTPS"
+    scripts/provider-acceptance.sh
+    unset IBE_STACK_DB
+    scripts/postgres.sh stop "$pg_dir"
+    pg_dir=""
+fi

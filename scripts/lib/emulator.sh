@@ -16,6 +16,23 @@ emulator_cleanup() {
 }
 trap emulator_cleanup EXIT
 
+# emulator_db WORKDIR: the --db of an emulator started for a test. A SQLite file in WORKDIR, or, when
+# IBE_STACK_DB is a PostgreSQL URL (scripts/test.sh's PostgreSQL pass), a fresh schema of its own on
+# that cluster (created with psql; the cluster is thrown away after the run).
+emulator_db() {
+    case "${IBE_STACK_DB:-}" in
+        postgres://* | postgresql://*)
+            local schema="s_$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+            psql "$IBE_STACK_DB" -v ON_ERROR_STOP=1 -qc "CREATE SCHEMA $schema" >/dev/null
+            case "$IBE_STACK_DB" in
+                *\?*) echo "$IBE_STACK_DB&options=-c%20search_path%3D$schema" ;;
+                *) echo "$IBE_STACK_DB?options=-c%20search_path%3D$schema" ;;
+            esac
+            ;;
+        *) echo "$1/emulator.db" ;;
+    esac
+}
+
 # start_emulator NAME BINARY WORKDIR [flags…] starts the emulator on a
 # free port with its database in WORKDIR and sets `server_pid`, `port`, `scheme` (http or https)
 # and `tls_ca` (the CA file to trust with --tls, else empty). It reads them from the first stdout
@@ -24,7 +41,9 @@ trap emulator_cleanup EXIT
 start_emulator() {
     local name="$1" binary="$2" workdir="$3"
     shift 3
-    "$binary" --listen 127.0.0.1:0 --db "$workdir/emulator.db" "$@" >"$workdir/stdout" 2>"$workdir/stderr" &
+    local db
+    db="$(emulator_db "$workdir")"
+    "$binary" --listen 127.0.0.1:0 --db "$db" "$@" >"$workdir/stdout" 2>"$workdir/stderr" &
     server_pid=$!
     port=""
     for _ in $(seq 1 200); do

@@ -58,6 +58,18 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+def _database(workdir: Path) -> str:
+    """The emulator's --db: a SQLite file in `workdir`, or, when IBE_STACK_DB is a PostgreSQL URL
+    (scripts/test.sh's PostgreSQL pass), a fresh schema of its own on that cluster."""
+    base = os.environ.get("IBE_STACK_DB", "")
+    if not base.startswith(("postgres://", "postgresql://")):
+        return str(workdir / "emu.db")
+    schema = "s_" + os.urandom(8).hex()
+    subprocess.run(["psql", base, "-v", "ON_ERROR_STOP=1", "-qc", f"CREATE SCHEMA {schema}"], check=True)
+    joiner = "&" if "?" in base else "?"
+    return f"{base}{joiner}options=-c%20search_path%3D{schema}"
+
+
 @contextlib.contextmanager
 def _emulator_process(tmp_path_factory, name: str, extra_args: list):
     """Start the emulator with `extra_args`; yield its address as "127.0.0.1:PORT"."""
@@ -73,7 +85,7 @@ def _emulator_process(tmp_path_factory, name: str, extra_args: list):
     stderr_path = workdir / "stderr.log"
     with open(stderr_path, "wb") as stderr:
         proc = subprocess.Popen(
-            [str(binary), "--listen", "127.0.0.1:0", "--db", str(workdir / "emu.db"), *extra_args],
+            [str(binary), "--listen", "127.0.0.1:0", "--db", _database(workdir), *extra_args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=stderr,
