@@ -226,8 +226,10 @@ async fn advance(State(state): State<AppState>, bytes: Bytes) -> AdminResult {
             format_ms(MAX_CLOCK_MS)
         )));
     }
+    // No tick starts between the clock's move and ours, so the answer counts the whole window.
+    let held = state.engine.hold().await;
     state.shared.advance_clock(ms).await?;
-    let applied = state.engine.tick().await?;
+    let applied = state.engine.tick_holding(held).await?;
     let mut view = clock_view(&state);
     view["transitionsApplied"] = json!(applied);
     Ok(Json(view))

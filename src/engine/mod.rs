@@ -41,6 +41,9 @@ const MAX_HOLD: Duration = Duration::from_millis(100);
 /// cannot wake this one).
 const MAX_IDLE: Duration = Duration::from_millis(1_000);
 
+/// Ticks held off (see [`Engine::hold`]); the guard is held for its drop, never read.
+pub struct TickHold<'a>(#[allow(dead_code)] tokio::sync::MutexGuard<'a, ()>);
+
 /// The scheduler. Cheap to share: tick from anywhere (tests, the clock endpoint), run once.
 pub struct Engine {
     store: Store,
@@ -67,7 +70,19 @@ impl Engine {
 
     /// Applies every step due at the clock's current time; returns how many steps were applied.
     pub async fn tick(&self) -> ApiResult<usize> {
-        let _one_at_a_time = self.ticking.lock().await;
+        let held = self.hold().await;
+        self.tick_holding(held).await
+    }
+
+    /// Holds off every tick (the scheduler's too) until [`Engine::tick_holding`] runs: the clock can
+    /// move first and one tick then applies, and counts, every step of that window (a manual clock's
+    /// advance), instead of a scheduler tick woken meanwhile taking some of them.
+    pub async fn hold(&self) -> TickHold<'_> {
+        TickHold(self.ticking.lock().await)
+    }
+
+    /// [`Engine::tick`] under a hold taken before.
+    pub async fn tick_holding(&self, _held: TickHold<'_>) -> ApiResult<usize> {
         self.shared.refresh().await?;
         let now = self.clock.now_ms();
         let mut applied = 0;
