@@ -12,8 +12,10 @@ use std::sync::{Arc, RwLock};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::Tag;
 
-/// Entries kept at most (~2 KiB each); past it, new ones are not cached.
-const CAPACITY: usize = 20_000;
+/// Entries kept at most (~2 KiB each); past it, new ones are not cached. 4 096 (8 MiB at most)
+/// keeps the process within 64 MiB with 10 000 builds in flight beside the writer's page cache
+/// (`checkpoint::WRITER_PRAGMAS`; `cargo bench --bench engine`).
+const CAPACITY: usize = 4_096;
 
 pub type Entry = Arc<(Pipeline, Vec<Tag>)>;
 
