@@ -4,7 +4,8 @@
 //! second. Then it starts N more builds and, while the engine ticks them, measures the latency of
 //! StartImagePipelineExecution at concurrency 16 (each start on a template of its own).
 //! Run: `cargo bench --bench engine` (N defaults to 10 000; `IBE_BENCH_BUILDS` changes it;
-//! `IBE_BENCH_PHASE_MS=0` runs every build to completion in one tick). The last line,
+//! `IBE_BENCH_PHASE_MS=0` runs every build to completion in one tick; `IBE_BENCH_TICK_ONLY=1` stops
+//! after the first ticking, for a profile of it: a line `ticking … (pid N)` marks its start). The last line,
 //! `RESULT {json}`, is what `bench/ratios.py` reads.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -132,8 +133,16 @@ async fn main() {
     // 1. N builds in flight, then ticked to the end alone.
     let start_secs = start_builds(&client, &base, "bench", builds).await;
     let (in_flight_rss, _) = rss_mib();
+    // A line to attach a profiler at (`perf record -p PID`): the ticking starts now.
+    println!("ticking {builds} builds (pid {})", std::process::id());
     let (transitions, tick_secs) = tick_to_the_end(&engine, &clock, phase_ms).await;
     let (final_rss, peak_rss) = rss_mib();
+    #[allow(clippy::cast_precision_loss)]
+    let rate = transitions as f64 / tick_secs.max(1e-9);
+    if std::env::var_os("IBE_BENCH_TICK_ONLY").is_some() {
+        println!("transitions applied:       {transitions} in {tick_secs:.2} s of ticking = {rate:.0} transitions/s");
+        return;
+    }
 
     // 2. N more builds in flight; StartImagePipelineExecution at c=16 while the engine ticks them.
     start_builds(&client, &base, "again", builds).await;
@@ -172,8 +181,6 @@ async fn main() {
     latencies.sort_by(f64::total_cmp);
     let (start_p50, start_p99) = (percentile(&latencies, 50.0), percentile(&latencies, 99.0));
 
-    #[allow(clippy::cast_precision_loss)]
-    let rate = transitions as f64 / tick_secs.max(1e-9);
     println!("builds started:            {builds} (created + started over HTTP in {start_secs:.1} s)");
     println!("RSS idle / in flight:      {idle_rss:.1} MiB / {in_flight_rss:.1} MiB (all {builds} builds in flight)");
     println!("transitions applied:       {transitions} in {tick_secs:.2} s of ticking = {rate:.0} transitions/s");

@@ -2,6 +2,8 @@
 //! backend-specific snippet the store needs is a method here, so the rest of `store/` is one SQL
 //! for both.
 
+use std::fmt::Write as _;
+
 use sqlx::AnyConnection;
 
 use super::sql::Sql;
@@ -44,6 +46,20 @@ impl Backend {
 }
 
 impl Backend {
+    /// Appends the `n`th (1-based) bind placeholder to `sql`: `$n` on PostgreSQL, which needs the
+    /// number; a bare `?` on SQLite, which numbers them in order. For statements with many
+    /// parameters only (the engine's multi-row writes): sqlx-sqlite binds a `$n` by looking its
+    /// name up among all of the statement's (`sqlite3_bind_parameter_name`), so binding a statement
+    /// costs the square of its parameters, while a `?` has no name to look up.
+    pub(super) fn push_placeholder(self, sql: &mut String, n: usize) {
+        match self {
+            Backend::Sqlite => sql.push('?'),
+            Backend::Postgres => {
+                let _ = write!(sql, "${n}");
+            }
+        }
+    }
+
     /// Every table of the store's schema, by name, each with 1 if it has an `account` column
     /// (else 0): what `reset` deletes.
     pub(super) fn tables_sql(self) -> &'static str {

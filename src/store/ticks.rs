@@ -16,13 +16,12 @@
 //! a `VALUES` list's columns read as `column1, column2, …` as both SQLite and PostgreSQL name them).
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Transaction};
 
 use super::executions::{from_row, Row, COLUMNS};
-use super::{encode, images::RESOURCE_TYPE_IMAGE, Store};
+use super::{encode, images::RESOURCE_TYPE_IMAGE, Backend, Store};
 use crate::domain::build::{self, Execution, Runtime};
 use crate::domain::execution::Status;
 use crate::domain::image::Image;
@@ -31,11 +30,10 @@ use crate::domain::tags::Tag;
 /// The error code a quarantined build reports (the wire code `InternalError`, as data).
 const INTERNAL_ERROR: &str = "InternalError";
 
-/// The most parameters one statement binds. Binding a `$N` parameter looks its name up in a list of
-/// all of them (SQLite's `sqlite3_bind_parameter_name`, which sqlx calls per parameter), so the cost
-/// of a statement grows with the square of its parameters: a profile of the first version, with
-/// 256-row blocks (up to 4 096 parameters), spent most of the tick there.
-const MAX_PARAMS: usize = 256;
+/// The most parameters one statement binds. On SQLite the placeholders are bare `?`s
+/// ([`Backend::push_placeholder`]): with `$N` ones, binding costs the square of the parameters
+/// (a profile with 4 096 spent most of the tick there; with 256, a tenth of it).
+const MAX_PARAMS: usize = 1024;
 
 type Query<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
 
@@ -218,12 +216,13 @@ impl TickBatch {
 /// The engine's transaction on the writer connection: claim due builds, flush what they did, commit.
 pub struct TickTx {
     tx: Transaction<'static, Any>,
+    backend: Backend,
 }
 
 impl Store {
     /// Opens the engine's write transaction (waits for the writer connection).
     pub async fn tick_tx(&self) -> Result<TickTx, sqlx::Error> {
-        Ok(TickTx { tx: self.begin_write().await? })
+        Ok(TickTx { tx: self.begin_write().await?, backend: self.backend })
     }
 
     /// Whether a request waits for the writer connection (the engine then commits and lets it in).
@@ -264,7 +263,7 @@ impl TickTx {
             let sql = format!(
                 "SELECT i.account, i.region, i.name FROM (VALUES {}) AS v \
                  JOIN images i ON i.account = v.column1 AND i.region = v.column2 AND i.name = v.column3",
-                values(block.len(), 3)
+                values(self.backend, block.len(), 3)
             );
             let mut query = sqlx::query_as::<_, ImageName>(&sql);
             for (account, region, name) in block {
@@ -278,12 +277,15 @@ impl TickTx {
     /// Writes everything `batch` holds, set-based.
     pub async fn flush(&mut self, batch: TickBatch) -> Result<(), sqlx::Error> {
         let TickBatch { events, mut resources, releases, mut images, shares, saves, .. } = batch;
+        let backend = self.backend;
         let conn: &mut AnyConnection = &mut self.tx;
-        let mut last = last_seqs(conn, "transit_resources", resources.iter().map(|r| r.execution_id.as_str())).await?;
+        let mut last =
+            last_seqs(conn, backend, "transit_resources", resources.iter().map(|r| r.execution_id.as_str())).await?;
         for r in &mut resources {
             r.seq = next_seq(&mut last, &r.execution_id);
         }
-        let mut last = last_seqs(conn, "images", images.iter().filter_map(|i| i.image.execution_id.as_deref())).await?;
+        let mut last =
+            last_seqs(conn, backend, "images", images.iter().filter_map(|i| i.image.execution_id.as_deref())).await?;
         for row in &mut images {
             if let Some(execution) = row.image.execution_id.as_deref() {
                 row.seq = next_seq(&mut last, execution);
@@ -291,6 +293,7 @@ impl TickTx {
         }
         write_blocks(
             conn,
+            backend,
             &events,
             |rows| format!("INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES {rows}"),
             5,
@@ -299,6 +302,7 @@ impl TickTx {
         .await?;
         write_blocks(
             conn,
+            backend,
             &resources,
             |rows| {
                 format!(
@@ -322,6 +326,7 @@ impl TickTx {
         .await?;
         write_blocks(
             conn,
+            backend,
             &releases,
             |rows| {
                 format!(
@@ -335,6 +340,7 @@ impl TickTx {
         .await?;
         write_blocks(
             conn,
+            backend,
             &images,
             |rows| {
                 format!(
@@ -380,6 +386,7 @@ impl TickTx {
             .collect();
         write_blocks(
             conn,
+            backend,
             &tags,
             |rows| {
                 format!(
@@ -400,6 +407,7 @@ impl TickTx {
         .await?;
         write_blocks(
             conn,
+            backend,
             &shares,
             |rows| {
                 format!(
@@ -413,6 +421,7 @@ impl TickTx {
         .await?;
         write_blocks(
             conn,
+            backend,
             &saves,
             |rows| {
                 format!(
@@ -489,14 +498,16 @@ fn blocks<T>(rows: &[T], columns: usize) -> impl Iterator<Item = &[T]> {
     })
 }
 
-/// `($1, $2, …), (…), …`: `rows` tuples of `columns` numbered placeholders.
-fn values(rows: usize, columns: usize) -> String {
+/// `($1, $2, …), (…), …` (`(?, ?, …), …` on SQLite): `rows` tuples of `columns` placeholders.
+fn values(backend: Backend, rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows * columns * 5);
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
         for column in 0..columns {
-            let sep = if column == 0 { "" } else { ", " };
-            let _ = write!(sql, "{sep}${}", row * columns + column + 1);
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            backend.push_placeholder(&mut sql, row * columns + column + 1);
         }
         sql.push(')');
     }
@@ -507,16 +518,22 @@ fn values(rows: usize, columns: usize) -> String {
 /// resources and images list in insertion order; new rows continue from there).
 async fn last_seqs<'a>(
     conn: &mut AnyConnection,
+    backend: Backend,
     table: &'static str,
     executions: impl Iterator<Item = &'a str>,
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
     let ids: Vec<&str> = executions.collect::<HashSet<_>>().into_iter().collect();
     let mut last = HashMap::new();
     for block in blocks(&ids, 1) {
-        let placeholders: Vec<String> = (1..=block.len()).map(|n| format!("${n}")).collect();
+        let mut placeholders = String::new();
+        for n in 1..=block.len() {
+            if n > 1 {
+                placeholders.push_str(", ");
+            }
+            backend.push_placeholder(&mut placeholders, n);
+        }
         let sql = format!(
-            "SELECT execution_id, MAX(seq) FROM {table} WHERE execution_id IN ({}) GROUP BY execution_id",
-            placeholders.join(", ")
+            "SELECT execution_id, MAX(seq) FROM {table} WHERE execution_id IN ({placeholders}) GROUP BY execution_id"
         );
         let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
         for id in block {
@@ -537,13 +554,14 @@ fn next_seq(last: &mut HashMap<String, i64>, execution: &str) -> i64 {
 /// Runs `statement(values)` once per block of `rows`, binding each row with `bind`.
 async fn write_blocks<T>(
     conn: &mut AnyConnection,
+    backend: Backend,
     rows: &[T],
     statement: impl Fn(&str) -> String,
     columns: usize,
     bind: impl for<'q> Fn(Query<'q>, &'q T) -> Query<'q>,
 ) -> Result<(), sqlx::Error> {
     for block in blocks(rows, columns) {
-        let sql = statement(&values(block.len(), columns));
+        let sql = statement(&values(backend, block.len(), columns));
         let mut query = sqlx::query(&sql);
         for row in block {
             query = bind(query, row);
@@ -560,17 +578,18 @@ mod tests {
     #[test]
     fn blocks_are_powers_of_two_and_cover_every_row() {
         let rows: Vec<usize> = (0..(32 * 2 + 13)).collect();
-        // 5 columns: 51 rows fit in MAX_PARAMS, so blocks of 32, then 8, 4 and 1.
-        let sizes: Vec<usize> = blocks(&rows, 5).map(<[usize]>::len).collect();
+        // 20 columns: 51 rows fit in MAX_PARAMS, so blocks of 32, then 8, 4 and 1.
+        let sizes: Vec<usize> = blocks(&rows, 20).map(<[usize]>::len).collect();
         assert_eq!(sizes, [32, 32, 8, 4, 1]);
-        assert_eq!(blocks(&rows, 5).flatten().copied().collect::<Vec<_>>(), rows);
-        assert_eq!(blocks(&rows, 1000).map(<[usize]>::len).max(), Some(1), "one row even when it is too wide");
+        assert_eq!(blocks(&rows, 20).flatten().copied().collect::<Vec<_>>(), rows);
+        assert_eq!(blocks(&rows, 5000).map(<[usize]>::len).max(), Some(1), "one row even when it is too wide");
         assert_eq!(blocks::<usize>(&[], 5).count(), 0);
     }
 
     #[test]
     fn values_number_the_placeholders_row_by_row() {
-        assert_eq!(values(2, 3), "($1, $2, $3), ($4, $5, $6)");
-        assert_eq!(values(1, 1), "($1)");
+        assert_eq!(values(Backend::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values(Backend::Postgres, 1, 1), "($1)");
+        assert_eq!(values(Backend::Sqlite, 2, 2), "(?, ?), (?, ?)");
     }
 }
