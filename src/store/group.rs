@@ -1,7 +1,8 @@
 //! Group commit for [`WriteTx`](super::WriteTx): one writer task owns the write connection while
 //! requests wait. It opens one transaction for every request waiting at that moment (and those
 //! that arrive while the batch runs, up to [`MAX_BATCH`]), lends the connection to each request in
-//! turn inside its own `SAVEPOINT`, and commits once when the last one is done. A request that
+//! turn inside its own `SAVEPOINT` (released with the next one's `SAVEPOINT` in one round trip, the
+//! last one by `COMMIT`), and commits once when the last one is done. A request that
 //! commits gets its answer only after the batch's `COMMIT` (an error for all if it fails); a request
 //! dropped uncommitted (an error mid-way, a panic unwinding, a cancelled future) hands the
 //! connection back through [`Lease`]'s `Drop`, and only its savepoint is rolled back.
@@ -18,7 +19,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Backend;
@@ -155,12 +156,16 @@ async fn batch(pool: &AnyPool, mut tx: Tx, first: Request, requests: &mut mpsc::
     let mut broken: Option<String> = None;
     // Whether the transaction holds no work yet.
     let mut fresh = true;
+    // Whether the last request kept its work in a savepoint not yet released.
+    let mut kept = false;
     while served < MAX_BATCH {
         let Some(request) = waiting.pop_front().or_else(|| requests.try_recv().ok()) else { break };
         served += 1;
         let savepoint = !fresh;
         if savepoint {
-            if let Err(err) = sqlx::query("SAVEPOINT request").execute(&mut *tx).await {
+            // The previous request's savepoint is released in the same round trip.
+            let sql = if kept { "RELEASE request; SAVEPOINT request" } else { "SAVEPOINT request" };
+            if let Err(err) = (&mut *tx).execute(sql).await {
                 let _ = request.send(Err(err.to_string()));
                 broken = Some(err.to_string());
                 break;
@@ -178,19 +183,17 @@ async fn batch(pool: &AnyPool, mut tx: Tx, first: Request, requests: &mut mpsc::
         };
         tx = lent;
         let ended = match (outcome, savepoint) {
-            (Outcome::Keep(ack), true) => {
-                acks.push(ack);
-                sqlx::query("RELEASE request").execute(&mut *tx).await.map(|_| ())
-            }
-            (Outcome::Keep(ack), false) => {
+            // Its savepoint is released with the next one's `SAVEPOINT`, or by `COMMIT`.
+            (Outcome::Keep(ack), _) => {
                 acks.push(ack);
                 fresh = false;
+                kept = savepoint;
                 Ok(())
             }
-            (Outcome::Discard, true) => match sqlx::query("ROLLBACK TO request").execute(&mut *tx).await {
-                Ok(_) => sqlx::query("RELEASE request").execute(&mut *tx).await.map(|_| ()),
-                Err(err) => Err(err),
-            },
+            (Outcome::Discard, true) => {
+                kept = false;
+                (&mut *tx).execute("ROLLBACK TO request; RELEASE request").await.map(|_| ())
+            }
             (Outcome::Discard, false) => {
                 // Only this request's work is in the transaction: drop all of it.
                 if tx.rollback().await.is_err() {
