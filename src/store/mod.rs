@@ -104,9 +104,12 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA journal_mode =
 /// The in-memory database's settings: it has no WAL (a memory journal), nothing else differs.
 const MEMORY_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
 
-/// Pool options that run `pragmas` on every new connection.
+/// Pool options that run `pragmas` on every new connection. A SQLite connection is a file handle
+/// in this process that cannot go stale, so it is not pinged before each use (sqlx's default):
+/// a ping is one more round trip to the connection's worker thread for every read and every
+/// write batch.
 fn with_pragmas(options: AnyPoolOptions, pragmas: &'static [&'static str]) -> AnyPoolOptions {
-    options.after_connect(move |conn, _meta| {
+    options.test_before_acquire(false).after_connect(move |conn, _meta| {
         Box::pin(async move {
             for statements in pragmas {
                 conn.execute(*statements).await?;
