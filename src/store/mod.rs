@@ -65,6 +65,8 @@ pub struct Store {
     /// The live SQLite database, for the one thing the `Any` driver cannot do: a restore's
     /// progress handler (`snapshots.rs`). `None` on PostgreSQL.
     sqlite: Option<SqliteConnectOptions>,
+    /// The background WAL checkpointer (`checkpoint.rs`): SQLite files only.
+    wal: Option<std::sync::Arc<checkpoint::Wal>>,
     backend: Backend,
 }
 
@@ -197,6 +199,7 @@ impl Store {
                 reader: pool,
                 pipelines: Default::default(),
                 sqlite: Some(sqlite),
+                wal: None,
                 backend: Backend::Sqlite,
             });
         }
@@ -219,8 +222,9 @@ impl Store {
             .connect_with(options.clone())
             .await?;
         let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone(), Backend::Sqlite));
-        checkpoint::spawn(options, std::sync::Arc::downgrade(&group));
+        let wal = checkpoint::spawn(options, std::sync::Arc::downgrade(&group));
         Ok(Store {
+            wal: Some(wal),
             writer,
             group,
             reader,
@@ -243,6 +247,7 @@ impl Store {
             // Another process may change a template: nothing shared is cached here.
             pipelines: std::sync::Arc::new(cache::PipelineCache::disabled()),
             sqlite: None,
+            wal: None,
             backend: Backend::Postgres,
         })
     }

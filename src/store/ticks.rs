@@ -220,8 +220,12 @@ pub struct TickTx {
 }
 
 impl Store {
-    /// Opens the engine's write transaction (waits for the writer connection).
+    /// Opens the engine's write transaction (waits for the writer connection), after letting a
+    /// long WAL be copied so this transaction starts it over (`checkpoint.rs`).
     pub async fn tick_tx(&self) -> Result<TickTx, sqlx::Error> {
+        if let Some(wal) = &self.wal {
+            wal.settle().await;
+        }
         Ok(TickTx { tx: self.begin_write().await?, backend: self.backend })
     }
 
