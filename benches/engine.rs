@@ -17,6 +17,10 @@ use ecs_imagebuilder_emulator::clock::ManualClock;
 use ecs_imagebuilder_emulator::config::Config;
 use serde_json::Value;
 
+/// The shipped binary's allocator (`src/main.rs`), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Resident memory of this process in MiB (current, peak) from /proc/self/status.
 fn rss_mib() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -12,10 +12,10 @@ use std::sync::{Arc, RwLock};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::Tag;
 
-/// Entries kept at most (~2 KiB each); past it, new ones are not cached. 4 096 (8 MiB at most)
-/// keeps the process within 64 MiB with 10 000 builds in flight beside the writer's page cache
-/// (`checkpoint::WRITER_PRAGMAS`; `cargo bench --bench engine`).
-const CAPACITY: usize = 4_096;
+/// Entries kept at most (~2 KiB each); past it, new ones are not cached. 2 048 (4 MiB at most)
+/// keeps the process at ~61 MiB with 10 000 builds in flight beside the writer's page cache
+/// (`checkpoint::WRITER_PRAGMAS`; `cargo bench --bench engine`; 4 096 reached 63–65 MiB).
+const CAPACITY: usize = 2_048;
 
 pub type Entry = Arc<(Pipeline, Vec<Tag>)>;
 
