@@ -137,7 +137,7 @@ mod tests {
     use crate::store::Store;
 
     /// Commits `pages` pages of filler rows through the writer.
-    async fn fill(store: &Store, pages: i64) {
+    async fn fill(store: &Store, pages: usize) {
         let mut tx = store.begin_write().await.expect("begin");
         sqlx::query("CREATE TABLE IF NOT EXISTS filler (x TEXT NOT NULL)").execute(&mut *tx).await.expect("create");
         for _ in 0..pages {
@@ -150,11 +150,12 @@ mod tests {
         tx.commit().await.expect("commit");
     }
 
-    /// The frames in the WAL, as another connection sees them (copying them on the way).
-    async fn wal_frames(path: &std::path::Path) -> i64 {
+    /// A passive checkpoint from a connection of its own, the background task's kind: the frames
+    /// in the WAL and how many of them are in the database file.
+    async fn checkpoint_from_elsewhere(path: &std::path::Path) -> (i64, i64) {
         let url = format!("sqlite://{}", path.to_string_lossy());
         let mut conn = AnyConnectOptions::from_str(&url).expect("url").connect().await.expect("connect");
-        checkpoint_passive(&mut conn).await.expect("checkpoint").0
+        checkpoint_passive(&mut conn).await.expect("checkpoint")
     }
 
     /// A writer that begins right after committing a long WAL would append to it; an engine tick's
@@ -165,14 +166,15 @@ mod tests {
         let path = dir.path().join("w.db");
         let store = Store::open(&path.to_string_lossy()).await.expect("open");
         let wal = store.wal.clone().expect("a file database has the checkpointer");
-        fill(&store, LONG_WAL + 500).await;
+        let long = usize::try_from(LONG_WAL).expect("frames") + 500;
+        fill(&store, long).await;
         // A pass sees the WAL long (and copies it): the next commit starts it over, and is long too.
         wal.pass().await;
-        fill(&store, LONG_WAL + 500).await;
+        fill(&store, long).await;
         let tick = store.tick_tx().await.expect("tick");
         tick.commit().await.expect("commit");
         fill(&store, 1).await;
-        let frames = wal_frames(&path).await;
+        let (frames, _) = checkpoint_from_elsewhere(&path).await;
         assert!(frames < 100, "the write after the tick started the WAL over: {frames} frames");
         store.close().await;
     }
@@ -185,19 +187,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("c.db");
         let store = Store::open(&path.to_string_lossy()).await.expect("open");
-        let mut tx = store.begin_write().await.expect("begin");
-        sqlx::query("CREATE TABLE filler (x TEXT NOT NULL)").execute(&mut *tx).await.expect("create");
-        for _ in 0..1_500 {
-            sqlx::query("INSERT INTO filler (x) VALUES ($1)")
-                .bind("x".repeat(4_000))
-                .execute(&mut *tx)
-                .await
-                .expect("insert");
-        }
-        tx.commit().await.expect("commit");
-        let url = format!("sqlite://{}", path.to_string_lossy());
-        let mut conn = AnyConnectOptions::from_str(&url).expect("url").connect().await.expect("connect");
-        let (log, checkpointed) = checkpoint_passive(&mut conn).await.expect("checkpoint");
+        fill(&store, 1_500).await;
+        let (log, checkpointed) = checkpoint_from_elsewhere(&path).await;
         assert!(log > 1_500, "the commit's pages are in the WAL: {log} frames");
         assert_eq!(checkpointed, log, "every frame copied into the database file");
         store.close().await;
