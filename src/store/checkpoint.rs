@@ -5,8 +5,8 @@
 //! Here a task of its own, on a connection of its own, runs a `PASSIVE` checkpoint every
 //! [`PERIOD`]: it copies what no reader still needs and never blocks the writer or a reader, and the
 //! writer starts the WAL over once it has all been copied. A writer that begins again right after
-//! its commit would never find it all copied, so an engine tick first lets a long WAL be copied
-//! ([`Wal::settle`]). The writer keeps a high auto-checkpoint threshold ([`WRITER_PRAGMAS`]) as a
+//! its commit would never find it all copied, so an engine tick and a group-commit batch first let
+//! a long WAL be copied ([`Wal::settle`]). The writer keeps a high auto-checkpoint threshold ([`WRITER_PRAGMAS`]) as a
 //! safety net, should this task fall behind.
 //! The task ends with the [`Store`](super::Store) that started it.
 
@@ -48,11 +48,11 @@ pub(super) struct Wal {
 }
 
 impl Wal {
-    fn new() -> Wal {
+    pub(super) fn new() -> Wal {
         Wal { long: AtomicBool::new(false), asked: watch::channel(0).0, served: watch::channel(0).0 }
     }
 
-    /// Before a writer begins: when the WAL was long, asks for a checkpoint pass now and waits for
+    /// Before a writer begins (an engine tick, a group-commit batch): when the WAL was long, asks for a checkpoint pass now and waits for
     /// it. SQLite starts the WAL over at the beginning of a write transaction only if every frame
     /// is in the database file by then. A writer that begins right after its own commit (an engine
     /// tick, chunk after chunk) never finds it so: the WAL grew past the writer's auto-checkpoint
@@ -77,12 +77,10 @@ impl Wal {
     }
 }
 
-/// Starts checkpointing the database `options` opens, for as long as `alive` can be upgraded.
-pub(super) fn spawn<T: Send + Sync + 'static>(options: AnyConnectOptions, alive: Weak<T>) -> Arc<Wal> {
-    let wal = Arc::new(Wal::new());
-    let task = wal.clone();
+/// Starts checkpointing the database `options` opens, reporting to `wal`, for as long as `alive`
+/// can be upgraded.
+pub(super) fn spawn<T: Send + Sync + 'static>(options: AnyConnectOptions, wal: Arc<Wal>, alive: Weak<T>) {
     tokio::spawn(async move {
-        let wal = task;
         let mut asked = wal.asked.subscribe();
         let mut conn = match options.connect().await {
             Ok(conn) => conn,
@@ -115,7 +113,6 @@ pub(super) fn spawn<T: Send + Sync + 'static>(options: AnyConnectOptions, alive:
         }
         let _ = conn.close().await;
     });
-    wal
 }
 
 /// Copies into the database file every WAL frame no reader still needs, without waiting for the
@@ -158,24 +155,43 @@ mod tests {
         checkpoint_passive(&mut conn).await.expect("checkpoint")
     }
 
-    /// A writer that begins right after committing a long WAL would append to it; an engine tick's
-    /// transaction first has it copied, so the tick starts the WAL over.
-    #[tokio::test]
-    async fn a_tick_after_a_long_wal_starts_it_over() {
-        let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("w.db");
+    /// A file store whose WAL is long, seen so by a pass, and not yet copied: a first long commit,
+    /// a pass (which copies it, so the next commit starts the WAL over), and a second long commit.
+    async fn store_with_a_long_wal(path: &std::path::Path) -> Store {
         let store = Store::open(&path.to_string_lossy()).await.expect("open");
         let wal = store.wal.clone().expect("a file database has the checkpointer");
         let long = usize::try_from(LONG_WAL).expect("frames") + 500;
         fill(&store, long).await;
-        // A pass sees the WAL long (and copies it): the next commit starts it over, and is long too.
         wal.pass().await;
         fill(&store, long).await;
-        let tick = store.tick_tx().await.expect("tick");
-        tick.commit().await.expect("commit");
-        fill(&store, 1).await;
-        let (frames, _) = checkpoint_from_elsewhere(&path).await;
-        assert!(frames < 100, "the write after the tick started the WAL over: {frames} frames");
+        store
+    }
+
+    /// Whether the WAL had all been copied when the last writer began: the next write started it
+    /// over (a writer that begins right after committing a long WAL appends to it instead).
+    async fn assert_the_next_write_starts_the_wal_over(store: &Store, path: &std::path::Path) {
+        fill(store, 1).await;
+        let (frames, _) = checkpoint_from_elsewhere(path).await;
+        assert!(frames < 100, "the WAL was started over: {frames} frames");
+    }
+
+    #[tokio::test]
+    async fn an_engine_tick_after_a_long_wal_has_it_copied_first() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("w.db");
+        let store = store_with_a_long_wal(&path).await;
+        store.tick_tx().await.expect("tick").commit().await.expect("commit");
+        assert_the_next_write_starts_the_wal_over(&store, &path).await;
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_group_commit_batch_after_a_long_wal_has_it_copied_first() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("w.db");
+        let store = store_with_a_long_wal(&path).await;
+        store.write().await.expect("write").commit().await.expect("commit");
+        assert_the_next_write_starts_the_wal_over(&store, &path).await;
         store.close().await;
     }
 

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
+use super::checkpoint::Wal;
 use super::Backend;
 
 /// The most requests one transaction serves before it commits (bounds the wait of the first).
@@ -98,10 +99,12 @@ pub(super) struct GroupWriter {
 
 impl GroupWriter {
     /// Starts the writer task on the current runtime; it ends when the last handle is dropped.
-    pub(super) fn spawn(pool: AnyPool, backend: Backend) -> GroupWriter {
+    /// `wal`: a SQLite file's background checkpointer, to let a long WAL be copied before a batch
+    /// begins (`checkpoint.rs`).
+    pub(super) fn spawn(pool: AnyPool, backend: Backend, wal: Option<Arc<Wal>>) -> GroupWriter {
         let (requests, receiver) = mpsc::unbounded_channel();
         let wanted = Arc::new(AtomicBool::new(false));
-        tokio::spawn(run(pool, backend, receiver, wanted.clone()));
+        tokio::spawn(run(pool, backend, wal, receiver, wanted.clone()));
         GroupWriter { requests, wanted }
     }
 
@@ -129,8 +132,17 @@ async fn begin(pool: &AnyPool, backend: Backend) -> Result<Tx, sqlx::Error> {
     Ok(tx)
 }
 
-async fn run(pool: AnyPool, backend: Backend, mut requests: mpsc::UnboundedReceiver<Request>, wanted: Arc<AtomicBool>) {
+async fn run(
+    pool: AnyPool,
+    backend: Backend,
+    wal: Option<Arc<Wal>>,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+    wanted: Arc<AtomicBool>,
+) {
     while let Some(first) = requests.recv().await {
+        if let Some(wal) = &wal {
+            wal.settle().await;
+        }
         wanted.store(true, Ordering::Relaxed);
         let begun = begin(&pool, backend).await;
         wanted.store(false, Ordering::Relaxed);

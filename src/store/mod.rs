@@ -192,7 +192,7 @@ impl Store {
                 .connect_with(options)
                 .await?;
             migrate(&pool, Backend::Sqlite).await?;
-            let group = std::sync::Arc::new(group::GroupWriter::spawn(pool.clone(), Backend::Sqlite));
+            let group = std::sync::Arc::new(group::GroupWriter::spawn(pool.clone(), Backend::Sqlite, None));
             return Ok(Store {
                 writer: pool.clone(),
                 group,
@@ -221,8 +221,9 @@ impl Store {
             .max_lifetime(None)
             .connect_with(options.clone())
             .await?;
-        let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone(), Backend::Sqlite));
-        let wal = checkpoint::spawn(options, std::sync::Arc::downgrade(&group));
+        let wal = std::sync::Arc::new(checkpoint::Wal::new());
+        let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone(), Backend::Sqlite, Some(wal.clone())));
+        checkpoint::spawn(options, wal.clone(), std::sync::Arc::downgrade(&group));
         Ok(Store {
             wal: Some(wal),
             writer,
@@ -239,7 +240,7 @@ impl Store {
         let writer = AnyPoolOptions::new().max_connections(PG_WRITERS).connect_with(options.clone()).await?;
         migrate(&writer, Backend::Postgres).await?;
         let reader = AnyPoolOptions::new().max_connections(PG_READERS).connect_with(options).await?;
-        let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone(), Backend::Postgres));
+        let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone(), Backend::Postgres, None));
         Ok(Store {
             writer,
             group,
