@@ -28,12 +28,13 @@ const PERIOD: Duration = Duration::from_millis(200);
 /// seconds of ticking; 16 MiB gained a little more but took the process past 64 MiB).
 pub(super) const WRITER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 20000; PRAGMA cache_size = -8192;";
 
-/// A WAL of this many frames (32 MiB) is long: the next engine tick waits for it to be copied
-/// ([`Wal::settle`]), so that tick's transaction starts it over.
+/// A WAL of this many frames (32 MiB) is long: the next writer to begin (an engine tick, a
+/// group-commit batch) waits for it to be copied ([`Wal::settle`]), so its transaction starts it
+/// over.
 const LONG_WAL: i64 = 8_192;
 
-/// Longest an engine tick waits for the checkpoint pass it asked for (a pass copies 32 MiB or more
-/// and syncs both files; should the task be stuck, the tick goes on without it).
+/// Longest a writer waits for the checkpoint pass it asked for (a pass copies 32 MiB or more and
+/// syncs both files; should the task be stuck, the writer goes on without it).
 const SETTLE_WAIT: Duration = Duration::from_secs(1);
 
 /// What the background task knows of the WAL, and how a writer asks it for a pass now.
@@ -52,8 +53,8 @@ impl Wal {
         Wal { long: AtomicBool::new(false), asked: watch::channel(0).0, served: watch::channel(0).0 }
     }
 
-    /// Before a writer begins (an engine tick, a group-commit batch): when the WAL was long, asks for a checkpoint pass now and waits for
-    /// it. SQLite starts the WAL over at the beginning of a write transaction only if every frame
+    /// Before a writer begins (an engine tick, a group-commit batch): when the WAL was long, asks
+    /// for a checkpoint pass now and waits for it. SQLite starts the WAL over at the beginning of a write transaction only if every frame
     /// is in the database file by then. A writer that begins right after its own commit (an engine
     /// tick, chunk after chunk) never finds it so: the WAL grew past the writer's auto-checkpoint
     /// threshold, and from then on every commit checkpointed and synced the files itself (10 000
