@@ -54,8 +54,8 @@ impl Wal {
     }
 
     /// Before a writer begins (an engine tick, a group-commit batch): when the WAL was long, asks
-    /// for a checkpoint pass now and waits for it. SQLite starts the WAL over at the beginning of a write transaction only if every frame
-    /// is in the database file by then. A writer that begins right after its own commit (an engine
+    /// for a checkpoint pass now and waits for it. SQLite starts the WAL over at the beginning of a
+    /// write transaction only if every frame is in the database file by then. A writer that begins right after its own commit (an engine
     /// tick, chunk after chunk) never finds it so: the WAL grew past the writer's auto-checkpoint
     /// threshold, and from then on every commit checkpointed and synced the files itself (10 000
     /// builds ticking: StartImagePipelineExecution's p99 was 50–70 ms, 13–20 ms with this).
