@@ -6,8 +6,8 @@
 //! [`PERIOD`]: it copies what no reader still needs and never blocks the writer or a reader, and the
 //! writer starts the WAL over once it has all been copied. A writer that begins again right after
 //! its commit would never find it all copied, so an engine tick and a group-commit batch first let
-//! a long WAL be copied ([`Wal::settle`]). The writer keeps a high auto-checkpoint threshold ([`WRITER_PRAGMAS`]) as a
-//! safety net, should this task fall behind.
+//! a long WAL be copied ([`Wal::settle`]). The writer keeps a high auto-checkpoint threshold
+//! ([`WRITER_PRAGMAS`]) as a safety net, should this task fall behind.
 //! The task ends with the [`Store`](super::Store) that started it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,10 +55,11 @@ impl Wal {
 
     /// Before a writer begins (an engine tick, a group-commit batch): when the WAL was long, asks
     /// for a checkpoint pass now and waits for it. SQLite starts the WAL over at the beginning of a
-    /// write transaction only if every frame is in the database file by then. A writer that begins right after its own commit (an engine
-    /// tick, chunk after chunk) never finds it so: the WAL grew past the writer's auto-checkpoint
-    /// threshold, and from then on every commit checkpointed and synced the files itself (10 000
-    /// builds ticking: StartImagePipelineExecution's p99 was 50–70 ms, 13–20 ms with this).
+    /// write transaction only if every frame is in the database file by then. A writer that begins
+    /// right after its own commit (an engine tick, chunk after chunk; a batch while requests keep
+    /// coming) never finds it so: the WAL grew past the writer's auto-checkpoint threshold, and from
+    /// then on every commit checkpointed and synced the files itself (10 000 builds ticking:
+    /// StartImagePipelineExecution's p99 was 50–70 ms, 13–20 ms with this).
     pub(super) async fn settle(&self) {
         if self.long.swap(false, Ordering::Relaxed) {
             self.pass().await;
