@@ -59,7 +59,8 @@ pub struct BuildRow {
 struct BuildWithPlan {
     #[sqlx(flatten)]
     row: BuildRow,
-    plan: String,
+    /// `None` if no plan is stored (the build then shows 0 steps).
+    plan: Option<String>,
 }
 
 /// The number of steps of a stored plan: `{"v": 2, "steps": [...]}`, or version 1's bare array
@@ -169,7 +170,8 @@ impl Store {
         let mut select = Sql::new(
             "SELECT e.id, e.pipeline_id, p.name AS pipeline_name, e.status, e.message, e.image_id, e.error_code, \
              e.error_info, e.created_ms, e.modified_ms, e.next_due_ms, e.cursor AS steps_done, \
-             e.plan FROM executions e LEFT JOIN image_pipelines p ON p.id = e.pipeline_id",
+             x.plan FROM executions e LEFT JOIN image_pipelines p ON p.id = e.pipeline_id \
+             LEFT JOIN execution_plans x ON x.execution_id = e.id",
         );
         filter(&mut select);
         select.push(" ORDER BY e.created_ms DESC, e.id DESC LIMIT ").push_bind(limit);
@@ -177,7 +179,7 @@ impl Store {
         let rows = rows
             .into_iter()
             .map(|BuildWithPlan { mut row, plan }| {
-                row.steps_total = steps_in_plan(&plan);
+                row.steps_total = plan.as_deref().map_or(0, steps_in_plan);
                 row
             })
             .collect();

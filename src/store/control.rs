@@ -26,20 +26,22 @@ impl Store {
         tx.commit().await
     }
 
-    /// Deletes every resource, or every resource of one account (what it owns, the events of its
-    /// builds, the shares of its images and the shares made to it). Returns the rows deleted.
+    /// Deletes every resource, or every resource of one account (what it owns, the plans and events
+    /// of its builds, the shares of its images and the shares made to it). Returns the rows deleted.
     pub async fn reset(&self, account: Option<&str>) -> Result<u64, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let tables: Vec<(String, i64)> = sqlx::query_as(self.backend.tables_sql()).fetch_all(&mut *tx).await?;
         let mut deleted = 0;
         if let Some(account) = account {
-            deleted += sqlx::query(
-                "DELETE FROM execution_events WHERE execution_id IN (SELECT id FROM executions WHERE account = $1)",
-            )
-            .bind(account)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            for table in super::executions::OWNED_BY_EXECUTION {
+                deleted += sqlx::query(&format!(
+                    "DELETE FROM {table} WHERE execution_id IN (SELECT id FROM executions WHERE account = $1)"
+                ))
+                .bind(account)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
             deleted +=
                 sqlx::query("DELETE FROM image_shares WHERE image_id IN (SELECT id FROM images WHERE account = $1)")
                     .bind(account)

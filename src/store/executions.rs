@@ -27,13 +27,19 @@ pub(super) type Row = (
     i64,
     Option<i64>,
     i64,
-    String,
+    Option<String>,
     String,
 );
 
+/// The columns of a [`Row`], from [`EXECUTIONS`].
 pub(super) const COLUMNS: &str =
-    "id, account, region, pipeline_id, status, message, image_id, error_code, error_info, \
-     resource_group_id, created_ms, modified_ms, next_due_ms, cursor, plan, runtime";
+    "e.id, e.account, e.region, e.pipeline_id, e.status, e.message, e.image_id, e.error_code, e.error_info, \
+     e.resource_group_id, e.created_ms, e.modified_ms, e.next_due_ms, e.cursor, p.plan, e.runtime";
+
+/// Executions (`e`) with their plans (`p`, a table of their own since migration 0016: the
+/// engine's per-step `UPDATE` of an execution row does not rewrite its plan).
+/// A row without a plan is read as unreadable ([`from_row`]), as a plan that does not decode is.
+pub(super) const EXECUTIONS: &str = "executions e LEFT JOIN execution_plans p ON p.execution_id = e.id";
 
 pub(super) fn from_row(row: Row) -> Result<Execution, sqlx::Error> {
     let (
@@ -54,6 +60,8 @@ pub(super) fn from_row(row: Row) -> Result<Execution, sqlx::Error> {
         plan,
         runtime,
     ) = row;
+    let plan = plan.ok_or_else(|| decode(format!("no plan is stored for {id}")))?;
+    let plan = build::decode_plan(&plan).map_err(decode)?;
     Ok(Execution {
         status: Status::parse(&status).ok_or_else(|| decode(format!("bad status {status} on {id}")))?,
         id,
@@ -69,11 +77,15 @@ pub(super) fn from_row(row: Row) -> Result<Execution, sqlx::Error> {
         modified_ms: modified,
         next_due_ms: due,
         cursor: usize::try_from(cursor).unwrap_or(0),
-        plan: build::decode_plan(&plan).map_err(decode)?,
+        plan,
         plan_changed: false,
         runtime: serde_json::from_str(&runtime).map_err(decode)?,
     })
 }
+
+/// Tables of an execution's own rows, keyed by `execution_id` and without an `account` column:
+/// deleted with the execution (a deleted template's, a reset account's).
+pub(super) const OWNED_BY_EXECUTION: [&str; 2] = ["execution_plans", "execution_events"];
 
 /// Filters of DescribeImagePipelineExecutions (docs/reference.md §4.3).
 #[derive(Debug, Clone, Default)]
@@ -165,10 +177,16 @@ async fn insert_event(conn: &mut AnyConnection, execution: &mut Execution, at_ms
 
 async fn save(conn: &mut AnyConnection, e: &Execution) -> Result<(), sqlx::Error> {
     let runtime = serde_json::to_string(&e.runtime).map_err(encode)?;
-    let plan = if e.plan_changed { Some(build::encode_plan(&e.plan).map_err(encode)?) } else { None };
+    if e.plan_changed {
+        sqlx::query("UPDATE execution_plans SET plan = $1 WHERE execution_id = $2")
+            .bind(build::encode_plan(&e.plan).map_err(encode)?)
+            .bind(&e.id)
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query(
         "UPDATE executions SET status = $1, message = $2, image_id = $3, error_code = $4, error_info = $5, modified_ms = $6, \
-         next_due_ms = $7, cursor = $8, plan = COALESCE($9, plan), runtime = $10 WHERE id = $11",
+         next_due_ms = $7, cursor = $8, runtime = $9 WHERE id = $10",
     )
     .bind(e.status.as_str())
     .bind(&e.message)
@@ -178,7 +196,6 @@ async fn save(conn: &mut AnyConnection, e: &Execution) -> Result<(), sqlx::Error
     .bind(e.modified_ms)
     .bind(e.next_due_ms)
     .bind(i64::try_from(e.cursor).unwrap_or(i64::MAX))
-    .bind(plan)
     .bind(runtime)
     .bind(&e.id)
     .execute(&mut *conn)
@@ -186,14 +203,16 @@ async fn save(conn: &mut AnyConnection, e: &Execution) -> Result<(), sqlx::Error
     Ok(())
 }
 
-/// Deletes the executions of a deleted template, with their events and tags.
+/// Deletes the executions of a deleted template, with their plans, events and tags.
 pub(super) async fn delete_of_pipeline(conn: &mut AnyConnection, pipeline_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM execution_events WHERE execution_id IN (SELECT id FROM executions WHERE pipeline_id = $1)",
-    )
-    .bind(pipeline_id)
-    .execute(&mut *conn)
-    .await?;
+    for table in OWNED_BY_EXECUTION {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE execution_id IN (SELECT id FROM executions WHERE pipeline_id = $1)"
+        ))
+        .bind(pipeline_id)
+        .execute(&mut *conn)
+        .await?;
+    }
     sqlx::query(
         "DELETE FROM tags WHERE resource_type = $1 AND resource_id IN (SELECT id FROM executions WHERE pipeline_id = $2)",
     )
@@ -271,7 +290,7 @@ impl Store {
         id: &str,
     ) -> Result<Option<(Execution, Vec<Event>, Vec<TransitResource>)>, sqlx::Error> {
         let mut conn = self.reader.acquire().await?;
-        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = $1"))
+        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM {EXECUTIONS} WHERE e.id = $1"))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
@@ -319,7 +338,7 @@ impl Store {
     /// not held.
     pub async fn release_execution(&self, id: &str, now_ms: i64) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = $1"))
+        let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM {EXECUTIONS} WHERE e.id = $1"))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -355,9 +374,11 @@ impl WriteTx {
         runtime.events += 1;
         let seq = runtime.events;
         let runtime = serde_json::to_string(&runtime).map_err(encode)?;
-        sqlx::query(&format!(
-            "INSERT INTO executions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-        ))
+        sqlx::query(
+            "INSERT INTO executions (id, account, region, pipeline_id, status, message, image_id, error_code, error_info, \
+             resource_group_id, created_ms, modified_ms, next_due_ms, cursor, runtime) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
         .bind(&execution.id)
         .bind(&execution.account)
         .bind(&execution.region)
@@ -372,10 +393,14 @@ impl WriteTx {
         .bind(execution.modified_ms)
         .bind(execution.next_due_ms)
         .bind(i64::try_from(execution.cursor).unwrap_or(0))
-        .bind(plan)
         .bind(runtime)
         .execute(self.conn()?)
         .await?;
+        sqlx::query("INSERT INTO execution_plans (execution_id, plan) VALUES ($1, $2)")
+            .bind(&execution.id)
+            .bind(plan)
+            .execute(self.conn()?)
+            .await?;
         sqlx::query(
             "INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -392,13 +417,14 @@ impl WriteTx {
 
     /// One of the tenant's executions.
     pub async fn execution(&mut self, account: &str, region: &str, id: &str) -> Result<Option<Execution>, sqlx::Error> {
-        let row: Option<Row> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM executions WHERE id = $1 AND account = $2 AND region = $3"))
-                .bind(id)
-                .bind(account)
-                .bind(region)
-                .fetch_optional(self.conn()?)
-                .await?;
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM {EXECUTIONS} WHERE e.id = $1 AND e.account = $2 AND e.region = $3"
+        ))
+        .bind(id)
+        .bind(account)
+        .bind(region)
+        .fetch_optional(self.conn()?)
+        .await?;
         row.map(from_row).transpose()
     }
 

@@ -325,6 +325,45 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// A database from before migration 16 keeps its builds: opening it moves each plan out of its
+    /// execution row into `execution_plans`, and a build in flight reads back with the same steps.
+    #[tokio::test]
+    async fn opening_an_older_database_moves_the_plans_out_of_the_execution_rows() {
+        let dir = std::env::temp_dir().join(format!("ibe-store-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("old.db").to_string_lossy().into_owned();
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/plan-v1.json")).expect("fixture");
+        let (plan, runtime) = (fixture["plan"].as_str().expect("plan"), fixture["runtime"].as_str().expect("runtime"));
+        let old = sqlx::SqlitePool::connect(&format!("sqlite://{path}?mode=rwc")).await.expect("create");
+        let mut before = super::migrator(super::Backend::Sqlite);
+        before.migrations = before.migrations.iter().filter(|m| m.version < 16).cloned().collect();
+        before.run(&old).await.expect("migrations up to 15");
+        sqlx::query(
+            "INSERT INTO executions (id, account, region, pipeline_id, status, message, created_ms, modified_ms, \
+             next_due_ms, cursor, plan, runtime) VALUES ('exec-old', 'acct', 'cn-hangzhou', 'ip-old', 'BUILDING', \
+             'building', 1, 2, 3, 3, $1, $2)",
+        )
+        .bind(plan)
+        .bind(runtime)
+        .execute(&old)
+        .await
+        .expect("a build in flight");
+        old.close().await;
+
+        let store = Store::open(&path).await.expect("open migrates");
+        let (execution, _, _) = store.execution_detail(None, "exec-old").await.expect("read").expect("the build");
+        assert_eq!(execution.plan, crate::domain::build::decode_plan(plan).expect("decodes"));
+        assert_eq!((execution.cursor, execution.next_due_ms), (3, Some(3)));
+        let columns: Vec<(String,)> = sqlx::query_as("SELECT name FROM pragma_table_info('executions')")
+            .fetch_all(&store.reader)
+            .await
+            .expect("columns");
+        assert!(!columns.iter().any(|(c,)| c == "plan"), "{columns:?}");
+        store.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[tokio::test]
     async fn the_memory_database_enforces_foreign_keys() {
         let store = Store::open(":memory:").await.expect("open");

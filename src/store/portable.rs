@@ -10,8 +10,10 @@
 //! and inserts the snapshot's rows with multi-row `INSERT`s (`sql.rs`), tables that have triggers
 //! first (their triggers fill derived tables, such as `pipeline_counts`), then the others, each
 //! emptied again just before its rows go in, so a derived table ends up exactly as exported.
-//! Columns a snapshot from an older schema lacks take their defaults; a newer schema is refused.
+//! Columns a snapshot from an older schema lacks take their defaults, data a later migration moved
+//! is moved the same way first ([`upgraded`]); a newer schema is refused.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::any::AnyTypeInfoKind;
@@ -20,7 +22,7 @@ use sqlx::{AnyConnection, Connection, Row, ValueRef};
 use super::snapshots::RestoreError;
 use super::sql::Sql;
 use super::{Backend, Store};
-use crate::domain::snapshot::{is_identifier, Cell, Encoder, Snapshot};
+use crate::domain::snapshot::{is_identifier, Cell, Encoder, Snapshot, Table};
 
 /// Tables that are not state: migrations, this run's settings, counters and shared clock, stored
 /// snapshots, and the control plane's journal and fault rules (on SQLite they live in memory).
@@ -33,6 +35,9 @@ pub const NOT_STATE: &[&str] = &[
     "journal",
     "portable_snapshots",
 ];
+
+/// The migration that moved each build's plan from `executions.plan` to `execution_plans`.
+const PLANS_MOVED: i64 = 16;
 
 /// Values bound per `INSERT` statement (SQLite allows 32 766, PostgreSQL 65 535).
 const VALUES_PER_INSERT: usize = 4_000;
@@ -241,6 +246,7 @@ impl Store {
         if snapshot.schema > known {
             return Err(RestoreError::TooNew(vec![snapshot.schema]));
         }
+        let snapshot = &*upgraded(snapshot);
         let mut tx = self.begin_write().await.map_err(RestoreError::Internal)?;
         let live = state_tables(&mut tx, self.backend).await.map_err(RestoreError::Internal)?;
         let triggered = triggered_tables(&mut tx, self.backend).await.map_err(RestoreError::Internal)?;
@@ -311,6 +317,33 @@ impl Store {
         self.pipelines.clear();
         Ok(())
     }
+}
+
+/// `snapshot` in the live schema's shape where a migration since moved data between tables (as
+/// that migration did to a database): before [`PLANS_MOVED`], each build's plan goes from its
+/// `executions` row to an `execution_plans` row.
+fn upgraded(snapshot: &Snapshot) -> Cow<'_, Snapshot> {
+    let moves_plans = snapshot.schema < PLANS_MOVED
+        && snapshot.tables.get("executions").is_some_and(|t| t.columns.iter().any(|c| c == "plan"));
+    if !moves_plans {
+        return Cow::Borrowed(snapshot);
+    }
+    let mut snapshot = snapshot.clone();
+    let mut plans = Table { columns: vec!["execution_id".into(), "plan".into()], rows: Vec::new() };
+    if let Some(executions) = snapshot.tables.get_mut("executions") {
+        let column = |name: &str| executions.columns.iter().position(|c| c == name);
+        if let (Some(plan_at), Some(id_at)) = (column("plan"), column("id")) {
+            executions.columns.remove(plan_at);
+            for row in &mut executions.rows {
+                let id = row.get(id_at).cloned().unwrap_or(Cell::Null);
+                if plan_at < row.len() {
+                    plans.rows.push(vec![id, row.remove(plan_at)]);
+                }
+            }
+        }
+    }
+    snapshot.tables.insert("execution_plans".into(), plans);
+    Cow::Owned(snapshot)
 }
 
 /// Inserts `rows` into `table` in multi-row statements of at most [`VALUES_PER_INSERT`] values.
@@ -427,8 +460,13 @@ mod tests {
     async fn round_trip(store: &Store) {
         store.restore_portable(&fixture()).await.expect("the fixture restores");
         let tables = exported(store).await;
-        // The fixture is from schema 13: tables added since (derived counts) export beside its own.
-        for (name, table) in &fixture().tables {
+        // The fixture is from schema 13: tables added since (derived counts) export beside its own,
+        // and its build's plan exports from `execution_plans`, where migration 16 moved it.
+        let fixture = fixture();
+        let moved = upgraded(&fixture);
+        assert!(!tables["executions"].columns.contains(&"plan".to_string()));
+        assert_eq!(tables["execution_plans"].rows.len(), fixture.tables["executions"].rows.len());
+        for (name, table) in &moved.tables {
             assert_eq!(tables.get(name), Some(table), "what was restored exports the same: {name}");
         }
         assert!(!tables.contains_key("_sqlx_migrations") && !tables.contains_key("emulator_state"));

@@ -1,8 +1,9 @@
 //! The engine's write path: a tick claims the builds that are due a chunk at a time ([`TickTx::due`]),
 //! the engine applies their steps in memory into a [`TickBatch`], and [`TickTx::flush`] writes all
 //! that the chunk did set-based: one `UPDATE executions … FROM (VALUES …)` for the builds, multi-row
-//! `INSERT`s for timeline events, transit resources, images, their tags and shares, and one
-//! `UPDATE … FROM (VALUES …)` for resources released that an earlier chunk created. Rows go in
+//! `INSERT`s for timeline events, transit resources, images, their tags and shares, one
+//! `UPDATE … FROM (VALUES …)` for resources released that an earlier chunk created, and one for
+//! the plans a failure or a cancel replaced (a plan is a row of its own, written only then). Rows go in
 //! blocks whose sizes are powers of two, so a handful of statement texts recur and stay prepared.
 //! Nothing is read back that the batch already holds: whether an image name is taken is asked once
 //! per chunk for every name its builds may create ([`TickTx::batch`]) and kept up to date in memory.
@@ -20,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Transaction};
 
-use super::executions::{from_row, Row, COLUMNS};
+use super::executions::{from_row, Row, COLUMNS, EXECUTIONS};
 use super::{encode, images::RESOURCE_TYPE_IMAGE, Backend, Store};
 use crate::domain::build::{self, Execution, Runtime};
 use crate::domain::execution::Status;
@@ -101,8 +102,13 @@ struct SaveRow {
     modified_ms: i64,
     next_due_ms: Option<i64>,
     cursor: i64,
-    plan: Option<String>,
     runtime: String,
+}
+
+/// A plan a failure or a cancel replaced the tail of (migration 0016: plans have their own table).
+struct PlanRow {
+    execution_id: String,
+    plan: String,
 }
 
 /// Everything the steps of one chunk did, held in memory until [`TickTx::flush`].
@@ -117,6 +123,7 @@ pub struct TickBatch {
     shares: Vec<ShareRow>,
     shared: HashSet<(String, String)>,
     saves: Vec<SaveRow>,
+    plans: Vec<PlanRow>,
 }
 
 impl TickBatch {
@@ -131,6 +138,7 @@ impl TickBatch {
             shares: Vec::new(),
             shared: HashSet::new(),
             saves: Vec::new(),
+            plans: Vec::new(),
         }
     }
 
@@ -196,6 +204,9 @@ impl TickBatch {
 
     /// Records the state the execution is left in (its plan only if it changed).
     pub fn save(&mut self, e: &Execution) -> Result<(), sqlx::Error> {
+        if e.plan_changed {
+            self.plans.push(PlanRow { execution_id: e.id.clone(), plan: build::encode_plan(&e.plan).map_err(encode)? });
+        }
         self.saves.push(SaveRow {
             id: e.id.clone(),
             status: e.status.as_str(),
@@ -206,7 +217,6 @@ impl TickBatch {
             modified_ms: e.modified_ms,
             next_due_ms: e.next_due_ms,
             cursor: i64::try_from(e.cursor).unwrap_or(i64::MAX),
-            plan: if e.plan_changed { Some(build::encode_plan(&e.plan).map_err(encode)?) } else { None },
             runtime: serde_json::to_string(&e.runtime).map_err(encode)?,
         });
         Ok(())
@@ -240,8 +250,8 @@ impl TickTx {
     /// cannot be decoded is failed and set aside ([`TickTx::quarantine`]), not returned.
     pub async fn due(&mut self, now_ms: i64, limit: i64) -> Result<Vec<Execution>, sqlx::Error> {
         let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM executions WHERE next_due_ms IS NOT NULL AND next_due_ms <= $1 \
-             ORDER BY next_due_ms LIMIT $2"
+            "SELECT {COLUMNS} FROM {EXECUTIONS} WHERE e.next_due_ms IS NOT NULL AND e.next_due_ms <= $1 \
+             ORDER BY e.next_due_ms LIMIT $2"
         ))
         .bind(now_ms)
         .bind(limit)
@@ -280,7 +290,7 @@ impl TickTx {
 
     /// Writes everything `batch` holds, set-based.
     pub async fn flush(&mut self, batch: TickBatch) -> Result<(), sqlx::Error> {
-        let TickBatch { events, mut resources, releases, mut images, shares, saves, .. } = batch;
+        let TickBatch { events, mut resources, releases, mut images, shares, saves, plans, .. } = batch;
         let backend = self.backend;
         let conn: &mut AnyConnection = &mut self.tx;
         let mut last =
@@ -431,11 +441,10 @@ impl TickTx {
                 format!(
                     "UPDATE executions SET status = v.column2, message = v.column3, image_id = v.column4, \
                      error_code = v.column5, error_info = v.column6, modified_ms = v.column7, next_due_ms = v.column8, \
-                     cursor = v.column9, plan = COALESCE(v.column10, executions.plan), runtime = v.column11 \
-                     FROM (VALUES {rows}) AS v WHERE executions.id = v.column1"
+                     cursor = v.column9, runtime = v.column10 FROM (VALUES {rows}) AS v WHERE executions.id = v.column1"
                 )
             },
-            11,
+            10,
             |q, s| {
                 q.bind(&s.id)
                     .bind(s.status)
@@ -446,9 +455,22 @@ impl TickTx {
                     .bind(s.modified_ms)
                     .bind(s.next_due_ms)
                     .bind(s.cursor)
-                    .bind(&s.plan)
                     .bind(&s.runtime)
             },
+        )
+        .await?;
+        write_blocks(
+            conn,
+            backend,
+            &plans,
+            |rows| {
+                format!(
+                    "UPDATE execution_plans SET plan = v.column2 FROM (VALUES {rows}) AS v \
+                     WHERE execution_plans.execution_id = v.column1"
+                )
+            },
+            2,
+            |q, p| q.bind(&p.execution_id).bind(&p.plan),
         )
         .await?;
         Ok(())
@@ -464,16 +486,24 @@ impl TickTx {
         tracing::error!(execution = %crate::telemetry::Escaped(id), error = %err, "unreadable execution row: the build is marked FAILED and skipped");
         let runtime = serde_json::to_string(&Runtime::default()).map_err(encode)?;
         let plan = build::encode_plan(&[]).map_err(encode)?;
+        // The plan may be what does not decode, or be missing.
+        sqlx::query(
+            "INSERT INTO execution_plans (execution_id, plan) VALUES ($1, $2) \
+             ON CONFLICT (execution_id) DO UPDATE SET plan = excluded.plan",
+        )
+        .bind(id)
+        .bind(plan)
+        .execute(&mut *self.tx)
+        .await?;
         sqlx::query(
             "UPDATE executions SET status = $1, message = $2, error_code = $3, error_info = $4, modified_ms = $5, \
-             next_due_ms = NULL, cursor = 0, plan = $6, runtime = $7 WHERE id = $8",
+             next_due_ms = NULL, cursor = 0, runtime = $6 WHERE id = $7",
         )
         .bind(Status::Failed.as_str())
         .bind("The build stopped: the emulator could not read its stored state.")
         .bind(INTERNAL_ERROR)
         .bind("The emulator could not decode this build's stored state (the row is corrupt), so the build was stopped.")
         .bind(now_ms)
-        .bind(plan)
         .bind(runtime)
         .bind(id)
         .execute(&mut *self.tx)

@@ -516,14 +516,20 @@ async fn concurrent_restores_of_one_snapshot_do_not_break_writes_or_later_restor
 async fn an_unreadable_execution_row_fails_that_build_and_the_others_advance() {
     let app = TestApp::spawn().await;
     let broken = app.start(&app.create_pipeline(&[]).await).await;
+    let planless = app.start(&app.create_pipeline(&[]).await).await;
     let healthy = app.start(&app.create_pipeline(&[]).await).await;
-    assert!(broken.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'), "{broken}");
-    app.raw_sql(&format!("UPDATE executions SET plan = 'not json' WHERE id = '{broken}'")).await;
+    for id in [&broken, &planless] {
+        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'), "{id}");
+    }
+    app.raw_sql(&format!("UPDATE execution_plans SET plan = 'not json' WHERE execution_id = '{broken}'")).await;
+    app.raw_sql(&format!("DELETE FROM execution_plans WHERE execution_id = '{planless}'")).await;
     app.run_builds_to_completion().await;
     assert_eq!(app.status(&healthy).await, "SUCCESS");
-    let failed = app.execution(&broken).await;
-    assert_eq!(failed["Status"], "FAILED", "{failed}");
-    assert_eq!(failed["ErrorCode"], "InternalError", "{failed}");
+    for id in [&broken, &planless] {
+        let failed = app.execution(id).await;
+        assert_eq!(failed["Status"], "FAILED", "{failed}");
+        assert_eq!(failed["ErrorCode"], "InternalError", "{failed}");
+    }
 }
 
 // ---------------------------------------------------------------- edges
