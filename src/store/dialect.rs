@@ -60,6 +60,20 @@ impl Backend {
         }
     }
 
+    /// The conflict clause of the engine's multi-row writes (`INSERT{or_fail} INTO …`,
+    /// `UPDATE{or_fail} …`): ` OR FAIL` on SQLite, nothing on PostgreSQL. SQLite keeps a statement
+    /// journal (a copy of every page the statement touches) for a statement that writes several
+    /// rows and may abort on a constraint, so that it can undo its own rows; `OR FAIL` keeps the
+    /// rows written before the error instead, which is safe where any error drops the whole
+    /// transaction (the engine's tick), and needs no journal. PostgreSQL has neither the clause
+    /// nor the journal.
+    pub(super) fn or_fail(self) -> &'static str {
+        match self {
+            Backend::Sqlite => " OR FAIL",
+            Backend::Postgres => "",
+        }
+    }
+
     /// Every table of the store's schema, by name, each with 1 if it has an `account` column
     /// (else 0): what `reset` deletes.
     pub(super) fn tables_sql(self) -> &'static str {

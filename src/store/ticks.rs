@@ -14,7 +14,8 @@
 //! between chunks when a request waits for the writer ([`Store::writer_wanted`]).
 //!
 //! SQL here is portable (`$N` placeholders, `UPDATE … FROM (VALUES …)`, `ON CONFLICT … DO NOTHING`,
-//! a `VALUES` list's columns read as `column1, column2, …` as both SQLite and PostgreSQL name them).
+//! a `VALUES` list's columns read as `column1, column2, …` as both SQLite and PostgreSQL name them);
+//! on SQLite the writes are `OR FAIL` ([`Backend::or_fail`]), so SQLite keeps no statement journal.
 
 use std::collections::{HashMap, HashSet};
 
@@ -292,6 +293,8 @@ impl TickTx {
     pub async fn flush(&mut self, batch: TickBatch) -> Result<(), sqlx::Error> {
         let TickBatch { events, mut resources, releases, mut images, shares, saves, plans, .. } = batch;
         let backend = self.backend;
+        // Any error drops the whole transaction, so no statement needs to undo its own rows.
+        let or_fail = backend.or_fail();
         let conn: &mut AnyConnection = &mut self.tx;
         let mut last =
             last_seqs(conn, backend, "transit_resources", resources.iter().map(|r| r.execution_id.as_str())).await?;
@@ -309,7 +312,11 @@ impl TickTx {
             conn,
             backend,
             &events,
-            |rows| format!("INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES {rows}"),
+            |rows| {
+                format!(
+                    "INSERT{or_fail} INTO execution_events (execution_id, seq, at_ms, status, message) VALUES {rows}"
+                )
+            },
             5,
             |q, e| q.bind(&e.execution_id).bind(e.seq).bind(e.at_ms).bind(e.status).bind(&e.message),
         )
@@ -320,7 +327,7 @@ impl TickTx {
             &resources,
             |rows| {
                 format!(
-                    "INSERT INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms, \
+                    "INSERT{or_fail} INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms, \
                      released_ms, seq) VALUES {rows}"
                 )
             },
@@ -344,7 +351,7 @@ impl TickTx {
             &releases,
             |rows| {
                 format!(
-                    "UPDATE transit_resources SET released_ms = v.column2 FROM (VALUES {rows}) AS v \
+                    "UPDATE{or_fail} transit_resources SET released_ms = v.column2 FROM (VALUES {rows}) AS v \
                      WHERE transit_resources.id = v.column1"
                 )
             },
@@ -358,7 +365,7 @@ impl TickTx {
             &images,
             |rows| {
                 format!(
-                    "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, \
+                    "INSERT{or_fail} INTO images (id, account, region, name, family, description, nvme_support, status, \
                      source_image, execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms, \
                      seq) VALUES {rows}"
                 )
@@ -404,7 +411,7 @@ impl TickTx {
             &tags,
             |rows| {
                 format!(
-                    "INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES {rows}"
+                    "INSERT{or_fail} INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES {rows}"
                 )
             },
             7,
@@ -425,7 +432,7 @@ impl TickTx {
             &shares,
             |rows| {
                 format!(
-                    "INSERT INTO image_shares (image_id, account, shared_ms) VALUES {rows} \
+                    "INSERT{or_fail} INTO image_shares (image_id, account, shared_ms) VALUES {rows} \
                      ON CONFLICT (image_id, account) DO NOTHING"
                 )
             },
@@ -439,7 +446,7 @@ impl TickTx {
             &saves,
             |rows| {
                 format!(
-                    "UPDATE executions SET status = v.column2, message = v.column3, image_id = v.column4, \
+                    "UPDATE{or_fail} executions SET status = v.column2, message = v.column3, image_id = v.column4, \
                      error_code = v.column5, error_info = v.column6, modified_ms = v.column7, next_due_ms = v.column8, \
                      cursor = v.column9, runtime = v.column10 FROM (VALUES {rows}) AS v WHERE executions.id = v.column1"
                 )
@@ -465,7 +472,7 @@ impl TickTx {
             &plans,
             |rows| {
                 format!(
-                    "UPDATE execution_plans SET plan = v.column2 FROM (VALUES {rows}) AS v \
+                    "UPDATE{or_fail} execution_plans SET plan = v.column2 FROM (VALUES {rows}) AS v \
                      WHERE execution_plans.execution_id = v.column1"
                 )
             },

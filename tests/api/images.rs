@@ -426,3 +426,28 @@ async fn describe_images_total_count_follows_status_changes_and_copies_in_flight
     let first = describe_as(&app, OWNER, REGION, &[("ImageOwnerAlias", "self"), ("PageSize", "1")]).await;
     assert_eq!(image_ids(&images_in(&first)), [text(copy.assert_ok(), "ImageId")], "the copy is the newest");
 }
+
+/// A tick that moves several builds at once writes their images in one multi-row statement
+/// (`INSERT OR FAIL` on SQLite, whose count triggers have no upsert since migration 0017): the
+/// counts an unfiltered page reads its TotalCount from stay exact, through a delete too.
+#[tokio::test]
+async fn images_of_builds_ticked_together_are_all_counted() {
+    let app = TestApp::spawn().await;
+    let mut executions = Vec::new();
+    for _ in 0..5 {
+        executions.push(app.start(&app.create_pipeline(&[]).await).await);
+    }
+    app.run_builds_to_completion().await;
+    let mut made = Vec::new();
+    for execution in &executions {
+        assert_eq!(app.status(execution).await, "SUCCESS");
+        made.push(text(&app.execution(execution).await, "ImageId"));
+    }
+    let total = || async {
+        let r = app.call_in_region("DescribeImages", &[("ImageOwnerAlias", "self"), ("PageSize", "2")]).await;
+        r.assert_ok()["TotalCount"].as_i64().expect("TotalCount")
+    };
+    assert_eq!(total().await, 5);
+    app.call_in_region("DeleteImage", &[("ImageId", &made[0])]).await.assert_ok();
+    assert_eq!(total().await, 4);
+}
