@@ -83,6 +83,22 @@ pub(super) fn from_row(row: Row) -> Result<Execution, sqlx::Error> {
     })
 }
 
+/// The first execution without a plan row, if any: a restore refuses such a state (run on a
+/// snapshot file's restore connection too, where unqualified names are the live database's).
+pub(super) const FIRST_WITHOUT_PLAN: &str = "SELECT e.id FROM executions e \
+     LEFT JOIN execution_plans p ON p.execution_id = e.id WHERE p.execution_id IS NULL LIMIT 1";
+
+/// [`FIRST_WITHOUT_PLAN`] on the connection of a transaction.
+pub(super) async fn first_without_plan(conn: &mut AnyConnection) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as(FIRST_WITHOUT_PLAN).fetch_optional(conn).await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// Why a restore is refused when a build has no plan.
+pub(super) fn no_plan(id: &str) -> String {
+    format!("build \"{id}\" has no plan (table execution_plans)")
+}
+
 /// Tables of an execution's own rows, keyed by `execution_id` and without an `account` column:
 /// deleted with the execution (a deleted template's, a reset account's).
 pub(super) const OWNED_BY_EXECUTION: [&str; 2] = ["execution_plans", "execution_events"];

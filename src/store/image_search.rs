@@ -1,7 +1,7 @@
 //! SQL for DescribeImages over custom images: the filters SQL can express, the visibility of an
 //! image to an account split into parts that each walk one index in the answer's order (newest
 //! first, then by ID), a `LIMIT` of the rows the requested page can need, and the total number of
-//! matches (from `image_counts`, migration 0013, when only the owner and status narrow it). One
+//! matches (from `image_counts`, migration 0015, when only the owner and status narrow it). One
 //! round trip returns the rows with their tags and share flags.
 
 use sqlx::any::AnyRow;

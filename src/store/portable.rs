@@ -305,7 +305,14 @@ impl Store {
         }
         .await;
         match applied {
-            Ok(()) => tx.commit().await.map_err(RestoreError::Internal)?,
+            Ok(()) => {
+                if let Some(id) =
+                    super::executions::first_without_plan(&mut tx).await.map_err(RestoreError::Internal)?
+                {
+                    return Err(RestoreError::Invalid(super::executions::no_plan(&id)));
+                }
+                tx.commit().await.map_err(RestoreError::Internal)?;
+            }
             Err(err) => {
                 drop(tx);
                 return Err(match err {
@@ -464,8 +471,11 @@ mod tests {
         // and its build's plan exports from `execution_plans`, where migration 16 moved it.
         let fixture = fixture();
         let moved = upgraded(&fixture);
+        let old = &fixture.tables["executions"];
+        let at = |name: &str| old.columns.iter().position(|c| c == name).expect("column");
+        let pairs: Vec<Vec<Cell>> = old.rows.iter().map(|r| vec![r[at("id")].clone(), r[at("plan")].clone()]).collect();
+        assert_eq!(tables["execution_plans"].rows, pairs, "each build's plan, by its ID");
         assert!(!tables["executions"].columns.contains(&"plan".to_string()));
-        assert_eq!(tables["execution_plans"].rows.len(), fixture.tables["executions"].rows.len());
         for (name, table) in &moved.tables {
             assert_eq!(tables.get(name), Some(table), "what was restored exports the same: {name}");
         }

@@ -150,7 +150,7 @@ impl Store {
             let checked = async {
                 let mut conn = pool.acquire().await?;
                 time_limit(&mut conn, deadline).await?;
-                validate(&mut conn, &live, false).await
+                validate(&mut conn, &live, &migrator, false).await
             }
             .await;
             if let Err(err) = checked {
@@ -176,7 +176,7 @@ impl Store {
                 Ok(()) => {
                     async {
                         let mut conn = pool.acquire().await?;
-                        validate(&mut conn, &live, true).await
+                        validate(&mut conn, &live, &migrator, true).await
                     }
                     .await
                 }
@@ -210,14 +210,34 @@ impl Store {
             )
             .fetch_all(&mut *tx)
             .await?;
-            for (table,) in tables.iter().filter(|(t,)| !KEEP.contains(&t.as_str())) {
+            let triggered: Vec<(String,)> =
+                sqlx::query_as("SELECT DISTINCT tbl_name FROM main.sqlite_master WHERE type = 'trigger'")
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let triggered: BTreeSet<&str> = triggered.iter().map(|(t,)| t.as_str()).collect();
+            let tables: Vec<&str> = tables.iter().map(|(t,)| t.as_str()).filter(|t| !KEEP.contains(t)).collect();
+            for table in &tables {
+                sqlx::query(&format!("DELETE FROM main.\"{table}\"")).execute(&mut *tx).await?;
+            }
+            // Tables with triggers first (their triggers fill derived tables, such as image_counts),
+            // then the others, each emptied again just before its rows go in: a derived table ends
+            // up exactly as in the snapshot, whatever the tables' names sort as.
+            let (first, then): (Vec<&str>, Vec<&str>) = tables.iter().partition(|t| triggered.contains(*t));
+            for table in first.into_iter().chain(then) {
+                if !triggered.contains(table) {
+                    sqlx::query(&format!("DELETE FROM main.\"{table}\"")).execute(&mut *tx).await?;
+                }
                 let columns: Vec<(i64, String, String, i64, Option<String>, i64)> =
                     sqlx::query_as(&format!("PRAGMA main.table_info(\"{table}\")")).fetch_all(&mut *tx).await?;
                 let list = columns.iter().map(|c| format!("\"{}\"", c.1)).collect::<Vec<_>>().join(", ");
-                sqlx::query(&format!("DELETE FROM main.\"{table}\"")).execute(&mut *tx).await?;
                 sqlx::query(&format!("INSERT INTO main.\"{table}\" ({list}) SELECT {list} FROM snapshot.\"{table}\""))
                     .execute(&mut *tx)
                     .await?;
+            }
+            let without_plan: Option<(String,)> =
+                sqlx::query_as(super::executions::FIRST_WITHOUT_PLAN).fetch_optional(&mut *tx).await?;
+            if let Some((id,)) = without_plan {
+                return Err(RestoreError::Invalid(super::executions::no_plan(&id)));
             }
             tx.commit().await.map_err(RestoreError::from)
         }
@@ -246,11 +266,13 @@ async fn time_limit(conn: &mut SqliteConnection, deadline: Instant) -> Result<()
 
 /// Checks a snapshot copy: SQLite's integrity check, then its schema against the live one. Before
 /// migrating (`migrated = false`) an older snapshot may lack objects, but every object it has must
-/// be a live table, an index of one, or a live trigger with the same SQL; after migrating the
-/// schemas must be equal. Views and virtual tables are never accepted.
+/// be a live table, an index of one, or a trigger as this emulator's migrations write one (the live
+/// one, or one a later migration replaces: SQLite keeps a trigger's `CREATE` text verbatim); after
+/// migrating the schemas must be equal. Views and virtual tables are never accepted.
 async fn validate(
     conn: &mut SqliteConnection,
     live: &BTreeSet<SchemaObject>,
+    migrator: &sqlx::migrate::Migrator,
     migrated: bool,
 ) -> Result<(), RestoreError> {
     let (check,): (String,) = sqlx::query_as("PRAGMA quick_check(1)").fetch_one(&mut *conn).await?;
@@ -268,7 +290,9 @@ async fn validate(
         let allowed = match kind.as_str() {
             "table" => live_tables.contains(name.as_str()) && !sql_text.to_ascii_uppercase().contains("VIRTUAL"),
             "index" => live_tables.contains(table.as_str()),
-            "trigger" => live.contains(object),
+            "trigger" => {
+                live.contains(object) || (!sql_text.is_empty() && migrator.iter().any(|m| m.sql.contains(sql_text)))
+            }
             _ => false,
         };
         let exact = !migrated || live.contains(object);

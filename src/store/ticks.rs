@@ -3,7 +3,7 @@
 //! that the chunk did set-based: one `UPDATE executions … FROM (VALUES …)` for the builds, multi-row
 //! `INSERT`s for timeline events, transit resources, images, their tags and shares, one
 //! `UPDATE … FROM (VALUES …)` for resources released that an earlier chunk created, and one for
-//! the plans a failure or a cancel replaced (a plan is a row of its own, written only then). Rows go in
+//! the plans a failure replaced the tail of (a plan is a row of its own, written only then). Rows go in
 //! blocks whose sizes are powers of two, so a handful of statement texts recur and stay prepared.
 //! Nothing is read back that the batch already holds: whether an image name is taken is asked once
 //! per chunk for every name its builds may create ([`TickTx::batch`]) and kept up to date in memory.
@@ -106,7 +106,7 @@ struct SaveRow {
     runtime: String,
 }
 
-/// A plan a failure or a cancel replaced the tail of (migration 0016: plans have their own table).
+/// A plan a failure in this tick replaced the tail of (migration 0016: plans have their own table).
 struct PlanRow {
     execution_id: String,
     plan: String,

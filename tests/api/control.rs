@@ -465,6 +465,66 @@ async fn a_snapshot_from_a_newer_emulator_is_refused_and_an_older_one_is_migrate
     );
 }
 
+/// A file saved before migrations 16 and 17 (each build's plan in its execution row; image_counts
+/// triggers with an upsert, which 17 replaced) restores: it is migrated, its build in flight
+/// finishes, and the image counts are the snapshot's, not the live state's (the file copy fills
+/// the tables whose triggers write derived tables first, then the derived tables).
+#[tokio::test]
+async fn a_snapshot_from_before_the_plans_table_restores_with_its_build_in_flight() {
+    skip_on_postgres!("this test is about SQLite file snapshots (the portable format is tests/api/snapshots.rs)");
+    let app = TestApp::spawn().await;
+    let template = app.create_pipeline(&[]).await;
+    let first = app.start(&template).await;
+    app.start(&app.create_pipeline(&[]).await).await;
+    app.run_builds_to_completion().await;
+    let image = text(&app.execution(&first).await, "ImageId");
+    let total = || async {
+        let r = app.call_in_region("DescribeImages", &[("ImageOwnerAlias", "self"), ("PageSize", "1")]).await;
+        r.assert_ok()["TotalCount"].as_i64().expect("TotalCount")
+    };
+    assert_eq!(total().await, 2);
+
+    // The snapshot: schema 15, holding the first template, its image and a build in flight on it.
+    let dir = std::path::PathBuf::from(format!("{}.snapshots", app.config.db));
+    std::fs::create_dir_all(&dir).expect("snapshots dir");
+    let fixture: Value = serde_json::from_str(include_str!("../fixtures/plan-v1.json")).expect("fixture");
+    let mut before = sqlx::migrate!("./migrations");
+    before.migrations = std::borrow::Cow::Owned(before.iter().filter(|m| m.version <= 15).cloned().collect());
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(dir.join("v15.db")).create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("a schema-15 file");
+    before.run(&pool).await.expect("migrations up to 15");
+    let mut conn = pool.acquire().await.expect("connection");
+    sqlx::query(&format!("ATTACH DATABASE '{}' AS live", app.config.db)).execute(&mut *conn).await.expect("attach");
+    for (table, id) in [("image_pipelines", &template), ("images", &image)] {
+        let copied = sqlx::query(&format!("INSERT INTO main.{table} SELECT * FROM live.{table} WHERE id = ?"))
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .expect("copy a row");
+        assert_eq!(copied.rows_affected(), 1, "{table}");
+    }
+    sqlx::query(
+        "INSERT INTO executions (id, account, region, pipeline_id, status, message, created_ms, modified_ms, \
+         next_due_ms, cursor, plan, runtime) SELECT 'exec-fromschema15000000', account, region, id, 'BUILDING', \
+         'building', created_ms, created_ms, created_ms, 3, ?, ? FROM image_pipelines",
+    )
+    .bind(fixture["plan"].as_str().expect("plan"))
+    .bind(fixture["runtime"].as_str().expect("runtime"))
+    .execute(&mut *conn)
+    .await
+    .expect("a build in flight");
+    drop(conn);
+    pool.close().await;
+
+    let (status, body) = app.admin("POST", "/snapshots/v15/restore", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(total().await, 1, "the snapshot's one image, counted once");
+    assert_eq!(app.status("exec-fromschema15000000").await, "BUILDING");
+    app.run_builds_to_completion().await;
+    assert_eq!(app.status("exec-fromschema15000000").await, "SUCCESS");
+    assert_eq!(total().await, 2, "and the image it built");
+}
+
 #[tokio::test]
 async fn fixtures_declare_keys_catalog_additions_and_templates_loaded_idempotently() {
     let dir = tempfile::tempdir().expect("dir");

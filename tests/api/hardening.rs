@@ -529,6 +529,9 @@ async fn an_unreadable_execution_row_fails_that_build_and_the_others_advance() {
         let failed = app.execution(id).await;
         assert_eq!(failed["Status"], "FAILED", "{failed}");
         assert_eq!(failed["ErrorCode"], "InternalError", "{failed}");
+        // The quarantine stores an empty plan in place of the bad or missing one: the build reads back.
+        let (status, detail) = app.admin("GET", &format!("/executions/{id}"), None).await;
+        assert_eq!((status, detail["remainingSteps"].as_u64()), (200, Some(0)), "{detail}");
     }
 }
 

@@ -351,3 +351,54 @@ async fn the_version_1_fixture_restores() {
     assert_eq!(status, 200, "{body}");
     assert_populated(&describe_all(&app).await);
 }
+
+/// Each build's plan is a row of its own (migration 0016): deleting a template, or resetting an
+/// account, takes its builds' plans along. Returns (builds, plans, plans of a build that exists)
+/// as a portable export holds them.
+async fn builds_and_plans(app: &TestApp, name: &str) -> (usize, usize, usize) {
+    let document: Value = serde_json::from_slice(&take_portable(app, name).await).expect("json");
+    let column = |table: &str, column: &str| -> Vec<Value> {
+        let table = &document["tables"][table];
+        let at = table["columns"].as_array().and_then(|c| c.iter().position(|c| c == column)).expect("column");
+        table["rows"].as_array().map(|rows| rows.iter().map(|r| r[at].clone()).collect()).unwrap_or_default()
+    };
+    let builds = column("executions", "id");
+    let plans = column("execution_plans", "execution_id");
+    let owned = plans.iter().filter(|p| builds.contains(p)).count();
+    (builds.len(), plans.len(), owned)
+}
+
+#[tokio::test]
+async fn deleted_builds_leave_no_plan_behind() {
+    let app = TestApp::spawn().await;
+    let gone = app.create_pipeline(&[]).await;
+    app.start(&gone).await;
+    let other = "1111111111111111";
+    let theirs = app.create_pipeline(&[("AccessKeyId", other)]).await;
+    let started = app
+        .call_in_region("StartImagePipelineExecution", &[("ImagePipelineId", &theirs), ("AccessKeyId", other)])
+        .await;
+    started.assert_ok();
+    app.start(&app.create_pipeline(&[]).await).await;
+    app.run_builds_to_completion().await;
+    assert_eq!(builds_and_plans(&app, "three").await, (3, 3, 3));
+    app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", &gone)]).await.assert_ok();
+    assert_eq!(builds_and_plans(&app, "two").await, (2, 2, 2));
+    assert_eq!(app.admin("POST", "/reset", Some(json!({ "account": other }))).await.0, 200);
+    assert_eq!(builds_and_plans(&app, "one").await, (1, 1, 1));
+}
+
+/// A snapshot whose builds lack their plans is refused, and the live state stays as it was.
+#[tokio::test]
+async fn a_snapshot_with_a_build_but_not_its_plan_is_refused() {
+    let app = TestApp::spawn().await;
+    app.start(&app.create_pipeline(&[]).await).await;
+    let mut document: Value = serde_json::from_slice(&take_portable(&app, "whole").await).expect("json");
+    document["tables"]["execution_plans"]["rows"] = json!([]);
+    let (status, body) = upload(&app, "planless", serde_json::to_vec(&document).expect("encode")).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = restore(&app, "planless").await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("has no plan")), "{body}");
+    assert_eq!(builds_and_plans(&app, "after").await, (1, 1, 1), "nothing changed");
+}
