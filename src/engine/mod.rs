@@ -84,6 +84,7 @@ impl Engine {
     /// [`Engine::tick`] under a hold taken before.
     pub async fn tick_holding(&self, _held: TickHold<'_>) -> ApiResult<usize> {
         self.shared.refresh().await?;
+        let _ticking = self.store.ticking();
         let now = self.clock.now_ms();
         let mut applied = 0;
         let mut last_wanted: Option<Instant> = None;

@@ -141,7 +141,7 @@ async fn run(
 ) {
     while let Some(first) = requests.recv().await {
         if let Some(wal) = &wal {
-            wal.settle().await;
+            wal.settle_unless_ticking().await;
         }
         wanted.store(true, Ordering::Relaxed);
         let begun = begin(&pool, backend).await;

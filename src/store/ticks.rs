@@ -23,7 +23,7 @@ use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Transaction};
 
 use super::executions::{from_row, Row, COLUMNS, EXECUTIONS};
-use super::{encode, images::RESOURCE_TYPE_IMAGE, Backend, Store};
+use super::{checkpoint, encode, images::RESOURCE_TYPE_IMAGE, Backend, Store};
 use crate::domain::build::{self, Execution, Runtime};
 use crate::domain::execution::Status;
 use crate::domain::image::Image;
@@ -238,6 +238,12 @@ impl Store {
             wal.settle().await;
         }
         Ok(TickTx { tx: self.begin_write().await?, backend: self.backend })
+    }
+
+    /// Marks an engine tick under way, until the guard is dropped: it settles the WAL before each
+    /// of its transactions, so group-commit batches meanwhile do not (`checkpoint.rs`).
+    pub fn ticking(&self) -> Option<checkpoint::Ticking<'_>> {
+        self.wal.as_deref().map(checkpoint::Wal::ticking)
     }
 
     /// Whether a request waits for the writer connection (the engine then commits and lets it in).
