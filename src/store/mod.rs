@@ -321,6 +321,9 @@ mod tests {
         }
         assert_eq!(pragma_int(&store.writer, "wal_autocheckpoint").await, 20_000);
         assert_eq!(pragma_int(&store.reader, "wal_autocheckpoint").await, 1000);
+        // temp_store: 2 is MEMORY, 0 the default (files).
+        assert_eq!(pragma_int(&store.writer, "temp_store").await, 2);
+        assert_eq!(pragma_int(&store.reader, "temp_store").await, 0);
         store.close().await;
         let _ = std::fs::remove_dir_all(&dir);
     }
