@@ -306,6 +306,19 @@ mod tests {
         value
     }
 
+    /// The bundled SQLite is built as `.cargo/config.toml` says: no shared page cache behind a
+    /// global mutex, no memory statistics.
+    #[tokio::test]
+    async fn sqlite_is_built_without_shared_page_cache_or_memory_statistics() {
+        let store = Store::open(":memory:").await.expect("open");
+        let options: Vec<(String,)> =
+            sqlx::query_as("PRAGMA compile_options").fetch_all(&store.writer).await.expect("compile options");
+        let options: Vec<&str> = options.iter().map(|(o,)| o.as_str()).collect();
+        assert!(options.contains(&"DEFAULT_MEMSTATUS=0"), "{options:?}");
+        assert!(!options.contains(&"ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+        store.close().await;
+    }
+
     /// The `Any` pools connect from a URL, so the SQLite settings are applied after connecting:
     /// every connection must still have them (and the writer its checkpoint interval).
     #[tokio::test]
