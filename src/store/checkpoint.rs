@@ -6,9 +6,9 @@
 //! [`PERIOD`]: it copies what no reader still needs and never blocks the writer or a reader, and the
 //! writer starts the WAL over once it has all been copied. A writer that begins again right after
 //! its commit would never find it all copied, so an engine tick first lets a long WAL be copied
-//! ([`Wal::settle`]), and so does a group-commit batch while no tick is under way. The writer keeps a high auto-checkpoint threshold
-//! ([`WRITER_PRAGMAS`]) as a safety net, should this task fall behind.
-//! The task ends with the [`Store`](super::Store) that started it.
+//! ([`Wal::settle`]), and so does a group-commit batch while no tick is under way. The writer keeps
+//! a high auto-checkpoint threshold ([`WRITER_PRAGMAS`]) as a safety net, should this task fall
+//! behind. The task ends with the [`Store`](super::Store) that started it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
