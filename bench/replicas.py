@@ -6,8 +6,10 @@ replicas on one database, measured in the same run, as ratios against SQLite.
                one wrk per replica at 48/N connections, run at the same time, summed
   describes/s  DescribeImagePipelines of one template by ID, the same way
   steps/s      engine steps applied per second: --builds templates are created, then started all at
-               once (spread over the replicas) with --phase-duration 0; steps = rows of
-               execution_events, time = first Start sent to the last build terminal
+               once (spread over the replicas) with --phase-duration 0; steps = timeline events
+               (Start's and one per step applied: SUM(cursor + 1) over executions, since a
+               timeline row may hold several, migration 0018), time = first Start sent to the
+               last build terminal
 
 Starts its own throw-away cluster (scripts/postgres.sh) and stops it at the end; every PostgreSQL
 configuration gets a fresh schema. Uses bench/ratios.py's helpers (wrk, bench/rpc.lua).
@@ -79,7 +81,8 @@ def steps_per_second(setup, builds):
     for i in range(builds):
         reply = get(ports[i % len(ports)], f"{CREATE}&Name=steps-{uuid.uuid4().hex[:12]}")
         templates.append(reply["ImagePipelineId"])
-    before = int(setup.count("SELECT count(*) FROM execution_events"))
+    events = "SELECT COALESCE(SUM(cursor + 1), 0) FROM executions"
+    before = int(setup.count(events))
     began = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         started = list(pool.map(
@@ -93,7 +96,7 @@ def steps_per_second(setup, builds):
             sys.exit(f"{setup.name}: builds did not finish")
         time.sleep(0.02)
     elapsed = time.monotonic() - began
-    steps = int(setup.count("SELECT count(*) FROM execution_events")) - before
+    steps = int(setup.count(events)) - before
     return steps / elapsed, steps
 
 

@@ -168,6 +168,35 @@ pub struct Event {
     pub message: String,
 }
 
+/// A later event of a run, as `execution_events.later` lists them (migration 0018): a row is a run
+/// of events one tick applied to a build one after another; its own columns are the first, at its
+/// `seq`, and `later` is a JSON array of the rest, `[at_ms, status, message]` each, at the seqs
+/// that follow; NULL for a run of one.
+pub(super) type LaterEvent<Status, Message> = (i64, Status, Message);
+
+/// `execution_events.later` for a run's events after its first (NULL for none).
+pub(super) fn encode_later<S: serde::Serialize, M: serde::Serialize>(
+    later: &[LaterEvent<S, M>],
+) -> Result<Option<String>, sqlx::Error> {
+    if later.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(later).map(Some).map_err(encode)
+}
+
+/// A timeline from its rows (`at_ms, status, message, later`, in `seq` order), runs expanded.
+fn timeline(rows: Vec<(i64, String, String, Option<String>)>) -> Result<Vec<Event>, sqlx::Error> {
+    let mut events = Vec::with_capacity(rows.len());
+    for (at_ms, status, message, later) in rows {
+        events.push(Event { at_ms, status, message });
+        if let Some(later) = later {
+            let later: Vec<LaterEvent<String, String>> = serde_json::from_str(&later).map_err(decode)?;
+            events.extend(later.into_iter().map(|(at_ms, status, message)| Event { at_ms, status, message }));
+        }
+    }
+    Ok(events)
+}
+
 fn push_filter(qb: &mut Sql<'_>, backend: Backend, account: &str, region: &str, filter: &ExecutionFilter) {
     query::push_tenant_for_tags(qb, backend, "e", account, region, !filter.tags.is_empty());
     if let Some(pipeline) = &filter.pipeline_id {
@@ -314,11 +343,14 @@ impl Store {
         if account.is_some_and(|a| a != execution.account) {
             return Ok(None);
         }
-        let events: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT at_ms, status, message FROM execution_events WHERE execution_id = $1 ORDER BY seq")
-                .bind(id)
-                .fetch_all(&mut *conn)
-                .await?;
+        let events = timeline(
+            sqlx::query_as(
+                "SELECT at_ms, status, message, later FROM execution_events WHERE execution_id = $1 ORDER BY seq",
+            )
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?,
+        )?;
         let resources: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT id, kind, detail, created_ms, released_ms FROM transit_resources WHERE execution_id = $1 ORDER BY created_ms, seq",
         )
@@ -327,7 +359,7 @@ impl Store {
         .await?;
         Ok(Some((
             execution,
-            events.into_iter().map(|(at_ms, status, message)| Event { at_ms, status, message }).collect(),
+            events,
             resources
                 .into_iter()
                 .map(|(id, kind, detail, created_ms, released_ms)| TransitResource {

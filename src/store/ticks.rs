@@ -1,7 +1,8 @@
 //! The engine's write path: a tick claims the builds that are due a chunk at a time ([`TickTx::due`]),
 //! the engine applies their steps in memory into a [`TickBatch`], and [`TickTx::flush`] writes all
 //! that the chunk did set-based: one `UPDATE executions … FROM (VALUES …)` for the builds, multi-row
-//! `INSERT`s for timeline events, transit resources, images, their tags and shares, one
+//! `INSERT`s for timelines (one row per build and chunk: the run of events its steps made,
+//! migration 0018), transit resources, images, their tags and shares, one
 //! `UPDATE … FROM (VALUES …)` for resources released that an earlier chunk created, and one for
 //! the plans a failure replaced the tail of (a plan is a row of its own, written only then). Rows go in
 //! blocks whose sizes are powers of two, so a handful of statement texts recur and stay prepared.
@@ -22,7 +23,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Transaction};
 
-use super::executions::{from_row, Row, COLUMNS, EXECUTIONS};
+use super::executions::{encode_later, from_row, LaterEvent, Row, COLUMNS, EXECUTIONS};
 use super::{checkpoint, encode, images::RESOURCE_TYPE_IMAGE, Backend, Store};
 use crate::domain::build::{self, Execution, Runtime};
 use crate::domain::execution::Status;
@@ -42,13 +43,22 @@ type Query<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
 /// An image name in an account and region: what "the name is taken" is about.
 pub type ImageName = (String, String, String);
 
-/// A timeline event (one per step applied).
+/// A timeline row: a run of the events of the steps applied to one build one after another, the
+/// first in its own columns, the rest in `later` (migration 0018).
 struct EventRow {
     execution_id: String,
     seq: i64,
     at_ms: i64,
     status: &'static str,
     message: String,
+    later: Vec<LaterEvent<&'static str, String>>,
+}
+
+impl EventRow {
+    /// The seq of the run's last event.
+    fn last_seq(&self) -> i64 {
+        self.seq + i64::try_from(self.later.len()).unwrap_or(i64::MAX - self.seq)
+    }
 }
 
 /// A transit resource created by a step (released later in the same chunk, or not yet).
@@ -143,16 +153,25 @@ impl TickBatch {
         }
     }
 
-    /// Records a timeline event of the execution's current status and message.
+    /// Records a timeline event of the execution's current status and message: in the run of the
+    /// batch's last row when that is the same build's previous event, as one row otherwise.
     pub fn event(&mut self, execution: &mut Execution, at_ms: i64) {
         execution.runtime.events += 1;
-        self.events.push(EventRow {
-            execution_id: execution.id.clone(),
-            seq: execution.runtime.events,
-            at_ms,
-            status: execution.status.as_str(),
-            message: execution.message.clone(),
-        });
+        let seq = execution.runtime.events;
+        let (status, message) = (execution.status.as_str(), execution.message.clone());
+        match self.events.last_mut() {
+            Some(run) if run.execution_id == execution.id && run.last_seq() + 1 == seq => {
+                run.later.push((at_ms, status, message));
+            }
+            _ => self.events.push(EventRow {
+                execution_id: execution.id.clone(),
+                seq,
+                at_ms,
+                status,
+                message,
+                later: Vec::new(),
+            }),
+        }
     }
 
     /// Records a transit resource (instance, VPC, vSwitch) the build created.
@@ -314,17 +333,24 @@ impl TickTx {
                 row.seq = next_seq(&mut last, execution);
             }
         }
+        let events = events
+            .into_iter()
+            .map(|run| Ok((encode_later(&run.later)?, run)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         write_blocks(
             conn,
             backend,
             &events,
             |rows| {
                 format!(
-                    "INSERT{or_fail} INTO execution_events (execution_id, seq, at_ms, status, message) VALUES {rows}"
+                    "INSERT{or_fail} INTO execution_events (execution_id, seq, at_ms, status, message, later) \
+                     VALUES {rows}"
                 )
             },
-            5,
-            |q, e| q.bind(&e.execution_id).bind(e.seq).bind(e.at_ms).bind(e.status).bind(&e.message),
+            6,
+            |q, (later, e)| {
+                q.bind(&e.execution_id).bind(e.seq).bind(e.at_ms).bind(e.status).bind(&e.message).bind(later)
+            },
         )
         .await?;
         write_blocks(

@@ -336,6 +336,41 @@ async fn the_journal_records_calls_without_secrets_and_filters_them() {
     assert_eq!(app.admin("GET", "/requests", None).await.1["count"], 0);
 }
 
+/// (status, milliseconds since the first event) of each event of an execution's timeline.
+async fn timeline_offsets(app: &TestApp, id: &str) -> Vec<(String, i64)> {
+    let (status, t) = app.admin("GET", &format!("/executions/{id}"), None).await;
+    assert_eq!(status, 200, "{t}");
+    let steps = t["timeline"].as_array().cloned().unwrap_or_default();
+    let first = steps.first().and_then(|s| s["atMs"].as_i64()).unwrap_or_default();
+    steps.iter().map(|s| (text(s, "status"), s["atMs"].as_i64().unwrap_or_default() - first)).collect()
+}
+
+#[tokio::test]
+async fn the_steps_one_tick_applies_to_a_build_are_one_timeline_row_and_read_back_one_by_one() {
+    let app = phased().await;
+    let options = [("ToRegionId.1", "cn-beijing"), ("AddAccount.1", "1234567890123456")];
+    // One build runs to its end in one tick (its steps run at the times they were due)…
+    let at_once = app.start(&app.create_pipeline(&options).await).await;
+    app.advance(3_600_000).await;
+    // …another phase by phase.
+    let by_phase = app.start(&app.create_pipeline(&options).await).await;
+    for _ in 0..100 {
+        if app.advance(PHASE_MS).await == 0 {
+            break;
+        }
+    }
+    assert_eq!(app.status(&by_phase).await, "SUCCESS");
+    let timeline = timeline_offsets(&app, &at_once).await;
+    assert_eq!(timeline, timeline_offsets(&app, &by_phase).await, "the same timeline, however it was ticked");
+    assert!(timeline.len() > 5, "{timeline:?}");
+    assert_eq!(timeline.last().map(|(_, at)| *at), Some(4 * PHASE_MS), "each event at the time it was due");
+    let rows = |id: &str| format!("SELECT COUNT(*) FROM execution_events WHERE execution_id = '{id}'");
+    // Start's event, then the tick's run (migration 0018).
+    assert_eq!(app.raw_text(&rows(&at_once)).await, "2");
+    let stepwise: usize = app.raw_text(&rows(&by_phase)).await.parse().expect("a count");
+    assert!(stepwise > 2 && stepwise < timeline.len(), "one row per tick that applied steps: {stepwise}");
+}
+
 #[tokio::test]
 async fn an_execution_timeline_shows_transitions_resources_and_images() {
     let app = phased().await;

@@ -122,6 +122,29 @@ impl TestApp {
         }
     }
 
+    /// The first column of the first row `sql` returns, as text, read behind the emulator's back
+    /// (how a thing is stored, where no API shows it).
+    pub async fn raw_text(&self, sql: &str) -> String {
+        match crate::test_db::backend() {
+            crate::test_db::Backend::Sqlite => {
+                use sqlx::{Connection, Row};
+                let mut conn =
+                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", self.db.url)).await.expect("open");
+                let row = sqlx::query(sql).fetch_one(&mut conn).await.expect("raw query");
+                let value: String = row
+                    .try_get::<String, _>(0)
+                    .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
+                    .expect("a text or integer column");
+                conn.close().await.expect("close");
+                value
+            }
+            crate::test_db::Backend::Postgres(_) => {
+                let (url, sql) = (self.db.url.clone(), sql.to_string());
+                tokio::task::spawn_blocking(move || crate::test_db::psql(&url, &sql)).await.expect("psql")
+            }
+        }
+    }
+
     /// The URL the emulator was given (`--db`).
     pub fn db_url(&self) -> &str {
         &self.db.url
