@@ -8,7 +8,7 @@ use super::client_token;
 use super::wire;
 use super::{base_image, component_refs, content, region, token_claim, Action, Ctx};
 use crate::catalog::OsType;
-use crate::domain::build::{Execution, Runtime};
+use crate::domain::build::{Execution, RowSeqs, Runtime};
 use crate::domain::execution;
 use crate::domain::execution::Status;
 use crate::domain::outcome::OutcomeRule;
@@ -106,6 +106,7 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, pipeline_id, tags }: Reque
                 .iter()
                 .map(|kv| Tag { key: kv.key.clone(), value: kv.value.clone() })
                 .collect(),
+            row_seqs: Some(RowSeqs::default()),
             ..Runtime::default()
         },
     };

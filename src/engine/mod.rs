@@ -93,12 +93,12 @@ impl Engine {
             let opened = Instant::now();
             let done = loop {
                 let contended = last_wanted.is_some_and(|at| at.elapsed() < CONTENDED_FOR);
-                let due = tx.due(now, if contended { CHUNK_CONTENDED } else { CHUNK }).await?;
+                let mut due = tx.due(now, if contended { CHUNK_CONTENDED } else { CHUNK }).await?;
                 if due.is_empty() {
                     break true;
                 }
                 let names: Vec<ImageName> = due.iter().flat_map(image_names).collect();
-                let mut batch = tx.batch(&names).await?;
+                let mut batch = tx.batch(&names, &mut due).await?;
                 for mut execution in due {
                     applied += advance(&mut batch, &mut execution, now);
                     batch.save(&execution)?;
@@ -261,7 +261,7 @@ fn apply(batch: &mut TickBatch, execution: &mut Execution, step: &Step, at: i64)
                 return;
             }
             let built = built_image(image, execution, &execution.region, &image.id, None, at);
-            batch.insert_image(built, &execution.runtime.image_tags);
+            batch.insert_image(execution, built);
             execution.image_id = Some(image.id.clone());
             execution.runtime.image_id = Some(image.id.clone());
         }
@@ -377,6 +377,6 @@ fn copy_image(
         return;
     }
     let built = built_image(&image, execution, target_region, copy_id, Some(&source_id), at);
-    batch.insert_image(built, &execution.runtime.image_tags);
+    batch.insert_image(execution, built);
     execution.runtime.copies.push(copy_id.to_string());
 }

@@ -25,7 +25,7 @@ use sqlx::{Any, AnyConnection, Transaction};
 
 use super::executions::{encode_later, from_row, LaterEvent, Row, COLUMNS, EXECUTIONS};
 use super::{checkpoint, encode, images::RESOURCE_TYPE_IMAGE, Backend, Store};
-use crate::domain::build::{self, Execution, Runtime};
+use crate::domain::build::{self, Execution, RowSeqs, Runtime};
 use crate::domain::execution::Status;
 use crate::domain::image::Image;
 use crate::domain::tags::Tag;
@@ -71,7 +71,7 @@ struct ResourceRow {
     detail: String,
     created_ms: i64,
     released_ms: Option<i64>,
-    /// The build's insertion order (migration 0012), numbered in [`TickTx::flush`].
+    /// The build's insertion order (migration 0012), counted in its [`RowSeqs`].
     seq: i64,
 }
 
@@ -83,7 +83,7 @@ struct ReleaseRow {
 struct ImageRow {
     image: Image,
     tags: Vec<Tag>,
-    /// The build's insertion order (migration 0012), numbered in [`TickTx::flush`].
+    /// The build's insertion order (migration 0012), counted in its [`RowSeqs`].
     seq: i64,
 }
 
@@ -177,12 +177,13 @@ impl TickBatch {
     /// Records a transit resource (instance, VPC, vSwitch) the build created.
     pub fn create_resource(
         &mut self,
-        execution: &Execution,
+        execution: &mut Execution,
         id: &str,
         kind: &'static str,
         detail: &serde_json::Value,
         at_ms: i64,
     ) {
+        let seq = next_seq(execution, |seqs| &mut seqs.resources);
         self.created.insert(id.to_string(), self.resources.len());
         self.resources.push(ResourceRow {
             id: id.to_string(),
@@ -193,7 +194,7 @@ impl TickBatch {
             detail: detail.to_string(),
             created_ms: at_ms,
             released_ms: None,
-            seq: 0,
+            seq,
         });
     }
 
@@ -211,9 +212,11 @@ impl TickBatch {
         self.taken.contains(&(account.to_string(), region.to_string(), name.to_string()))
     }
 
-    pub fn insert_image(&mut self, image: Image, tags: &[Tag]) {
+    /// Records an image the build made (with its `ImageOptions.ImageTags`).
+    pub fn insert_image(&mut self, execution: &mut Execution, image: Image) {
+        let seq = next_seq(execution, |seqs| &mut seqs.images);
         self.taken.insert((image.account.clone(), image.region.clone(), image.name.clone()));
-        self.images.push(ImageRow { image, tags: tags.to_vec(), seq: 0 });
+        self.images.push(ImageRow { image, tags: execution.runtime.image_tags.clone(), seq });
     }
 
     pub fn share_image(&mut self, image_id: &str, account: &str, at_ms: i64) {
@@ -295,9 +298,21 @@ impl TickTx {
         Ok(due)
     }
 
-    /// A batch for a chunk, knowing which of `names` (every image name its builds may create) are
-    /// taken already: one query.
-    pub async fn batch(&mut self, names: &[ImageName]) -> Result<TickBatch, sqlx::Error> {
+    /// A batch for the chunk `due`, knowing which of `names` (every image name its builds may
+    /// create) are taken already: one query. A build started before builds counted their rows
+    /// ([`RowSeqs`]) has them counted here from the tables.
+    pub async fn batch(&mut self, names: &[ImageName], due: &mut [Execution]) -> Result<TickBatch, sqlx::Error> {
+        let uncounted: Vec<&str> = due.iter().filter(|e| e.runtime.row_seqs.is_none()).map(|e| e.id.as_str()).collect();
+        if !uncounted.is_empty() {
+            let resources = last_seqs(&mut self.tx, self.backend, "transit_resources", &uncounted).await?;
+            let images = last_seqs(&mut self.tx, self.backend, "images", &uncounted).await?;
+            for execution in due.iter_mut().filter(|e| e.runtime.row_seqs.is_none()) {
+                execution.runtime.row_seqs = Some(RowSeqs {
+                    resources: resources.get(&execution.id).copied().unwrap_or(0),
+                    images: images.get(&execution.id).copied().unwrap_or(0),
+                });
+            }
+        }
         let mut taken = HashSet::new();
         for block in blocks(names, 3) {
             let sql = format!(
@@ -316,23 +331,11 @@ impl TickTx {
 
     /// Writes everything `batch` holds, set-based.
     pub async fn flush(&mut self, batch: TickBatch) -> Result<(), sqlx::Error> {
-        let TickBatch { events, mut resources, releases, mut images, shares, saves, plans, .. } = batch;
+        let TickBatch { events, resources, releases, images, shares, saves, plans, .. } = batch;
         let backend = self.backend;
         // Any error drops the whole transaction, so no statement needs to undo its own rows.
         let or_fail = backend.or_fail();
         let conn: &mut AnyConnection = &mut self.tx;
-        let mut last =
-            last_seqs(conn, backend, "transit_resources", resources.iter().map(|r| r.execution_id.as_str())).await?;
-        for r in &mut resources {
-            r.seq = next_seq(&mut last, &r.execution_id);
-        }
-        let mut last =
-            last_seqs(conn, backend, "images", images.iter().filter_map(|i| i.image.execution_id.as_deref())).await?;
-        for row in &mut images {
-            if let Some(execution) = row.image.execution_id.as_deref() {
-                row.seq = next_seq(&mut last, execution);
-            }
-        }
         let events = events
             .into_iter()
             .map(|run| Ok((encode_later(&run.later)?, run)))
@@ -551,6 +554,13 @@ impl TickTx {
     }
 }
 
+/// The next `seq` of a build's rows of one kind (`kind` picks its count in [`RowSeqs`]).
+fn next_seq(execution: &mut Execution, kind: fn(&mut RowSeqs) -> &mut i64) -> i64 {
+    let seq = kind(execution.runtime.row_seqs.get_or_insert_with(RowSeqs::default));
+    *seq += 1;
+    *seq
+}
+
 /// `rows` of `columns` parameters each cut into blocks of the largest power of two rows within
 /// [`MAX_PARAMS`], then halves of it: a few statement texts, each prepared once per connection.
 fn blocks<T>(rows: &[T], columns: usize) -> impl Iterator<Item = &[T]> {
@@ -589,15 +599,14 @@ fn values(backend: Backend, rows: usize, columns: usize) -> String {
 
 /// The highest `seq` of each of these builds' rows in `table` (migration 0012: a build's transit
 /// resources and images list in insertion order; new rows continue from there).
-async fn last_seqs<'a>(
+async fn last_seqs(
     conn: &mut AnyConnection,
     backend: Backend,
     table: &'static str,
-    executions: impl Iterator<Item = &'a str>,
+    ids: &[&str],
 ) -> Result<HashMap<String, i64>, sqlx::Error> {
-    let ids: Vec<&str> = executions.collect::<HashSet<_>>().into_iter().collect();
     let mut last = HashMap::new();
-    for block in blocks(&ids, 1) {
+    for block in blocks(ids, 1) {
         let mut placeholders = String::new();
         for n in 1..=block.len() {
             if n > 1 {
@@ -615,13 +624,6 @@ async fn last_seqs<'a>(
         last.extend(query.fetch_all(&mut *conn).await?);
     }
     Ok(last)
-}
-
-/// The next `seq` of a build's rows, counting on from `last`.
-fn next_seq(last: &mut HashMap<String, i64>, execution: &str) -> i64 {
-    let seq = last.entry(execution.to_string()).or_insert(0);
-    *seq += 1;
-    *seq
 }
 
 /// Runs `statement(values)` once per block of `rows`, binding each row with `bind`.

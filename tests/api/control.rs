@@ -372,6 +372,41 @@ async fn the_steps_one_tick_applies_to_a_build_are_one_timeline_row_and_read_bac
 }
 
 #[tokio::test]
+async fn a_build_from_before_builds_counted_their_rows_numbers_them_on_from_the_tables() {
+    let app = phased().await;
+    let pipeline = app.create_pipeline(&[("ToRegionId.1", "cn-beijing")]).await;
+    let id = app.start(&pipeline).await;
+    // Forgets the counts kept in the build's runtime state, as a build started by an older
+    // emulator has none; the next tick reads them from the tables.
+    let forget = match crate::test_db::backend() {
+        crate::test_db::Backend::Sqlite => {
+            format!("UPDATE executions SET runtime = json_remove(runtime, '$.row_seqs') WHERE id = '{id}'")
+        }
+        crate::test_db::Backend::Postgres(_) => {
+            format!("UPDATE executions SET runtime = (runtime::jsonb - 'row_seqs')::text WHERE id = '{id}'")
+        }
+    };
+    app.tick().await; // the VPC and vSwitch
+    app.raw_sql(&forget).await;
+    app.advance(PHASE_MS / 2).await; // the instance
+    app.advance(PHASE_MS / 2).await; // the image
+    app.raw_sql(&forget).await;
+    app.run_builds_to_completion().await; // the copy
+    assert_eq!(app.status(&id).await, "SUCCESS");
+    let seqs =
+        |table: &str| format!("SELECT COUNT(DISTINCT seq) || ' ' || MAX(seq) FROM {table} WHERE execution_id = '{id}'");
+    assert_eq!(app.raw_text(&seqs("transit_resources")).await, "3 3", "one after another");
+    assert_eq!(app.raw_text(&seqs("images")).await, "2 2", "one after another");
+    let (_, t) = app.admin("GET", &format!("/executions/{id}"), None).await;
+    let kinds: Vec<&str> = t["transitResources"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|x| x["kind"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(kinds, ["vpc", "vswitch", "instance"]);
+    assert_eq!(t["images"][1]["copiedFrom"], t["images"][0]["imageId"]);
+}
+
+#[tokio::test]
 async fn an_execution_timeline_shows_transitions_resources_and_images() {
     let app = phased().await;
     let pipeline = app

@@ -52,6 +52,18 @@ pub struct Runtime {
     pub held: bool,
     /// Events recorded so far (the next event's sequence number minus one).
     pub events: i64,
+    /// The last `seq` of this build's rows in `transit_resources` and in `images` (they list in
+    /// insertion order, migration 0012), counted here so that a tick need not read them back;
+    /// `None` for a build started before they were counted (a tick reads them once).
+    #[serde(default)]
+    pub row_seqs: Option<RowSeqs>,
+}
+
+/// The last `seq` of a build's rows in `transit_resources` and in `images` (0: none yet).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowSeqs {
+    pub resources: i64,
+    pub images: i64,
 }
 
 impl Execution {
