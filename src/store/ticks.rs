@@ -52,13 +52,8 @@ struct EventRow {
     status: &'static str,
     message: String,
     later: Vec<LaterEvent<&'static str, String>>,
-}
-
-impl EventRow {
     /// The seq of the run's last event.
-    fn last_seq(&self) -> i64 {
-        self.seq + i64::try_from(self.later.len()).unwrap_or(i64::MAX - self.seq)
-    }
+    last_seq: i64,
 }
 
 /// A transit resource created by a step (released later in the same chunk, or not yet).
@@ -160,8 +155,9 @@ impl TickBatch {
         let seq = execution.runtime.events;
         let (status, message) = (execution.status.as_str(), execution.message.clone());
         match self.events.last_mut() {
-            Some(run) if run.execution_id == execution.id && run.last_seq() + 1 == seq => {
+            Some(run) if run.execution_id == execution.id && run.last_seq + 1 == seq => {
                 run.later.push((at_ms, status, message));
+                run.last_seq = seq;
             }
             _ => self.events.push(EventRow {
                 execution_id: execution.id.clone(),
@@ -170,6 +166,7 @@ impl TickBatch {
                 status,
                 message,
                 later: Vec::new(),
+                last_seq: seq,
             }),
         }
     }
