@@ -195,6 +195,12 @@ async fn main() {
         latencies.len()
     );
     println!(
+        "start latency tail:        p90 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms",
+        percentile(&latencies, 90.0),
+        percentile(&latencies, 99.9),
+        latencies.last().copied().unwrap_or(0.0)
+    );
+    println!(
         "RESULT {{\"builds\":{builds},\"steps\":{transitions},\"tick_s\":{tick_secs:.3},\"steps_per_s\":{rate:.0},\
          \"rss_idle_mib\":{idle_rss:.1},\"rss_in_flight_mib\":{in_flight_rss:.1},\"rss_peak_mib\":{peak_rss:.1},\
          \"starts\":{},\"start_p50_ms\":{start_p50:.2},\"start_p99_ms\":{start_p99:.2},\"loaded_tick_s\":{loaded_tick_secs:.3}}}",
