@@ -52,8 +52,6 @@ struct EventRow {
     status: &'static str,
     message: String,
     later: Vec<LaterEvent<&'static str, String>>,
-    /// The seq of the run's last event.
-    last_seq: i64,
 }
 
 /// A transit resource created by a step (released later in the same chunk, or not yet).
@@ -149,16 +147,15 @@ impl TickBatch {
     }
 
     /// Records a timeline event of the execution's current status and message: in the run of the
-    /// batch's last row when that is the same build's previous event, as one row otherwise.
+    /// batch's last row when that is the same build's, as one row otherwise. A build's steps are
+    /// applied one after another, each event numbered on from the one before, so a run's seqs
+    /// follow on.
     pub fn event(&mut self, execution: &mut Execution, at_ms: i64) {
         execution.runtime.events += 1;
         let seq = execution.runtime.events;
         let (status, message) = (execution.status.as_str(), execution.message.clone());
         match self.events.last_mut() {
-            Some(run) if run.execution_id == execution.id && run.last_seq + 1 == seq => {
-                run.later.push((at_ms, status, message));
-                run.last_seq = seq;
-            }
+            Some(run) if run.execution_id == execution.id => run.later.push((at_ms, status, message)),
             _ => self.events.push(EventRow {
                 execution_id: execution.id.clone(),
                 seq,
@@ -166,7 +163,6 @@ impl TickBatch {
                 status,
                 message,
                 later: Vec::new(),
-                last_seq: seq,
             }),
         }
     }

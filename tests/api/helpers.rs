@@ -110,8 +110,7 @@ impl TestApp {
         match crate::test_db::backend() {
             crate::test_db::Backend::Sqlite => {
                 use sqlx::Connection;
-                let mut conn =
-                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", self.db.url)).await.expect("open");
+                let mut conn = self.sqlite_connection().await;
                 sqlx::raw_sql(sql).execute(&mut conn).await.expect("raw sql");
                 conn.close().await.expect("close");
             }
@@ -128,8 +127,7 @@ impl TestApp {
         match crate::test_db::backend() {
             crate::test_db::Backend::Sqlite => {
                 use sqlx::{Connection, Row};
-                let mut conn =
-                    sqlx::SqliteConnection::connect(&format!("sqlite://{}", self.db.url)).await.expect("open");
+                let mut conn = self.sqlite_connection().await;
                 let row = sqlx::query(sql).fetch_one(&mut conn).await.expect("raw query");
                 let value: String = row
                     .try_get::<String, _>(0)
@@ -143,6 +141,12 @@ impl TestApp {
                 tokio::task::spawn_blocking(move || crate::test_db::psql(&url, &sql)).await.expect("psql")
             }
         }
+    }
+
+    /// A connection of its own to the test's SQLite database.
+    async fn sqlite_connection(&self) -> sqlx::SqliteConnection {
+        use sqlx::Connection;
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}", self.db.url)).await.expect("open")
     }
 
     /// The URL the emulator was given (`--db`).
