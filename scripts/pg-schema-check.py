@@ -9,8 +9,8 @@ ON_ERROR_STOP, one transaction per file, as sqlx's migrator does), dropped again
 compares, table by table: the migration files (same versions and names), the column names in order
 with their type class (SQLite INTEGER = PostgreSQL bigint, TEXT = text, BLOB = bytea), NOT NULL and
 defaults, the primary key and UNIQUE constraints, every named index (table, uniqueness, columns with
-their order, the WHERE of a partial index), foreign keys (with ON DELETE) and triggers. Prints each
-difference and exits 1 if there is one; exits 0 with a summary line otherwise.
+their order, the WHERE of a partial index), foreign keys (with ON DELETE) and triggers (with their
+WHEN condition). Prints each difference and exits 1 if there is one; exits 0 with a summary line otherwise.
 """
 
 import os
@@ -53,7 +53,7 @@ class Schema:
         self.keys = set()  # (table, "pk" | "unique", columns)
         self.indexes = {}  # name -> (table, unique, columns, predicate)
         self.foreign_keys = set()  # (table, columns, ref table, ref columns, on delete)
-        self.triggers = {}  # name -> (table, timing, event)
+        self.triggers = {}  # name -> (table, timing, event, WHEN condition)
 
 
 def sqlite_schema():
@@ -93,7 +93,13 @@ def sqlite_schema():
             s.foreign_keys.add((table, tuple(cols), ref, tuple(ref_cols), on_delete))
     for name, table, sql in db.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"):
         m = re.search(r"\b(BEFORE|AFTER|INSTEAD\s+OF)\s+(INSERT|UPDATE|DELETE)\b", sql, flags=re.I)
-        s.triggers[name] = (table, m.group(1).upper() if m else "?", m.group(2).upper() if m else "?")
+        when = re.search(r"\bWHEN\b(.*?)\bBEGIN\b", sql, flags=re.S | re.I)
+        s.triggers[name] = (
+            table,
+            m.group(1).upper() if m else "?",
+            m.group(2).upper() if m else "?",
+            norm_expr(when.group(1)) if when else "",
+        )
     return s
 
 
@@ -188,7 +194,13 @@ def read_pg_schema(url):
     ):
         m = re.search(r"\b(BEFORE|AFTER|INSTEAD OF)\s+(INSERT|UPDATE|DELETE)\b", definition)
         per_row = "FOR EACH ROW" in definition
-        s.triggers[name] = (table, m.group(1) if m and per_row else "?", m.group(2) if m else "?")
+        when = re.search(r"\bWHEN\b(.*?)\bEXECUTE\b", definition, flags=re.S)
+        s.triggers[name] = (
+            table,
+            m.group(1) if m and per_row else "?",
+            m.group(2) if m else "?",
+            norm_expr(when.group(1)) if when else "",
+        )
     return s
 
 

@@ -11,7 +11,7 @@
 //! first (their triggers fill derived tables, such as `pipeline_counts`), then the others, each
 //! emptied again just before its rows go in, so a derived table ends up exactly as exported.
 //! Columns a snapshot from an older schema lacks take their defaults, data a later migration moved
-//! is moved the same way first ([`upgraded`]); a newer schema is refused.
+//! is moved (or derived) the same way first ([`upgraded`]); a newer schema is refused.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +38,9 @@ pub const NOT_STATE: &[&str] = &[
 
 /// The migration that moved each build's plan from `executions.plan` to `execution_plans`.
 const PLANS_MOVED: i64 = 16;
+
+/// The migration that added `image_counts` (kept since by triggers and the engine).
+const IMAGES_COUNTED: i64 = 15;
 
 /// Values bound per `INSERT` statement (SQLite allows 32 766, PostgreSQL 65 535).
 const VALUES_PER_INSERT: usize = 4_000;
@@ -326,31 +329,69 @@ impl Store {
     }
 }
 
-/// `snapshot` in the live schema's shape where a migration since moved data between tables (as
-/// that migration did to a database): before [`PLANS_MOVED`], each build's plan goes from its
-/// `executions` row to an `execution_plans` row.
+/// `snapshot` in the live schema's shape where a migration since moved or derived data (as that
+/// migration did to a database): before [`PLANS_MOVED`], each build's plan goes from its
+/// `executions` row to an `execution_plans` row; before [`IMAGES_COUNTED`], `image_counts` is
+/// counted from the images (an insert no longer counts a build's image, migration 0019).
 fn upgraded(snapshot: &Snapshot) -> Cow<'_, Snapshot> {
     let moves_plans = snapshot.schema < PLANS_MOVED
         && snapshot.tables.get("executions").is_some_and(|t| t.columns.iter().any(|c| c == "plan"));
-    if !moves_plans {
+    let counts_images = snapshot.schema < IMAGES_COUNTED && !snapshot.tables.contains_key("image_counts");
+    if !moves_plans && !counts_images {
         return Cow::Borrowed(snapshot);
     }
     let mut snapshot = snapshot.clone();
+    if moves_plans {
+        let plans = snapshot.tables.get_mut("executions").map(take_plans).unwrap_or_default();
+        snapshot.tables.insert("execution_plans".into(), plans);
+    }
+    if counts_images {
+        let counts = snapshot.tables.get("images").map(count_images).unwrap_or_default();
+        snapshot.tables.insert("image_counts".into(), counts);
+    }
+    Cow::Owned(snapshot)
+}
+
+/// Takes the `plan` column out of `executions`: the `execution_plans` rows (migration 0016).
+fn take_plans(executions: &mut Table) -> Table {
     let mut plans = Table { columns: vec!["execution_id".into(), "plan".into()], rows: Vec::new() };
-    if let Some(executions) = snapshot.tables.get_mut("executions") {
-        let column = |name: &str| executions.columns.iter().position(|c| c == name);
-        if let (Some(plan_at), Some(id_at)) = (column("plan"), column("id")) {
-            executions.columns.remove(plan_at);
-            for row in &mut executions.rows {
-                let id = row.get(id_at).cloned().unwrap_or(Cell::Null);
-                if plan_at < row.len() {
-                    plans.rows.push(vec![id, row.remove(plan_at)]);
-                }
+    let column = |name: &str| executions.columns.iter().position(|c| c == name);
+    if let (Some(plan_at), Some(id_at)) = (column("plan"), column("id")) {
+        executions.columns.remove(plan_at);
+        for row in &mut executions.rows {
+            let id = row.get(id_at).cloned().unwrap_or(Cell::Null);
+            if plan_at < row.len() {
+                plans.rows.push(vec![id, row.remove(plan_at)]);
             }
         }
     }
-    snapshot.tables.insert("execution_plans".into(), plans);
-    Cow::Owned(snapshot)
+    plans
+}
+
+/// The `image_counts` rows of `images`: how many per account, region and status, in key order
+/// (as migration 0015 counted them). Rows without those three as text are left to the insert of
+/// `images` to refuse.
+fn count_images(images: &Table) -> Table {
+    let column = |name: &str| images.columns.iter().position(|c| c == name);
+    let mut counts: BTreeMap<[&str; 3], i64> = BTreeMap::new();
+    if let (Some(account), Some(region), Some(status)) = (column("account"), column("region"), column("status")) {
+        for row in &images.rows {
+            let text = |at: usize| match row.get(at) {
+                Some(Cell::Text(text)) => Some(text.as_str()),
+                _ => None,
+            };
+            if let (Some(a), Some(r), Some(s)) = (text(account), text(region), text(status)) {
+                *counts.entry([a, r, s]).or_default() += 1;
+            }
+        }
+    }
+    Table {
+        columns: ["account", "region", "status", "n"].map(String::from).to_vec(),
+        rows: counts
+            .into_iter()
+            .map(|(key, n)| key.iter().map(|k| Cell::Text(k.to_string())).chain([Cell::Int(n)]).collect())
+            .collect(),
+    }
 }
 
 /// Inserts `rows` into `table` in multi-row statements of at most [`VALUES_PER_INSERT`] values.
@@ -493,6 +534,12 @@ mod tests {
         let events = &tables["execution_events"];
         let later = events.columns.iter().position(|c| c == "later").expect("later");
         assert!(events.rows.iter().all(|r| r[later] == Cell::Null), "a run of one each");
+        // Its images are counted (migration 15 came after it; since 19 inserting a build's image
+        // counts nothing by itself): one per region, as the fixture's two images are.
+        let images = fixture.tables["images"].rows.len();
+        let counted = &tables["image_counts"].rows;
+        assert_eq!((counted.len(), images), (2, 2), "{counted:?}");
+        assert!(counted.iter().all(|row| row[3] == Cell::Int(1)), "{counted:?}");
         assert!(!tables.contains_key("_sqlx_migrations") && !tables.contains_key("emulator_state"));
         let counts: Vec<(String, i64)> =
             sqlx::query_as("SELECT account, n FROM pipeline_counts").fetch_all(&store.reader).await.expect("counts");

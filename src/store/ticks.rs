@@ -2,7 +2,8 @@
 //! the engine applies their steps in memory into a [`TickBatch`], and [`TickTx::flush`] writes all
 //! that the chunk did set-based: one `UPDATE executions … FROM (VALUES …)` for the builds, multi-row
 //! `INSERT`s for timelines (one row per build and chunk: the run of events its steps made,
-//! migration 0018), transit resources, images, their tags and shares, one
+//! migration 0018), transit resources, images (counted in `image_counts` with one upsert per
+//! tenant and status, migration 0019), their tags and shares, one
 //! `UPDATE … FROM (VALUES …)` for resources released that an earlier chunk created, and one for
 //! the plans a failure replaced the tail of (a plan is a row of its own, written only then). Rows go in
 //! blocks whose sizes are powers of two, so a handful of statement texts recur and stay prepared.
@@ -418,6 +419,30 @@ impl TickTx {
                     .bind(i.created_ms)
                     .bind(*seq)
             },
+        )
+        .await?;
+        // The chunk's images counted per tenant and status, one row each (the insert trigger
+        // counts only images without a build, migration 0019).
+        let mut counts: Vec<((&str, &str, &'static str), i64)> = Vec::new();
+        for ImageRow { image, .. } in &images {
+            let key = (image.account.as_str(), image.region.as_str(), image.status.as_str());
+            match counts.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((key, 1)),
+            }
+        }
+        write_blocks(
+            conn,
+            backend,
+            &counts,
+            |rows| {
+                format!(
+                    "INSERT INTO image_counts (account, region, status, n) VALUES {rows} \
+                     ON CONFLICT (account, region, status) DO UPDATE SET n = image_counts.n + excluded.n"
+                )
+            },
+            4,
+            |q, ((account, region, status), n)| q.bind(*account).bind(*region).bind(*status).bind(*n),
         )
         .await?;
         let tags: Vec<TagRow> = images

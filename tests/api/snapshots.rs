@@ -350,6 +350,9 @@ async fn the_version_1_fixture_restores() {
     let (status, body) = restore(&app, "v1").await;
     assert_eq!(status, 200, "{body}");
     assert_populated(&describe_all(&app).await);
+    // Its build's image is counted, though the fixture predates the counts (migration 15).
+    let images = app.call_in_region("DescribeImages", &[("ImageOwnerAlias", "self"), ("PageSize", "1")]).await;
+    assert_eq!(images.assert_ok()["TotalCount"], 1);
 }
 
 /// Each build's plan is a row of its own (migration 0016): deleting a template, or resetting an
