@@ -35,6 +35,18 @@ fn rss_mib() -> (f64, f64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+/// CPU seconds this process has used so far, on every thread (user and system; `/proc/self/stat`
+/// counts in USER_HZ, 100 per second on Linux): a steadier figure than wall time for comparing
+/// two builds of the engine on a noisy machine.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (which may hold spaces) in brackets: utime and stime are
+    // the 14th and 15th of the whole line.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: f64 = after.split_whitespace().skip(11).take(2).filter_map(|t| t.parse::<f64>().ok()).sum();
+    ticks / 100.0
+}
+
 async fn call(client: &reqwest::Client, base: &str, params: &[(&str, &str)]) -> Value {
     let mut query = vec![("Version", "2014-05-26"), ("Format", "JSON"), ("RegionId", "cn-hangzhou")];
     query.extend_from_slice(params);
@@ -139,12 +151,18 @@ async fn main() {
     let (in_flight_rss, _) = rss_mib();
     // A line to attach a profiler at (`perf record -p PID`): the ticking starts now.
     println!("ticking {builds} builds (pid {})", std::process::id());
+    let cpu_before = cpu_secs();
     let (transitions, tick_secs) = tick_to_the_end(&engine, &clock, phase_ms).await;
+    let tick_cpu = cpu_secs() - cpu_before;
     let (final_rss, peak_rss) = rss_mib();
     #[allow(clippy::cast_precision_loss)]
     let rate = transitions as f64 / tick_secs.max(1e-9);
+    #[allow(clippy::cast_precision_loss)]
+    let cpu_per_step = tick_cpu * 1e6 / transitions.max(1) as f64;
+    let cpu_line = format!("CPU while ticking:         {tick_cpu:.2} s, all threads = {cpu_per_step:.1} µs per step");
     if std::env::var_os("IBE_BENCH_TICK_ONLY").is_some() {
         println!("transitions applied:       {transitions} in {tick_secs:.2} s of ticking = {rate:.0} transitions/s");
+        println!("{cpu_line}");
         return;
     }
 
@@ -188,6 +206,7 @@ async fn main() {
     println!("builds started:            {builds} (created + started over HTTP in {start_secs:.1} s)");
     println!("RSS idle / in flight:      {idle_rss:.1} MiB / {in_flight_rss:.1} MiB (all {builds} builds in flight)");
     println!("transitions applied:       {transitions} in {tick_secs:.2} s of ticking = {rate:.0} transitions/s");
+    println!("{cpu_line}");
     println!("RSS after / peak:          {final_rss:.1} MiB / {peak_rss:.1} MiB");
     println!(
         "starts at c={WORKERS} while {builds} builds tick: {} starts, p50 {start_p50:.1} ms, p99 {start_p99:.1} ms \
