@@ -105,15 +105,17 @@ struct PlanOut<'a> {
     steps: &'a [Step],
 }
 
-/// The version of a stored plan (the rest skipped unread).
+/// A stored plan of version 2, its version checked once its steps are read.
+#[derive(Deserialize)]
+struct PlanIn {
+    v: u32,
+    steps: Vec<Step>,
+}
+
+/// The version of a stored plan whose steps did not decode (the rest skipped unread).
 #[derive(Deserialize)]
 struct PlanVersion {
     v: u32,
-}
-
-#[derive(Deserialize)]
-struct PlanIn {
-    steps: Vec<Step>,
 }
 
 /// A plan as stored: `{"v":2,"steps":[…]}`.
@@ -122,16 +124,24 @@ pub fn encode_plan(steps: &[Step]) -> serde_json::Result<String> {
 }
 
 /// Reads a stored plan of any known format (version 2, or version 1's bare array).
-/// The engine decodes the plan of every build each time a step of it is due, so the format is told
-/// by the first character rather than by trying each shape (serde's untagged enums buffer the whole
-/// document first).
+/// The engine decodes the plan of every build each time a step of it is due, so the document is
+/// read once: the format is told by the first character rather than by trying each shape (serde's
+/// untagged enums buffer the whole document first), and a version-2 plan's version is checked
+/// after its steps are read (read first, on its own, it cost a second pass over every plan). Only
+/// steps that do not decode have the version read again, so an unknown version says so.
 pub fn decode_plan(text: &str) -> serde_json::Result<Vec<Step>> {
     if text.trim_start().starts_with('[') {
         return serde_json::from_str(text);
     }
-    match serde_json::from_str::<PlanVersion>(text)?.v {
-        PLAN_FORMAT => Ok(serde_json::from_str::<PlanIn>(text)?.steps),
-        v => Err(serde::de::Error::custom(format!("unknown plan format version {v} (this emulator reads 1 and 2)"))),
+    let unknown =
+        |v: u32| serde::de::Error::custom(format!("unknown plan format version {v} (this emulator reads 1 and 2)"));
+    match serde_json::from_str::<PlanIn>(text) {
+        Ok(PlanIn { v: PLAN_FORMAT, steps }) => Ok(steps),
+        Ok(PlanIn { v, .. }) => Err(unknown(v)),
+        Err(err) => match serde_json::from_str::<PlanVersion>(text) {
+            Ok(PlanVersion { v }) if v != PLAN_FORMAT => Err(unknown(v)),
+            _ => Err(err),
+        },
     }
 }
 
@@ -158,6 +168,9 @@ mod tests {
         let encoded = encode_plan(&steps).expect("encodes");
         assert!(encoded.starts_with(r#"{"v":2,"steps":["#));
         assert_eq!(decode_plan(&encoded).expect("version 2 decodes"), steps);
-        assert!(decode_plan(r#"{"v":3,"steps":[]}"#).is_err(), "an unknown version is refused");
+        for unknown in [r#"{"v":3,"steps":[]}"#, r#"{"v":3,"steps":[{"new":"shape"}]}"#] {
+            let err = decode_plan(unknown).expect_err("an unknown version is refused").to_string();
+            assert!(err.starts_with("unknown plan format version 3"), "{err}");
+        }
     }
 }
