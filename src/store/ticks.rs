@@ -422,7 +422,8 @@ impl TickTx {
         )
         .await?;
         // The chunk's images counted per tenant and status, one row each (the insert trigger
-        // counts only images without a build, migration 0019).
+        // counts only images without a build, migration 0019). An upsert, not `OR FAIL`: SQLite
+        // keeps a statement journal for it, of these few rows.
         let mut counts: Vec<((&str, &str, &'static str), i64)> = Vec::new();
         for ImageRow { image, .. } in &images {
             let key = (image.account.as_str(), image.region.as_str(), image.status.as_str());
