@@ -13,7 +13,11 @@ use ecs_imagebuilder_emulator::telemetry;
 /// buffers, and glibc's `malloc`/`free` (with its fast-bin consolidation on every larger allocation)
 /// took about a quarter of the CPU of a cached Describe (README, Performance). Built with
 /// `no_thp` (Cargo.toml): on a kernel with transparent huge pages `always`, mimalloc's regions
-/// became huge pages and 10 000 builds in flight took 75–78 MiB instead of ~62.
+/// became huge pages and 10 000 builds in flight took 75–78 MiB instead of ~62. Built with `override`
+/// too, so SQLite's `malloc`/`free` are mimalloc's: sqlx copies each value out of SQLite on a
+/// connection's thread and frees it on the thread that took the row, and glibc's `free` of another
+/// thread's memory waits for that thread's arena lock (40% of the engine thread's sleeps during a
+/// tick); mimalloc hands such frees back without a lock.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
