@@ -36,8 +36,8 @@ fn rss_mib() -> (f64, f64) {
 }
 
 /// CPU seconds this process has used so far, on every thread (user and system; `/proc/self/stat`
-/// counts in USER_HZ, 100 per second on Linux): a steadier figure than wall time for comparing
-/// two builds of the engine on a noisy machine.
+/// counts in USER_HZ, 100 per second on Linux): the work a tick did, apart from its waits. On a
+/// shared VM it varies with the CPU's speed as wall time does, so A/B runs still interleave.
 fn cpu_secs() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // The fields after the command name (which may hold spaces) in brackets: utime and stime are
