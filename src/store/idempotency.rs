@@ -24,9 +24,21 @@ async fn lookup(conn: &mut AnyConnection, claim: &TokenClaim) -> Result<Option<S
 impl Store {
     /// The record of a token, read before any revalidation so that a retry gets the first answer
     /// even if the world changed since (the write transaction reads it again).
+    /// A token the store surely never recorded is not looked up (`known_tokens`).
     pub async fn client_token(&self, claim: &TokenClaim) -> Result<Option<StoredToken>, sqlx::Error> {
+        if self.tokens.surely_new(claim) {
+            return Ok(None);
+        }
         let mut conn = self.reader.acquire().await?;
         lookup(&mut conn, claim).await
+    }
+
+    /// After a restore replaced (or tried to replace) the recorded tokens: they are read again
+    /// into `known_tokens`, which looks every token up until then (and for good if this fails).
+    pub(super) async fn reload_known_tokens(&self) {
+        if let Err(err) = self.tokens.load(&self.reader).await {
+            tracing::warn!(error = %err, "could not read the ClientTokens back after a restore; every token is looked up");
+        }
     }
 }
 
@@ -71,6 +83,7 @@ impl WriteTx {
         .execute(self.conn()?)
         .await?;
         if done.rows_affected() == 1 {
+            self.tokens.add(claim);
             return Ok(None);
         }
         lookup(self.conn()?, claim).await

@@ -24,6 +24,7 @@ mod group;
 mod idempotency;
 pub mod image_search;
 pub mod images;
+mod known_tokens;
 pub mod networks;
 mod paging;
 mod pipelines;
@@ -62,6 +63,8 @@ pub struct Store {
     reader: AnyPool,
     /// Templates by ID for the read path (see `cache`).
     pipelines: std::sync::Arc<cache::PipelineCache>,
+    /// The ClientTokens this database may have recorded (see `known_tokens`).
+    tokens: std::sync::Arc<known_tokens::KnownTokens>,
     /// The live SQLite database, for the one thing the `Any` driver cannot do: a restore's
     /// progress handler (`snapshots.rs`). `None` on PostgreSQL.
     sqlite: Option<SqliteConnectOptions>,
@@ -193,15 +196,18 @@ impl Store {
                 .await?;
             migrate(&pool, Backend::Sqlite).await?;
             let group = std::sync::Arc::new(group::GroupWriter::spawn(pool.clone(), Backend::Sqlite, None));
-            return Ok(Store {
+            let store = Store {
                 writer: pool.clone(),
                 group,
                 reader: pool,
                 pipelines: Default::default(),
+                tokens: std::sync::Arc::new(known_tokens::KnownTokens::sqlite()),
                 sqlite: Some(sqlite),
                 wal: None,
                 backend: Backend::Sqlite,
-            });
+            };
+            store.tokens.load(&store.reader).await?;
+            return Ok(store);
         }
         // The `Any` driver takes a URL: an absolute path always makes one (`sqlite:///…`, encoded).
         let absolute = std::path::absolute(path)?;
@@ -224,15 +230,18 @@ impl Store {
         let wal = std::sync::Arc::new(checkpoint::Wal::new());
         let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone(), Backend::Sqlite, Some(wal.clone())));
         checkpoint::spawn(options, wal.clone(), std::sync::Arc::downgrade(&group));
-        Ok(Store {
+        let store = Store {
             wal: Some(wal),
             writer,
             group,
             reader,
             pipelines: Default::default(),
+            tokens: std::sync::Arc::new(known_tokens::KnownTokens::sqlite()),
             sqlite: Some(sqlite),
             backend: Backend::Sqlite,
-        })
+        };
+        store.tokens.load(&store.reader).await?;
+        Ok(store)
     }
 
     async fn open_postgres(url: &str) -> Result<Store, sqlx::Error> {
@@ -247,6 +256,8 @@ impl Store {
             reader,
             // Another process may change a template: nothing shared is cached here.
             pipelines: std::sync::Arc::new(cache::PipelineCache::disabled()),
+            // Other processes claim tokens too: every token is looked up.
+            tokens: std::sync::Arc::new(known_tokens::KnownTokens::disabled()),
             sqlite: None,
             wal: None,
             backend: Backend::Postgres,

@@ -245,6 +245,14 @@ impl Store {
     /// changes unless all of it applies.
     pub async fn restore_portable(&self, snapshot: &Snapshot) -> Result<(), RestoreError> {
         let _one_at_a_time = super::snapshots::RESTORING.lock().await;
+        self.tokens.invalidate();
+        let result = self.apply_portable(snapshot).await;
+        self.reload_known_tokens().await;
+        result
+    }
+
+    /// [`Store::restore_portable`]'s work, under its lock.
+    async fn apply_portable(&self, snapshot: &Snapshot) -> Result<(), RestoreError> {
         let known = known_schema();
         if snapshot.schema > known {
             return Err(RestoreError::TooNew(vec![snapshot.schema]));

@@ -87,7 +87,9 @@ impl Store {
         let copy = path.with_extension(format!("restoring-{}", uuid::Uuid::new_v4().simple()));
         std::fs::copy(path, &copy).map_err(|e| RestoreError::Invalid(e.to_string()))?;
         let deadline = Instant::now() + Duration::from_millis(RESTORE_TIME_LIMIT_MS);
+        self.tokens.invalidate();
         let result = self.restore_copy(&copy, deadline).await;
+        self.reload_known_tokens().await;
         for suffix in ["", "-wal", "-shm", "-journal"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", copy.to_string_lossy()));
         }

@@ -12,6 +12,7 @@ use sqlx::AnyConnection;
 
 use super::cache::PipelineCache;
 use super::group::Lease;
+use super::known_tokens::KnownTokens;
 use super::{Backend, Store};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::Tag;
@@ -24,6 +25,8 @@ pub struct WriteTx {
     generation: u64,
     offers: Vec<(Pipeline, Vec<Tag>)>,
     forgets: Vec<String>,
+    /// The tokens this database may have recorded (a claim adds its own).
+    pub(super) tokens: Arc<KnownTokens>,
     backend: Backend,
 }
 
@@ -38,6 +41,7 @@ impl Store {
             generation,
             offers: Vec::new(),
             forgets: Vec::new(),
+            tokens: self.tokens.clone(),
             backend: self.backend,
         })
     }
