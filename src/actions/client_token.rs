@@ -2,7 +2,7 @@
 //! the write transaction, look the token up and let `domain::idempotency::replay` decide (the
 //! earlier resource, a new request, or `IdempotentParameterMismatch`); after the write, record it.
 
-use crate::domain::idempotency::{self, TokenClaim};
+use crate::domain::idempotency::{self, StoredToken, TokenClaim};
 use crate::error::ApiResult;
 use crate::store::{Store, WriteTx};
 
@@ -18,17 +18,14 @@ pub async fn replayed_in(tx: &mut WriteTx, claim: Option<&TokenClaim>) -> ApiRes
     Ok(idempotency::replay(tx.client_token(claim).await?, claim)?)
 }
 
-/// The check and the record in one step, inside the write transaction: claims the token for
-/// `resource_id` unless a record exists, and then answers as [`replayed_in`] would. The claim is
-/// undone with the transaction if the request fails later on.
-pub async fn claim_in(
-    tx: &mut WriteTx,
-    claim: Option<&TokenClaim>,
-    resource_id: &str,
-    now_ms: i64,
-) -> ApiResult<Option<String>> {
-    let Some(claim) = claim else { return Ok(None) };
-    Ok(idempotency::replay(tx.claim_client_token(claim, resource_id, now_ms).await?, claim)?)
+/// The answer to a write that claimed `claim`'s token and found `recorded` instead (a store
+/// method that claims and writes in one step): the earlier resource, or
+/// `IdempotentParameterMismatch`; `Ok(None)` when the claim was new.
+pub fn answer(claim: Option<&TokenClaim>, recorded: Option<StoredToken>) -> ApiResult<Option<String>> {
+    match claim {
+        Some(claim) => Ok(idempotency::replay(recorded, claim)?),
+        None => Ok(None),
+    }
 }
 
 /// Records the token of a request that created `resource_id`.

@@ -82,14 +82,17 @@ pub async fn execute(ctx: &Ctx<'_>, request: Request) -> ApiResult<Response> {
         return Ok(Response { image_pipeline_id: pipeline.id });
     }
     let mut tx = ctx.state.store.write().await?;
-    // Claim the token first (one statement); a failing check below drops `tx`, which undoes it.
-    if let Some(id) = client_token::claim_in(&mut tx, claim.as_ref(), &pipeline.id, pipeline.created_ms).await? {
+    // Claim the token and insert (one step); the quota check below failing drops `tx`, which
+    // undoes both.
+    let recorded = tx.insert_pipeline(claim.as_ref(), &pipeline, &tags).await?;
+    if let Some(id) = client_token::answer(claim.as_ref(), recorded)? {
         return Ok(Response { image_pipeline_id: id });
     }
     if quota.is_some() {
-        domain::pipeline::check_quota(tx.pipeline_count(&pipeline.account, &pipeline.region).await?, quota)?;
+        // The count includes the template just inserted.
+        let others = tx.pipeline_count(&pipeline.account, &pipeline.region).await?.saturating_sub(1);
+        domain::pipeline::check_quota(others, quota)?;
     }
-    tx.insert_pipeline(&pipeline, &tags).await?;
     tx.commit().await?;
     Ok(Response { image_pipeline_id: pipeline.id })
 }

@@ -5,6 +5,7 @@
 
 use sqlx::AnyConnection;
 
+use super::sql::Sql;
 use super::{Store, WriteTx};
 use crate::domain::idempotency::{StoredToken, TokenClaim};
 
@@ -19,6 +20,31 @@ async fn lookup(conn: &mut AnyConnection, claim: &TokenClaim) -> Result<Option<S
     .fetch_optional(&mut *conn)
     .await?;
     Ok(row.map(|(digest, resource_id)| StoredToken { digest, resource_id }))
+}
+
+/// The `INSERT` of a token's record, up to its values (bound in this order).
+macro_rules! insert_record {
+    () => {
+        "INSERT INTO client_tokens (account, region, action, token, digest, resource_id, created_ms) VALUES "
+    };
+}
+
+/// Appends a plain `INSERT` of `claim`'s record to `qb`: it fails on a token already recorded
+/// ([`already_claimed`]), which stops the statements after it in the same text (SQLite).
+pub(super) fn push_claim(qb: &mut Sql<'_>, claim: &TokenClaim, resource_id: &str, now_ms: i64) {
+    qb.push(insert_record!()).push("(");
+    qb.push_bind(claim.account.clone()).push(", ");
+    qb.push_bind(claim.region.clone()).push(", ");
+    qb.push_bind(claim.action).push(", ");
+    qb.push_bind(claim.token.clone()).push(", ");
+    qb.push_bind(claim.digest.clone()).push(", ");
+    qb.push_bind(resource_id.to_string()).push(", ");
+    qb.push_bind(now_ms).push(")");
+}
+
+/// Whether `err` is [`push_claim`]'s `INSERT` meeting a record of the same token.
+pub(super) fn already_claimed(err: &sqlx::Error) -> bool {
+    err.as_database_error().is_some_and(|db| db.is_unique_violation() && db.message().contains("client_tokens."))
 }
 
 impl Store {
@@ -70,9 +96,10 @@ impl WriteTx {
         resource_id: &str,
         now_ms: i64,
     ) -> Result<Option<StoredToken>, sqlx::Error> {
-        let done = sqlx::query(
-            "INSERT INTO client_tokens (account, region, action, token, digest, resource_id, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account, region, action, token) DO NOTHING",
-        )
+        let done = sqlx::query(concat!(
+            insert_record!(),
+            "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account, region, action, token) DO NOTHING"
+        ))
         .bind(&claim.account)
         .bind(&claim.region)
         .bind(claim.action)
@@ -87,5 +114,12 @@ impl WriteTx {
             return Ok(None);
         }
         lookup(self.conn()?, claim).await
+    }
+
+    /// The record of a token that [`push_claim`]'s `INSERT` found already recorded.
+    pub(super) async fn recorded_client_token(&mut self, claim: &TokenClaim) -> Result<StoredToken, sqlx::Error> {
+        lookup(self.conn()?, claim)
+            .await?
+            .ok_or_else(|| sqlx::Error::Protocol("a ClientToken refused as recorded has no record".into()))
     }
 }

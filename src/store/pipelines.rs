@@ -2,10 +2,8 @@
 
 use super::sql::Sql;
 
-use sqlx::any::AnyArguments;
-
-use super::tags;
-use super::{decode, encode, paging, query, Backend, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
+use super::{decode, encode, idempotency, paging, query, tags, Backend, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
+use crate::domain::idempotency::{StoredToken, TokenClaim};
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::pipeline::Pipeline;
 use crate::domain::tags::{Tag, TagFilter};
@@ -34,18 +32,18 @@ pub struct PipelinePage {
     pub next: Option<Cursor>,
 }
 
-fn insert(pipeline: &Pipeline) -> Result<sqlx::query::Query<'static, sqlx::Any, AnyArguments<'static>>, sqlx::Error> {
+/// Appends the template's `INSERT` to `qb`.
+fn push_insert(qb: &mut Sql<'_>, pipeline: &Pipeline) -> Result<(), sqlx::Error> {
     let spec = serde_json::to_string(pipeline).map_err(encode)?;
-    Ok(sqlx::query(
-        "INSERT INTO image_pipelines (id, account, region, name, resource_group_id, created_ms, spec) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(pipeline.id.clone())
-    .bind(pipeline.account.clone())
-    .bind(pipeline.region.clone())
-    .bind(pipeline.name.clone())
-    .bind(pipeline.resource_group_id.clone())
-    .bind(pipeline.created_ms)
-    .bind(spec))
+    qb.push("INSERT INTO image_pipelines (id, account, region, name, resource_group_id, created_ms, spec) VALUES (");
+    qb.push_bind(pipeline.id.clone()).push(", ");
+    qb.push_bind(pipeline.account.clone()).push(", ");
+    qb.push_bind(pipeline.region.clone()).push(", ");
+    qb.push_bind(pipeline.name.clone()).push(", ");
+    qb.push_bind(pipeline.resource_group_id.clone()).push(", ");
+    qb.push_bind(pipeline.created_ms).push(", ");
+    qb.push_bind(spec).push(")");
+    Ok(())
 }
 
 fn push_filter(qb: &mut Sql<'_>, backend: Backend, account: &str, region: &str, filter: &PipelineFilter) {
@@ -66,7 +64,7 @@ impl Store {
     /// the batch's `COMMIT` instead of paying one alone.
     pub async fn insert_pipeline_alone(&self, pipeline: &Pipeline) -> Result<(), sqlx::Error> {
         let mut tx = self.write().await?;
-        tx.insert_pipeline(pipeline, &[]).await?;
+        tx.insert_pipeline(None, pipeline, &[]).await?;
         tx.commit().await
     }
 
@@ -180,13 +178,57 @@ impl WriteTx {
         Ok(u64::try_from(count.map_or(0, |(n,)| n)).unwrap_or(0))
     }
 
-    /// Inserts a template with its tags (cached for reads once committed).
-    pub async fn insert_pipeline(&mut self, pipeline: &Pipeline, tags: &[Tag]) -> Result<(), sqlx::Error> {
-        insert(pipeline)?.execute(self.conn()?).await?;
-        tags::insert(self.conn()?, RESOURCE_TYPE_PIPELINE, &pipeline.id, &pipeline.account, &pipeline.region, tags)
-            .await?;
+    /// Inserts a template with its tags (cached for reads once committed), after claiming
+    /// `claim`'s token for it (recorded at the template's creation time). If the token is already
+    /// recorded, nothing is inserted and the record is the answer (`Ok(Some)`).
+    ///
+    /// On SQLite the claim and the inserts are one round trip to the connection: one text of
+    /// several statements, which sqlx runs in order, binding `$N` across all of them; a recorded
+    /// token fails the first (a plain `INSERT`), which stops the rest. PostgreSQL prepares one
+    /// statement at a time, so there they go one after another.
+    pub async fn insert_pipeline(
+        &mut self,
+        claim: Option<&TokenClaim>,
+        pipeline: &Pipeline,
+        tags: &[Tag],
+    ) -> Result<Option<StoredToken>, sqlx::Error> {
+        let (id, account, region) = (&pipeline.id, &pipeline.account, &pipeline.region);
+        match self.backend() {
+            Backend::Sqlite => {
+                let mut qb = Sql::new("");
+                if let Some(claim) = claim {
+                    idempotency::push_claim(&mut qb, claim, id, pipeline.created_ms);
+                    qb.push("; ");
+                }
+                push_insert(&mut qb, pipeline)?;
+                if !tags.is_empty() {
+                    qb.push("; ");
+                    tags::push_insert(&mut qb, RESOURCE_TYPE_PIPELINE, id, account, region, tags);
+                }
+                match (qb.query()?.execute(self.conn()?).await, claim) {
+                    (Err(err), Some(claim)) if idempotency::already_claimed(&err) => {
+                        return self.recorded_client_token(claim).await.map(Some);
+                    }
+                    (done, _) => done?,
+                };
+                if let Some(claim) = claim {
+                    self.tokens.add(claim);
+                }
+            }
+            Backend::Postgres => {
+                if let Some(claim) = claim {
+                    if let Some(recorded) = self.claim_client_token(claim, id, pipeline.created_ms).await? {
+                        return Ok(Some(recorded));
+                    }
+                }
+                let mut qb = Sql::new("");
+                push_insert(&mut qb, pipeline)?;
+                qb.query()?.execute(self.conn()?).await?;
+                tags::insert(self.conn()?, RESOURCE_TYPE_PIPELINE, id, account, region, tags).await?;
+            }
+        }
         self.offer_after_commit(pipeline.clone(), tags.to_vec());
-        Ok(())
+        Ok(None)
     }
 
     /// Whether the tenant has this template.

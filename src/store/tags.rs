@@ -21,8 +21,22 @@ pub(super) async fn insert(
     if tags.is_empty() {
         return Ok(());
     }
-    let mut qb =
-        Sql::new("INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES ");
+    let mut qb = Sql::new("");
+    push_insert(&mut qb, resource_type, resource_id, account, region, tags);
+    qb.query()?.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Appends the `INSERT` of `tags` (not empty) to `qb`.
+pub(super) fn push_insert(
+    qb: &mut Sql<'_>,
+    resource_type: &str,
+    resource_id: &str,
+    account: &str,
+    region: &str,
+    tags: &[Tag],
+) {
+    qb.push("INSERT INTO tags (resource_type, resource_id, account, region, position, key, value) VALUES ");
     for (position, tag) in tags.iter().enumerate() {
         qb.push(if position == 0 { "(" } else { ", (" });
         qb.push_bind(resource_type.to_string())
@@ -40,8 +54,6 @@ pub(super) async fn insert(
             .push_bind(tag.value.clone())
             .push(")");
     }
-    qb.query()?.execute(&mut *conn).await?;
-    Ok(())
 }
 
 pub(super) async fn delete_all(

@@ -272,6 +272,27 @@ async fn a_failed_first_call_does_not_consume_the_token() {
     app.create_pipeline(&[("ClientToken", "tok-x"), ("SystemDiskSize", "50")]).await;
 }
 
+/// With the quota used up, a replay still gets the first answer (the token is checked before the
+/// quota), and a call the quota refuses leaves its token free for later.
+#[tokio::test]
+async fn the_token_is_answered_before_the_quota_and_a_refused_call_leaves_it_free() {
+    let app = TestApp::spawn_with(|c| c.pipeline_quota = Some(1)).await;
+    let first = app.create_pipeline(&[("ClientToken", "tok-q"), ("Name", "quota"), ("Tag.1.Key", "k")]).await;
+    let replayed = app.create_pipeline(&[("ClientToken", "tok-q"), ("Name", "quota"), ("Tag.1.Key", "k")]).await;
+    assert_eq!(replayed, first);
+    app.try_create(&[("ClientToken", "tok-q"), ("Name", "other")])
+        .await
+        .assert_error(400, "IdempotentParameterMismatch");
+    app.try_create(&[("ClientToken", "tok-r"), ("Name", "second")])
+        .await
+        .assert_error(400, "QuotaExceed.ImagePipeline");
+    app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", first.as_str())]).await.assert_ok();
+    let second = app.create_pipeline(&[("ClientToken", "tok-r"), ("Name", "second")]).await;
+    assert_ne!(second, first);
+    let r = app.call_in_region("DescribeImagePipelines", &[]).await;
+    assert_eq!(r.assert_ok()["TotalCount"], 1);
+}
+
 #[tokio::test]
 async fn sixteen_concurrent_identical_creates_yield_one_template() {
     let app = TestApp::spawn().await;
