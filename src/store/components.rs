@@ -22,7 +22,7 @@ impl Store {
     /// loading the fixture again finds it. `Ok(false)` (nothing changed) if the ID is taken.
     pub async fn rename_component(&self, from: &str, to: &str) -> Result<bool, sqlx::Error> {
         let mut tx = self.write().await?;
-        let conn = tx.conn()?;
+        let conn = tx.conn().await?;
         let taken: Option<(String,)> =
             sqlx::query_as("SELECT id FROM image_components WHERE id = $1").bind(to).fetch_optional(&mut *conn).await?;
         if taken.is_some() {
@@ -196,7 +196,7 @@ impl WriteTx {
             sqlx::query_as("SELECT COUNT(*) FROM image_components WHERE account = $1 AND region = $2")
                 .bind(account)
                 .bind(region)
-                .fetch_one(self.conn()?)
+                .fetch_one(self.conn().await?)
                 .await?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
@@ -208,7 +208,7 @@ impl WriteTx {
         region: &str,
         name: &str,
     ) -> Result<Option<Version>, sqlx::Error> {
-        highest_version(self.conn()?, account, region, name).await
+        highest_version(self.conn().await?, account, region, name).await
     }
 
     /// Whether the tenant has version `v` of `name`.
@@ -229,7 +229,7 @@ impl WriteTx {
         .bind(i64::from(v.major))
         .bind(i64::from(v.minor))
         .bind(i64::from(v.patch))
-        .fetch_one(self.conn()?)
+        .fetch_one(self.conn().await?)
         .await?;
         Ok(taken > 0)
     }
@@ -253,9 +253,9 @@ impl WriteTx {
         .bind(&c.resource_group_id)
         .bind(c.created_ms)
         .bind(spec)
-        .execute(self.conn()?)
+        .execute(self.conn().await?)
         .await?;
-        tags::insert(self.conn()?, RESOURCE_TYPE_COMPONENT, &c.id, &c.account, &c.region, tags).await
+        tags::insert(self.conn().await?, RESOURCE_TYPE_COMPONENT, &c.id, &c.account, &c.region, tags).await
     }
 
     /// One of the tenant's custom components.
@@ -265,7 +265,7 @@ impl WriteTx {
                 .bind(id)
                 .bind(account)
                 .bind(region)
-                .fetch_optional(self.conn()?)
+                .fetch_optional(self.conn().await?)
                 .await?;
         row.map(|(spec,)| from_spec(&spec)).transpose()
     }
@@ -276,14 +276,14 @@ impl WriteTx {
             sqlx::query_as("SELECT spec FROM image_pipelines WHERE account = $1 AND region = $2 ORDER BY created_ms")
                 .bind(account)
                 .bind(region)
-                .fetch_all(self.conn()?)
+                .fetch_all(self.conn().await?)
                 .await?;
         rows.iter().map(|(spec,)| serde_json::from_str(spec).map_err(decode)).collect()
     }
 
     /// Deletes a component and its tags.
     pub async fn delete_component(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM image_components WHERE id = $1").bind(id).execute(self.conn()?).await?;
-        tags::delete_all(self.conn()?, RESOURCE_TYPE_COMPONENT, id).await
+        sqlx::query("DELETE FROM image_components WHERE id = $1").bind(id).execute(self.conn().await?).await?;
+        tags::delete_all(self.conn().await?, RESOURCE_TYPE_COMPONENT, id).await
     }
 }

@@ -83,7 +83,7 @@ impl WriteTx {
     pub async fn outcome_rules(&mut self) -> Result<Vec<StoredOutcome>, sqlx::Error> {
         let rows: Vec<(String, String, Option<i64>)> =
             sqlx::query_as("SELECT id, rule, remaining FROM outcome_rules ORDER BY created_ms, seq")
-                .fetch_all(self.conn()?)
+                .fetch_all(self.conn().await?)
                 .await?;
         Ok(rows
             .into_iter()
@@ -97,12 +97,15 @@ impl WriteTx {
     pub async fn use_outcome(&mut self, outcome: &StoredOutcome) -> Result<(), sqlx::Error> {
         match outcome.remaining {
             Some(n) if n <= 1 => {
-                sqlx::query("DELETE FROM outcome_rules WHERE id = $1").bind(&outcome.id).execute(self.conn()?).await?;
+                sqlx::query("DELETE FROM outcome_rules WHERE id = $1")
+                    .bind(&outcome.id)
+                    .execute(self.conn().await?)
+                    .await?;
             }
             Some(_) => {
                 sqlx::query("UPDATE outcome_rules SET remaining = remaining - 1 WHERE id = $1")
                     .bind(&outcome.id)
-                    .execute(self.conn()?)
+                    .execute(self.conn().await?)
                     .await?;
             }
             None => {}

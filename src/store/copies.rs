@@ -40,7 +40,7 @@ impl WriteTx {
         .bind(source)
         .bind(destination)
         .bind(now_ms)
-        .fetch_optional(self.conn()?)
+        .fetch_optional(self.conn().await?)
         .await?;
         Ok(row.map(|(id,)| id))
     }
@@ -76,9 +76,9 @@ impl WriteTx {
         .bind(&copy.failure)
         .bind(i64::from(copy.encrypted))
         .bind(copy.kms_key_id)
-        .execute(self.conn()?)
+        .execute(self.conn().await?)
         .await?;
-        tags::insert(self.conn()?, RESOURCE_TYPE_IMAGE, copy.id, copy.account, copy.destination, tags).await
+        tags::insert(self.conn().await?, RESOURCE_TYPE_IMAGE, copy.id, copy.account, copy.destination, tags).await
     }
 
     /// The copy facts of an owned image: its stored status, when a copy is ready, whether it failed.
@@ -94,7 +94,7 @@ impl WriteTx {
         .bind(id)
         .bind(account)
         .bind(region)
-        .fetch_optional(self.conn()?)
+        .fetch_optional(self.conn().await?)
         .await?;
         Ok(row.map(|(status, ready, error)| (status, ready, error.is_some())))
     }

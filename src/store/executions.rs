@@ -409,7 +409,7 @@ impl WriteTx {
             "SELECT id, status FROM executions WHERE pipeline_id = $1 AND status NOT IN {TERMINAL_SQL} LIMIT 1"
         ))
         .bind(pipeline_id)
-        .fetch_optional(self.conn()?)
+        .fetch_optional(self.conn().await?)
         .await?;
         Ok(running.map(|(execution_id, status)| RunningBuild { execution_id, status }))
     }
@@ -442,12 +442,12 @@ impl WriteTx {
         .bind(execution.next_due_ms)
         .bind(i64::try_from(execution.cursor).unwrap_or(0))
         .bind(runtime)
-        .execute(self.conn()?)
+        .execute(self.conn().await?)
         .await?;
         sqlx::query("INSERT INTO execution_plans (execution_id, plan) VALUES ($1, $2)")
             .bind(&execution.id)
             .bind(plan)
-            .execute(self.conn()?)
+            .execute(self.conn().await?)
             .await?;
         sqlx::query(
             "INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES ($1, $2, $3, $4, $5)",
@@ -457,10 +457,17 @@ impl WriteTx {
         .bind(execution.created_ms)
         .bind(execution.status.as_str())
         .bind(&execution.message)
-        .execute(self.conn()?)
+        .execute(self.conn().await?)
         .await?;
-        tags::insert(self.conn()?, RESOURCE_TYPE_EXECUTION, &execution.id, &execution.account, &execution.region, tags)
-            .await
+        tags::insert(
+            self.conn().await?,
+            RESOURCE_TYPE_EXECUTION,
+            &execution.id,
+            &execution.account,
+            &execution.region,
+            tags,
+        )
+        .await
     }
 
     /// One of the tenant's executions.
@@ -471,7 +478,7 @@ impl WriteTx {
         .bind(id)
         .bind(account)
         .bind(region)
-        .fetch_optional(self.conn()?)
+        .fetch_optional(self.conn().await?)
         .await?;
         row.map(from_row).transpose()
     }
@@ -482,7 +489,7 @@ impl WriteTx {
         execution: &mut Execution,
         at_ms: i64,
     ) -> Result<(), sqlx::Error> {
-        insert_event(self.conn()?, execution, at_ms).await?;
-        save(self.conn()?, execution).await
+        insert_event(self.conn().await?, execution, at_ms).await?;
+        save(self.conn().await?, execution).await
     }
 }

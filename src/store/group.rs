@@ -2,7 +2,10 @@
 //! requests wait. It opens one transaction for every request waiting at that moment (and those
 //! that arrive while the batch runs, up to [`MAX_BATCH`]), lends the connection to each request in
 //! turn inside its own `SAVEPOINT` (released with the next one's `SAVEPOINT` in one round trip, the
-//! last one by `COMMIT`), and commits once when the last one is done. A request that
+//! last one by `COMMIT`), and commits once when the last one is done. The request opens its
+//! savepoint itself, with its first statement: [`Lease::conn`] runs the pending `SAVEPOINT` first,
+//! and [`Lease::take_opening`] lets one text of statements (SQLite) start with it, so a request
+//! that writes with one text makes one round trip to the connection, not two. A request that
 //! commits gets its answer only after the batch's `COMMIT` (an error for all if it fails); a request
 //! dropped uncommitted (an error mid-way, a panic unwinding, a cancelled future) hands the
 //! connection back through [`Lease`]'s `Drop`, and only its savepoint is rolled back.
@@ -44,6 +47,22 @@ enum Outcome {
 struct Returned {
     tx: Tx,
     outcome: Outcome,
+    savepoint: Savepoint,
+}
+
+/// A request's savepoint, as its lease last knew it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Savepoint {
+    /// None needed: the request is the transaction's first.
+    Unneeded,
+    /// Not opened yet: these statements open it (and release the previous request's).
+    Pending(&'static str),
+    /// Opened, or sent to be opened in front of the request's own statements. Those statements
+    /// failing leaves no doubt about it: `RELEASE` and `SAVEPOINT` of a nested savepoint do no
+    /// I/O and fail only when memory runs out.
+    Open,
+    /// Opening it failed by itself (the batch is rolled back).
+    Failed,
 }
 
 /// The write connection, lent to one request inside its savepoint. Dropping it uncommitted hands
@@ -51,6 +70,7 @@ struct Returned {
 pub(super) struct Lease {
     tx: Option<Tx>,
     back: Option<oneshot::Sender<Returned>>,
+    savepoint: Savepoint,
 }
 
 fn lost() -> sqlx::Error {
@@ -58,10 +78,27 @@ fn lost() -> sqlx::Error {
 }
 
 impl Lease {
-    pub(super) fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
-        match self.tx.as_mut() {
-            Some(tx) => Ok(&mut **tx),
-            None => Err(lost()),
+    /// The connection, inside this request's savepoint (opened first if still pending).
+    pub(super) async fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
+        let Some(tx) = self.tx.as_mut() else { return Err(lost()) };
+        if let Savepoint::Pending(opening) = self.savepoint {
+            self.savepoint = Savepoint::Failed;
+            (&mut **tx).execute(opening).await?;
+            self.savepoint = Savepoint::Open;
+        }
+        Ok(&mut **tx)
+    }
+
+    /// The statements that open this request's savepoint, if not opened yet: the caller runs them
+    /// in front of its own statements, in the same text (SQLite runs a text of several
+    /// statements in order; PostgreSQL prepares one at a time, so this is for SQLite only).
+    pub(super) fn take_opening(&mut self) -> Option<&'static str> {
+        match self.savepoint {
+            Savepoint::Pending(opening) => {
+                self.savepoint = Savepoint::Open;
+                Some(opening)
+            }
+            Savepoint::Unneeded | Savepoint::Open | Savepoint::Failed => None,
         }
     }
 
@@ -69,7 +106,7 @@ impl Lease {
     pub(super) async fn commit(mut self) -> Result<(), sqlx::Error> {
         let (Some(tx), Some(back)) = (self.tx.take(), self.back.take()) else { return Err(lost()) };
         let (ack, acked) = oneshot::channel();
-        if back.send(Returned { tx, outcome: Outcome::Keep(ack) }).is_err() {
+        if back.send(Returned { tx, outcome: Outcome::Keep(ack), savepoint: self.savepoint }).is_err() {
             return Err(lost());
         }
         match acked.await {
@@ -84,7 +121,7 @@ impl Drop for Lease {
     fn drop(&mut self) {
         if let (Some(tx), Some(back)) = (self.tx.take(), self.back.take()) {
             // If the task is gone the transaction drops here and sqlx rolls it back.
-            let _ = back.send(Returned { tx, outcome: Outcome::Discard });
+            let _ = back.send(Returned { tx, outcome: Outcome::Discard, savepoint: self.savepoint });
         }
     }
 }
@@ -173,20 +210,17 @@ async fn batch(pool: &AnyPool, mut tx: Tx, first: Request, requests: &mut mpsc::
     while served < MAX_BATCH {
         let Some(request) = waiting.pop_front().or_else(|| requests.try_recv().ok()) else { break };
         served += 1;
-        let savepoint = !fresh;
-        if savepoint {
-            // The previous request's savepoint is released in the same round trip.
-            let sql = if kept { "RELEASE request; SAVEPOINT request" } else { "SAVEPOINT request" };
-            if let Err(err) = (&mut *tx).execute(sql).await {
-                let _ = request.send(Err(err.to_string()));
-                broken = Some(err.to_string());
-                break;
-            }
-        }
+        // The request opens it with its first statement; the previous request's savepoint is
+        // released in the same round trip.
+        let savepoint = match (fresh, kept) {
+            (true, _) => Savepoint::Unneeded,
+            (false, true) => Savepoint::Pending("RELEASE request; SAVEPOINT request"),
+            (false, false) => Savepoint::Pending("SAVEPOINT request"),
+        };
         let (back, returned) = oneshot::channel();
         // A requester that stopped waiting drops the lease, which comes straight back.
-        let _ = request.send(Ok(Lease { tx: Some(tx), back: Some(back) }));
-        let Ok(Returned { tx: lent, outcome }) = returned.await else {
+        let _ = request.send(Ok(Lease { tx: Some(tx), back: Some(back), savepoint }));
+        let Ok(Returned { tx: lent, outcome, savepoint }) = returned.await else {
             // The transaction was dropped (and rolled back) with the lease: nothing is committed.
             for ack in acks {
                 let _ = ack.send(Err("the write connection was lost".into()));
@@ -195,18 +229,25 @@ async fn batch(pool: &AnyPool, mut tx: Tx, first: Request, requests: &mut mpsc::
         };
         tx = lent;
         let ended = match (outcome, savepoint) {
-            // Its savepoint is released with the next one's `SAVEPOINT`, or by `COMMIT`.
-            (Outcome::Keep(ack), _) => {
+            (_, Savepoint::Failed) => Err(sqlx::Error::Protocol("a request's savepoint could not be opened".into())),
+            // It wrote nothing: the transaction is as it was before it.
+            (Outcome::Keep(ack), Savepoint::Pending(_)) => {
                 acks.push(ack);
-                fresh = false;
-                kept = savepoint;
                 Ok(())
             }
-            (Outcome::Discard, true) => {
+            (Outcome::Discard, Savepoint::Pending(_)) => Ok(()),
+            // Its savepoint is released with the next one's `SAVEPOINT`, or by `COMMIT`.
+            (Outcome::Keep(ack), savepoint) => {
+                acks.push(ack);
+                fresh = false;
+                kept = savepoint == Savepoint::Open;
+                Ok(())
+            }
+            (Outcome::Discard, Savepoint::Open) => {
                 kept = false;
                 (&mut *tx).execute("ROLLBACK TO request; RELEASE request").await.map(|_| ())
             }
-            (Outcome::Discard, false) => {
+            (Outcome::Discard, Savepoint::Unneeded) => {
                 // Only this request's work is in the transaction: drop all of it.
                 if tx.rollback().await.is_err() {
                     return;
@@ -247,15 +288,20 @@ mod tests {
     async fn store_with_table() -> Store {
         let store = Store::open(":memory:").await.expect("open");
         let mut tx = store.write().await.expect("write");
-        sqlx::query("CREATE TABLE t (x INTEGER PRIMARY KEY)").execute(tx.conn().expect("conn")).await.expect("create");
+        sqlx::query("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+            .execute(tx.conn().await.expect("conn"))
+            .await
+            .expect("create");
         tx.commit().await.expect("commit");
         store
     }
 
     async fn rows(store: &Store) -> Vec<i64> {
         let mut tx = store.write().await.expect("write");
-        let rows: Vec<(i64,)> =
-            sqlx::query_as("SELECT x FROM t ORDER BY x").fetch_all(tx.conn().expect("conn")).await.expect("select");
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT x FROM t ORDER BY x")
+            .fetch_all(tx.conn().await.expect("conn"))
+            .await
+            .expect("select");
         rows.into_iter().map(|(x,)| x).collect()
     }
 
@@ -269,7 +315,7 @@ mod tests {
                 let store = store.clone();
                 tokio::spawn(async move {
                     let mut tx = store.write().await?;
-                    sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(i).execute(tx.conn()?).await?;
+                    sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(i).execute(tx.conn().await?).await?;
                     if i % 3 == 0 {
                         return Ok::<bool, sqlx::Error>(false); // dropped uncommitted
                     }
@@ -285,6 +331,41 @@ mod tests {
         assert_eq!(rows(&store).await, expected);
     }
 
+    /// Requests that open their savepoint in front of their own statements (one text, as on
+    /// SQLite), that fail inside that text, or that end without any SQL at all keep exactly their
+    /// own work, whatever their neighbours in the batch did.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn savepoints_opened_by_a_requests_own_text_keep_only_its_work() {
+        let store = Arc::new(store_with_table().await);
+        let tasks: Vec<_> = (0..240i64)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut tx = store.write().await?;
+                    match i % 4 {
+                        0 => return tx.commit().await.map(|()| true), // keeps nothing
+                        1 => return Ok(true),                         // dropped, nothing written
+                        _ => {}
+                    }
+                    // Its row, then (every third request) the same row again, which fails.
+                    let again = if i % 3 == 0 { "; INSERT INTO t (x) VALUES ($1)" } else { "" };
+                    let text = format!("{}INSERT INTO t (x) VALUES ($1){again}", tx.opening());
+                    sqlx::query(&text).bind(i).execute(tx.conn().await?).await?;
+                    tx.commit().await.map(|()| true)
+                })
+            })
+            .collect();
+        let mut failed = Vec::new();
+        for (i, task) in tasks.into_iter().enumerate() {
+            if task.await.expect("join").is_err() {
+                failed.push(i64::try_from(i).expect("small"));
+            }
+        }
+        let writes = |i: &i64| i % 4 >= 2;
+        assert_eq!(failed, (0..240).filter(|i| writes(i) && i % 3 == 0).collect::<Vec<_>>());
+        assert_eq!(rows(&store).await, (0..240).filter(|i| writes(i) && i % 3 != 0).collect::<Vec<_>>());
+    }
+
     /// A request that panics while it holds the connection gives it back, rolled back.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_panic_while_holding_the_connection_rolls_back_and_frees_it() {
@@ -293,13 +374,16 @@ mod tests {
             let store = store.clone();
             tokio::spawn(async move {
                 let mut tx = store.write().await.expect("write");
-                sqlx::query("INSERT INTO t (x) VALUES (1)").execute(tx.conn().expect("conn")).await.expect("insert");
+                sqlx::query("INSERT INTO t (x) VALUES (1)")
+                    .execute(tx.conn().await.expect("conn"))
+                    .await
+                    .expect("insert");
                 panic!("mid-write");
             })
         };
         assert!(panicking.await.is_err());
         let mut tx = store.write().await.expect("write after panic");
-        sqlx::query("INSERT INTO t (x) VALUES (2)").execute(tx.conn().expect("conn")).await.expect("insert");
+        sqlx::query("INSERT INTO t (x) VALUES (2)").execute(tx.conn().await.expect("conn")).await.expect("insert");
         tx.commit().await.expect("commit");
         assert_eq!(rows(&store).await, vec![2]);
     }
@@ -315,10 +399,10 @@ mod tests {
                 tokio::spawn(async move {
                     let mut tx = store.write().await?;
                     // Every request inserts its own row, and the even ones also a duplicate of row 1000+i.
-                    sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(i).execute(tx.conn()?).await?;
-                    sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(1000 + i).execute(tx.conn()?).await?;
+                    sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(i).execute(tx.conn().await?).await?;
+                    sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(1000 + i).execute(tx.conn().await?).await?;
                     if i % 2 == 0 {
-                        sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(1000 + i).execute(tx.conn()?).await?;
+                        sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(1000 + i).execute(tx.conn().await?).await?;
                     }
                     tx.commit().await
                 })

@@ -70,7 +70,7 @@ impl Store {
 
 impl WriteTx {
     pub async fn client_token(&mut self, claim: &TokenClaim) -> Result<Option<StoredToken>, sqlx::Error> {
-        lookup(self.conn()?, claim).await
+        lookup(self.conn().await?, claim).await
     }
 
     /// Records the token for `resource_id` after [`WriteTx::client_token`] found none in this
@@ -107,18 +107,18 @@ impl WriteTx {
         .bind(&claim.digest)
         .bind(resource_id)
         .bind(now_ms)
-        .execute(self.conn()?)
+        .execute(self.conn().await?)
         .await?;
         if done.rows_affected() == 1 {
             self.tokens.add(claim);
             return Ok(None);
         }
-        lookup(self.conn()?, claim).await
+        lookup(self.conn().await?, claim).await
     }
 
     /// The record of a token that [`push_claim`]'s `INSERT` found already recorded.
     pub(super) async fn recorded_client_token(&mut self, claim: &TokenClaim) -> Result<StoredToken, sqlx::Error> {
-        lookup(self.conn()?, claim)
+        lookup(self.conn().await?, claim)
             .await?
             .ok_or_else(|| sqlx::Error::Protocol("a ClientToken refused as recorded has no record".into()))
     }

@@ -280,7 +280,7 @@ impl WriteTx {
                 .bind(id)
                 .bind(account)
                 .bind(region)
-                .fetch_optional(self.conn()?)
+                .fetch_optional(self.conn().await?)
                 .await?;
         Ok(owned.is_some())
     }
@@ -289,7 +289,7 @@ impl WriteTx {
     pub async fn image_share_count(&mut self, id: &str) -> Result<usize, sqlx::Error> {
         let (shares,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM image_shares WHERE image_id = $1")
             .bind(id)
-            .fetch_one(self.conn()?)
+            .fetch_one(self.conn().await?)
             .await?;
         Ok(usize::try_from(shares).unwrap_or(usize::MAX))
     }
@@ -307,7 +307,7 @@ impl WriteTx {
             sqlx::query("DELETE FROM image_shares WHERE image_id = $1 AND account = $2")
                 .bind(image_id)
                 .bind(account)
-                .execute(self.conn()?)
+                .execute(self.conn().await?)
                 .await?;
         }
         for account in add {
@@ -317,7 +317,7 @@ impl WriteTx {
             .bind(image_id)
             .bind(account)
             .bind(now_ms)
-            .execute(self.conn()?)
+            .execute(self.conn().await?)
             .await?;
         }
         Ok(())
@@ -328,16 +328,16 @@ impl WriteTx {
         sqlx::query("UPDATE images SET is_public = $1 WHERE id = $2")
             .bind(i64::from(public))
             .bind(image_id)
-            .execute(self.conn()?)
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }
 
     /// Deletes an image with its shares and tags.
     pub async fn delete_image(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM image_shares WHERE image_id = $1").bind(id).execute(self.conn()?).await?;
-        sqlx::query("DELETE FROM images WHERE id = $1").bind(id).execute(self.conn()?).await?;
-        tags::delete_all(self.conn()?, RESOURCE_TYPE_IMAGE, id).await
+        sqlx::query("DELETE FROM image_shares WHERE image_id = $1").bind(id).execute(self.conn().await?).await?;
+        sqlx::query("DELETE FROM images WHERE id = $1").bind(id).execute(self.conn().await?).await?;
+        tags::delete_all(self.conn().await?, RESOURCE_TYPE_IMAGE, id).await
     }
 
     /// Another image of the account named `name` in `region` than `except`, if any.
@@ -355,7 +355,7 @@ impl WriteTx {
         .bind(region)
         .bind(name)
         .bind(except)
-        .fetch_optional(self.conn()?)
+        .fetch_optional(self.conn().await?)
         .await?;
         Ok(row.map(|(id,)| id))
     }
@@ -385,7 +385,7 @@ impl WriteTx {
         .bind(id)
         .bind(account)
         .bind(region)
-        .execute(self.conn()?)
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }

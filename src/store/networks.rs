@@ -131,14 +131,14 @@ impl WriteTx {
             .bind(&vpc.route_table_id)
             .bind(vpc.created_ms)
             .bind(&vpc.ipv6_cidr_block)
-            .execute(self.conn()?)
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }
 
     /// The blocks of the tenant's vSwitches in a VPC.
     pub async fn vswitch_blocks(&mut self, account: &str, vpc_id: &str) -> Result<Vec<Cidr>, sqlx::Error> {
-        sibling_blocks(self.conn()?, account, vpc_id).await
+        sibling_blocks(self.conn().await?, account, vpc_id).await
     }
 
     /// Inserts a vSwitch with the block chosen for it.
@@ -156,7 +156,7 @@ impl WriteTx {
         .bind(cidr.to_string())
         .bind(&vswitch.resource_group_id)
         .bind(vswitch.created_ms)
-        .execute(self.conn()?)
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -176,7 +176,7 @@ impl WriteTx {
                 .bind(id)
                 .bind(account)
                 .bind(region)
-                .fetch_optional(self.conn()?)
+                .fetch_optional(self.conn().await?)
                 .await?;
         Ok(row.map(|(created_ms,)| created_ms))
     }
@@ -186,7 +186,7 @@ impl WriteTx {
         let (children,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM vswitches WHERE account = $1 AND vpc_id = $2")
             .bind(account)
             .bind(vpc_id)
-            .fetch_one(self.conn()?)
+            .fetch_one(self.conn().await?)
             .await?;
         Ok(children)
     }
@@ -207,7 +207,7 @@ impl WriteTx {
         .bind(account)
         .bind(region)
         .bind(id)
-        .fetch_optional(self.conn()?)
+        .fetch_optional(self.conn().await?)
         .await?;
         Ok(build.map(|(id,)| id))
     }
@@ -226,18 +226,18 @@ impl WriteTx {
         .bind(account)
         .bind(region)
         .bind(id)
-        .fetch_optional(self.conn()?)
+        .fetch_optional(self.conn().await?)
         .await?;
         Ok(template.map(|(id,)| id))
     }
 
     pub async fn delete_vpc(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM vpcs WHERE id = $1").bind(id).execute(self.conn()?).await?;
+        sqlx::query("DELETE FROM vpcs WHERE id = $1").bind(id).execute(self.conn().await?).await?;
         Ok(())
     }
 
     pub async fn delete_vswitch(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM vswitches WHERE id = $1").bind(id).execute(self.conn()?).await?;
+        sqlx::query("DELETE FROM vswitches WHERE id = $1").bind(id).execute(self.conn().await?).await?;
         Ok(())
     }
 }

@@ -173,7 +173,7 @@ impl WriteTx {
         let count: Option<(i64,)> = sqlx::query_as("SELECT n FROM pipeline_counts WHERE account = $1 AND region = $2")
             .bind(account)
             .bind(region)
-            .fetch_optional(self.conn()?)
+            .fetch_optional(self.conn().await?)
             .await?;
         Ok(u64::try_from(count.map_or(0, |(n,)| n)).unwrap_or(0))
     }
@@ -195,7 +195,7 @@ impl WriteTx {
         let (id, account, region) = (&pipeline.id, &pipeline.account, &pipeline.region);
         match self.backend() {
             Backend::Sqlite => {
-                let mut qb = Sql::new("");
+                let mut qb = Sql::new(self.opening());
                 if let Some(claim) = claim {
                     idempotency::push_claim(&mut qb, claim, id, pipeline.created_ms);
                     qb.push("; ");
@@ -205,7 +205,7 @@ impl WriteTx {
                     qb.push("; ");
                     tags::push_insert(&mut qb, RESOURCE_TYPE_PIPELINE, id, account, region, tags);
                 }
-                match (qb.query()?.execute(self.conn()?).await, claim) {
+                match (qb.query()?.execute(self.conn().await?).await, claim) {
                     (Err(err), Some(claim)) if idempotency::already_claimed(&err) => {
                         return self.recorded_client_token(claim).await.map(Some);
                     }
@@ -223,8 +223,8 @@ impl WriteTx {
                 }
                 let mut qb = Sql::new("");
                 push_insert(&mut qb, pipeline)?;
-                qb.query()?.execute(self.conn()?).await?;
-                tags::insert(self.conn()?, RESOURCE_TYPE_PIPELINE, id, account, region, tags).await?;
+                qb.query()?.execute(self.conn().await?).await?;
+                tags::insert(self.conn().await?, RESOURCE_TYPE_PIPELINE, id, account, region, tags).await?;
             }
         }
         self.offer_after_commit(pipeline.clone(), tags.to_vec());
@@ -238,16 +238,16 @@ impl WriteTx {
                 .bind(id)
                 .bind(account)
                 .bind(region)
-                .fetch_optional(self.conn()?)
+                .fetch_optional(self.conn().await?)
                 .await?;
         Ok(row.is_some())
     }
 
     /// Deletes a template, its tags and its build history (and forgets it in the read cache).
     pub async fn delete_pipeline(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM image_pipelines WHERE id = $1").bind(id).execute(self.conn()?).await?;
-        tags::delete_all(self.conn()?, RESOURCE_TYPE_PIPELINE, id).await?;
-        super::executions::delete_of_pipeline(self.conn()?, id).await?;
+        sqlx::query("DELETE FROM image_pipelines WHERE id = $1").bind(id).execute(self.conn().await?).await?;
+        tags::delete_all(self.conn().await?, RESOURCE_TYPE_PIPELINE, id).await?;
+        super::executions::delete_of_pipeline(self.conn().await?, id).await?;
         self.forget_after_commit(id);
         Ok(())
     }

@@ -38,7 +38,7 @@ impl WriteTx {
         .bind(id)
         .bind(account)
         .bind(region)
-        .fetch_optional(self.conn()?)
+        .fetch_optional(self.conn().await?)
         .await?;
         Ok(current.map(|(group,)| group))
     }
@@ -50,21 +50,21 @@ impl WriteTx {
             // The stored spec carries the group too: rewritten here, in the same transaction.
             let spec: Option<(String,)> = sqlx::query_as(&format!("SELECT spec FROM {table} WHERE id = $1"))
                 .bind(id)
-                .fetch_optional(self.conn()?)
+                .fetch_optional(self.conn().await?)
                 .await?;
             if let Some((text,)) = spec {
                 sqlx::query(&format!("UPDATE {table} SET resource_group_id = $1, spec = $2 WHERE id = $3"))
                     .bind(group)
                     .bind(super::set_json_field(&text, "resource_group_id", group)?)
                     .bind(id)
-                    .execute(self.conn()?)
+                    .execute(self.conn().await?)
                     .await?;
             }
         } else {
             sqlx::query(&format!("UPDATE {table} SET resource_group_id = $1 WHERE id = $2"))
                 .bind(group)
                 .bind(id)
-                .execute(self.conn()?)
+                .execute(self.conn().await?)
                 .await?;
         }
         if resource_type == RESOURCE_TYPE_PIPELINE {

@@ -68,13 +68,13 @@ impl Store {
         sqlx::query("INSERT INTO control_state (id, clock_ms) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
             .bind(ROW)
             .bind(clock_ms)
-            .execute(tx.conn()?)
+            .execute(tx.conn().await?)
             .await?;
         if let Some(clock_ms) = clock_ms {
             sqlx::query("UPDATE control_state SET clock_ms = $1 WHERE id = $2 AND (clock_ms IS NULL OR clock_ms < $1)")
                 .bind(clock_ms)
                 .bind(ROW)
-                .execute(tx.conn()?)
+                .execute(tx.conn().await?)
                 .await?;
         }
         tx.commit().await?;
@@ -102,11 +102,11 @@ impl Store {
         .bind(local_ms)
         .bind(ms)
         .bind(ROW)
-            .execute(tx.conn()?)
+            .execute(tx.conn().await?)
             .await?;
         let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT clock_ms FROM control_state WHERE id = $1")
             .bind(ROW)
-            .fetch_optional(tx.conn()?)
+            .fetch_optional(tx.conn().await?)
             .await?;
         tx.commit().await?;
         Ok(row.and_then(|(ms,)| ms))
@@ -125,7 +125,8 @@ impl Store {
     /// `keep` are dropped now and then.
     pub async fn journal_insert(&self, entry: &JournalInsert, keep: i64) -> Result<i64, sqlx::Error> {
         let mut tx = self.write().await?;
-        let (last,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM journal").fetch_one(tx.conn()?).await?;
+        let (last,): (Option<i64>,) =
+            sqlx::query_as("SELECT MAX(seq) FROM journal").fetch_one(tx.conn().await?).await?;
         let seq = last.unwrap_or(0) + 1;
         sqlx::query(
             "INSERT INTO journal (seq, entry, action, caller, region, code, status, request_id) \
@@ -139,10 +140,10 @@ impl Store {
         .bind(&entry.code)
         .bind(entry.status)
         .bind(&entry.request_id)
-        .execute(tx.conn()?)
+        .execute(tx.conn().await?)
         .await?;
         if seq % 64 == 0 {
-            sqlx::query("DELETE FROM journal WHERE seq <= $1").bind(seq - keep).execute(tx.conn()?).await?;
+            sqlx::query("DELETE FROM journal WHERE seq <= $1").bind(seq - keep).execute(tx.conn().await?).await?;
         }
         tx.commit().await?;
         Ok(seq)
@@ -182,7 +183,7 @@ impl Store {
     /// Deletes every journal entry; returns how many.
     pub async fn journal_clear(&self) -> Result<u64, sqlx::Error> {
         let mut tx = self.write().await?;
-        let gone = sqlx::query("DELETE FROM journal").execute(tx.conn()?).await?.rows_affected();
+        let gone = sqlx::query("DELETE FROM journal").execute(tx.conn().await?).await?.rows_affected();
         tx.commit().await?;
         Ok(gone)
     }
@@ -193,7 +194,7 @@ impl WriteTx {
     pub async fn fault_rows(&mut self) -> Result<Vec<FaultRow>, sqlx::Error> {
         let rows: Vec<FaultTuple> =
             sqlx::query_as("SELECT id, spec, created_ms, matched, fired FROM fault_rules ORDER BY seq")
-                .fetch_all(self.conn()?)
+                .fetch_all(self.conn().await?)
                 .await?;
         Ok(rows.into_iter().map(fault_row).collect())
     }
@@ -202,13 +203,13 @@ impl WriteTx {
     pub async fn next_fault_number(&mut self) -> Result<i64, sqlx::Error> {
         let row: Option<(i64,)> = sqlx::query_as("SELECT next_fault FROM control_state WHERE id = $1")
             .bind(ROW)
-            .fetch_optional(self.conn()?)
+            .fetch_optional(self.conn().await?)
             .await?;
         let next = row.map_or(1, |(n,)| n);
         sqlx::query("UPDATE control_state SET next_fault = $1 WHERE id = $2")
             .bind(next + 1)
             .bind(ROW)
-            .execute(self.conn()?)
+            .execute(self.conn().await?)
             .await?;
         Ok(next)
     }
@@ -216,7 +217,7 @@ impl WriteTx {
     /// Adds a rule (after the others).
     pub async fn insert_fault(&mut self, row: &FaultRow) -> Result<(), sqlx::Error> {
         let (last,): (Option<i64>,) =
-            sqlx::query_as("SELECT MAX(seq) FROM fault_rules").fetch_one(self.conn()?).await?;
+            sqlx::query_as("SELECT MAX(seq) FROM fault_rules").fetch_one(self.conn().await?).await?;
         sqlx::query(
             "INSERT INTO fault_rules (id, seq, spec, created_ms, matched, fired) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -226,7 +227,7 @@ impl WriteTx {
         .bind(row.created_ms)
         .bind(row.matched)
         .bind(row.fired)
-        .execute(self.conn()?)
+        .execute(self.conn().await?)
         .await?;
         Ok(())
     }
@@ -234,8 +235,10 @@ impl WriteTx {
     /// Deletes one rule (`Some(id)`) or all; returns how many.
     pub async fn delete_faults(&mut self, id: Option<&str>) -> Result<u64, sqlx::Error> {
         let result = match id {
-            Some(id) => sqlx::query("DELETE FROM fault_rules WHERE id = $1").bind(id).execute(self.conn()?).await?,
-            None => sqlx::query("DELETE FROM fault_rules").execute(self.conn()?).await?,
+            Some(id) => {
+                sqlx::query("DELETE FROM fault_rules WHERE id = $1").bind(id).execute(self.conn().await?).await?
+            }
+            None => sqlx::query("DELETE FROM fault_rules").execute(self.conn().await?).await?,
         };
         Ok(result.rows_affected())
     }
@@ -246,7 +249,7 @@ impl WriteTx {
             .bind(matched)
             .bind(fired)
             .bind(id)
-            .execute(self.conn()?)
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }
@@ -255,7 +258,7 @@ impl WriteTx {
     pub async fn bump_faults_version(&mut self) -> Result<(), sqlx::Error> {
         sqlx::query("UPDATE control_state SET faults_version = faults_version + 1 WHERE id = $1")
             .bind(ROW)
-            .execute(self.conn()?)
+            .execute(self.conn().await?)
             .await?;
         Ok(())
     }

@@ -97,7 +97,7 @@ impl WriteTx {
         qb.push_bind(account.to_string()).push(" AND region = ").push_bind(region.to_string()).push(" AND id IN (");
         qb.push_bind_list(ids.iter().cloned());
         qb.push(")");
-        let found = qb.query_as::<(String,)>()?.fetch_all(self.conn()?).await?;
+        let found = qb.query_as::<(String,)>()?.fetch_all(self.conn().await?).await?;
         Ok(Some(found.into_iter().map(|(id,)| id).collect()))
     }
 
@@ -107,7 +107,7 @@ impl WriteTx {
             sqlx::query_as("SELECT key FROM tags WHERE resource_type = $1 AND resource_id = $2 ORDER BY position")
                 .bind(resource_type)
                 .bind(id)
-                .fetch_all(self.conn()?)
+                .fetch_all(self.conn().await?)
                 .await?;
         Ok(rows.into_iter().map(|(k,)| k).collect())
     }
@@ -124,7 +124,7 @@ impl WriteTx {
             sqlx::query_as("SELECT key, position FROM tags WHERE resource_type = $1 AND resource_id = $2")
                 .bind(resource_type)
                 .bind(id)
-                .fetch_all(self.conn()?)
+                .fetch_all(self.conn().await?)
                 .await?;
         let mut position = existing.iter().map(|(_, p)| *p).max().map_or(0, |p| p + 1);
         for tag in tags {
@@ -134,7 +134,7 @@ impl WriteTx {
                     .bind(resource_type)
                     .bind(id)
                     .bind(&tag.key)
-                    .execute(self.conn()?)
+                    .execute(self.conn().await?)
                     .await?;
             } else {
                 sqlx::query(
@@ -148,7 +148,7 @@ impl WriteTx {
                 .bind(position)
                 .bind(&tag.key)
                 .bind(&tag.value)
-                .execute(self.conn()?)
+                .execute(self.conn().await?)
                 .await?;
                 position += 1;
             }
@@ -167,14 +167,14 @@ impl WriteTx {
         keys: Option<&[String]>,
     ) -> Result<(), sqlx::Error> {
         match keys {
-            None => tags::delete_all(self.conn()?, resource_type, id).await?,
+            None => tags::delete_all(self.conn().await?, resource_type, id).await?,
             Some(keys) => {
                 for key in keys {
                     sqlx::query("DELETE FROM tags WHERE resource_type = $1 AND resource_id = $2 AND key = $3")
                         .bind(resource_type)
                         .bind(id)
                         .bind(key)
-                        .execute(self.conn()?)
+                        .execute(self.conn().await?)
                         .await?;
                 }
             }

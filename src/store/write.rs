@@ -66,9 +66,17 @@ impl WriteTx {
         self.backend
     }
 
-    /// The lent connection (an error only if the writer task is gone).
-    pub(super) fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
-        self.lease.conn()
+    /// The lent connection, inside this request's savepoint (an error if the writer task is gone
+    /// or the savepoint cannot be opened).
+    pub(super) async fn conn(&mut self) -> Result<&mut AnyConnection, sqlx::Error> {
+        self.lease.conn().await
+    }
+
+    /// The statements that open this request's savepoint, each ending in `; `, if not opened yet
+    /// (then empty): the start of one text of several statements on SQLite, so the request's
+    /// first round trip opens it too (`group.rs`).
+    pub(super) fn opening(&mut self) -> String {
+        self.lease.take_opening().map(|opening| format!("{opening}; ")).unwrap_or_default()
     }
 
     /// Caches a template written in this transaction once it commits.
