@@ -116,10 +116,10 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, pipeline_id, tags }: Reque
     if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
         return Ok(Response { execution_id: id });
     }
-    if !tx.pipeline_exists(account, &region, &pipeline.id).await? {
+    let Some(running) = tx.pipeline_with_running_build(account, &region, &pipeline.id).await? else {
         return Err(Refusal::PipelineNotFound { id: pipeline.id.clone() }.into());
-    }
-    execution::check_can_start(&pipeline.id, tx.running_execution(&pipeline.id).await?)?;
+    };
+    execution::check_can_start(&pipeline.id, running)?;
     // A scripted outcome rule (used up only by a start that goes ahead), else the template's
     // `emulator:outcome` tag.
     let rules = tx.outcome_rules().await?;

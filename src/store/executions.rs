@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 
 use super::{decode, encode, paging, query, tags, Backend, Store, WriteTx};
 use crate::domain::build::{self, Execution};
-use crate::domain::execution::{RunningBuild, Status, TERMINAL_SQL};
+use crate::domain::execution::Status;
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::tags::{Tag, TagFilter};
 
@@ -248,25 +248,19 @@ async fn save(conn: &mut AnyConnection, e: &Execution) -> Result<(), sqlx::Error
     Ok(())
 }
 
-/// Deletes the executions of a deleted template, with their plans, events and tags.
-pub(super) async fn delete_of_pipeline(conn: &mut AnyConnection, pipeline_id: &str) -> Result<(), sqlx::Error> {
-    for table in OWNED_BY_EXECUTION {
-        sqlx::query(&format!(
-            "DELETE FROM {table} WHERE execution_id IN (SELECT id FROM executions WHERE pipeline_id = $1)"
-        ))
-        .bind(pipeline_id)
-        .execute(&mut *conn)
-        .await?;
-    }
-    sqlx::query(
-        "DELETE FROM tags WHERE resource_type = $1 AND resource_id IN (SELECT id FROM executions WHERE pipeline_id = $2)",
-    )
-    .bind(RESOURCE_TYPE_EXECUTION)
-    .bind(pipeline_id)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("DELETE FROM executions WHERE pipeline_id = $1").bind(pipeline_id).execute(&mut *conn).await?;
-    Ok(())
+/// The statements that delete a template's builds with everything they own, each binding only
+/// `$1`, the template's ID (the resource type is this module's constant, written in).
+pub(super) fn deleting_of_pipeline() -> Vec<String> {
+    let builds = "SELECT id FROM executions WHERE pipeline_id = $1";
+    let mut statements: Vec<String> = OWNED_BY_EXECUTION
+        .iter()
+        .map(|table| format!("DELETE FROM {table} WHERE execution_id IN ({builds})"))
+        .collect();
+    statements.push(format!(
+        "DELETE FROM tags WHERE resource_type = '{RESOURCE_TYPE_EXECUTION}' AND resource_id IN ({builds})"
+    ));
+    statements.push("DELETE FROM executions WHERE pipeline_id = $1".to_string());
+    statements
 }
 
 impl Store {
@@ -403,17 +397,6 @@ impl Store {
 }
 
 impl WriteTx {
-    /// A build of the template that is not terminal yet, if any.
-    pub async fn running_execution(&mut self, pipeline_id: &str) -> Result<Option<RunningBuild>, sqlx::Error> {
-        let running: Option<(String, String)> = sqlx::query_as(&format!(
-            "SELECT id, status FROM executions WHERE pipeline_id = $1 AND status NOT IN {TERMINAL_SQL} LIMIT 1"
-        ))
-        .bind(pipeline_id)
-        .fetch_optional(self.conn().await?)
-        .await?;
-        Ok(running.map(|(execution_id, status)| RunningBuild { execution_id, status }))
-    }
-
     /// Records a new execution with its first timeline event and its tags.
     pub async fn insert_execution(&mut self, execution: &Execution, tags: &[Tag]) -> Result<(), sqlx::Error> {
         let plan = build::encode_plan(&execution.plan).map_err(encode)?;

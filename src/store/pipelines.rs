@@ -3,6 +3,7 @@
 use super::sql::Sql;
 
 use super::{decode, encode, idempotency, paging, query, tags, Backend, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
+use crate::domain::execution::{RunningBuild, TERMINAL_SQL};
 use crate::domain::idempotency::{StoredToken, TokenClaim};
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::pipeline::Pipeline;
@@ -231,23 +232,37 @@ impl WriteTx {
         Ok(None)
     }
 
-    /// Whether the tenant has this template.
-    pub async fn pipeline_exists(&mut self, account: &str, region: &str, id: &str) -> Result<bool, sqlx::Error> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM image_pipelines WHERE id = $1 AND account = $2 AND region = $3")
-                .bind(id)
-                .bind(account)
-                .bind(region)
-                .fetch_optional(self.conn().await?)
-                .await?;
-        Ok(row.is_some())
+    /// The tenant's template `id` with its build that has not ended, if any: `None` if the tenant
+    /// has no such template, `Some(None)` if none of its builds is running. One query (on SQLite
+    /// with the savepoint's opening in front).
+    pub async fn pipeline_with_running_build(
+        &mut self,
+        account: &str,
+        region: &str,
+        id: &str,
+    ) -> Result<Option<Option<RunningBuild>>, sqlx::Error> {
+        let text = format!(
+            "{}SELECT e.id, e.status FROM image_pipelines p LEFT JOIN executions e ON e.pipeline_id = p.id \
+             AND e.status NOT IN {TERMINAL_SQL} WHERE p.id = $1 AND p.account = $2 AND p.region = $3 LIMIT 1",
+            self.opening()
+        );
+        // Not `fetch_optional`: it would stop at the opening's statements, which return no row.
+        let rows: Vec<(Option<String>, Option<String>)> =
+            sqlx::query_as(&text).bind(id).bind(account).bind(region).fetch_all(self.conn().await?).await?;
+        Ok(rows.into_iter().next().map(|running| match running {
+            (Some(execution_id), Some(status)) => Some(RunningBuild { execution_id, status }),
+            _ => None,
+        }))
     }
 
     /// Deletes a template, its tags and its build history (and forgets it in the read cache).
     pub async fn delete_pipeline(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM image_pipelines WHERE id = $1").bind(id).execute(self.conn().await?).await?;
-        tags::delete_all(self.conn().await?, RESOURCE_TYPE_PIPELINE, id).await?;
-        super::executions::delete_of_pipeline(self.conn().await?, id).await?;
+        let mut statements = vec![
+            "DELETE FROM image_pipelines WHERE id = $1".to_string(),
+            format!("DELETE FROM tags WHERE resource_type = '{RESOURCE_TYPE_PIPELINE}' AND resource_id = $1"),
+        ];
+        statements.extend(super::executions::deleting_of_pipeline());
+        self.execute_each_with(&statements, id).await?;
         self.forget_after_commit(id);
         Ok(())
     }

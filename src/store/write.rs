@@ -72,11 +72,32 @@ impl WriteTx {
         self.lease.conn().await
     }
 
-    /// The statements that open this request's savepoint, each ending in `; `, if not opened yet
-    /// (then empty): the start of one text of several statements on SQLite, so the request's
-    /// first round trip opens it too (`group.rs`).
+    /// On SQLite, the statements that open this request's savepoint, each ending in `; `, if not
+    /// opened yet: the start of one text of several statements, so the request's first round trip
+    /// opens it too (`group.rs`). Empty otherwise: on PostgreSQL, which prepares one statement at
+    /// a time, [`WriteTx::conn`] opens it.
     pub(super) fn opening(&mut self) -> String {
-        self.lease.take_opening().map(|opening| format!("{opening}; ")).unwrap_or_default()
+        match self.backend {
+            Backend::Sqlite => self.lease.take_opening().map(|opening| format!("{opening}; ")).unwrap_or_default(),
+            Backend::Postgres => String::new(),
+        }
+    }
+
+    /// Runs `statements` in order, each binding only `$1`, to `value`: on SQLite as one text (one
+    /// round trip, the savepoint's opening in front), on PostgreSQL one after another.
+    pub(super) async fn execute_each_with(&mut self, statements: &[String], value: &str) -> Result<(), sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                let text = format!("{}{}", self.opening(), statements.join("; "));
+                sqlx::query(&text).bind(value).execute(self.conn().await?).await?;
+            }
+            Backend::Postgres => {
+                for statement in statements {
+                    sqlx::query(statement).bind(value).execute(self.conn().await?).await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Caches a template written in this transaction once it commits.
