@@ -1,7 +1,7 @@
 //! SQL for build executions: the queries Start and Cancel run in their [`WriteTx`], listing, and the
 //! row mapping the engine's tick transaction (`ticks.rs`) shares.
 
-use super::sql::Sql;
+use super::sql::{Batch, Sql};
 use sqlx::AnyConnection;
 
 use super::{decode, encode, paging, query, tags, Backend, Store, WriteTx};
@@ -405,52 +405,75 @@ impl WriteTx {
         runtime.events += 1;
         let seq = runtime.events;
         let runtime = serde_json::to_string(&runtime).map_err(encode)?;
-        sqlx::query(
-            "INSERT INTO executions (id, account, region, pipeline_id, status, message, image_id, error_code, error_info, \
-             resource_group_id, created_ms, modified_ms, next_due_ms, cursor, runtime) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        .bind(&execution.id)
-        .bind(&execution.account)
-        .bind(&execution.region)
-        .bind(&execution.pipeline_id)
-        .bind(execution.status.as_str())
-        .bind(&execution.message)
-        .bind(&execution.image_id)
-        .bind(&execution.error_code)
-        .bind(&execution.error_info)
-        .bind(&execution.resource_group_id)
-        .bind(execution.created_ms)
-        .bind(execution.modified_ms)
-        .bind(execution.next_due_ms)
-        .bind(i64::try_from(execution.cursor).unwrap_or(0))
-        .bind(runtime)
-        .execute(self.conn().await?)
-        .await?;
-        sqlx::query("INSERT INTO execution_plans (execution_id, plan) VALUES ($1, $2)")
-            .bind(&execution.id)
-            .bind(plan)
-            .execute(self.conn().await?)
-            .await?;
-        sqlx::query(
-            "INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&execution.id)
-        .bind(seq)
-        .bind(execution.created_ms)
-        .bind(execution.status.as_str())
-        .bind(&execution.message)
-        .execute(self.conn().await?)
-        .await?;
-        tags::insert(
-            self.conn().await?,
-            RESOURCE_TYPE_EXECUTION,
-            &execution.id,
-            &execution.account,
-            &execution.region,
-            tags,
-        )
-        .await
+        // One `Batch`: one round trip on SQLite.
+        let mut batch = Batch::new(self.backend(), self.opening());
+        batch
+            .next()
+            .push(
+                "INSERT INTO executions (id, account, region, pipeline_id, status, message, image_id, error_code, \
+                 error_info, resource_group_id, created_ms, modified_ms, next_due_ms, cursor, runtime) VALUES (",
+            )
+            .push_bind(execution.id.clone())
+            .push(", ")
+            .push_bind(execution.account.clone())
+            .push(", ")
+            .push_bind(execution.region.clone())
+            .push(", ")
+            .push_bind(execution.pipeline_id.clone())
+            .push(", ")
+            .push_bind(execution.status.as_str())
+            .push(", ")
+            .push_bind(execution.message.clone())
+            .push(", ")
+            .push_bind(execution.image_id.clone())
+            .push(", ")
+            .push_bind(execution.error_code.clone())
+            .push(", ")
+            .push_bind(execution.error_info.clone())
+            .push(", ")
+            .push_bind(execution.resource_group_id.clone())
+            .push(", ")
+            .push_bind(execution.created_ms)
+            .push(", ")
+            .push_bind(execution.modified_ms)
+            .push(", ")
+            .push_bind(execution.next_due_ms)
+            .push(", ")
+            .push_bind(i64::try_from(execution.cursor).unwrap_or(0))
+            .push(", ")
+            .push_bind(runtime)
+            .push(")");
+        batch
+            .next()
+            .push("INSERT INTO execution_plans (execution_id, plan) VALUES (")
+            .push_bind(execution.id.clone())
+            .push(", ")
+            .push_bind(plan)
+            .push(")");
+        batch
+            .next()
+            .push("INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES (")
+            .push_bind(execution.id.clone())
+            .push(", ")
+            .push_bind(seq)
+            .push(", ")
+            .push_bind(execution.created_ms)
+            .push(", ")
+            .push_bind(execution.status.as_str())
+            .push(", ")
+            .push_bind(execution.message.clone())
+            .push(")");
+        if !tags.is_empty() {
+            tags::push_insert(
+                batch.next(),
+                RESOURCE_TYPE_EXECUTION,
+                &execution.id,
+                &execution.account,
+                &execution.region,
+                tags,
+            );
+        }
+        batch.execute(self.conn().await?).await
     }
 
     /// One of the tenant's executions.

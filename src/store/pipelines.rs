@@ -1,6 +1,6 @@
 //! SQL for image templates and their tags.
 
-use super::sql::Sql;
+use super::sql::{Batch, Sql};
 
 use super::{decode, encode, idempotency, paging, query, tags, Backend, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
 use crate::domain::execution::{RunningBuild, TERMINAL_SQL};
@@ -183,10 +183,9 @@ impl WriteTx {
     /// `claim`'s token for it (recorded at the template's creation time). If the token is already
     /// recorded, nothing is inserted and the record is the answer (`Ok(Some)`).
     ///
-    /// On SQLite the claim and the inserts are one round trip to the connection: one text of
-    /// several statements, which sqlx runs in order, binding `$N` across all of them; a recorded
-    /// token fails the first (a plain `INSERT`), which stops the rest. PostgreSQL prepares one
-    /// statement at a time, so there they go one after another.
+    /// One [`Batch`]: on SQLite the claim and the inserts are one round trip, and a recorded token
+    /// fails the claim (a plain `INSERT`, the first statement), which stops the rest. On
+    /// PostgreSQL the claim goes first, alone (`INSERT … ON CONFLICT DO NOTHING`).
     pub async fn insert_pipeline(
         &mut self,
         claim: Option<&TokenClaim>,
@@ -194,39 +193,28 @@ impl WriteTx {
         tags: &[Tag],
     ) -> Result<Option<StoredToken>, sqlx::Error> {
         let (id, account, region) = (&pipeline.id, &pipeline.account, &pipeline.region);
-        match self.backend() {
-            Backend::Sqlite => {
-                let mut qb = Sql::new(self.opening());
-                if let Some(claim) = claim {
-                    idempotency::push_claim(&mut qb, claim, id, pipeline.created_ms);
-                    qb.push("; ");
-                }
-                push_insert(&mut qb, pipeline)?;
-                if !tags.is_empty() {
-                    qb.push("; ");
-                    tags::push_insert(&mut qb, RESOURCE_TYPE_PIPELINE, id, account, region, tags);
-                }
-                match (qb.query()?.execute(self.conn().await?).await, claim) {
-                    (Err(err), Some(claim)) if idempotency::already_claimed(&err) => {
-                        return self.recorded_client_token(claim).await.map(Some);
-                    }
-                    (done, _) => done?,
-                };
-                if let Some(claim) = claim {
-                    self.tokens.add(claim);
+        let mut batch = Batch::new(self.backend(), self.opening());
+        match (claim, self.backend()) {
+            (Some(claim), Backend::Sqlite) => idempotency::push_claim(batch.next(), claim, id, pipeline.created_ms),
+            (Some(claim), Backend::Postgres) => {
+                if let Some(recorded) = self.claim_client_token(claim, id, pipeline.created_ms).await? {
+                    return Ok(Some(recorded));
                 }
             }
-            Backend::Postgres => {
-                if let Some(claim) = claim {
-                    if let Some(recorded) = self.claim_client_token(claim, id, pipeline.created_ms).await? {
-                        return Ok(Some(recorded));
-                    }
-                }
-                let mut qb = Sql::new("");
-                push_insert(&mut qb, pipeline)?;
-                qb.query()?.execute(self.conn().await?).await?;
-                tags::insert(self.conn().await?, RESOURCE_TYPE_PIPELINE, id, account, region, tags).await?;
+            (None, _) => {}
+        }
+        push_insert(batch.next(), pipeline)?;
+        if !tags.is_empty() {
+            tags::push_insert(batch.next(), RESOURCE_TYPE_PIPELINE, id, account, region, tags);
+        }
+        match (batch.execute(self.conn().await?).await, claim) {
+            (Err(err), Some(claim)) if idempotency::already_claimed(&err) => {
+                return self.recorded_client_token(claim).await.map(Some);
             }
+            (done, _) => done?,
+        };
+        if let Some(claim) = claim {
+            self.tokens.add(claim);
         }
         self.offer_after_commit(pipeline.clone(), tags.to_vec());
         Ok(None)

@@ -2,13 +2,16 @@
 //! sqlx's `QueryBuilder<Any>` writes `?` placeholders, which PostgreSQL rejects; this one writes
 //! numbered `$1, $2, …` (which SQLite accepts too, through sqlx) and collects the values in
 //! `AnyArguments`. Push text with [`Sql::push`], a value with [`Sql::push_bind`], then take the
-//! query with [`Sql::query_as`] (an error if a value could not be encoded).
+//! query with [`Sql::query_as`] (an error if a value could not be encoded). [`Batch`]: several
+//! statements as one unit, one text on SQLite.
 
 use std::fmt::Display;
 
 use sqlx::any::AnyArguments;
 use sqlx::query::{Query, QueryAs};
-use sqlx::{Any, Arguments, Encode, FromRow, Type};
+use sqlx::{Any, AnyConnection, Arguments, Encode, FromRow, Type};
+
+use super::Backend;
 
 /// SQL text and the values bound to its `$N` placeholders.
 pub(super) struct Sql<'a> {
@@ -81,9 +84,53 @@ impl<'a> Sql<'a> {
     }
 }
 
+/// Statements that run in order as one unit of a request's work: on SQLite one text (one round
+/// trip to the connection; sqlx runs its statements in turn, binding `$N` across all of them),
+/// on PostgreSQL, which prepares one statement at a time, one after another.
+pub(super) struct Batch<'a> {
+    backend: Backend,
+    /// Statements already written, on PostgreSQL.
+    done: Vec<Sql<'a>>,
+    /// The statement being written (on SQLite, the whole text).
+    current: Sql<'a>,
+    begun: bool,
+}
+
+impl<'a> Batch<'a> {
+    /// A batch whose text starts with `opening` (`WriteTx::opening`: empty but on SQLite).
+    pub(super) fn new(backend: Backend, opening: String) -> Batch<'a> {
+        Batch { backend, done: Vec::new(), current: Sql::new(opening), begun: false }
+    }
+
+    /// Starts the next statement: write it into the builder returned.
+    pub(super) fn next(&mut self) -> &mut Sql<'a> {
+        if std::mem::replace(&mut self.begun, true) {
+            match self.backend {
+                Backend::Sqlite => {
+                    self.current.push("; ");
+                }
+                Backend::Postgres => self.done.push(std::mem::replace(&mut self.current, Sql::new(""))),
+            }
+        }
+        &mut self.current
+    }
+
+    /// Runs the statements, in order (the opening alone if no statement was written: it was
+    /// taken from the request's lease, which now counts its savepoint as open).
+    pub(super) async fn execute(self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        for mut statement in self.done.into_iter().chain([self.current]) {
+            if !statement.text.is_empty() {
+                statement.query()?.execute(&mut *conn).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Sql;
+    use super::{Batch, Sql};
+    use crate::store::Backend;
 
     #[test]
     fn placeholders_are_numbered_in_push_order() {
@@ -95,5 +142,23 @@ mod tests {
             .push_bind(None::<String>);
         assert_eq!(sql.text, "SELECT x FROM t WHERE a = $1 AND b IN ($2, $3, $4) AND c = $5");
         assert_eq!(sqlx::Arguments::len(&sql.args), 5);
+    }
+
+    fn texts(batch: &Batch<'_>) -> Vec<String> {
+        batch.done.iter().chain([&batch.current]).map(|s| s.text.clone()).collect()
+    }
+
+    #[test]
+    fn a_batch_is_one_text_on_sqlite_and_one_statement_each_on_postgresql() {
+        let write = |batch: &mut Batch<'_>| {
+            batch.next().push("INSERT INTO a VALUES (").push_bind(1i64).push(")");
+            batch.next().push("INSERT INTO b VALUES (").push_bind(2i64).push(", ").push_bind(3i64).push(")");
+        };
+        let mut sqlite = Batch::new(Backend::Sqlite, "SAVEPOINT request; ".into());
+        write(&mut sqlite);
+        assert_eq!(texts(&sqlite), ["SAVEPOINT request; INSERT INTO a VALUES ($1); INSERT INTO b VALUES ($2, $3)"]);
+        let mut postgres = Batch::new(Backend::Postgres, String::new());
+        write(&mut postgres);
+        assert_eq!(texts(&postgres), ["INSERT INTO a VALUES ($1)", "INSERT INTO b VALUES ($1, $2)"]);
     }
 }
