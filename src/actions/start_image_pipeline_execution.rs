@@ -48,10 +48,10 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, pipeline_id, tags }: Reque
         return Ok(Response { execution_id: id });
     }
     let account = &ctx.caller.account;
-    let pipeline = ctx
+    let (pipeline, pipeline_tags) = ctx
         .state
         .store
-        .get_pipeline(account, &region, pipeline_id)
+        .pipeline_with_tags(account, &region, pipeline_id)
         .await?
         .ok_or_else(|| Refusal::PipelineNotFound { id: pipeline_id.to_string() })?;
     let base = resolve_base(ctx, &pipeline).await?;
@@ -110,7 +110,9 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, pipeline_id, tags }: Reque
             ..Runtime::default()
         },
     };
-    let tagged = tagged_outcome(ctx, &pipeline).await?;
+    // The outcome scripted by the template's reserved `emulator:outcome` tag (and
+    // `emulator:message`), for users who cannot call the control plane (Terraform, curl).
+    let tagged = OutcomeRule::from_tags(&pipeline_tags);
 
     let mut tx = ctx.state.store.write().await?;
     if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
@@ -181,11 +183,4 @@ async fn resolve_base(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<BaseImage> {
             format!("The BaseImage \"{name}\" of the specified ImagePipeline is not found."),
         )
     })
-}
-
-/// The outcome scripted by the template's reserved `emulator:outcome` tag (and `emulator:message`),
-/// for users who cannot call the control plane (Terraform, curl).
-async fn tagged_outcome(ctx: &Ctx<'_>, p: &Pipeline) -> ApiResult<Option<OutcomeRule>> {
-    let tags = ctx.state.store.pipeline_tags(&p.id).await?;
-    Ok(OutcomeRule::from_tags(&tags))
 }

@@ -140,13 +140,30 @@ impl Store {
         Some(PipelinePage { total_count: i64::try_from(items.len()).unwrap_or(i64::MAX), items, next: None })
     }
 
-    /// The tags of one template.
-    pub async fn pipeline_tags(&self, id: &str) -> Result<Vec<Tag>, sqlx::Error> {
-        let mut conn = self.reader.acquire().await?;
-        Ok(tags::of(&mut conn, RESOURCE_TYPE_PIPELINE, &[id]).await?.remove(id).unwrap_or_default())
+    /// One of the tenant's templates with its tags: from the template cache when it holds it (no
+    /// SQL), else one query (and then cached).
+    pub async fn pipeline_with_tags(
+        &self,
+        account: &str,
+        region: &str,
+        id: &str,
+    ) -> Result<Option<(Pipeline, Vec<Tag>)>, sqlx::Error> {
+        if let Some(entry) = self.pipelines.get_all(account, region, &[id.to_string()]).and_then(|mut e| e.pop()) {
+            return Ok(Some((entry.0.clone(), entry.1.clone())));
+        }
+        let generation = self.pipelines.generation();
+        let mut select = Sql::new("SELECT p.spec, ");
+        self.backend.push_tags_json(&mut select, RESOURCE_TYPE_PIPELINE, "p.id");
+        select.push(" FROM image_pipelines p WHERE p.id = ").push_bind(id.to_string());
+        select.push(" AND p.account = ").push_bind(account.to_string());
+        select.push(" AND p.region = ").push_bind(region.to_string());
+        let row: Option<(String, String)> = select.query_as()?.fetch_optional(&self.reader).await?;
+        let Some((spec, tag_json)) = row else { return Ok(None) };
+        let found = (serde_json::from_str::<Pipeline>(&spec).map_err(decode)?, tags::from_json(&tag_json)?);
+        self.pipelines.offer(generation, [found.clone()]);
+        Ok(Some(found))
     }
 
-    /// One of the caller's templates.
     /// Whether the tenant has template `id`: from the template cache when it holds it (no SQL), else
     /// as [`Store::get_pipeline`] finds it.
     pub async fn pipeline_exists(&self, account: &str, region: &str, id: &str) -> Result<bool, sqlx::Error> {
@@ -156,6 +173,7 @@ impl Store {
         Ok(self.get_pipeline(account, region, id).await?.is_some())
     }
 
+    /// One of the tenant's templates, without its tags.
     pub async fn get_pipeline(&self, account: &str, region: &str, id: &str) -> Result<Option<Pipeline>, sqlx::Error> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT spec FROM image_pipelines WHERE id = $1 AND account = $2 AND region = $3")

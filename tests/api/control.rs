@@ -254,6 +254,29 @@ async fn a_reserved_template_tag_scripts_the_outcome_for_terraform_and_curl_user
     }
 }
 
+/// A build started on `pipeline`, run to its end: its status.
+async fn status_of_a_build(app: &TestApp, pipeline: &str) -> String {
+    let id = app.start(pipeline).await;
+    app.run_builds_to_completion().await;
+    text(&app.execution(&id).await, "Status")
+}
+
+/// The tag is read at each start as the template's tags are then: tagged after creation, a start
+/// fails as scripted; untagged, the next one succeeds (the template is cached by then).
+#[tokio::test]
+async fn a_reserved_tag_added_or_removed_later_scripts_the_next_start() {
+    let app = phased().await;
+    let pipeline = app.create_pipeline(&[]).await;
+    let resource = [("ResourceType", "imagepipeline"), ("ResourceId.1", pipeline.as_str())];
+    assert_eq!(status_of_a_build(&app, &pipeline).await, "SUCCESS");
+    let tag = [("Tag.1.Key", "emulator:outcome"), ("Tag.1.Value", "FAILED@PREPARING")];
+    app.call_in_region("TagResources", &[&resource[..], &tag[..]].concat()).await.assert_ok();
+    assert_eq!(status_of_a_build(&app, &pipeline).await, "FAILED");
+    let untag = [("TagKey.1", "emulator:outcome")];
+    app.call_in_region("UntagResources", &[&resource[..], &untag[..]].concat()).await.assert_ok();
+    assert_eq!(status_of_a_build(&app, &pipeline).await, "SUCCESS");
+}
+
 #[tokio::test]
 async fn faults_answer_the_retryable_codes_on_the_chosen_calls() {
     let app = TestApp::spawn().await;
