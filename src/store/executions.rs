@@ -1,7 +1,7 @@
 //! SQL for build executions: the queries Start and Cancel run in their [`WriteTx`], listing, and the
 //! row mapping the engine's tick transaction (`ticks.rs`) shares.
 
-use super::sql::{Batch, Sql};
+use super::sql::{push_values, Batch, Sql};
 use sqlx::AnyConnection;
 
 use super::{decode, encode, paging, query, tags, Backend, Store, WriteTx};
@@ -248,19 +248,22 @@ async fn save(conn: &mut AnyConnection, e: &Execution) -> Result<(), sqlx::Error
     Ok(())
 }
 
-/// The statements that delete a template's builds with everything they own, each binding only
-/// `$1`, the template's ID (the resource type is this module's constant, written in).
-pub(super) fn deleting_of_pipeline() -> Vec<String> {
-    let builds = "SELECT id FROM executions WHERE pipeline_id = $1";
-    let mut statements: Vec<String> = OWNED_BY_EXECUTION
-        .iter()
-        .map(|table| format!("DELETE FROM {table} WHERE execution_id IN ({builds})"))
-        .collect();
-    statements.push(format!(
-        "DELETE FROM tags WHERE resource_type = '{RESOURCE_TYPE_EXECUTION}' AND resource_id IN ({builds})"
-    ));
-    statements.push("DELETE FROM executions WHERE pipeline_id = $1".to_string());
-    statements
+/// Appends to `batch` the statements that delete template `pipeline_id`'s builds with everything
+/// they own: plans, events, tags.
+pub(super) fn push_deletes_of_pipeline(batch: &mut Batch<'_>, pipeline_id: &str) {
+    let builds = "SELECT id FROM executions WHERE pipeline_id = ";
+    for table in OWNED_BY_EXECUTION {
+        let statement = batch.next().push(format!("DELETE FROM {table} WHERE execution_id IN ({builds}"));
+        statement.push_bind(pipeline_id.to_string()).push(")");
+    }
+    batch
+        .next()
+        .push("DELETE FROM tags WHERE resource_type = ")
+        .push_bind(RESOURCE_TYPE_EXECUTION)
+        .push(format!(" AND resource_id IN ({builds}"))
+        .push_bind(pipeline_id.to_string())
+        .push(")");
+    batch.next().push("DELETE FROM executions WHERE pipeline_id = ").push_bind(pipeline_id.to_string());
 }
 
 impl Store {
@@ -407,62 +410,37 @@ impl WriteTx {
         let runtime = serde_json::to_string(&runtime).map_err(encode)?;
         // One `Batch`: one round trip on SQLite.
         let mut batch = Batch::new(self.backend(), self.opening());
-        batch
-            .next()
-            .push(
+        let e = execution;
+        push_values!(
+            batch.next().push(
                 "INSERT INTO executions (id, account, region, pipeline_id, status, message, image_id, error_code, \
-                 error_info, resource_group_id, created_ms, modified_ms, next_due_ms, cursor, runtime) VALUES (",
-            )
-            .push_bind(execution.id.clone())
-            .push(", ")
-            .push_bind(execution.account.clone())
-            .push(", ")
-            .push_bind(execution.region.clone())
-            .push(", ")
-            .push_bind(execution.pipeline_id.clone())
-            .push(", ")
-            .push_bind(execution.status.as_str())
-            .push(", ")
-            .push_bind(execution.message.clone())
-            .push(", ")
-            .push_bind(execution.image_id.clone())
-            .push(", ")
-            .push_bind(execution.error_code.clone())
-            .push(", ")
-            .push_bind(execution.error_info.clone())
-            .push(", ")
-            .push_bind(execution.resource_group_id.clone())
-            .push(", ")
-            .push_bind(execution.created_ms)
-            .push(", ")
-            .push_bind(execution.modified_ms)
-            .push(", ")
-            .push_bind(execution.next_due_ms)
-            .push(", ")
-            .push_bind(i64::try_from(execution.cursor).unwrap_or(0))
-            .push(", ")
-            .push_bind(runtime)
-            .push(")");
-        batch
-            .next()
-            .push("INSERT INTO execution_plans (execution_id, plan) VALUES (")
-            .push_bind(execution.id.clone())
-            .push(", ")
-            .push_bind(plan)
-            .push(")");
-        batch
-            .next()
-            .push("INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES (")
-            .push_bind(execution.id.clone())
-            .push(", ")
-            .push_bind(seq)
-            .push(", ")
-            .push_bind(execution.created_ms)
-            .push(", ")
-            .push_bind(execution.status.as_str())
-            .push(", ")
-            .push_bind(execution.message.clone())
-            .push(")");
+                 error_info, resource_group_id, created_ms, modified_ms, next_due_ms, cursor, runtime) VALUES "
+            ),
+            e.id.clone(),
+            e.account.clone(),
+            e.region.clone(),
+            e.pipeline_id.clone(),
+            e.status.as_str(),
+            e.message.clone(),
+            e.image_id.clone(),
+            e.error_code.clone(),
+            e.error_info.clone(),
+            e.resource_group_id.clone(),
+            e.created_ms,
+            e.modified_ms,
+            e.next_due_ms,
+            i64::try_from(e.cursor).unwrap_or(0),
+            runtime,
+        );
+        push_values!(batch.next().push("INSERT INTO execution_plans (execution_id, plan) VALUES "), e.id.clone(), plan);
+        push_values!(
+            batch.next().push("INSERT INTO execution_events (execution_id, seq, at_ms, status, message) VALUES "),
+            e.id.clone(),
+            seq,
+            e.created_ms,
+            e.status.as_str(),
+            e.message.clone(),
+        );
         if !tags.is_empty() {
             tags::push_insert(
                 batch.next(),

@@ -57,9 +57,9 @@ enum Savepoint {
     Unneeded,
     /// Not opened yet: these statements open it (and release the previous request's).
     Pending(&'static str),
-    /// Opened, or sent to be opened in front of the request's own statements. Those statements
-    /// failing leaves no doubt about it: `RELEASE` and `SAVEPOINT` of a nested savepoint do no
-    /// I/O and fail only when memory runs out.
+    /// Opened, or sent to be opened in front of the request's own statements. If such a text
+    /// fails, its first statements ran before the one that failed: `RELEASE` and `SAVEPOINT` of
+    /// a nested savepoint do no I/O and fail only when memory runs out.
     Open,
     /// Opening it failed by itself (the batch is rolled back).
     Failed,

@@ -5,7 +5,7 @@
 
 use sqlx::AnyConnection;
 
-use super::sql::Sql;
+use super::sql::{push_values, Sql};
 use super::{Store, WriteTx};
 use crate::domain::idempotency::{StoredToken, TokenClaim};
 
@@ -32,14 +32,16 @@ macro_rules! insert_record {
 /// Appends a plain `INSERT` of `claim`'s record to `qb`: it fails on a token already recorded
 /// ([`already_claimed`]), which stops the statements after it in the same text (SQLite).
 pub(super) fn push_claim(qb: &mut Sql<'_>, claim: &TokenClaim, resource_id: &str, now_ms: i64) {
-    qb.push(insert_record!()).push("(");
-    qb.push_bind(claim.account.clone()).push(", ");
-    qb.push_bind(claim.region.clone()).push(", ");
-    qb.push_bind(claim.action).push(", ");
-    qb.push_bind(claim.token.clone()).push(", ");
-    qb.push_bind(claim.digest.clone()).push(", ");
-    qb.push_bind(resource_id.to_string()).push(", ");
-    qb.push_bind(now_ms).push(")");
+    push_values!(
+        qb.push(insert_record!()),
+        claim.account.clone(),
+        claim.region.clone(),
+        claim.action,
+        claim.token.clone(),
+        claim.digest.clone(),
+        resource_id.to_string(),
+        now_ms,
+    );
 }
 
 /// Whether `err` is [`push_claim`]'s `INSERT` meeting a record of the same token.

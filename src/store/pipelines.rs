@@ -1,6 +1,6 @@
 //! SQL for image templates and their tags.
 
-use super::sql::{Batch, Sql};
+use super::sql::{push_values, Batch, Sql};
 
 use super::{decode, encode, idempotency, paging, query, tags, Backend, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
 use crate::domain::execution::{RunningBuild, TERMINAL_SQL};
@@ -36,14 +36,17 @@ pub struct PipelinePage {
 /// Appends the template's `INSERT` to `qb`.
 fn push_insert(qb: &mut Sql<'_>, pipeline: &Pipeline) -> Result<(), sqlx::Error> {
     let spec = serde_json::to_string(pipeline).map_err(encode)?;
-    qb.push("INSERT INTO image_pipelines (id, account, region, name, resource_group_id, created_ms, spec) VALUES (");
-    qb.push_bind(pipeline.id.clone()).push(", ");
-    qb.push_bind(pipeline.account.clone()).push(", ");
-    qb.push_bind(pipeline.region.clone()).push(", ");
-    qb.push_bind(pipeline.name.clone()).push(", ");
-    qb.push_bind(pipeline.resource_group_id.clone()).push(", ");
-    qb.push_bind(pipeline.created_ms).push(", ");
-    qb.push_bind(spec).push(")");
+    let p = pipeline;
+    push_values!(
+        qb.push("INSERT INTO image_pipelines (id, account, region, name, resource_group_id, created_ms, spec) VALUES "),
+        p.id.clone(),
+        p.account.clone(),
+        p.region.clone(),
+        p.name.clone(),
+        p.resource_group_id.clone(),
+        p.created_ms,
+        spec,
+    );
     Ok(())
 }
 
@@ -263,12 +266,17 @@ impl WriteTx {
 
     /// Deletes a template, its tags and its build history (and forgets it in the read cache).
     pub async fn delete_pipeline(&mut self, id: &str) -> Result<(), sqlx::Error> {
-        let mut statements = vec![
-            "DELETE FROM image_pipelines WHERE id = $1".to_string(),
-            format!("DELETE FROM tags WHERE resource_type = '{RESOURCE_TYPE_PIPELINE}' AND resource_id = $1"),
-        ];
-        statements.extend(super::executions::deleting_of_pipeline());
-        self.execute_each_with(&statements, id).await?;
+        // One `Batch`: one round trip on SQLite.
+        let mut batch = Batch::new(self.backend(), self.opening());
+        batch.next().push("DELETE FROM image_pipelines WHERE id = ").push_bind(id.to_string());
+        batch
+            .next()
+            .push("DELETE FROM tags WHERE resource_type = ")
+            .push_bind(RESOURCE_TYPE_PIPELINE)
+            .push(" AND resource_id = ")
+            .push_bind(id.to_string());
+        super::executions::push_deletes_of_pipeline(&mut batch, id);
+        batch.execute(self.conn().await?).await?;
         self.forget_after_commit(id);
         Ok(())
     }

@@ -84,6 +84,17 @@ impl<'a> Sql<'a> {
     }
 }
 
+/// Appends `($N, $N+1, …)` to a [`Sql`], binding each value in turn: `push_values!(qb, a, b, c)`.
+macro_rules! push_values {
+    ($qb:expr, $first:expr $(, $rest:expr)* $(,)?) => {{
+        let qb: &mut $crate::store::sql::Sql<'_> = $qb;
+        qb.push("(").push_bind($first);
+        $(qb.push(", ").push_bind($rest);)*
+        qb.push(")")
+    }};
+}
+pub(super) use push_values;
+
 /// Statements that run in order as one unit of a request's work: on SQLite one text (one round
 /// trip to the connection; sqlx runs its statements in turn, binding `$N` across all of them),
 /// on PostgreSQL, which prepares one statement at a time, one after another.
@@ -142,6 +153,9 @@ mod tests {
             .push_bind(None::<String>);
         assert_eq!(sql.text, "SELECT x FROM t WHERE a = $1 AND b IN ($2, $3, $4) AND c = $5");
         assert_eq!(sqlx::Arguments::len(&sql.args), 5);
+        let mut row = Sql::new("VALUES ");
+        super::push_values!(&mut row, "a", 2i64, None::<String>);
+        assert_eq!(row.text, "VALUES ($1, $2, $3)");
     }
 
     fn texts(batch: &Batch<'_>) -> Vec<String> {

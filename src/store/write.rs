@@ -83,23 +83,6 @@ impl WriteTx {
         }
     }
 
-    /// Runs `statements` in order, each binding only `$1`, to `value`: on SQLite as one text (one
-    /// round trip, the savepoint's opening in front), on PostgreSQL one after another.
-    pub(super) async fn execute_each_with(&mut self, statements: &[String], value: &str) -> Result<(), sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => {
-                let text = format!("{}{}", self.opening(), statements.join("; "));
-                sqlx::query(&text).bind(value).execute(self.conn().await?).await?;
-            }
-            Backend::Postgres => {
-                for statement in statements {
-                    sqlx::query(statement).bind(value).execute(self.conn().await?).await?;
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Caches a template written in this transaction once it commits.
     pub(super) fn offer_after_commit(&mut self, pipeline: Pipeline, tags: Vec<Tag>) {
         self.offers.push((pipeline, tags));
