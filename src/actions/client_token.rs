@@ -1,6 +1,8 @@
 //! The one ClientToken flow every creating action shares: before revalidating, and again inside
 //! the write transaction, look the token up and let `domain::idempotency::replay` decide (the
 //! earlier resource, a new request, or `IdempotentParameterMismatch`); after the write, record it.
+//! A store method that claims the token with the write itself (`WriteTx::insert_pipeline`) returns
+//! what it found instead, and [`answer`] decides the same way.
 
 use crate::domain::idempotency::{self, StoredToken, TokenClaim};
 use crate::error::ApiResult;

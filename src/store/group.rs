@@ -55,7 +55,8 @@ struct Returned {
 enum Savepoint {
     /// None needed: the request is the transaction's first.
     Unneeded,
-    /// Not opened yet: these statements open it (and release the previous request's).
+    /// Not opened yet: these statements, each ending in `; `, open it (and release the previous
+    /// request's).
     Pending(&'static str),
     /// Opened, or sent to be opened in front of the request's own statements. If such a text
     /// fails, its first statements ran before the one that failed: `RELEASE` and `SAVEPOINT` of
@@ -214,8 +215,8 @@ async fn batch(pool: &AnyPool, mut tx: Tx, first: Request, requests: &mut mpsc::
         // released in the same round trip.
         let savepoint = match (fresh, kept) {
             (true, _) => Savepoint::Unneeded,
-            (false, true) => Savepoint::Pending("RELEASE request; SAVEPOINT request"),
-            (false, false) => Savepoint::Pending("SAVEPOINT request"),
+            (false, true) => Savepoint::Pending("RELEASE request; SAVEPOINT request; "),
+            (false, false) => Savepoint::Pending("SAVEPOINT request; "),
         };
         let (back, returned) = oneshot::channel();
         // A requester that stopped waiting drops the lease, which comes straight back.

@@ -51,8 +51,8 @@ pub(super) fn already_claimed(err: &sqlx::Error) -> bool {
 
 impl Store {
     /// The record of a token, read before any revalidation so that a retry gets the first answer
-    /// even if the world changed since (the write transaction reads it again).
-    /// A token the store surely never recorded is not looked up (`known_tokens`).
+    /// even if the world changed since (the write transaction reads it again). A token the store
+    /// surely never recorded is not looked up (`known_tokens`).
     pub async fn client_token(&self, claim: &TokenClaim) -> Result<Option<StoredToken>, sqlx::Error> {
         if self.tokens.surely_new(claim) {
             return Ok(None);

@@ -109,7 +109,7 @@ pub(super) struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     /// A batch whose text starts with `opening` (`WriteTx::opening`: empty but on SQLite).
-    pub(super) fn new(backend: Backend, opening: String) -> Batch<'a> {
+    pub(super) fn new(backend: Backend, opening: &str) -> Batch<'a> {
         Batch { backend, done: Vec::new(), current: Sql::new(opening), begun: false }
     }
 
@@ -168,10 +168,10 @@ mod tests {
             batch.next().push("INSERT INTO a VALUES (").push_bind(1i64).push(")");
             batch.next().push("INSERT INTO b VALUES (").push_bind(2i64).push(", ").push_bind(3i64).push(")");
         };
-        let mut sqlite = Batch::new(Backend::Sqlite, "SAVEPOINT request; ".into());
+        let mut sqlite = Batch::new(Backend::Sqlite, "SAVEPOINT request; ");
         write(&mut sqlite);
         assert_eq!(texts(&sqlite), ["SAVEPOINT request; INSERT INTO a VALUES ($1); INSERT INTO b VALUES ($2, $3)"]);
-        let mut postgres = Batch::new(Backend::Postgres, String::new());
+        let mut postgres = Batch::new(Backend::Postgres, "");
         write(&mut postgres);
         assert_eq!(texts(&postgres), ["INSERT INTO a VALUES ($1)", "INSERT INTO b VALUES ($1, $2)"]);
     }

@@ -76,10 +76,10 @@ impl WriteTx {
     /// opened yet: the start of one text of several statements, so the request's first round trip
     /// opens it too (`group.rs`). Empty otherwise: on PostgreSQL, which prepares one statement at
     /// a time, [`WriteTx::conn`] opens it.
-    pub(super) fn opening(&mut self) -> String {
+    pub(super) fn opening(&mut self) -> &'static str {
         match self.backend {
-            Backend::Sqlite => self.lease.take_opening().map(|opening| format!("{opening}; ")).unwrap_or_default(),
-            Backend::Postgres => String::new(),
+            Backend::Sqlite => self.lease.take_opening().unwrap_or_default(),
+            Backend::Postgres => "",
         }
     }
 
