@@ -39,20 +39,51 @@ impl Kind {
             _ => b"0123456789abcdefghijklmnopqrstuvwxyz",
         }
     }
+
+    /// How many digits of the ID's time part ([`new_id`]): enough for milliseconds until well past
+    /// the year 2500 (36^9 ms ≈ 3 200 years, 16^11 ms ≈ 557 years from 1970).
+    fn time_digits(self) -> usize {
+        match self {
+            Kind::Execution => 11,
+            _ => 9,
+        }
+    }
 }
 
-/// Length of the random part of every resource ID.
+/// Length of the part after the prefix of every resource ID.
 const ID_BODY_LEN: usize = 20;
 
-/// A new random resource ID of `kind`.
+/// A new resource ID of `kind`: the wall clock's milliseconds since the Unix epoch, most significant
+/// digit first, then random digits, all in the kind's alphabet (`ip-` + 9 time and 11 random base-36
+/// digits; `exec-` + 11 time and 9 random hex digits). The shape is Alibaba's; the order is for the
+/// database: every index keyed by a resource ID (the templates', tags', builds', images' and their
+/// rows') takes new IDs near its right-hand end, on pages a group commit has already dirtied, instead
+/// of on a random page each (a quarter of a create with two tags went there). Within a millisecond the
+/// random part orders them; nothing reads the time back out of an ID.
 pub fn new_id(kind: Kind) -> String {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| u64::try_from(since.as_millis()).unwrap_or(u64::MAX));
+    id_at(kind, now_ms, &mut rand::thread_rng())
+}
+
+/// [`new_id`] at `now_ms` with random digits from `rng`.
+fn id_at(kind: Kind, now_ms: u64, rng: &mut impl Rng) -> String {
     let alphabet = kind.alphabet();
-    let mut rng = rand::thread_rng();
+    let base = u64::try_from(alphabet.len()).unwrap_or(u64::MAX);
     let mut id = String::with_capacity(kind.prefix().len() + ID_BODY_LEN);
     id.push_str(kind.prefix());
-    for _ in 0..ID_BODY_LEN {
-        id.push(char::from(alphabet[rng.gen_range(0..alphabet.len())]));
+    let time_digits = kind.time_digits();
+    let mut digits = [0u8; ID_BODY_LEN];
+    let mut rest = now_ms;
+    for digit in digits[..time_digits].iter_mut().rev() {
+        *digit = alphabet[usize::try_from(rest % base).unwrap_or(0)];
+        rest /= base;
     }
+    for digit in digits[time_digits..].iter_mut() {
+        *digit = alphabet[rng.gen_range(0..alphabet.len())];
+    }
+    id.extend(digits.iter().map(|&d| char::from(d)));
     id
 }
 
@@ -90,6 +121,31 @@ mod tests {
         let rid = new_request_id();
         assert_eq!(rid.len(), 36);
         assert_eq!(rid, rid.to_uppercase());
+    }
+
+    #[test]
+    fn ids_begin_with_their_millisecond_so_later_ids_sort_after_earlier_ones() {
+        let mut rng = rand::thread_rng();
+        // 2026-12-01T00:00:00Z and the next millisecond, and one a year on.
+        let times = [1_796_083_200_000u64, 1_796_083_200_001, 1_827_619_200_000];
+        for kind in [Kind::ImagePipeline, Kind::Execution, Kind::Image] {
+            let ids: Vec<String> = times.iter().map(|&ms| id_at(kind, ms, &mut rng)).collect();
+            assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
+            for id in &ids {
+                let body = &id[kind.prefix().len()..];
+                assert_eq!(body.len(), ID_BODY_LEN, "{id}");
+                assert!(body.bytes().all(|b| kind.alphabet().contains(&b)), "{id}");
+            }
+            // The same millisecond: the same time part, told apart by the random digits.
+            let (a, b) = (id_at(kind, times[0], &mut rng), id_at(kind, times[0], &mut rng));
+            let time_len = kind.prefix().len() + kind.time_digits();
+            assert_eq!(a[..time_len], b[..time_len]);
+            assert_ne!(a, b);
+        }
+        // The time part holds the largest millisecond it is sized for (year 2500) without wrapping.
+        let year_2500_ms = 16_725_225_600_000u64;
+        let late = id_at(Kind::Execution, year_2500_ms, &mut rng);
+        assert!(late > id_at(Kind::Execution, times[2], &mut rng), "{late}");
     }
 }
 
