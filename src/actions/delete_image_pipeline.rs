@@ -25,10 +25,10 @@ pub type Response = super::views::Empty;
 
 pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResult<Response> {
     let mut tx = ctx.state.store.write().await?;
-    let Some(running) = tx.pipeline_with_running_build(&ctx.caller.account, &region, &id).await? else {
+    let Some(check) = tx.pipeline_with_running_build(&ctx.caller.account, &region, &id).await? else {
         return Err(Refusal::PipelineNotFound { id }.into());
     };
-    execution::check_can_delete_pipeline(&id, running)?;
+    execution::check_can_delete_pipeline(&id, check.running)?;
     tx.delete_pipeline(&id).await?;
     tx.commit().await?;
     Ok(Response {})

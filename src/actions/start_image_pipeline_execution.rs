@@ -118,13 +118,13 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, pipeline_id, tags }: Reque
     if let Some(id) = client_token::replayed_in(&mut tx, claim.as_ref()).await? {
         return Ok(Response { execution_id: id });
     }
-    let Some(running) = tx.pipeline_with_running_build(account, &region, &pipeline.id).await? else {
+    let Some(check) = tx.pipeline_with_running_build(account, &region, &pipeline.id).await? else {
         return Err(Refusal::PipelineNotFound { id: pipeline.id.clone() }.into());
     };
-    execution::check_can_start(&pipeline.id, running)?;
+    execution::check_can_start(&pipeline.id, check.running)?;
     // A scripted outcome rule (used up only by a start that goes ahead), else the template's
-    // `emulator:outcome` tag.
-    let rules = tx.outcome_rules().await?;
+    // `emulator:outcome` tag. The rules are read only when the check saw one.
+    let rules = if check.outcome_rules { tx.outcome_rules().await? } else { Vec::new() };
     let scripted = match rules.into_iter().find(|s| s.rule.matches(account, &pipeline.id, &pipeline.name)) {
         Some(stored) => {
             tx.use_outcome(&stored).await?;

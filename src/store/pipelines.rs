@@ -18,6 +18,16 @@ pub struct PipelineFilter {
     pub tags: Vec<TagFilter>,
 }
 
+/// What a start or a delete reads of one template on the writer ([`WriteTx::pipeline_with_running_build`]).
+#[derive(Debug)]
+pub struct TemplateCheck {
+    /// The template's build that has not ended, if any.
+    pub running: Option<RunningBuild>,
+    /// Whether any control-plane outcome rule is stored: a start reads the rules only then, so
+    /// the common start (no rules) makes one read on the writer, not two.
+    pub outcome_rules: bool,
+}
+
 impl PipelineFilter {
     /// No filter at all: every template of the tenant.
     pub fn is_empty(&self) -> bool {
@@ -241,26 +251,27 @@ impl WriteTx {
         Ok(None)
     }
 
-    /// The tenant's template `id` with its build that has not ended, if any: `None` if the tenant
-    /// has no such template, `Some(None)` if none of its builds is running. One query (on SQLite
-    /// with the savepoint's opening in front).
+    /// The tenant's template `id` as a start or a delete checks it on the writer: `None` if the
+    /// tenant has no such template, else its build that has not ended (if any) and whether any
+    /// outcome rule is stored. One query (on SQLite with the savepoint's opening in front).
     pub async fn pipeline_with_running_build(
         &mut self,
         account: &str,
         region: &str,
         id: &str,
-    ) -> Result<Option<Option<RunningBuild>>, sqlx::Error> {
+    ) -> Result<Option<TemplateCheck>, sqlx::Error> {
         let text = format!(
-            "{}SELECT e.id, e.status FROM image_pipelines p LEFT JOIN executions e ON e.pipeline_id = p.id \
+            "{}SELECT e.id, e.status, CAST(CASE WHEN EXISTS (SELECT 1 FROM outcome_rules) THEN 1 ELSE 0 END AS BIGINT) \
+             FROM image_pipelines p LEFT JOIN executions e ON e.pipeline_id = p.id \
              AND e.status NOT IN {TERMINAL_SQL} WHERE p.id = $1 AND p.account = $2 AND p.region = $3 LIMIT 1",
             self.opening()
         );
         // Not `fetch_optional`: it would stop at the opening's statements, which return no row.
-        let rows: Vec<(Option<String>, Option<String>)> =
+        let rows: Vec<(Option<String>, Option<String>, i64)> =
             sqlx::query_as(&text).bind(id).bind(account).bind(region).fetch_all(self.conn().await?).await?;
-        Ok(rows.into_iter().next().map(|running| match running {
-            (Some(execution_id), Some(status)) => Some(RunningBuild { execution_id, status }),
-            _ => None,
+        Ok(rows.into_iter().next().map(|(execution_id, status, outcome_rules)| TemplateCheck {
+            running: execution_id.zip(status).map(|(execution_id, status)| RunningBuild { execution_id, status }),
+            outcome_rules: outcome_rules != 0,
         }))
     }
 
