@@ -504,7 +504,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--secs", type=int, default=5, help="seconds per wrk run")
     ap.add_argument("--pool", type=int, default=0, help="templates seeded for the start/delete cases "
-                    "(default 32 000 per second of --secs: a quarter each, so a case never runs out)")
+                    "(default 64 000 per second of --secs: a quarter each, so a case never runs out)")
     ap.add_argument("--builds", type=int, default=10000, help="builds in the engine figures")
     ap.add_argument("--scale", action="store_true", help="also the 1 000 vs 100 000 scale figures")
     ap.add_argument("--scale-only", action="store_true")
@@ -514,7 +514,7 @@ def main():
     ap.add_argument("--baseline", help="another emulator binary measured in the same runs (rows marked (baseline))")
     ap.add_argument("--no-build", action="store_true", help="use the release binaries already built")
     a = ap.parse_args()
-    a.pool = a.pool or 32000 * a.secs
+    a.pool = a.pool or 64000 * a.secs
     ensure_wrk()
     if not a.no_build:
         step("building release binaries (emulator, ceilings)")
