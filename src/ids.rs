@@ -58,8 +58,10 @@ const ID_BODY_LEN: usize = 20;
 /// digits; `exec-` + 11 time and 9 random hex digits). The shape is Alibaba's; the order is for the
 /// database: every index keyed by a resource ID (the templates', tags', builds', images' and their
 /// rows') takes new IDs near its right-hand end, on pages a group commit has already dirtied, instead
-/// of on a random page each (a quarter of a create with two tags went there). Within a millisecond the
-/// random part orders them; nothing reads the time back out of an ID.
+/// of on a random page each (README, Performance: a create with two tags and a ClientToken went from
+/// ~220 to ~175 µs of CPU). The wall clock, not the emulator's: a manual clock held still would make
+/// the IDs random again. Within a millisecond the random part orders them; nothing reads the time
+/// back out of an ID.
 pub fn new_id(kind: Kind) -> String {
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -142,7 +144,7 @@ mod tests {
             assert_eq!(a[..time_len], b[..time_len]);
             assert_ne!(a, b);
         }
-        // The time part holds the largest millisecond it is sized for (year 2500) without wrapping.
+        // A millisecond in the year 2500 still fits the time part: no wrap-around to small IDs.
         let year_2500_ms = 16_725_225_600_000u64;
         let late = id_at(Kind::Execution, year_2500_ms, &mut rng);
         assert!(late > id_at(Kind::Execution, times[2], &mut rng), "{late}");
