@@ -16,7 +16,8 @@ use crate::domain::tags::Tag;
 /// under 64 MiB with 10 000 builds in flight beside the writer's page cache
 /// (`checkpoint::WRITER_PRAGMAS`; `cargo bench --bench engine`): 4 096 reached 63–65 MiB; 2 048
 /// kept it at ~61 MiB until round 8's writes took it to 64.8–66.1 (cause not found, README); 1 024
-/// brought it back to 62.2–64.1.
+/// brought it back to 62.2–64.1. The figure levels off with the load (caches filling, not memory per
+/// build): 52 / 59 / 63 / 62 MiB with 2 500 / 5 000 / 10 000 / 20 000 builds in flight (round 9).
 const CAPACITY: usize = 1_024;
 
 pub type Entry = Arc<(Pipeline, Vec<Tag>)>;

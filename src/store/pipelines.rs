@@ -178,24 +178,12 @@ impl Store {
     }
 
     /// Whether the tenant has template `id`: from the template cache when it holds it (no SQL), else
-    /// as [`Store::get_pipeline`] finds it.
+    /// as [`Store::pipeline_with_tags`] reads it (which offers it to the cache for the next call).
     pub async fn pipeline_exists(&self, account: &str, region: &str, id: &str) -> Result<bool, sqlx::Error> {
         if self.pipelines.contains(account, region, id) {
             return Ok(true);
         }
-        Ok(self.get_pipeline(account, region, id).await?.is_some())
-    }
-
-    /// One of the tenant's templates, without its tags.
-    pub async fn get_pipeline(&self, account: &str, region: &str, id: &str) -> Result<Option<Pipeline>, sqlx::Error> {
-        let row: Option<(String,)> =
-            sqlx::query_as("SELECT spec FROM image_pipelines WHERE id = $1 AND account = $2 AND region = $3")
-                .bind(id)
-                .bind(account)
-                .bind(region)
-                .fetch_optional(&self.reader)
-                .await?;
-        row.map(|(spec,)| serde_json::from_str(&spec).map_err(decode)).transpose()
+        Ok(self.pipeline_with_tags(account, region, id).await?.is_some())
     }
 }
 
