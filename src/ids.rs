@@ -144,6 +144,17 @@ mod tests {
             assert_eq!(a[..time_len], b[..time_len]);
             assert_ne!(a, b);
         }
+        // `new_id` takes the wall clock's millisecond: its time part lies between the clock's
+        // readings before and after.
+        let wall_ms = || {
+            let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+            u64::try_from(since.as_millis()).expect("fits")
+        };
+        let time_part =
+            |id: &str| id[..Kind::ImagePipeline.prefix().len() + Kind::ImagePipeline.time_digits()].to_string();
+        let (before, id, after) = (wall_ms(), new_id(Kind::ImagePipeline), wall_ms());
+        let (low, high) = (id_at(Kind::ImagePipeline, before, &mut rng), id_at(Kind::ImagePipeline, after, &mut rng));
+        assert!(time_part(&low) <= time_part(&id) && time_part(&id) <= time_part(&high), "{low} {id} {high}");
         // A millisecond in the year 2500 still fits the time part: no wrap-around to small IDs.
         let year_2500_ms = 16_725_225_600_000u64;
         let late = id_at(Kind::Execution, year_2500_ms, &mut rng);
