@@ -12,7 +12,7 @@ The emulator's engine figures come from `cargo bench --bench engine` (in process
 
 Usage, from anywhere in the repository:
   bench/ratios.py [--runs 3] [--secs 5] [--skip-engine] [--skip-requests] [--reads-only]
-                  [--baseline BIN] [--scale] [--scale-only]
+                  [--baseline BIN] [--baseline-engine BIN] [--scale] [--scale-only]
 Builds both release binaries, installs wrk (Debian) when missing and it can, and prints a table of
 medians of --runs runs, each ratio computed within one run. --scale also seeds 1 000 and 100 000
 templates / finished builds / images into two databases, serves both side by side, measures every
@@ -21,6 +21,10 @@ plan of every statement those Describes run (captured from sqlx's statement log)
 --reads-only measures only the four read cases (no writes, no engine). --baseline BIN also runs
 another build of the emulator (e.g. a copy of the binary before a change) through the same request
 cases, interleaved in the same runs, and adds its rows to the table with "(baseline)" after the label.
+--baseline-engine BIN does the same for the engine figures: BIN is another build's engine benchmark
+executable (`cargo bench --bench engine --no-run` prints its path; copy it aside before the change),
+run beside this tree's in every run (which goes first alternates); the engine table then has a
+column for it.
 """
 import argparse
 import json
@@ -324,18 +328,41 @@ def request_ratios(a):
 # ---------------------------------------------------------------- the engine
 
 
+def engine_bench(a, command):
+    """Runs an engine benchmark (`command`: this tree's through cargo, or another build's executable)
+    at --phase-duration 0; returns its RESULT figures."""
+    r = subprocess.run(command, cwd=ROOT, env=dict(os.environ, IBE_BENCH_PHASE_MS="0", IBE_BENCH_BUILDS=str(a.builds)),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    results = [json.loads(line[7:]) for line in r.stdout.splitlines() if line.startswith("RESULT ")]
+    if not results:
+        sys.exit(f"the engine benchmark {command[0]} failed:\n{r.stdout}")
+    return results[-1]
+
+
+def print_engine_run(who, e):
+    print(f"    {who}: {e['steps']} steps in {e['tick_s']:.2f} s = {e['steps_per_s']:.0f} steps/s, RSS in flight "
+          f"{e['rss_in_flight_mib']:.1f} MiB, start p50/p99 at c=16 while ticking {e['start_p50_ms']:.1f}/{e['start_p99_ms']:.1f} ms "
+          f"({e['starts']} starts)", flush=True)
+
+
 def engine_ratios(a):
+    """One run per a.runs: this tree's engine benchmark and the --baseline-engine one if given, then
+    the two engine ceilings; returns (emulator, ceilings, baseline or None) per run."""
     step("building the engine benchmark (cargo bench --no-run)")
     subprocess.run(["cargo", "bench", "--locked", "--quiet", "--bench", "engine", "--no-run"], cwd=ROOT, check=True)
     runs = []
     for run in range(a.runs):
         step(f"engine, run {run + 1}/{a.runs} (load average {load_average()})")
-        r = subprocess.run(["cargo", "bench", "--locked", "--quiet", "--bench", "engine"], cwd=ROOT,
-                           env=dict(os.environ, IBE_BENCH_PHASE_MS="0", IBE_BENCH_BUILDS=str(a.builds)),
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        emu = [json.loads(line[7:]) for line in r.stdout.splitlines() if line.startswith("RESULT ")]
-        if not emu:
-            sys.exit(f"the engine benchmark failed:\n{r.stdout}")
+        this_tree = ("emulator", ["cargo", "bench", "--locked", "--quiet", "--bench", "engine"])
+        other = [("baseline", [os.path.abspath(a.baseline_engine)])] if a.baseline_engine else []
+        # Which goes first alternates from run to run, so neither always meets the machine as the
+        # other left it.
+        order = [this_tree] + other if run % 2 == 0 else other + [this_tree]
+        figures = {}
+        for who, command in order:
+            figures[who] = engine_bench(a, command)
+            print_engine_run(who, figures[who])
+        e, base = figures["emulator"], figures.get("baseline")
         ceilings = {}
         for mode in ("tx", "group"):
             db = os.path.join(tempfile.gettempdir(), f"ibe-ceiling-engine-{os.getpid()}.db")
@@ -348,13 +375,9 @@ def engine_ratios(a):
             if not lines:
                 sys.exit(f"ceiling-engine --mode {mode} failed:\n{c.stdout}")
             ceilings[mode] = json.loads(lines[-1][7:])
-        e = emu[-1]
-        print(f"    emulator: {e['steps']} steps in {e['tick_s']:.2f} s = {e['steps_per_s']:.0f} steps/s, RSS in flight "
-              f"{e['rss_in_flight_mib']:.1f} MiB, start p50/p99 at c=16 while ticking {e['start_p50_ms']:.1f}/{e['start_p99_ms']:.1f} ms "
-              f"({e['starts']} starts); ceilings: "
-              f"one transaction {ceilings['tx']['steps_per_s']:.0f} steps/s, group commit {ceilings['group']['steps_per_s']:.0f} steps/s",
-              flush=True)
-        runs.append((e, ceilings))
+        print(f"    ceilings: one transaction {ceilings['tx']['steps_per_s']:.0f} steps/s, "
+              f"group commit {ceilings['group']['steps_per_s']:.0f} steps/s", flush=True)
+        runs.append((e, ceilings, base))
     return runs
 
 
@@ -515,6 +538,7 @@ def main():
     ap.add_argument("--skip-requests", action="store_true")
     ap.add_argument("--reads-only", action="store_true", help="only the read cases (no writes, no engine)")
     ap.add_argument("--baseline", help="another emulator binary measured in the same runs (rows marked (baseline))")
+    ap.add_argument("--baseline-engine", help="another build's engine benchmark executable, run in the same runs")
     ap.add_argument("--no-build", action="store_true", help="use the release binaries already built")
     a = ap.parse_args()
     a.pool = a.pool or 64000 * a.secs
@@ -541,19 +565,7 @@ def main():
             err = f" ({errors} errors)" if errors else ""
             print(f"| {label}{err} | {c} | {rps:.0f} | {p99:.1f} ms | {crps:.0f} | {ratio:.2f}x |")
     if engine:
-        e = lambda k: median([r[0][k] for r in engine])
-        tx = median([r[1]["tx"]["steps_per_s"] for r in engine])
-        group = median([r[1]["group"]["steps_per_s"] for r in engine])
-        rtx = median([r[0]["steps_per_s"] / max(r[1]["tx"]["steps_per_s"], 1) for r in engine])
-        rgroup = median([r[0]["steps_per_s"] / max(r[1]["group"]["steps_per_s"], 1) for r in engine])
-        print()
-        print(f"| engine, {a.builds} builds x 15 steps, --phase-duration 0 | emulator | ceiling | ratio |")
-        print("|---|---|---|---|")
-        print(f"| ticking time | {e('tick_s'):.2f} s | | |")
-        print(f"| steps/s vs one transaction of UPDATEs | {e('steps_per_s'):.0f} | {tx:.0f} | {rtx:.3f}x |")
-        print(f"| steps/s vs task-per-build group commit | {e('steps_per_s'):.0f} | {group:.0f} | {rgroup:.2f}x |")
-        print(f"| RSS with {a.builds} builds in flight | {e('rss_in_flight_mib'):.1f} MiB | | target <= 64 MiB |")
-        print(f"| start p99 at c=16 while {a.builds} builds tick | {e('start_p99_ms'):.1f} ms | | target <= 20 ms |")
+        print_engine_table(a, engine)
     if scaled:
         rows, rss, _ = scaled
         print()
@@ -563,6 +575,32 @@ def main():
             err = f" ({errors} errors)" if errors else ""
             print(f"| {label}{err} | {r1:.0f} | {r2:.0f} | {p99:.1f} ms | {slow:.2f}x |")
         print(f"RSS after the scale runs: {rss[1000]:.1f} MiB (1 000) / {rss[100000]:.1f} MiB (100 000)")
+
+
+def print_engine_table(a, engine):
+    """The engine's medians against its ceilings (and the --baseline-engine build's, when measured)."""
+    def medians(i):
+        runs = [r for r in engine if r[i]]
+        if not runs:
+            return None
+        figure = lambda k: median([r[i][k] for r in runs])
+        ratio = lambda mode: median([r[i]["steps_per_s"] / max(r[1][mode]["steps_per_s"], 1) for r in runs])
+        return {"tick_s": f"{figure('tick_s'):.2f} s", "steps": f"{figure('steps_per_s'):.0f}",
+                "tx": f"{ratio('tx'):.3f}x", "group": f"{ratio('group'):.2f}x",
+                "rss": f"{figure('rss_in_flight_mib'):.1f} MiB", "p99": f"{figure('start_p99_ms'):.1f} ms"}
+    emu, base = medians(0), medians(2)
+    tx = median([r[1]["tx"]["steps_per_s"] for r in engine])
+    group = median([r[1]["group"]["steps_per_s"] for r in engine])
+    extra = (lambda k: f" {base[k]} |") if base else (lambda k: "")
+    print()
+    print(f"| engine, {a.builds} builds x 15 steps, --phase-duration 0 | emulator | ceiling | ratio |"
+          + (" baseline, same runs |" if base else ""))
+    print("|---|---|---|---|" + ("---|" if base else ""))
+    print(f"| ticking time | {emu['tick_s']} | | |" + extra("tick_s"))
+    print(f"| steps/s vs one transaction of UPDATEs | {emu['steps']} | {tx:.0f} | {emu['tx']} |" + extra("tx"))
+    print(f"| steps/s vs task-per-build group commit | {emu['steps']} | {group:.0f} | {emu['group']} |" + extra("group"))
+    print(f"| RSS with {a.builds} builds in flight | {emu['rss']} | | target <= 64 MiB |" + extra("rss"))
+    print(f"| start p99 at c=16 while {a.builds} builds tick | {emu['p99']} | | target <= 20 ms |" + extra("p99"))
 
 
 if __name__ == "__main__":
