@@ -5,11 +5,11 @@
 //! Here a task of its own, on a connection of its own, runs a `PASSIVE` checkpoint every
 //! [`BUSY_PERIOD`] while the WAL changes and every [`PERIOD`] while it does not: it copies what no
 //! reader still needs and never blocks the writer or a reader, and the writer starts the WAL over
-//! once it has all been copied. A writer that begins again right after
-//! its commit would never find it all copied, so an engine tick first lets a long WAL be copied
-//! ([`Wal::settle`]), and so does a group-commit batch while no tick is under way. The writer keeps
-//! a high auto-checkpoint threshold ([`WRITER_PRAGMAS`]) as a safety net, should this task fall
-//! behind. The task ends with the [`Store`](super::Store) that started it.
+//! once it has all been copied. A writer that begins again right after its commit would never find
+//! it all copied, so an engine tick first lets a long WAL be copied ([`Wal::settle`]), and so does
+//! a group-commit batch while no tick is under way. The writer keeps a high auto-checkpoint
+//! threshold ([`WRITER_PRAGMAS`]) as a safety net, should this task fall behind. The task ends with
+//! the [`Store`](super::Store) that started it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -151,14 +151,17 @@ pub(super) fn spawn<T: Send + Sync + 'static>(options: AnyConnectOptions, wal: A
             }
             let serving = *asked.borrow_and_update();
             match checkpoint_passive(&mut conn).await {
-                Ok(seen) => {
-                    if seen.0 >= LONG_WAL {
+                Ok(seen @ (frames, _)) => {
+                    if frames >= LONG_WAL {
                         wal.long.store(true, Ordering::Relaxed);
                     }
                     period = next_period(last_seen, seen);
                     last_seen = Some(seen);
                 }
-                Err(err) => tracing::debug!(error = %err, "background WAL checkpoint skipped"),
+                Err(err) => {
+                    tracing::debug!(error = %err, "background WAL checkpoint skipped");
+                    period = PERIOD;
+                }
             }
             wal.served.send_replace(serving);
         }
