@@ -26,8 +26,9 @@ impl Store {
         tx.commit().await
     }
 
-    /// Deletes every resource, or every resource of one account (what it owns, the plans and events
-    /// of its builds, the shares of its images and the shares made to it). Returns the rows deleted.
+    /// Deletes every resource, or every resource of one account (what it owns, the plans, events and
+    /// transit resources of its builds, the shares of its images and the shares made to it). Returns
+    /// the rows deleted.
     pub async fn reset(&self, account: Option<&str>) -> Result<u64, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let tables: Vec<(String, i64)> = sqlx::query_as(self.backend.tables_sql()).fetch_all(&mut *tx).await?;

@@ -99,9 +99,11 @@ pub(super) fn no_plan(id: &str) -> String {
     format!("build \"{id}\" has no plan (table execution_plans)")
 }
 
-/// Tables of an execution's own rows, keyed by `execution_id` and without an `account` column:
-/// deleted with the execution (a deleted template's, a reset account's).
-pub(super) const OWNED_BY_EXECUTION: [&str; 2] = ["execution_plans", "execution_events"];
+/// Tables of an execution's own rows, keyed by `execution_id`: deleted with the execution (a
+/// deleted template's, a reset account's). `transit_resources` has an `account` column too, but a
+/// template's deletion finds its rows by build.
+pub(super) const OWNED_BY_EXECUTION: [&str; 4] =
+    ["execution_plans", "execution_events", "transit_resources", "transit_resource_runs"];
 
 /// Filters of DescribeImagePipelineExecutions (docs/reference.md §4.3).
 #[derive(Debug, Clone, Default)]
@@ -173,6 +175,10 @@ pub struct Event {
 /// `seq`, and `later` is a JSON array of the rest, `[at_ms, status, message]` each, at the seqs
 /// that follow; NULL for a run of one.
 pub(super) type LaterEvent<Status, Message> = (i64, Status, Message);
+
+/// A transit resource of a run, as `transit_resource_runs.resources` lists them (migration 0021):
+/// `[id, kind, detail, created_ms, released_ms, seq]`.
+pub(super) type RunResource<Kind> = (String, Kind, serde_json::Value, i64, i64, i64);
 
 /// `execution_events.later` for a run's events after its first (NULL for none).
 pub(super) fn encode_later<S: serde::Serialize, M: serde::Serialize>(
@@ -249,7 +255,7 @@ async fn save(conn: &mut AnyConnection, e: &Execution) -> Result<(), sqlx::Error
 }
 
 /// Appends to `batch` the statements that delete template `pipeline_id`'s builds with everything
-/// they own: plans, events, tags.
+/// they own: plans, events, transit resources, tags.
 pub(super) fn push_deletes_of_pipeline(batch: &mut Batch<'_>, pipeline_id: &str) {
     let builds = "SELECT id FROM executions WHERE pipeline_id = ";
     for table in OWNED_BY_EXECUTION {
@@ -348,26 +354,32 @@ impl Store {
             .fetch_all(&mut *conn)
             .await?,
         )?;
-        let resources: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, kind, detail, created_ms, released_ms FROM transit_resources WHERE execution_id = $1 ORDER BY created_ms, seq",
+        let held: Vec<(String, String, String, i64, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT id, kind, detail, created_ms, released_ms, seq FROM transit_resources WHERE execution_id = $1",
         )
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
-        Ok(Some((
-            execution,
-            events,
-            resources
-                .into_iter()
-                .map(|(id, kind, detail, created_ms, released_ms)| TransitResource {
-                    id,
-                    kind,
-                    detail: serde_json::from_str(&detail).unwrap_or_default(),
-                    created_ms,
-                    released_ms,
-                })
-                .collect(),
-        )))
+        let runs: Vec<(String,)> =
+            sqlx::query_as("SELECT resources FROM transit_resource_runs WHERE execution_id = $1")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut resources: Vec<(i64, TransitResource)> = held
+            .into_iter()
+            .map(|(id, kind, detail, created_ms, released_ms, seq)| {
+                let detail = serde_json::from_str(&detail).unwrap_or_default();
+                (seq, TransitResource { id, kind, detail, created_ms, released_ms })
+            })
+            .collect();
+        for (run,) in runs {
+            let run: Vec<RunResource<String>> = serde_json::from_str(&run).map_err(decode)?;
+            resources.extend(run.into_iter().map(|(id, kind, detail, created_ms, released_ms, seq)| {
+                (seq, TransitResource { id, kind, detail, created_ms, released_ms: Some(released_ms) })
+            }));
+        }
+        resources.sort_by_key(|(seq, r)| (r.created_ms, *seq));
+        Ok(Some((execution, events, resources.into_iter().map(|(_, r)| r).collect())))
     }
 
     /// The earliest time a step is due, if any build is running.

@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Transaction};
 
-use super::executions::{encode_later, from_row, LaterEvent, Row, COLUMNS, EXECUTIONS};
+use super::executions::{encode_later, from_row, LaterEvent, Row, RunResource, COLUMNS, EXECUTIONS};
 use super::{checkpoint, encode, images::RESOURCE_TYPE_IMAGE, Backend, Store};
 use crate::domain::build::{self, Execution, RowSeqs, Runtime};
 use crate::domain::execution::Status;
@@ -62,11 +62,22 @@ struct ResourceRow {
     account: String,
     region: String,
     kind: &'static str,
-    detail: String,
+    detail: serde_json::Value,
     created_ms: i64,
     released_ms: Option<i64>,
     /// The build's insertion order (migration 0012), counted in its [`RowSeqs`].
     seq: i64,
+}
+
+/// A resource still held when the chunk ends, with its detail encoded: a `transit_resources` row.
+type HeldResource = (String, ResourceRow);
+
+/// The resources of one build that this chunk created and released, as one
+/// `transit_resource_runs` row (migration 0021): `seq` is the run's last.
+struct ResourceRun {
+    execution_id: String,
+    seq: i64,
+    resources: String,
 }
 
 struct ReleaseRow {
@@ -185,7 +196,7 @@ impl TickBatch {
             account: execution.account.clone(),
             region: execution.region.clone(),
             kind,
-            detail: detail.to_string(),
+            detail: detail.clone(),
             created_ms: at_ms,
             released_ms: None,
             seq,
@@ -298,7 +309,11 @@ impl TickTx {
     pub async fn batch(&mut self, names: &[ImageName], due: &mut [Execution]) -> Result<TickBatch, sqlx::Error> {
         let uncounted: Vec<&str> = due.iter().filter(|e| e.runtime.row_seqs.is_none()).map(|e| e.id.as_str()).collect();
         if !uncounted.is_empty() {
-            let resources = last_seqs(&mut self.tx, self.backend, "transit_resources", &uncounted).await?;
+            let mut resources = last_seqs(&mut self.tx, self.backend, "transit_resources", &uncounted).await?;
+            for (id, seq) in last_seqs(&mut self.tx, self.backend, "transit_resource_runs", &uncounted).await? {
+                let last = resources.entry(id).or_insert(seq);
+                *last = (*last).max(seq);
+            }
             let images = last_seqs(&mut self.tx, self.backend, "images", &uncounted).await?;
             for execution in due.iter_mut().filter(|e| e.runtime.row_seqs.is_none()) {
                 execution.runtime.row_seqs = Some(RowSeqs {
@@ -350,10 +365,20 @@ impl TickTx {
             },
         )
         .await?;
+        let (runs, held) = resource_runs(resources)?;
         write_blocks(
             conn,
             backend,
-            &resources,
+            &runs,
+            |rows| format!("INSERT{or_fail} INTO transit_resource_runs (execution_id, seq, resources) VALUES {rows}"),
+            3,
+            |q, r| q.bind(&r.execution_id).bind(r.seq).bind(&r.resources),
+        )
+        .await?;
+        write_blocks(
+            conn,
+            backend,
+            &held,
             |rows| {
                 format!(
                     "INSERT{or_fail} INTO transit_resources (id, execution_id, account, region, kind, detail, created_ms, \
@@ -361,13 +386,13 @@ impl TickTx {
                 )
             },
             9,
-            |q, r| {
+            |q, (detail, r)| {
                 q.bind(&r.id)
                     .bind(&r.execution_id)
                     .bind(&r.account)
                     .bind(&r.region)
                     .bind(r.kind)
-                    .bind(&r.detail)
+                    .bind(detail)
                     .bind(r.created_ms)
                     .bind(r.released_ms)
                     .bind(r.seq)
@@ -571,6 +596,35 @@ impl TickTx {
         .await?;
         Ok(())
     }
+}
+
+/// The chunk's transit resources split into runs (per build, those it created and released in this
+/// chunk, which never change again) and the resources still held (a row each, which a later chunk
+/// releases by ID), with their details encoded.
+fn resource_runs(resources: Vec<ResourceRow>) -> Result<(Vec<ResourceRun>, Vec<HeldResource>), sqlx::Error> {
+    let mut runs: Vec<(String, i64, Vec<RunResource<&'static str>>)> = Vec::new();
+    let mut held = Vec::new();
+    for r in resources {
+        let Some(released_ms) = r.released_ms else {
+            held.push((r.detail.to_string(), r));
+            continue;
+        };
+        let resource = (r.id, r.kind, r.detail, r.created_ms, released_ms, r.seq);
+        match runs.last_mut() {
+            Some((execution_id, last, run)) if *execution_id == r.execution_id => {
+                *last = (*last).max(r.seq);
+                run.push(resource);
+            }
+            _ => runs.push((r.execution_id, r.seq, vec![resource])),
+        }
+    }
+    let runs = runs
+        .into_iter()
+        .map(|(execution_id, seq, run)| {
+            Ok(ResourceRun { execution_id, seq, resources: serde_json::to_string(&run).map_err(encode)? })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok((runs, held))
 }
 
 /// The next `seq` of a build's rows of one kind (`kind` picks its count in [`RowSeqs`]).

@@ -394,6 +394,62 @@ async fn the_steps_one_tick_applies_to_a_build_are_one_timeline_row_and_read_bac
     assert!(stepwise > 2 && stepwise < timeline.len(), "one row per tick that applied steps: {stepwise}");
 }
 
+/// (kind, seconds from the build's first event to its creation and to its release, instance type)
+/// of each transit resource of an execution, in the order the control plane lists them.
+async fn transit_offsets(app: &TestApp, id: &str) -> Vec<(String, i64, Option<i64>, String)> {
+    let (status, t) = app.admin("GET", &format!("/executions/{id}"), None).await;
+    assert_eq!(status, 200, "{t}");
+    let seconds = |v: &Value| {
+        v.as_str().map(|s| {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .expect("an RFC 3339 time")
+                .unix_timestamp()
+        })
+    };
+    let first = seconds(&t["timeline"][0]["time"]).expect("a first event");
+    let resources = t["transitResources"].as_array().cloned().unwrap_or_default();
+    resources
+        .iter()
+        .map(|r| {
+            (
+                text(r, "kind"),
+                seconds(&r["created"]).expect("created") - first,
+                seconds(&r["released"]).map(|at| at - first),
+                text(&r["detail"], "InstanceType"),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_transit_resources_one_tick_creates_and_releases_are_one_row_and_read_back_one_by_one() {
+    let app = phased().await;
+    // One build runs to its end in one tick…
+    let at_once = app.start(&app.create_pipeline(&[]).await).await;
+    app.advance(3_600_000).await;
+    // …another phase by phase: each resource is created in one tick and released in a later one.
+    let by_phase = app.start(&app.create_pipeline(&[]).await).await;
+    for _ in 0..100 {
+        if app.advance(PHASE_MS).await == 0 {
+            break;
+        }
+    }
+    assert_eq!(app.status(&by_phase).await, "SUCCESS");
+    let resources = transit_offsets(&app, &at_once).await;
+    assert_eq!(resources, transit_offsets(&app, &by_phase).await, "the same resources, however it was ticked");
+    let kinds: Vec<&str> = resources.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(kinds, ["vpc", "vswitch", "instance"]);
+    assert!(resources.iter().all(|(_, created, released, _)| released.is_some_and(|r| r > *created)), "{resources:?}");
+    assert_eq!(resources[2].3, "ecs.g6.large", "the instance's detail reads back");
+    let rows = |table: &str, id: &str| format!("SELECT COUNT(*) FROM {table} WHERE execution_id = '{id}'");
+    // Migration 0021: the build ticked at once has one run and no row of its own…
+    assert_eq!(app.raw_text(&rows("transit_resource_runs", &at_once)).await, "1");
+    assert_eq!(app.raw_text(&rows("transit_resources", &at_once)).await, "0");
+    // …the other a row per resource, each released by a later tick.
+    assert_eq!(app.raw_text(&rows("transit_resource_runs", &by_phase)).await, "0");
+    assert_eq!(app.raw_text(&rows("transit_resources", &by_phase)).await, "3");
+}
+
 #[tokio::test]
 async fn a_build_from_before_builds_counted_their_rows_numbers_them_on_from_the_tables() {
     let app = phased().await;

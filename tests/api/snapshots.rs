@@ -355,10 +355,13 @@ async fn the_version_1_fixture_restores() {
     assert_eq!(images.assert_ok()["TotalCount"], 1);
 }
 
-/// Each build's plan is a row of its own (migration 0016): deleting a template, or resetting an
-/// account, takes its builds' plans along. Returns (builds, plans, plans of a build that exists)
-/// as a portable export holds them.
-async fn builds_and_plans(app: &TestApp, name: &str) -> (usize, usize, usize) {
+/// The tables of a build's own rows, keyed by `execution_id`: its plan (migration 0016), its
+/// timeline, and its transit resources, as rows and as runs (migration 0021).
+const OWNED_BY_BUILD: [&str; 4] = ["execution_plans", "execution_events", "transit_resources", "transit_resource_runs"];
+
+/// The builds, and for each table of [`OWNED_BY_BUILD`] its rows and how many of them belong to a
+/// build that exists, as a portable export holds them.
+async fn builds_and_owned(app: &TestApp, name: &str) -> (usize, Vec<(usize, usize)>) {
     let document: Value = serde_json::from_slice(&take_portable(app, name).await).expect("json");
     let column = |table: &str, column: &str| -> Vec<Value> {
         let table = &document["tables"][table];
@@ -366,13 +369,30 @@ async fn builds_and_plans(app: &TestApp, name: &str) -> (usize, usize, usize) {
         table["rows"].as_array().map(|rows| rows.iter().map(|r| r[at].clone()).collect()).unwrap_or_default()
     };
     let builds = column("executions", "id");
-    let plans = column("execution_plans", "execution_id");
-    let owned = plans.iter().filter(|p| builds.contains(p)).count();
-    (builds.len(), plans.len(), owned)
+    let owned = OWNED_BY_BUILD
+        .iter()
+        .map(|table| {
+            let rows = column(table, "execution_id");
+            (rows.len(), rows.iter().filter(|b| builds.contains(b)).count())
+        })
+        .collect();
+    (builds.len(), owned)
+}
+
+/// Deleting a template, or resetting an account, takes its builds' own rows along: `builds` are
+/// left, each with its plan, and every row of every owned table belongs to one of them.
+async fn assert_builds_own_all(app: &TestApp, name: &str, builds: usize) {
+    let (left, owned) = builds_and_owned(app, name).await;
+    assert_eq!(left, builds, "{name}");
+    assert_eq!(owned[0], (builds, builds), "{name}: one plan per build");
+    for (table, (rows, of_builds)) in OWNED_BY_BUILD.iter().zip(owned) {
+        assert!(rows > 0, "{name}: {table} has rows to check");
+        assert_eq!(rows, of_builds, "{name}: {table} has rows of deleted builds");
+    }
 }
 
 #[tokio::test]
-async fn deleted_builds_leave_no_plan_behind() {
+async fn deleted_builds_leave_nothing_of_theirs_behind() {
     let app = TestApp::spawn().await;
     let gone = app.create_pipeline(&[]).await;
     app.start(&gone).await;
@@ -383,12 +403,14 @@ async fn deleted_builds_leave_no_plan_behind() {
         .await;
     started.assert_ok();
     app.start(&app.create_pipeline(&[]).await).await;
+    // The first tick creates each build's network, held over to a later tick (a row each); the
+    // next runs the rest, so the instance is created and released in one tick (a run).
     app.run_builds_to_completion().await;
-    assert_eq!(builds_and_plans(&app, "three").await, (3, 3, 3));
+    assert_builds_own_all(&app, "three", 3).await;
     app.call_in_region("DeleteImagePipeline", &[("ImagePipelineId", &gone)]).await.assert_ok();
-    assert_eq!(builds_and_plans(&app, "two").await, (2, 2, 2));
+    assert_builds_own_all(&app, "two", 2).await;
     assert_eq!(app.admin("POST", "/reset", Some(json!({ "account": other }))).await.0, 200);
-    assert_eq!(builds_and_plans(&app, "one").await, (1, 1, 1));
+    assert_builds_own_all(&app, "one", 1).await;
 }
 
 /// A snapshot whose builds lack their plans is refused, and the live state stays as it was.
@@ -403,5 +425,6 @@ async fn a_snapshot_with_a_build_but_not_its_plan_is_refused() {
     let (status, body) = restore(&app, "planless").await;
     assert_eq!(status, 400, "{body}");
     assert!(body["message"].as_str().is_some_and(|m| m.contains("has no plan")), "{body}");
-    assert_eq!(builds_and_plans(&app, "after").await, (1, 1, 1), "nothing changed");
+    let (builds, owned) = builds_and_owned(&app, "after").await;
+    assert_eq!((builds, owned[0]), (1, (1, 1)), "nothing changed");
 }
