@@ -29,7 +29,7 @@ pub async fn execute(ctx: &Ctx<'_>, Request { region, id }: Request) -> ApiResul
         return Err(Refusal::PipelineNotFound { id }.into());
     };
     execution::check_can_delete_pipeline(&id, check.running)?;
-    tx.delete_pipeline(&id).await?;
+    tx.delete_pipeline(&id, check.built).await?;
     tx.commit().await?;
     Ok(Response {})
 }

@@ -26,6 +26,9 @@ pub struct TemplateCheck {
     /// Whether any control-plane outcome rule is stored: a start reads the rules only then, so
     /// the common start (no rules) makes one read on the writer, not two.
     pub outcome_rules: bool,
+    /// Whether the template has any build, ended or not: a delete deletes builds (and what they
+    /// own) only then, so deleting a template never built runs no statement for them.
+    pub built: bool,
 }
 
 impl PipelineFilter {
@@ -240,8 +243,9 @@ impl WriteTx {
     }
 
     /// The tenant's template `id` as a start or a delete checks it on the writer: `None` if the
-    /// tenant has no such template, else its build that has not ended (if any) and whether any
-    /// outcome rule is stored. One query (on SQLite with the savepoint's opening in front).
+    /// tenant has no such template, else its build that has not ended (if any), whether any
+    /// outcome rule is stored and whether it has any build. One query (on SQLite with the
+    /// savepoint's opening in front).
     pub async fn pipeline_with_running_build(
         &mut self,
         account: &str,
@@ -249,22 +253,25 @@ impl WriteTx {
         id: &str,
     ) -> Result<Option<TemplateCheck>, sqlx::Error> {
         let text = format!(
-            "{}SELECT e.id, e.status, CAST(CASE WHEN EXISTS (SELECT 1 FROM outcome_rules) THEN 1 ELSE 0 END AS BIGINT) \
+            "{}SELECT e.id, e.status, CAST(CASE WHEN EXISTS (SELECT 1 FROM outcome_rules) THEN 1 ELSE 0 END AS BIGINT), \
+             CAST(CASE WHEN EXISTS (SELECT 1 FROM executions b WHERE b.pipeline_id = p.id) THEN 1 ELSE 0 END AS BIGINT) \
              FROM image_pipelines p LEFT JOIN executions e ON e.pipeline_id = p.id \
              AND e.status NOT IN {TERMINAL_SQL} WHERE p.id = $1 AND p.account = $2 AND p.region = $3 LIMIT 1",
             self.opening()
         );
         // Not `fetch_optional`: it would stop at the opening's statements, which return no row.
-        let rows: Vec<(Option<String>, Option<String>, i64)> =
+        let rows: Vec<(Option<String>, Option<String>, i64, i64)> =
             sqlx::query_as(&text).bind(id).bind(account).bind(region).fetch_all(self.conn().await?).await?;
-        Ok(rows.into_iter().next().map(|(execution_id, status, outcome_rules)| TemplateCheck {
+        Ok(rows.into_iter().next().map(|(execution_id, status, outcome_rules, built)| TemplateCheck {
             running: execution_id.zip(status).map(|(execution_id, status)| RunningBuild { execution_id, status }),
             outcome_rules: outcome_rules != 0,
+            built: built != 0,
         }))
     }
 
-    /// Deletes a template, its tags and its build history (and forgets it in the read cache).
-    pub async fn delete_pipeline(&mut self, id: &str) -> Result<(), sqlx::Error> {
+    /// Deletes a template, its tags and, if it was `built` ([`TemplateCheck::built`]), its build
+    /// history (and forgets it in the read cache).
+    pub async fn delete_pipeline(&mut self, id: &str, built: bool) -> Result<(), sqlx::Error> {
         // One `Batch`: one round trip on SQLite.
         let mut batch = Batch::new(self.backend(), self.opening());
         batch.next().push("DELETE FROM image_pipelines WHERE id = ").push_bind(id.to_string());
@@ -274,7 +281,9 @@ impl WriteTx {
             .push_bind(RESOURCE_TYPE_PIPELINE)
             .push(" AND resource_id = ")
             .push_bind(id.to_string());
-        super::executions::push_deletes_of_pipeline(&mut batch, id);
+        if built {
+            super::executions::push_deletes_of_pipeline(&mut batch, id);
+        }
         batch.execute(self.conn().await?).await?;
         self.forget_after_commit(id);
         Ok(())
