@@ -359,6 +359,22 @@ async fn the_journal_records_calls_without_secrets_and_filters_them() {
     assert_eq!(app.admin("GET", "/requests", None).await.1["count"], 0);
 }
 
+/// Two builds of templates made with `options`: one run to its end in one tick (its steps run at
+/// the times they were due), then one run phase by phase. Returns (at once, by phase).
+async fn ticked_at_once_and_by_phase(app: &TestApp, options: &[(&str, &str)]) -> (String, String) {
+    let at_once = app.start(&app.create_pipeline(options).await).await;
+    app.advance(3_600_000).await;
+    let by_phase = app.start(&app.create_pipeline(options).await).await;
+    for _ in 0..100 {
+        if app.advance(PHASE_MS).await == 0 {
+            break;
+        }
+    }
+    assert_eq!(app.status(&at_once).await, "SUCCESS");
+    assert_eq!(app.status(&by_phase).await, "SUCCESS");
+    (at_once, by_phase)
+}
+
 /// (status, milliseconds since the first event) of each event of an execution's timeline.
 async fn timeline_offsets(app: &TestApp, id: &str) -> Vec<(String, i64)> {
     let (status, t) = app.admin("GET", &format!("/executions/{id}"), None).await;
@@ -372,17 +388,7 @@ async fn timeline_offsets(app: &TestApp, id: &str) -> Vec<(String, i64)> {
 async fn the_steps_one_tick_applies_to_a_build_are_one_timeline_row_and_read_back_one_by_one() {
     let app = phased().await;
     let options = [("ToRegionId.1", "cn-beijing"), ("AddAccount.1", "1234567890123456")];
-    // One build runs to its end in one tick (its steps run at the times they were due)…
-    let at_once = app.start(&app.create_pipeline(&options).await).await;
-    app.advance(3_600_000).await;
-    // …another phase by phase.
-    let by_phase = app.start(&app.create_pipeline(&options).await).await;
-    for _ in 0..100 {
-        if app.advance(PHASE_MS).await == 0 {
-            break;
-        }
-    }
-    assert_eq!(app.status(&by_phase).await, "SUCCESS");
+    let (at_once, by_phase) = ticked_at_once_and_by_phase(&app, &options).await;
     let timeline = timeline_offsets(&app, &at_once).await;
     assert_eq!(timeline, timeline_offsets(&app, &by_phase).await, "the same timeline, however it was ticked");
     assert!(timeline.len() > 5, "{timeline:?}");
@@ -424,17 +430,8 @@ async fn transit_offsets(app: &TestApp, id: &str) -> Vec<(String, i64, Option<i6
 #[tokio::test]
 async fn the_transit_resources_one_tick_creates_and_releases_are_one_row_and_read_back_one_by_one() {
     let app = phased().await;
-    // One build runs to its end in one tick…
-    let at_once = app.start(&app.create_pipeline(&[]).await).await;
-    app.advance(3_600_000).await;
-    // …another phase by phase: each resource is created in one tick and released in a later one.
-    let by_phase = app.start(&app.create_pipeline(&[]).await).await;
-    for _ in 0..100 {
-        if app.advance(PHASE_MS).await == 0 {
-            break;
-        }
-    }
-    assert_eq!(app.status(&by_phase).await, "SUCCESS");
+    // By phase, each resource is created in one tick and released in a later one.
+    let (at_once, by_phase) = ticked_at_once_and_by_phase(&app, &[]).await;
     let resources = transit_offsets(&app, &at_once).await;
     assert_eq!(resources, transit_offsets(&app, &by_phase).await, "the same resources, however it was ticked");
     let kinds: Vec<&str> = resources.iter().map(|r| r.0.as_str()).collect();
