@@ -63,15 +63,9 @@ struct BuildWithPlan {
     plan: Option<String>,
 }
 
-/// The number of steps of a stored plan: `{"v": 2, "steps": [...]}`, or version 1's bare array
-/// (`domain::build::decode_plan`'s formats); 0 if it is neither.
+/// The number of steps of a stored plan (`domain::build::plan_len`); 0 if it cannot be read.
 fn steps_in_plan(plan: &str) -> i64 {
-    let steps = match serde_json::from_str::<serde_json::Value>(plan) {
-        Ok(serde_json::Value::Object(object)) => object.get("steps").and_then(|s| s.as_array()).map_or(0, Vec::len),
-        Ok(serde_json::Value::Array(steps)) => steps.len(),
-        _ => 0,
-    };
-    i64::try_from(steps).unwrap_or(i64::MAX)
+    crate::domain::build::plan_len(plan).map_or(0, |steps| i64::try_from(steps).unwrap_or(i64::MAX))
 }
 
 /// A custom image with its owner, origin (build, template, copy) and the accounts it is shared with.

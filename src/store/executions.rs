@@ -230,7 +230,7 @@ async fn save(conn: &mut AnyConnection, e: &Execution) -> Result<(), sqlx::Error
     let runtime = serde_json::to_string(&e.runtime).map_err(encode)?;
     if e.plan_changed {
         sqlx::query("UPDATE execution_plans SET plan = $1 WHERE execution_id = $2")
-            .bind(build::encode_plan(&e.plan).map_err(encode)?)
+            .bind(build::encode_plan(&e.plan))
             .bind(&e.id)
             .execute(&mut *conn)
             .await?;
@@ -414,7 +414,7 @@ impl Store {
 impl WriteTx {
     /// Records a new execution with its first timeline event and its tags.
     pub async fn insert_execution(&mut self, execution: &Execution, tags: &[Tag]) -> Result<(), sqlx::Error> {
-        let plan = build::encode_plan(&execution.plan).map_err(encode)?;
+        let plan = build::encode_plan(&execution.plan);
         // The row is written with its first event already counted (one statement, not an update after).
         let mut runtime = execution.runtime.clone();
         runtime.events += 1;

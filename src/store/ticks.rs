@@ -234,7 +234,7 @@ impl TickBatch {
     /// Records the state the execution is left in (its plan only if it changed).
     pub fn save(&mut self, e: &Execution) -> Result<(), sqlx::Error> {
         if e.plan_changed {
-            self.plans.push(PlanRow { execution_id: e.id.clone(), plan: build::encode_plan(&e.plan).map_err(encode)? });
+            self.plans.push(PlanRow { execution_id: e.id.clone(), plan: build::encode_plan(&e.plan) });
         }
         self.saves.push(SaveRow {
             id: e.id.clone(),
@@ -572,7 +572,7 @@ impl TickTx {
     async fn quarantine(&mut self, id: &str, err: &sqlx::Error, now_ms: i64) -> Result<(), sqlx::Error> {
         tracing::error!(execution = %crate::telemetry::Escaped(id), error = %err, "unreadable execution row: the build is marked FAILED and skipped");
         let runtime = serde_json::to_string(&Runtime::default()).map_err(encode)?;
-        let plan = build::encode_plan(&[]).map_err(encode)?;
+        let plan = build::encode_plan(&[]);
         // The plan may be what does not decode, or be missing.
         sqlx::query(
             "INSERT INTO execution_plans (execution_id, plan) VALUES ($1, $2) \
