@@ -15,7 +15,6 @@ pub mod rules;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
 use tokio::sync::{watch, Mutex, Notify};
 
 use crate::clock::Clock;
@@ -217,6 +216,17 @@ pub mod error_codes {
     pub const NAME_DUPLICATED: &str = "InvalidImageName.Duplicated";
 }
 
+/// What a build's temporary VPC (`VpcId`) or vSwitch (`VSwitchId` first) records of itself as a
+/// transit resource, in this order: `{"VSwitchId":…,"VpcId":…,"temporary":true}`.
+#[derive(Clone, Copy, serde::Serialize)]
+struct NetworkDetail<'a> {
+    #[serde(rename = "VSwitchId", skip_serializing_if = "Option::is_none")]
+    vswitch_id: Option<&'a str>,
+    #[serde(rename = "VpcId")]
+    vpc_id: &'a str,
+    temporary: bool,
+}
+
 fn apply(batch: &mut TickBatch, execution: &mut Execution, step: &Step, at: i64) {
     match &step.effect {
         Effect::Note | Effect::RestartInstance { .. } | Effect::RunCommand { failure: None } => {}
@@ -237,19 +247,14 @@ fn apply(batch: &mut TickBatch, execution: &mut Execution, step: &Step, at: i64)
             fail(execution, terminal, code, why.clone());
         }
         Effect::CreateNetwork { vpc_id, vswitch_id } => {
-            batch.create_resource(execution, vpc_id, "vpc", &json!({"VpcId": vpc_id, "temporary": true}), at);
-            batch.create_resource(
-                execution,
-                vswitch_id,
-                "vswitch",
-                &json!({"VSwitchId": vswitch_id, "VpcId": vpc_id, "temporary": true}),
-                at,
-            );
+            let vpc = NetworkDetail { vswitch_id: None, vpc_id, temporary: true };
+            batch.create_resource(execution, vpc_id, "vpc", &vpc, at);
+            let vswitch = NetworkDetail { vswitch_id: Some(vswitch_id), ..vpc };
+            batch.create_resource(execution, vswitch_id, "vswitch", &vswitch, at);
             execution.runtime.live.network = Some((vpc_id.clone(), vswitch_id.clone()));
         }
         Effect::CreateInstance { instance } => {
-            let detail = serde_json::to_value(instance).unwrap_or_default();
-            batch.create_resource(execution, &instance.id, "instance", &detail, at);
+            batch.create_resource(execution, &instance.id, "instance", instance, at);
             execution.runtime.live.instances.push(instance.id.clone());
         }
         Effect::CreateImage { image } => {

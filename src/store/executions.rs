@@ -177,8 +177,8 @@ pub struct Event {
 pub(super) type LaterEvent<Status, Message> = (i64, Status, Message);
 
 /// A transit resource of a run, as `transit_resource_runs.resources` lists them (migration 0021):
-/// `[id, kind, detail, created_ms, released_ms, seq]`.
-pub(super) type RunResource<Kind> = (String, Kind, serde_json::Value, i64, i64, i64);
+/// `[id, kind, detail, created_ms, released_ms, seq]` (`detail` a JSON object).
+pub(super) type RunResource<Kind, Detail> = (String, Kind, Detail, i64, i64, i64);
 
 /// `execution_events.later` for a run's events after its first (NULL for none).
 pub(super) fn encode_later<S: serde::Serialize, M: serde::Serialize>(
@@ -373,7 +373,7 @@ impl Store {
             })
             .collect();
         for (run,) in runs {
-            let run: Vec<RunResource<String>> = serde_json::from_str(&run).map_err(decode)?;
+            let run: Vec<RunResource<String, serde_json::Value>> = serde_json::from_str(&run).map_err(decode)?;
             resources.extend(run.into_iter().map(|(id, kind, detail, created_ms, released_ms, seq)| {
                 (seq, TransitResource { id, kind, detail, created_ms, released_ms: Some(released_ms) })
             }));

@@ -22,6 +22,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use serde_json::value::RawValue;
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Transaction};
 
@@ -63,12 +64,16 @@ struct ResourceRow {
     account: String,
     region: String,
     kind: &'static str,
-    detail: serde_json::Value,
+    /// A JSON object, encoded once when the resource is made.
+    detail: Box<RawValue>,
     created_ms: i64,
     released_ms: Option<i64>,
     /// The build's insertion order (migration 0012), counted in its [`RowSeqs`].
     seq: i64,
 }
+
+/// A resource of a [`ResourceRun`] as it is written.
+type WrittenResource = RunResource<&'static str, Box<RawValue>>;
 
 /// A resource still held when the chunk ends, with its detail encoded: a `transit_resources` row.
 type HeldResource = (String, ResourceRow);
@@ -186,9 +191,11 @@ impl TickBatch {
         execution: &mut Execution,
         id: &str,
         kind: &'static str,
-        detail: &serde_json::Value,
+        detail: &impl serde::Serialize,
         at_ms: i64,
     ) {
+        // The engine's details are structs of texts and numbers, which always encode.
+        let detail = serde_json::value::to_raw_value(detail).unwrap_or_else(|_| RawValue::NULL.to_owned());
         let seq = next_seq(execution, |seqs| &mut seqs.resources);
         self.created.insert(id.to_string(), self.resources.len());
         self.resources.push(ResourceRow {
@@ -197,7 +204,7 @@ impl TickBatch {
             account: execution.account.clone(),
             region: execution.region.clone(),
             kind,
-            detail: detail.clone(),
+            detail,
             created_ms: at_ms,
             released_ms: None,
             seq,
@@ -603,11 +610,11 @@ impl TickTx {
 /// chunk, which never change again) and the resources still held (a row each, which a later chunk
 /// releases by ID), with their details encoded.
 fn resource_runs(resources: Vec<ResourceRow>) -> Result<(Vec<ResourceRun>, Vec<HeldResource>), sqlx::Error> {
-    let mut runs: Vec<(String, i64, Vec<RunResource<&'static str>>)> = Vec::new();
+    let mut runs: Vec<(String, i64, Vec<WrittenResource>)> = Vec::new();
     let mut held = Vec::new();
     for r in resources {
         let Some(released_ms) = r.released_ms else {
-            held.push((r.detail.to_string(), r));
+            held.push((r.detail.get().to_owned(), r));
             continue;
         };
         let resource = (r.id, r.kind, r.detail, r.created_ms, released_ms, r.seq);

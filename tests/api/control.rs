@@ -438,6 +438,28 @@ async fn the_transit_resources_one_tick_creates_and_releases_are_one_row_and_rea
     assert_eq!(kinds, ["vpc", "vswitch", "instance"]);
     assert!(resources.iter().all(|(_, created, released, _)| released.is_some_and(|r| r > *created)), "{resources:?}");
     assert_eq!(resources[2].3, "ecs.g6.large", "the instance's detail reads back");
+    // Their details, written with the run (at once) or with the resource's own row (by phase).
+    for id in [&at_once, &by_phase] {
+        let (_, t) = app.admin("GET", &format!("/executions/{id}"), None).await;
+        let details: Vec<&Value> =
+            t["transitResources"].as_array().expect("resources").iter().map(|r| &r["detail"]).collect();
+        let (vpc, vswitch) = (text(details[0], "VpcId"), text(details[1], "VSwitchId"));
+        assert!(vpc.starts_with("vpc-") && vswitch.starts_with("vsw-"), "{details:?}");
+        assert_eq!(*details[0], json!({"VpcId": vpc, "temporary": true}));
+        assert_eq!(*details[1], json!({"VSwitchId": vswitch, "VpcId": vpc, "temporary": true}));
+        let keys: Vec<&String> = details[2].as_object().expect("an object").keys().collect();
+        let expected = [
+            "InstanceId",
+            "Purpose",
+            "InstanceType",
+            "SystemDiskSize",
+            "InternetMaxBandwidthOut",
+            "VswitchId",
+            "SourceImage",
+        ];
+        assert_eq!(keys, expected, "{}", details[2]);
+        assert_eq!(details[2]["VswitchId"], vswitch.as_str());
+    }
     let rows = |table: &str, id: &str| format!("SELECT COUNT(*) FROM {table} WHERE execution_id = '{id}'");
     // Migration 0021: the build ticked at once has one run and no row of its own…
     assert_eq!(app.raw_text(&rows("transit_resource_runs", &at_once)).await, "1");
