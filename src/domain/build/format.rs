@@ -4,8 +4,8 @@
 //! The engine decodes a build's whole plan each time a step of it is due, so the format is made to
 //! be read fast. Versions 1 and 2 were JSON (a bare array of steps; then `{"v":2,"steps":[…]}`),
 //! whose step messages are full of escaped quotes: reading them was a quarter of the engine
-//! thread's time in a tick. Version 3 is a run of tokens, each told by its first character, with
-//! nothing to unescape:
+//! thread's time in a tick. Version 3 is a run of tokens in an order the steps give, with nothing
+//! to unescape:
 //!
 //! - a text is its length in bytes, `:`, and the text as it is (`5:hello`);
 //! - a number is its decimal digits and `;` (`3000;`, `-1;`);
@@ -41,7 +41,7 @@ impl std::error::Error for PlanError {}
 /// A plan as stored (version 3).
 pub fn encode_plan(steps: &[Step]) -> String {
     let mut out = Writer(String::with_capacity(64 + steps.len() * 96));
-    out.0.push_str("3;");
+    out.number(i64::from(PLAN_FORMAT));
     out.number(i64::try_from(steps.len()).unwrap_or(i64::MAX));
     for step in steps {
         out.text(step.status.as_str());
@@ -75,8 +75,13 @@ fn json_error(err: serde_json::Error) -> PlanError {
     PlanError(format!("unreadable plan: {err}"))
 }
 
-fn unknown_version(version: impl fmt::Display) -> PlanError {
+fn unknown_version(version: i64) -> PlanError {
     PlanError(format!("unknown plan format version {version} (this emulator reads 1, 2 and 3)"))
+}
+
+/// A JSON plan of a version other than 2 (version 1 has no version field; version 3 is not JSON).
+fn unknown_json_version(version: u32) -> PlanError {
+    PlanError(format!("unknown JSON plan format version {version} (JSON plans are versions 1 and 2)"))
 }
 
 /// A version-2 plan, its version checked once its steps are read (read first, on its own, it cost
@@ -94,9 +99,9 @@ fn decode_json_v2(text: &str) -> Result<Vec<Step>, PlanError> {
     }
     match serde_json::from_str::<PlanIn>(text) {
         Ok(PlanIn { v: 2, steps }) => Ok(steps),
-        Ok(PlanIn { v, .. }) => Err(unknown_version(v)),
+        Ok(PlanIn { v, .. }) => Err(unknown_json_version(v)),
         Err(err) => match serde_json::from_str::<PlanVersion>(text) {
-            Ok(PlanVersion { v }) if v != 2 => Err(unknown_version(v)),
+            Ok(PlanVersion { v }) if v != 2 => Err(unknown_json_version(v)),
             _ => Err(json_error(err)),
         },
     }
@@ -308,11 +313,13 @@ impl<'a> Reader<'a> {
         let start = self.at;
         let negative = bytes.get(start) == Some(&b'-');
         let mut at = start + usize::from(negative);
+        // Accumulated with the number's sign, so that `i64::MIN` reads too.
+        let sign = if negative { -1 } else { 1 };
         let mut value: i64 = 0;
         while let Some(&byte) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
             value = value
                 .checked_mul(10)
-                .and_then(|v| v.checked_add(i64::from(byte - b'0')))
+                .and_then(|v| v.checked_add(sign * i64::from(byte - b'0')))
                 .ok_or_else(|| self.error("a number out of range"))?;
             at += 1;
         }
@@ -320,7 +327,7 @@ impl<'a> Reader<'a> {
             return Err(self.error(if end == b';' { "no number" } else { "no text" }));
         }
         self.at = at + 1;
-        Ok(if negative { -value } else { value })
+        Ok(value)
     }
 
     fn number(&mut self) -> Result<i64, PlanError> {
@@ -419,7 +426,12 @@ mod tests {
             .enumerate()
             .map(|(i, effect)| Step {
                 status: Status::ALL[i % Status::ALL.len()],
-                duration_ms: if i == 3 { -5 } else { i64::try_from(i).expect("small") * 1000 },
+                duration_ms: match i {
+                    3 => -5,
+                    4 => i64::MIN,
+                    5 => i64::MAX,
+                    _ => i64::try_from(i).expect("small") * 1000,
+                },
                 message: if i % 2 == 0 { tricky.clone() } else { format!("Step {i}: \"ok\"") },
                 effect,
             })
@@ -476,11 +488,13 @@ mod tests {
 
     #[test]
     fn an_unknown_version_is_refused_as_such() {
-        for (unknown, version) in
-            [(r#"{"v":3,"steps":[]}"#, 3), (r#"{"v":4,"steps":[{"new":"shape"}]}"#, 4), ("4;0;", 4), ("0;", 0)]
-        {
+        for (unknown, version) in [("4;0;", 4), ("0;", 0), ("-2;", -2)] {
             let err = decode_plan(unknown).expect_err("an unknown version is refused").to_string();
             assert!(err.starts_with(&format!("unknown plan format version {version} ")), "{unknown}: {err}");
+        }
+        for (unknown, version) in [(r#"{"v":3,"steps":[]}"#, 3), (r#"{"v":4,"steps":[{"new":"shape"}]}"#, 4)] {
+            let err = decode_plan(unknown).expect_err("an unknown version is refused").to_string();
+            assert!(err.starts_with(&format!("unknown JSON plan format version {version} ")), "{unknown}: {err}");
         }
     }
 
