@@ -218,7 +218,7 @@ pub mod error_codes {
 
 /// What a build's temporary VPC (`VpcId`) or vSwitch (`VSwitchId` first) records of itself as a
 /// transit resource, in this order: `{"VSwitchId":…,"VpcId":…,"temporary":true}`.
-#[derive(Clone, Copy, serde::Serialize)]
+#[derive(serde::Serialize)]
 struct NetworkDetail<'a> {
     #[serde(rename = "VSwitchId", skip_serializing_if = "Option::is_none")]
     vswitch_id: Option<&'a str>,

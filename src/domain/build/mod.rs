@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::execution::Status;
 use crate::domain::tags::Tag;
-pub use format::{decode_plan, encode_plan, plan_len, PlanError, PLAN_FORMAT};
+pub use format::{decode_plan, encode_plan, plan_len, PlanError};
 pub use step::{Durations, Effect, ErrorInfo, NewImage, Step, TransitInstance};
 
 /// A build execution with its plan and runtime state.
