@@ -18,4 +18,5 @@ pub mod snapshot;
 pub mod tags;
 pub mod template;
 pub mod time;
+pub mod tokens;
 pub mod wire_enum;

@@ -5,11 +5,8 @@
 //! be read fast. Versions 1 and 2 were JSON (a bare array of steps; then `{"v":2,"steps":[…]}`),
 //! whose step messages are full of escaped quotes: reading them was a quarter of the engine
 //! thread's time in a tick. Version 3 is a run of tokens in an order the steps give, with nothing
-//! to unescape:
-//!
-//! - a text is its length in bytes, `:`, and the text as it is (`5:hello`);
-//! - a number is its decimal digits and `;` (`3000;`, `-1;`);
-//! - an absent text is `~`.
+//! to unescape: token text (`domain::tokens`: `5:hello` a text, `3000;` a number, `~` an absent
+//! text).
 //!
 //! A plan is `3;`, its number of steps, and each step's status, duration, message and effect: the
 //! effect's name, then its fields in the order [`Effect`] declares them (an absent error of
@@ -21,6 +18,7 @@ use std::fmt;
 use super::step::{Effect, ErrorInfo, NewImage, Step, TransitInstance};
 use crate::domain::execution::Status;
 use crate::domain::image::NvmeSupport;
+use crate::domain::tokens::{Reader, TokenError, Writer};
 
 /// The version written by [`encode_plan`]. Versions 1 and 2 (JSON) are still read, so builds in
 /// flight and snapshots from before keep working.
@@ -38,18 +36,24 @@ impl fmt::Display for PlanError {
 
 impl std::error::Error for PlanError {}
 
+impl From<TokenError> for PlanError {
+    fn from(err: TokenError) -> Self {
+        PlanError(format!("unreadable plan: {err}"))
+    }
+}
+
 /// A plan as stored (version 3).
 pub fn encode_plan(steps: &[Step]) -> String {
-    let mut out = Writer(String::with_capacity(64 + steps.len() * 96));
+    let mut out = Writer::with_capacity(64 + steps.len() * 96);
     out.number(i64::from(PLAN_FORMAT));
-    out.number(i64::try_from(steps.len()).unwrap_or(i64::MAX));
+    out.count(steps.len());
     for step in steps {
         out.text(step.status.as_str());
         out.number(step.duration_ms);
         out.text(&step.message);
         write_effect(&mut out, &step.effect);
     }
-    out.0
+    out.finish()
 }
 
 /// Reads a stored plan of any known format: version 3, version 2's `{"v":2,"steps":[…]}`, or
@@ -67,7 +71,7 @@ pub fn decode_plan(text: &str) -> Result<Vec<Step>, PlanError> {
 pub fn plan_len(text: &str) -> Result<usize, PlanError> {
     match text.trim_start().as_bytes().first() {
         Some(b'[' | b'{') => decode_plan(text).map(|steps| steps.len()),
-        _ => Reader::header(text).map(|(_, count)| count),
+        _ => header(text).map(|(_, count)| count),
     }
 }
 
@@ -108,42 +112,35 @@ fn decode_json_v2(text: &str) -> Result<Vec<Step>, PlanError> {
 }
 
 fn decode_v3(text: &str) -> Result<Vec<Step>, PlanError> {
-    let (mut reader, count) = Reader::header(text)?;
-    // A plan's steps are each more than 8 bytes, so a count beyond that is a lie, not an allocation.
-    let mut steps = Vec::with_capacity(count.min(text.len() / 8));
+    let (mut reader, count) = header(text)?;
+    let mut steps = Vec::with_capacity(count);
     for _ in 0..count {
-        let status = reader.status()?;
+        let status = read_status(&mut reader)?;
         let duration_ms = reader.number()?;
         let message = reader.text()?.to_owned();
         let effect = read_effect(&mut reader)?;
         steps.push(Step { status, duration_ms, message, effect });
     }
-    if reader.at < text.len() {
-        return Err(reader.error("text after the last step"));
-    }
+    reader.end("text after the last step")?;
     Ok(steps)
 }
 
-struct Writer(String);
-
-impl Writer {
-    fn text(&mut self, text: &str) {
-        self.0.push_str(itoa::Buffer::new().format(text.len()));
-        self.0.push(':');
-        self.0.push_str(text);
+/// The reader after a version-3 plan's header (`3;` and the step count), and the count.
+fn header(text: &str) -> Result<(Reader<'_>, usize), PlanError> {
+    let mut reader = Reader::new(text);
+    let version = reader.number().map_err(|_| PlanError("unreadable plan: no format version".into()))?;
+    if version != i64::from(PLAN_FORMAT) {
+        return Err(unknown_version(version));
     }
+    // A plan's steps are each more than 8 bytes, so a larger count is a lie, not an allocation.
+    let count = reader.count(text.len() / 8)?;
+    Ok((reader, count))
+}
 
-    fn optional(&mut self, text: Option<&str>) {
-        match text {
-            Some(text) => self.text(text),
-            None => self.0.push('~'),
-        }
-    }
-
-    fn number(&mut self, number: i64) {
-        self.0.push_str(itoa::Buffer::new().format(number));
-        self.0.push(';');
-    }
+fn read_status(r: &mut Reader<'_>) -> Result<Status, TokenError> {
+    let at = r.at();
+    let text = r.text()?;
+    Status::parse(text).ok_or(TokenError::new("an unknown status", at))
 }
 
 fn write_effect(out: &mut Writer, effect: &Effect) {
@@ -224,14 +221,14 @@ fn write_effect(out: &mut Writer, effect: &Effect) {
                     out.text(&error.code);
                     out.text(&error.info);
                 }
-                None => out.0.push('~'),
+                None => out.optional(None),
             }
         }
     }
 }
 
 fn read_effect(r: &mut Reader<'_>) -> Result<Effect, PlanError> {
-    let name_at = r.at;
+    let name_at = r.at();
     Ok(match r.text()? {
         "Note" => Effect::Note,
         "CreateNetwork" => Effect::CreateNetwork { vpc_id: r.owned()?, vswitch_id: r.owned()? },
@@ -273,100 +270,11 @@ fn read_effect(r: &mut Reader<'_>) -> Result<Effect, PlanError> {
         "PartialFailure" => Effect::PartialFailure { code: r.owned()?, info: r.owned()? },
         "Hold" => Effect::Hold,
         "Finish" => Effect::Finish {
-            status: r.status()?,
+            status: read_status(r)?,
             error: if r.absent() { None } else { Some(ErrorInfo { code: r.owned()?, info: r.owned()? }) },
         },
-        _ => {
-            r.at = name_at;
-            return Err(r.error("an unknown step effect"));
-        }
+        _ => return Err(TokenError::new("an unknown step effect", name_at).into()),
     })
-}
-
-/// Reads the tokens of a version-3 plan from the start, failing at the first that is not what
-/// the format puts there.
-struct Reader<'a> {
-    text: &'a str,
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    /// The reader after the header (`3;` and the step count), and the count.
-    fn header(text: &'a str) -> Result<(Reader<'a>, usize), PlanError> {
-        let mut reader = Reader { text, at: 0 };
-        let version = reader.number().map_err(|_| PlanError("unreadable plan: no format version".into()))?;
-        if version != i64::from(PLAN_FORMAT) {
-            return Err(unknown_version(version));
-        }
-        let count = reader.number()?;
-        let count = usize::try_from(count).map_err(|_| reader.error("a negative step count"))?;
-        Ok((reader, count))
-    }
-
-    fn error(&self, what: &str) -> PlanError {
-        PlanError(format!("unreadable plan: {what} at byte {}", self.at))
-    }
-
-    /// Digits up to `end`, as a number (a `-` first for a negative one).
-    fn digits(&mut self, end: u8) -> Result<i64, PlanError> {
-        let bytes = self.text.as_bytes();
-        let start = self.at;
-        let negative = bytes.get(start) == Some(&b'-');
-        let mut at = start + usize::from(negative);
-        // Accumulated with the number's sign, so that `i64::MIN` reads too.
-        let sign = if negative { -1 } else { 1 };
-        let mut value: i64 = 0;
-        while let Some(&byte) = bytes.get(at).filter(|b| b.is_ascii_digit()) {
-            value = value
-                .checked_mul(10)
-                .and_then(|v| v.checked_add(sign * i64::from(byte - b'0')))
-                .ok_or_else(|| self.error("a number out of range"))?;
-            at += 1;
-        }
-        if at == start + usize::from(negative) || bytes.get(at) != Some(&end) {
-            return Err(self.error(if end == b';' { "no number" } else { "no text" }));
-        }
-        self.at = at + 1;
-        Ok(value)
-    }
-
-    fn number(&mut self) -> Result<i64, PlanError> {
-        self.digits(b';')
-    }
-
-    fn text(&mut self) -> Result<&'a str, PlanError> {
-        let len = self.digits(b':')?;
-        let end = usize::try_from(len).ok().and_then(|len| self.at.checked_add(len));
-        // `get` is `None` past the end and off a character boundary alike.
-        let text = end.and_then(|end| self.text.get(self.at..end)).ok_or_else(|| self.error("a cut text"))?;
-        self.at += text.len();
-        Ok(text)
-    }
-
-    fn owned(&mut self) -> Result<String, PlanError> {
-        self.text().map(str::to_owned)
-    }
-
-    /// Whether an absent text (`~`) is next; it is read if so.
-    fn absent(&mut self) -> bool {
-        let absent = self.text.as_bytes().get(self.at) == Some(&b'~');
-        self.at += usize::from(absent);
-        absent
-    }
-
-    fn optional(&mut self) -> Result<Option<String>, PlanError> {
-        if self.absent() {
-            Ok(None)
-        } else {
-            self.owned().map(Some)
-        }
-    }
-
-    fn status(&mut self) -> Result<Status, PlanError> {
-        let at = self.at;
-        let text = self.text()?;
-        Status::parse(text).ok_or_else(|| PlanError(format!("unreadable plan: an unknown status at byte {at}")))
-    }
 }
 
 #[cfg(test)]
