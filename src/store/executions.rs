@@ -9,6 +9,7 @@ use crate::domain::build::{self, Execution};
 use crate::domain::execution::Status;
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::tags::{Tag, TagFilter};
+use crate::domain::tokens::{Reader, TokenError, Writer};
 
 pub const RESOURCE_TYPE_EXECUTION: &str = "imagepipelineexecution";
 
@@ -172,22 +173,61 @@ pub struct Event {
 
 /// A later event of a run, as `execution_events.later` lists them (migration 0018): a row is a run
 /// of events one tick applied to a build one after another; its own columns are the first, at its
-/// `seq`, and `later` is a JSON array of the rest, `[at_ms, status, message]` each, at the seqs
-/// that follow; NULL for a run of one.
+/// `seq`, and `later` lists the rest, `at_ms, status, message` each, at the seqs that follow; NULL
+/// for a run of one.
 pub(super) type LaterEvent<Status, Message> = (i64, Status, Message);
+
+/// The version of `later`'s token text ([`encode_later`]).
+const LATER_FORMAT: i64 = 1;
 
 /// A transit resource of a run, as `transit_resource_runs.resources` lists them (migration 0021):
 /// `[id, kind, detail, created_ms, released_ms, seq]` (`detail` a JSON object).
 pub(super) type RunResource<Kind, Detail> = (String, Kind, Detail, i64, i64, i64);
 
-/// `execution_events.later` for a run's events after its first (NULL for none).
-pub(super) fn encode_later<S: serde::Serialize, M: serde::Serialize>(
-    later: &[LaterEvent<S, M>],
-) -> Result<Option<String>, sqlx::Error> {
+/// `execution_events.later` for a run's events after its first (NULL for none), in token text
+/// (`domain::tokens`, migration 0023): `1;`, the number of events, and each event's `at_ms`,
+/// status and message, e.g. `1;1;1700000000000;8:BUILDING12:Building ...`. Rows written before
+/// hold a JSON array of `[at_ms, status, message]`, which [`decode_later`] reads too.
+pub(super) fn encode_later<S: AsRef<str>, M: AsRef<str>>(later: &[LaterEvent<S, M>]) -> Option<String> {
     if later.is_empty() {
-        return Ok(None);
+        return None;
     }
-    serde_json::to_string(later).map(Some).map_err(encode)
+    let bytes: usize =
+        later.iter().map(|(_, status, message)| 24 + status.as_ref().len() + message.as_ref().len()).sum();
+    let mut out = Writer::with_capacity(8 + bytes);
+    out.number(LATER_FORMAT);
+    out.count(later.len());
+    for (at_ms, status, message) in later {
+        out.number(*at_ms);
+        out.text(status.as_ref());
+        out.text(message.as_ref());
+    }
+    Some(out.finish())
+}
+
+/// The events of a stored `later`: token text, or the JSON array rows held before migration 0023.
+fn decode_later(later: &str) -> Result<Vec<Event>, sqlx::Error> {
+    if later.starts_with('[') {
+        let later: Vec<LaterEvent<String, String>> = serde_json::from_str(later).map_err(decode)?;
+        return Ok(later.into_iter().map(|(at_ms, status, message)| Event { at_ms, status, message }).collect());
+    }
+    let unreadable = |err: TokenError| decode(format!("unreadable timeline run: {err}"));
+    let mut r = Reader::new(later);
+    let version = r.number().map_err(unreadable)?;
+    if version != LATER_FORMAT {
+        return Err(decode(format!("unknown timeline run format version {version} (this emulator reads 1)")));
+    }
+    // Each event is more than 8 bytes, so a larger count is a lie, not an allocation.
+    let count = r.count(later.len() / 8).map_err(unreadable)?;
+    let mut events = Vec::with_capacity(count);
+    for _ in 0..count {
+        let at_ms = r.number().map_err(unreadable)?;
+        let status = r.owned().map_err(unreadable)?;
+        let message = r.owned().map_err(unreadable)?;
+        events.push(Event { at_ms, status, message });
+    }
+    r.end("text after the last event").map_err(unreadable)?;
+    Ok(events)
 }
 
 /// A timeline from its rows (`at_ms, status, message, later`, in `seq` order), runs expanded.
@@ -196,8 +236,7 @@ fn timeline(rows: Vec<(i64, String, String, Option<String>)>) -> Result<Vec<Even
     for (at_ms, status, message, later) in rows {
         events.push(Event { at_ms, status, message });
         if let Some(later) = later {
-            let later: Vec<LaterEvent<String, String>> = serde_json::from_str(&later).map_err(decode)?;
-            events.extend(later.into_iter().map(|(at_ms, status, message)| Event { at_ms, status, message }));
+            events.extend(decode_later(&later)?);
         }
     }
     Ok(events)
@@ -487,5 +526,47 @@ impl WriteTx {
     ) -> Result<(), sqlx::Error> {
         insert_event(self.conn().await?, execution, at_ms).await?;
         save(self.conn().await?, execution).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(events: &[Event]) -> Vec<(i64, &str, &str)> {
+        events.iter().map(|e| (e.at_ms, e.status.as_str(), e.message.as_str())).collect()
+    }
+
+    #[test]
+    fn a_run_of_later_events_round_trips_as_the_documented_token_text() {
+        let later = [(1_700_000_000_000, "BUILDING", "Run \"echo hi\" on i-1"), (-1, "SUCCESS", "é")];
+        let text = encode_later(&later).expect("two events");
+        assert_eq!(text, "1;2;1700000000000;8:BUILDING20:Run \"echo hi\" on i-1-1;7:SUCCESS2:é");
+        let events = decode_later(&text).expect("decodes");
+        assert_eq!(fields(&events), later);
+        assert_eq!(encode_later::<&str, &str>(&[]), None, "a run of one has no later events");
+    }
+
+    #[test]
+    fn a_json_run_written_before_migration_23_still_reads() {
+        let json = r#"[[1700000000000,"BUILDING","Run \"echo hi\""],[1700000001000,"SUCCESS","done"]]"#;
+        let events = decode_later(json).expect("decodes");
+        assert_eq!(
+            fields(&events),
+            [(1_700_000_000_000, "BUILDING", "Run \"echo hi\""), (1_700_000_001_000, "SUCCESS", "done")]
+        );
+    }
+
+    #[test]
+    fn a_damaged_run_is_an_error_not_a_panic() {
+        let text = encode_later(&[(5, "BUILDING", "one"), (6, "TESTING", "two")]).expect("two events");
+        for cut in 0..text.len() {
+            assert!(decode_later(&text[..cut]).is_err(), "cut at {cut} decoded");
+        }
+        assert!(decode_later(&format!("{text}x")).is_err(), "trailing text");
+        assert!(decode_later("1;99;5;8:BUILDING3:one").is_err(), "a count beyond the text");
+        let unknown = decode_later("2;0;").expect_err("version 2").to_string();
+        assert!(unknown.contains("unknown timeline run format version 2"), "{unknown}");
+        assert!(decode_later("[[1,\"BUILDING\"]]").is_err(), "a JSON event without its message");
     }
 }

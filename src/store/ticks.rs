@@ -353,10 +353,8 @@ impl TickTx {
         // Any error drops the whole transaction, so no statement needs to undo its own rows.
         let or_fail = backend.or_fail();
         let conn: &mut AnyConnection = &mut self.tx;
-        let events = events
-            .into_iter()
-            .map(|run| Ok((encode_later(&run.later)?, run)))
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let events: Vec<(Option<String>, EventRow)> =
+            events.into_iter().map(|run| (encode_later(&run.later), run)).collect();
         write_blocks(
             conn,
             backend,
