@@ -25,7 +25,7 @@ use crate::error::ApiResult;
 use crate::shared::Shared;
 use crate::store::ticks::{ImageName, TickBatch};
 use crate::store::Store;
-use plan::{Effect, ErrorInfo, NewImage, Step};
+use plan::{Effect, ErrorInfo, NewImage};
 
 /// Executions claimed, stepped and written together while nobody else wants the writer.
 const CHUNK: i64 = 64;
@@ -175,19 +175,25 @@ fn image_names(e: &Execution) -> Vec<ImageName> {
 fn advance(batch: &mut TickBatch, execution: &mut Execution, now: i64) -> usize {
     let mut applied = 0;
     while let Some(due) = execution.next_due_ms.filter(|due| *due <= now) {
-        let Some(step) = execution.plan.get(execution.cursor).cloned() else {
+        let Some(step) = execution.plan.get(execution.cursor) else {
             execution.next_due_ms = None;
             break;
         };
+        // The effect is cloned (applying it may replace the plan's tail); the message once, as
+        // the build's, which the event then takes.
+        let (status, duration_ms, effect) = (step.status, step.duration_ms, step.effect.clone());
+        execution.message.clone_from(&step.message);
         execution.cursor += 1;
-        execution.status = step.status;
-        execution.message = step.message.clone();
+        execution.status = status;
         execution.modified_ms = due;
-        apply(batch, execution, &step, due);
+        apply(batch, execution, status, &effect, due);
         batch.event(execution, due);
         applied += 1;
         execution.next_due_ms =
-            if execution.status.is_terminal() || execution.runtime.held { None } else { Some(due + step.duration_ms) };
+            if execution.status.is_terminal() || execution.runtime.held { None } else { Some(due + duration_ms) };
+    }
+    if applied > 0 {
+        execution.message = batch.last_message().to_string();
     }
     applied
 }
@@ -227,11 +233,12 @@ struct NetworkDetail<'a> {
     temporary: bool,
 }
 
-fn apply(batch: &mut TickBatch, execution: &mut Execution, step: &Step, at: i64) {
-    match &step.effect {
+/// Applies the effect of a step that sets the build's `status`, at `at`.
+fn apply(batch: &mut TickBatch, execution: &mut Execution, status: Status, effect: &Effect, at: i64) {
+    match effect {
         Effect::Note | Effect::RestartInstance { .. } | Effect::RunCommand { failure: None } => {}
         Effect::Fail { code, info } => {
-            let terminal = if step.status == Status::Testing { Status::TestFailed } else { Status::Failed };
+            let terminal = if status == Status::Testing { Status::TestFailed } else { Status::Failed };
             fail(execution, terminal, code, info.clone());
         }
         Effect::PartialFailure { code, info } => {
@@ -239,7 +246,7 @@ fn apply(batch: &mut TickBatch, execution: &mut Execution, step: &Step, at: i64)
         }
         Effect::Hold => execution.runtime.held = true,
         Effect::RunCommand { failure: Some(why) } => {
-            let (terminal, code) = if step.status == Status::Testing {
+            let (terminal, code) = if status == Status::Testing {
                 (Status::TestFailed, error_codes::TEST_FAILED)
             } else {
                 (Status::Failed, error_codes::COMMAND_FAILED)

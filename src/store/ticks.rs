@@ -20,7 +20,11 @@
 //! a `VALUES` list's columns read as `column1, column2, …` as both SQLite and PostgreSQL name them);
 //! on SQLite the writes are `OR FAIL` ([`Backend::or_fail`]), so SQLite keeps no statement journal.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+// The chunk's maps and sets: foldhash is a fraction of the default SipHash's cost on these short
+// keys, and still seeded per process.
+use foldhash::{HashMap as FastMap, HashSet as FastSet};
 
 use serde_json::value::RawValue;
 use sqlx::any::AnyArguments;
@@ -135,43 +139,43 @@ struct PlanRow {
 
 /// Everything the steps of one chunk did, held in memory until [`TickTx::flush`].
 pub struct TickBatch {
-    taken: HashSet<ImageName>,
+    taken: FastSet<ImageName>,
     events: Vec<EventRow>,
     resources: Vec<ResourceRow>,
     /// Where each resource created in this batch is in `resources`.
-    created: HashMap<String, usize>,
+    created: FastMap<String, usize>,
     releases: Vec<ReleaseRow>,
     images: Vec<ImageRow>,
     shares: Vec<ShareRow>,
-    shared: HashSet<(String, String)>,
+    shared: FastSet<(String, String)>,
     saves: Vec<SaveRow>,
     plans: Vec<PlanRow>,
 }
 
 impl TickBatch {
-    fn new(taken: HashSet<ImageName>) -> TickBatch {
+    fn new(taken: FastSet<ImageName>) -> TickBatch {
         TickBatch {
             taken,
             events: Vec::new(),
             resources: Vec::new(),
-            created: HashMap::new(),
+            created: FastMap::default(),
             releases: Vec::new(),
             images: Vec::new(),
             shares: Vec::new(),
-            shared: HashSet::new(),
+            shared: FastSet::default(),
             saves: Vec::new(),
             plans: Vec::new(),
         }
     }
 
-    /// Records a timeline event of the execution's current status and message: in the run of the
-    /// batch's last row when that is the same build's, as one row otherwise. A build's steps are
-    /// applied one after another, each event numbered on from the one before, so a run's seqs
-    /// follow on.
+    /// Records a timeline event of the execution's current status and message, taking the message
+    /// ([`TickBatch::last_message`] gives it back): in the run of the batch's last row when that is
+    /// the same build's, as one row otherwise. A build's steps are applied one after another, each
+    /// event numbered on from the one before, so a run's seqs follow on.
     pub fn event(&mut self, execution: &mut Execution, at_ms: i64) {
         execution.runtime.events += 1;
         let seq = execution.runtime.events;
-        let (status, message) = (execution.status.as_str(), execution.message.clone());
+        let (status, message) = (execution.status.as_str(), std::mem::take(&mut execution.message));
         match self.events.last_mut() {
             Some(run) if run.execution_id == execution.id => run.later.push((at_ms, status, message)),
             _ => self.events.push(EventRow {
@@ -183,6 +187,11 @@ impl TickBatch {
                 later: Vec::new(),
             }),
         }
+    }
+
+    /// The message of the last event recorded ("" before any).
+    pub fn last_message(&self) -> &str {
+        self.events.last().map_or("", |run| run.later.last().map_or(&run.message, |(_, _, message)| message))
     }
 
     /// Records a transit resource (instance, VPC, vSwitch) the build created.
@@ -330,7 +339,7 @@ impl TickTx {
                 });
             }
         }
-        let mut taken = HashSet::new();
+        let mut taken = FastSet::default();
         for block in blocks(names, 3) {
             let sql = format!(
                 "SELECT i.account, i.region, i.name FROM (VALUES {}) AS v \
