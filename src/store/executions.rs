@@ -217,16 +217,18 @@ fn decode_later(later: &str) -> Result<Vec<Event>, sqlx::Error> {
     if version != LATER_FORMAT {
         return Err(decode(format!("unknown timeline run format version {version} (this emulator reads 1)")));
     }
+    read_later_events(&mut r, later.len()).map_err(unreadable)
+}
+
+/// The count and events of a token-text `later` after its version, to its end (`len` bytes).
+fn read_later_events(r: &mut Reader<'_>, len: usize) -> Result<Vec<Event>, TokenError> {
     // Each event is more than 8 bytes, so a larger count is a lie, not an allocation.
-    let count = r.count(later.len() / 8).map_err(unreadable)?;
+    let count = r.count(len / 8)?;
     let mut events = Vec::with_capacity(count);
     for _ in 0..count {
-        let at_ms = r.number().map_err(unreadable)?;
-        let status = r.owned().map_err(unreadable)?;
-        let message = r.owned().map_err(unreadable)?;
-        events.push(Event { at_ms, status, message });
+        events.push(Event { at_ms: r.number()?, status: r.owned()?, message: r.owned()? });
     }
-    r.end("text after the last event").map_err(unreadable)?;
+    r.end("text after the last event")?;
     Ok(events)
 }
 
