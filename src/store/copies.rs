@@ -3,9 +3,9 @@
 //! action writes it in one [`WriteTx`] with its tags, its ClientToken record and the scripted
 //! outcome it uses up; the rules are `domain::image`.
 
-use super::images::RESOURCE_TYPE_IMAGE;
+use super::images::{count_new_images_sql, RESOURCE_TYPE_IMAGE};
 use super::{tags, WriteTx};
-use crate::domain::image::Image;
+use crate::domain::image::{Image, ImageStatus};
 use crate::domain::tags::Tag;
 
 /// A copy about to be made.
@@ -45,14 +45,14 @@ impl WriteTx {
         Ok(row.map(|(id,)| id))
     }
 
-    /// Inserts the copy (`Creating`) with its tags.
+    /// Inserts the copy (`Creating`), counted in `image_counts`, with its tags.
     pub async fn insert_copy(&mut self, copy: &NewCopy<'_>, tags: &[Tag]) -> Result<(), sqlx::Error> {
         let s = copy.source;
         sqlx::query(
             "INSERT INTO images (id, account, region, name, family, description, nvme_support, status, source_image, \
              execution_id, copied_from, size_gib, platform, os_name, architecture, created_ms, resource_group_id, \
              boot_mode, license_type, copy_started_ms, copy_ready_ms, copy_error, encrypted, kms_key_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'Creating', $8, NULL, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
         )
         .bind(copy.id)
         .bind(copy.account)
@@ -61,6 +61,7 @@ impl WriteTx {
         .bind(&s.family)
         .bind(copy.description.or(s.description.as_deref()))
         .bind(s.nvme_support.map(|v| v.as_str()))
+        .bind(ImageStatus::Creating.as_str())
         .bind(&s.source_image)
         .bind(&s.id)
         .bind(s.size_gib)
@@ -78,6 +79,12 @@ impl WriteTx {
         .bind(copy.kms_key_id)
         .execute(self.conn().await?)
         .await?;
+        sqlx::query(&count_new_images_sql("($1, $2, $3, 1)"))
+            .bind(copy.account)
+            .bind(copy.destination)
+            .bind(ImageStatus::Creating.as_str())
+            .execute(self.conn().await?)
+            .await?;
         tags::insert(self.conn().await?, RESOURCE_TYPE_IMAGE, copy.id, copy.account, copy.destination, tags).await
     }
 

@@ -11,6 +11,16 @@ use crate::domain::wire_enum::WireEnum;
 
 pub const RESOURCE_TYPE_IMAGE: &str = "image";
 
+/// Counts new images in `image_counts` (migration 0015): `values` is `(account, region, status, n)`
+/// tuples, one per tenant and status. Whoever inserts images counts them (migration 0024: no insert
+/// trigger); deleting an image or changing its status is still counted by a trigger.
+pub(super) fn count_new_images_sql(values: &str) -> String {
+    format!(
+        "INSERT INTO image_counts (account, region, status, n) VALUES {values} \
+         ON CONFLICT (account, region, status) DO UPDATE SET n = image_counts.n + excluded.n"
+    )
+}
+
 /// A text column holding a `wire_enum!` value (an unknown value is a decode error).
 fn wire<E: WireEnum>(row: &AnyRow, column: &str) -> Result<Option<E>, sqlx::Error> {
     let text: Option<String> = row.try_get(column)?;

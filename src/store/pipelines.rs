@@ -3,7 +3,7 @@
 use super::sql::{push_values, Batch, Sql};
 
 use super::{decode, encode, idempotency, paging, query, tags, Backend, Store, WriteTx, RESOURCE_TYPE_PIPELINE};
-use crate::domain::execution::{RunningBuild, TERMINAL_SQL};
+use crate::domain::execution::{RunningBuild, NOT_TERMINAL_SQL};
 use crate::domain::idempotency::{StoredToken, TokenClaim};
 use crate::domain::paging::{Cursor, Page};
 use crate::domain::pipeline::Pipeline;
@@ -252,13 +252,7 @@ impl WriteTx {
         region: &str,
         id: &str,
     ) -> Result<Option<TemplateCheck>, sqlx::Error> {
-        let text = format!(
-            "{}SELECT e.id, e.status, CAST(CASE WHEN EXISTS (SELECT 1 FROM outcome_rules) THEN 1 ELSE 0 END AS BIGINT), \
-             CAST(CASE WHEN EXISTS (SELECT 1 FROM executions b WHERE b.pipeline_id = p.id) THEN 1 ELSE 0 END AS BIGINT) \
-             FROM image_pipelines p LEFT JOIN executions e ON e.pipeline_id = p.id \
-             AND e.status NOT IN {TERMINAL_SQL} WHERE p.id = $1 AND p.account = $2 AND p.region = $3 LIMIT 1",
-            self.opening()
-        );
+        let text = template_check_sql(self.opening());
         // Not `fetch_optional`: it would stop at the opening's statements, which return no row.
         let rows: Vec<(Option<String>, Option<String>, i64, i64)> =
             sqlx::query_as(&text).bind(id).bind(account).bind(region).fetch_all(self.conn().await?).await?;
@@ -287,5 +281,44 @@ impl WriteTx {
         batch.execute(self.conn().await?).await?;
         self.forget_after_commit(id);
         Ok(())
+    }
+}
+
+/// The query of [`WriteTx::pipeline_with_running_build`] after `opening`: the template's running
+/// build is looked up by the one-running-build index (migration 0024), whose condition it spells.
+fn template_check_sql(opening: &str) -> String {
+    format!(
+        "{opening}SELECT e.id, e.status, CAST(CASE WHEN EXISTS (SELECT 1 FROM outcome_rules) THEN 1 ELSE 0 END AS BIGINT), \
+         CAST(CASE WHEN EXISTS (SELECT 1 FROM executions b WHERE b.pipeline_id = p.id) THEN 1 ELSE 0 END AS BIGINT) \
+         FROM image_pipelines p LEFT JOIN executions e ON e.pipeline_id = p.id \
+         AND {NOT_TERMINAL_SQL} WHERE p.id = $1 AND p.account = $2 AND p.region = $3 LIMIT 1"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::template_check_sql;
+    use crate::store::Store;
+
+    /// A start or delete finds the template's running build through the one-running-build index:
+    /// its condition and the query's must be spelt alike (migration 0024), or SQLite would read
+    /// every build the template ever had.
+    #[tokio::test]
+    async fn the_running_build_is_looked_up_by_the_one_running_build_index() {
+        let store = Store::open(":memory:").await.expect("open");
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {}", template_check_sql("")))
+                .bind("ip-x")
+                .bind("1")
+                .bind("cn-hangzhou")
+                .fetch_all(&store.writer)
+                .await
+                .expect("plan");
+        let details: Vec<&str> = plan.iter().map(|(_, _, _, detail)| detail.as_str()).collect();
+        assert!(
+            details.iter().any(|d| d.starts_with("SEARCH e USING INDEX executions_one_running (pipeline_id=?)")),
+            "{details:?}"
+        );
+        store.close().await;
     }
 }

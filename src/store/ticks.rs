@@ -4,7 +4,7 @@
 //! `INSERT`s for timelines (one row per build and chunk: the run of events its steps made,
 //! migration 0018), transit resources (one row per build and chunk for those it created and
 //! released in the chunk, migration 0021; a row each for those still held), images (counted in
-//! `image_counts` with one upsert per tenant and status, migration 0019), their tags and shares, one
+//! `image_counts` with one upsert per tenant and status, migrations 0019 and 0024), their tags and shares, one
 //! `UPDATE … FROM (VALUES …)` for resources released that an earlier chunk created, and one for
 //! the plans a failure replaced the tail of (a plan is a row of its own, written only then). Rows go in
 //! blocks whose sizes are powers of two, so a handful of statement texts recur and stay prepared.
@@ -31,7 +31,8 @@ use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyConnection, Transaction};
 
 use super::executions::{encode_later, from_row, LaterEvent, Row, RunResource, COLUMNS, EXECUTIONS};
-use super::{checkpoint, encode, images::RESOURCE_TYPE_IMAGE, Backend, Store};
+use super::images::{count_new_images_sql, RESOURCE_TYPE_IMAGE};
+use super::{checkpoint, encode, Backend, Store};
 use crate::domain::build::{self, Execution, RowSeqs, Runtime};
 use crate::domain::execution::Status;
 use crate::domain::image::Image;
@@ -461,9 +462,8 @@ impl TickTx {
             },
         )
         .await?;
-        // The chunk's images counted per tenant and status, one row each (the insert trigger
-        // counts only images without a build, migration 0019). An upsert, not `OR FAIL`: SQLite
-        // keeps a statement journal for it, of these few rows.
+        // The chunk's images counted per tenant and status, one row each. An upsert, not
+        // `OR FAIL`: SQLite keeps a statement journal for it, of these few rows.
         let mut counts: Vec<((&str, &str, &'static str), i64)> = Vec::new();
         for ImageRow { image, .. } in &images {
             let key = (image.account.as_str(), image.region.as_str(), image.status.as_str());
@@ -472,19 +472,9 @@ impl TickTx {
                 None => counts.push((key, 1)),
             }
         }
-        write_blocks(
-            conn,
-            backend,
-            &counts,
-            |rows| {
-                format!(
-                    "INSERT INTO image_counts (account, region, status, n) VALUES {rows} \
-                     ON CONFLICT (account, region, status) DO UPDATE SET n = image_counts.n + excluded.n"
-                )
-            },
-            4,
-            |q, ((account, region, status), n)| q.bind(*account).bind(*region).bind(*status).bind(*n),
-        )
+        write_blocks(conn, backend, &counts, count_new_images_sql, 4, |q, ((account, region, status), n)| {
+            q.bind(*account).bind(*region).bind(*status).bind(*n)
+        })
         .await?;
         let tags: Vec<TagRow> = images
             .into_iter()
