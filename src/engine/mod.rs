@@ -175,18 +175,24 @@ fn image_names(e: &Execution) -> Vec<ImageName> {
 fn advance(batch: &mut TickBatch, execution: &mut Execution, now: i64) -> usize {
     let mut applied = 0;
     while let Some(due) = execution.next_due_ms.filter(|due| *due <= now) {
-        let Some(step) = execution.plan.get(execution.cursor) else {
+        let at = execution.cursor;
+        let Some(step) = execution.plan.get_mut(at) else {
             execution.next_due_ms = None;
             break;
         };
-        // The effect is cloned (applying it may replace the plan's tail); the message once, as
-        // the build's, which the event then takes.
-        let (status, duration_ms, effect) = (step.status, step.duration_ms, step.effect.clone());
+        // The effect is lent out of the plan while it is applied (which may replace the plan's
+        // tail, never this step: the tail starts at the cursor, after it) and put back; the message
+        // is cloned once, as the build's, which the event then takes.
+        let (status, duration_ms, effect) =
+            (step.status, step.duration_ms, std::mem::replace(&mut step.effect, Effect::Note));
         execution.message.clone_from(&step.message);
         execution.cursor += 1;
         execution.status = status;
         execution.modified_ms = due;
         apply(batch, execution, status, &effect, due);
+        if let Some(step) = execution.plan.get_mut(at) {
+            step.effect = effect;
+        }
         batch.event(execution, due);
         applied += 1;
         execution.next_due_ms =
@@ -294,12 +300,12 @@ fn apply(batch: &mut TickBatch, execution: &mut Execution, status: Status, effec
             }
         },
         Effect::ReleaseInstance { instance_id } => {
-            batch.release_resource(instance_id, at);
+            batch.release_resource(execution, instance_id, at);
             execution.runtime.live.instances.retain(|i| i != instance_id);
         }
         Effect::ReleaseNetwork { vpc_id, vswitch_id } => {
-            batch.release_resource(vswitch_id, at);
-            batch.release_resource(vpc_id, at);
+            batch.release_resource(execution, vswitch_id, at);
+            batch.release_resource(execution, vpc_id, at);
             execution.runtime.live.network = None;
         }
         Effect::Finish { status, error } => {

@@ -22,9 +22,9 @@
 
 use std::collections::HashMap;
 
-// The chunk's maps and sets: foldhash is a fraction of the default SipHash's cost on these short
-// keys, and still seeded per process.
-use foldhash::{HashMap as FastMap, HashSet as FastSet};
+// The chunk's sets: foldhash is a fraction of the default SipHash's cost on these short keys, and
+// still seeded per process.
+use foldhash::HashSet as FastSet;
 
 use serde_json::value::RawValue;
 use sqlx::any::AnyArguments;
@@ -143,8 +143,6 @@ pub struct TickBatch {
     taken: FastSet<ImageName>,
     events: Vec<EventRow>,
     resources: Vec<ResourceRow>,
-    /// Where each resource created in this batch is in `resources`.
-    created: FastMap<String, usize>,
     releases: Vec<ReleaseRow>,
     images: Vec<ImageRow>,
     shares: Vec<ShareRow>,
@@ -159,7 +157,6 @@ impl TickBatch {
             taken,
             events: Vec::new(),
             resources: Vec::new(),
-            created: FastMap::default(),
             releases: Vec::new(),
             images: Vec::new(),
             shares: Vec::new(),
@@ -207,7 +204,6 @@ impl TickBatch {
         // The engine's details are structs of texts and numbers, which always encode.
         let detail = serde_json::value::to_raw_value(detail).unwrap_or_else(|_| RawValue::NULL.to_owned());
         let seq = next_seq(execution, |seqs| &mut seqs.resources);
-        self.created.insert(id.to_string(), self.resources.len());
         self.resources.push(ResourceRow {
             id: id.to_string(),
             execution_id: execution.id.clone(),
@@ -221,10 +217,14 @@ impl TickBatch {
         });
     }
 
-    /// Marks a transit resource released (written with its creation if that is in this batch).
-    pub fn release_resource(&mut self, id: &str, at_ms: i64) {
-        match self.created.get(id) {
-            Some(&index) => self.resources[index].released_ms = Some(at_ms),
+    /// Marks a transit resource of the build released (written with its creation if that is in
+    /// this batch: a build's steps are applied one after another, so what it created in this batch
+    /// is at the end of `resources`).
+    pub fn release_resource(&mut self, execution: &Execution, id: &str, at_ms: i64) {
+        let created =
+            self.resources.iter_mut().rev().take_while(|r| r.execution_id == execution.id).find(|r| r.id == id);
+        match created {
+            Some(resource) => resource.released_ms = Some(at_ms),
             None => self.releases.push(ReleaseRow { id: id.to_string(), at_ms }),
         }
     }
