@@ -10,10 +10,10 @@
 -- 2. The `image_counts` insert trigger (migrations 0015, 0019). Only copies (CopyImage) still needed
 --    it, but its mere presence made SQLite copy every multi-row `INSERT INTO images` into an
 --    ephemeral table first and run the trigger's program for each row. A copy now counts itself in
---    the statement that inserts it (`store/copies.rs`), as a build's images are counted per chunk.
+--    the transaction that inserts it (`store/copies.rs`), as a build's images are counted per chunk.
 --    The delete and update triggers stay.
 --
--- Together a tenth of the writer's instructions in a 1 000-build tick. Never edit an applied
+-- Together a seventh of the writer's instructions in a 1 000-build tick. Never edit an applied
 -- migration: add a new file.
 
 DROP INDEX executions_one_running;

@@ -4,8 +4,8 @@
 //! `INSERT`s for timelines (one row per build and chunk: the run of events its steps made,
 //! migration 0018), transit resources (one row per build and chunk for those it created and
 //! released in the chunk, migration 0021; a row each for those still held), images (counted in
-//! `image_counts` with one upsert per tenant and status, migrations 0019 and 0024), their tags and shares, one
-//! `UPDATE … FROM (VALUES …)` for resources released that an earlier chunk created, and one for
+//! `image_counts` with one upsert per tenant and status, migrations 0019 and 0024), their tags and
+//! shares, one `UPDATE … FROM (VALUES …)` for resources released that an earlier chunk created, and one for
 //! the plans a failure replaced the tail of (a plan is a row of its own, written only then). Rows go in
 //! blocks whose sizes are powers of two, so a handful of statement texts recur and stay prepared.
 //! Nothing is read back that the batch already holds: whether an image name is taken is asked once
