@@ -29,15 +29,15 @@ const PERIOD: Duration = Duration::from_millis(200);
 /// apart, 12–39 ms with passes 25 ms apart, 6–8 ms at 10 ms; throughput alike).
 const BUSY_PERIOD: Duration = Duration::from_millis(10);
 
-/// The writer's own settings: its checkpoint threshold, 20 000 pages (SQLite's default is 1 000),
-/// is reached only if the background task falls behind; its page cache is 8 MiB instead of 2, so
-/// an engine tick's index pages stay in memory (10 000 builds at `--phase-duration 0`: ~20% fewer
-/// seconds of ticking; 16 MiB gained a little more but took the process past 64 MiB); its
-/// temporary files stay in memory: the journals of each request's savepoint and of multi-row
-/// statements spilled to them (CreateImagePipeline with 2 tags and a ClientToken wrote 85 KB per
-/// request, 32 KB without them).
-pub(super) const WRITER_PRAGMAS: &str =
-    "PRAGMA wal_autocheckpoint = 20000; PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;";
+/// Every writer connection's settings (the writer pool's, an engine tick's own, `tick_conn.rs`):
+/// the checkpoint threshold, 20 000 pages (SQLite's default is 1 000), is reached only if the
+/// background task falls behind; temporary files stay in memory: the journals of each request's
+/// savepoint and of multi-row statements spilled to them (CreateImagePipeline with 2 tags and a
+/// ClientToken wrote 85 KB per request, 32 KB without them). The writer pool's page cache is
+/// SQLite's default (2 MiB): it had 8 MiB for the engine's index pages until ticks got a connection
+/// of their own, and with 2 the process holds 56–58 MiB instead of 62–63 with 10 000 builds in
+/// flight.
+pub(super) const WRITER_PRAGMAS: &str = "PRAGMA wal_autocheckpoint = 20000; PRAGMA temp_store = MEMORY;";
 
 /// A WAL of this many frames (32 MiB) is long: the next writer to begin (an engine tick, a
 /// group-commit batch) waits for it to be copied ([`Wal::settle`]), so its transaction starts it

@@ -36,6 +36,7 @@ pub mod snapshots;
 mod sql;
 pub mod tag_resources;
 mod tags;
+pub mod tick_conn;
 pub mod ticks;
 mod write;
 
@@ -70,6 +71,9 @@ pub struct Store {
     sqlite: Option<SqliteConnectOptions>,
     /// The background WAL checkpointer (`checkpoint.rs`): SQLite files only.
     wal: Option<std::sync::Arc<checkpoint::Wal>>,
+    /// The engine's own connection to a SQLite file (`tick_conn.rs`); `None` in memory and on
+    /// PostgreSQL, where ticks write through the writer pool.
+    tick_conn: Option<tick_conn::NativeConnection>,
     backend: Backend,
 }
 
@@ -204,6 +208,7 @@ impl Store {
                 tokens: std::sync::Arc::new(known_tokens::KnownTokens::sqlite()),
                 sqlite: Some(sqlite),
                 wal: None,
+                tick_conn: None,
                 backend: Backend::Sqlite,
             };
             store.tokens.load(&store.reader).await?;
@@ -231,6 +236,7 @@ impl Store {
         let group = std::sync::Arc::new(group::GroupWriter::spawn(writer.clone(), Backend::Sqlite, Some(wal.clone())));
         checkpoint::spawn(options, wal.clone(), std::sync::Arc::downgrade(&group));
         let store = Store {
+            tick_conn: Some(tick_conn::NativeConnection::open(&absolute)?),
             wal: Some(wal),
             writer,
             group,
@@ -260,6 +266,7 @@ impl Store {
             tokens: std::sync::Arc::new(known_tokens::KnownTokens::disabled()),
             sqlite: None,
             wal: None,
+            tick_conn: None,
             backend: Backend::Postgres,
         })
     }

@@ -27,11 +27,10 @@ use std::collections::HashMap;
 use foldhash::HashSet as FastSet;
 
 use serde_json::value::RawValue;
-use sqlx::any::AnyArguments;
-use sqlx::{Any, AnyConnection, Transaction};
 
 use super::executions::{encode_later, from_row, LaterEvent, Row, RunResource, COLUMNS, EXECUTIONS};
 use super::images::{count_new_images_sql, RESOURCE_TYPE_IMAGE};
+use super::tick_conn::{Args, TickConn};
 use super::{checkpoint, encode, Backend, Store};
 use crate::domain::build::{self, Execution, RowSeqs, Runtime};
 use crate::domain::execution::Status;
@@ -45,8 +44,6 @@ const INTERNAL_ERROR: &str = "InternalError";
 /// ([`Backend::push_placeholder`]): with `$N` ones, binding costs the square of the parameters
 /// (a profile with 4 096 spent most of the tick there; with 256, a tenth of it).
 const MAX_PARAMS: usize = 1024;
-
-type Query<'q> = sqlx::query::Query<'q, Any, AnyArguments<'q>>;
 
 /// An image name in an account and region: what "the name is taken" is about.
 pub type ImageName = (String, String, String);
@@ -271,7 +268,7 @@ impl TickBatch {
 
 /// The engine's transaction on the writer connection: claim due builds, flush what they did, commit.
 pub struct TickTx {
-    tx: Transaction<'static, Any>,
+    conn: TickConn,
     backend: Backend,
 }
 
@@ -282,7 +279,8 @@ impl Store {
         if let Some(wal) = &self.wal {
             wal.settle().await;
         }
-        Ok(TickTx { tx: self.begin_write().await?, backend: self.backend })
+        let conn = TickConn::begin(&self.writer, self.tick_conn.as_ref(), self.begin_write()).await?;
+        Ok(TickTx { conn, backend: self.backend })
     }
 
     /// Marks an engine tick under way, until the guard is dropped: it settles the WAL before each
@@ -301,14 +299,11 @@ impl TickTx {
     /// Up to `limit` executions with a step due at or before `now_ms`, earliest first. A row that
     /// cannot be decoded is failed and set aside ([`TickTx::quarantine`]), not returned.
     pub async fn due(&mut self, now_ms: i64, limit: i64) -> Result<Vec<Execution>, sqlx::Error> {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
+        let sql = format!(
             "SELECT {COLUMNS} FROM {EXECUTIONS} WHERE e.next_due_ms IS NOT NULL AND e.next_due_ms <= $1 \
              ORDER BY e.next_due_ms LIMIT $2"
-        ))
-        .bind(now_ms)
-        .bind(limit)
-        .fetch_all(&mut *self.tx)
-        .await?;
+        );
+        let rows: Vec<Row> = self.conn.fetch(&sql, &Args::with_capacity(2).bind(now_ms).bind(limit)).await?;
         let mut due = Vec::with_capacity(rows.len());
         for row in rows {
             let id = row.0.clone();
@@ -327,12 +322,12 @@ impl TickTx {
     pub async fn batch(&mut self, names: &[ImageName], due: &mut [Execution]) -> Result<TickBatch, sqlx::Error> {
         let uncounted: Vec<&str> = due.iter().filter(|e| e.runtime.row_seqs.is_none()).map(|e| e.id.as_str()).collect();
         if !uncounted.is_empty() {
-            let mut resources = last_seqs(&mut self.tx, self.backend, "transit_resources", &uncounted).await?;
-            for (id, seq) in last_seqs(&mut self.tx, self.backend, "transit_resource_runs", &uncounted).await? {
+            let mut resources = last_seqs(&mut self.conn, self.backend, "transit_resources", &uncounted).await?;
+            for (id, seq) in last_seqs(&mut self.conn, self.backend, "transit_resource_runs", &uncounted).await? {
                 let last = resources.entry(id).or_insert(seq);
                 *last = (*last).max(seq);
             }
-            let images = last_seqs(&mut self.tx, self.backend, "images", &uncounted).await?;
+            let images = last_seqs(&mut self.conn, self.backend, "images", &uncounted).await?;
             for execution in due.iter_mut().filter(|e| e.runtime.row_seqs.is_none()) {
                 execution.runtime.row_seqs = Some(RowSeqs {
                     resources: resources.get(&execution.id).copied().unwrap_or(0),
@@ -347,11 +342,11 @@ impl TickTx {
                  JOIN images i ON i.account = v.column1 AND i.region = v.column2 AND i.name = v.column3",
                 values(self.backend, block.len(), 3)
             );
-            let mut query = sqlx::query_as::<_, ImageName>(&sql);
+            let mut args = Args::with_capacity(block.len() * 3);
             for (account, region, name) in block {
-                query = query.bind(account).bind(region).bind(name);
+                args = args.bind(account).bind(region).bind(name);
             }
-            taken.extend(query.fetch_all(&mut *self.tx).await?);
+            taken.extend(self.conn.fetch::<ImageName>(&sql, &args).await?);
         }
         Ok(TickBatch::new(taken))
     }
@@ -362,7 +357,7 @@ impl TickTx {
         let backend = self.backend;
         // Any error drops the whole transaction, so no statement needs to undo its own rows.
         let or_fail = backend.or_fail();
-        let conn: &mut AnyConnection = &mut self.tx;
+        let conn = &mut self.conn;
         let events: Vec<(Option<String>, EventRow)> =
             events.into_iter().map(|run| (encode_later(&run.later), run)).collect();
         write_blocks(
@@ -568,7 +563,7 @@ impl TickTx {
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.conn.commit().await
     }
 
     /// Marks a build whose row cannot be decoded `FAILED` with an internal-error message, with an
@@ -578,27 +573,28 @@ impl TickTx {
         let runtime = serde_json::to_string(&Runtime::default()).map_err(encode)?;
         let plan = build::encode_plan(&[]);
         // The plan may be what does not decode, or be missing.
-        sqlx::query(
-            "INSERT INTO execution_plans (execution_id, plan) VALUES ($1, $2) \
-             ON CONFLICT (execution_id) DO UPDATE SET plan = excluded.plan",
-        )
-        .bind(id)
-        .bind(plan)
-        .execute(&mut *self.tx)
-        .await?;
-        sqlx::query(
-            "UPDATE executions SET status = $1, message = $2, error_code = $3, error_info = $4, modified_ms = $5, \
-             next_due_ms = NULL, cursor = 0, runtime = $6 WHERE id = $7",
-        )
-        .bind(Status::Failed.as_str())
-        .bind("The build stopped: the emulator could not read its stored state.")
-        .bind(INTERNAL_ERROR)
-        .bind("The emulator could not decode this build's stored state (the row is corrupt), so the build was stopped.")
-        .bind(now_ms)
-        .bind(runtime)
-        .bind(id)
-        .execute(&mut *self.tx)
-        .await?;
+        self.conn
+            .execute(
+                "INSERT INTO execution_plans (execution_id, plan) VALUES ($1, $2) \
+                 ON CONFLICT (execution_id) DO UPDATE SET plan = excluded.plan",
+                &Args::with_capacity(2).bind(id).bind(&plan),
+            )
+            .await?;
+        let args = Args::with_capacity(7)
+            .bind(Status::Failed.as_str())
+            .bind("The build stopped: the emulator could not read its stored state.")
+            .bind(INTERNAL_ERROR)
+            .bind("The emulator could not decode this build's stored state (the row is corrupt), so the build was stopped.")
+            .bind(now_ms)
+            .bind(&runtime)
+            .bind(id);
+        self.conn
+            .execute(
+                "UPDATE executions SET status = $1, message = $2, error_code = $3, error_info = $4, modified_ms = $5, \
+                 next_due_ms = NULL, cursor = 0, runtime = $6 WHERE id = $7",
+                &args,
+            )
+            .await?;
         Ok(())
     }
 }
@@ -678,7 +674,7 @@ fn values(backend: Backend, rows: usize, columns: usize) -> String {
 /// The highest `seq` of each of these builds' rows in `table` (migration 0012: a build's transit
 /// resources and images list in insertion order; new rows continue from there).
 async fn last_seqs(
-    conn: &mut AnyConnection,
+    conn: &mut TickConn,
     backend: Backend,
     table: &'static str,
     ids: &[&str],
@@ -695,31 +691,31 @@ async fn last_seqs(
         let sql = format!(
             "SELECT execution_id, MAX(seq) FROM {table} WHERE execution_id IN ({placeholders}) GROUP BY execution_id"
         );
-        let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+        let mut args = Args::with_capacity(block.len());
         for id in block {
-            query = query.bind(*id);
+            args = args.bind(*id);
         }
-        last.extend(query.fetch_all(&mut *conn).await?);
+        last.extend(conn.fetch::<(String, i64)>(&sql, &args).await?);
     }
     Ok(last)
 }
 
 /// Runs `statement(values)` once per block of `rows`, binding each row with `bind`.
 async fn write_blocks<T>(
-    conn: &mut AnyConnection,
+    conn: &mut TickConn,
     backend: Backend,
     rows: &[T],
     statement: impl Fn(&str) -> String,
     columns: usize,
-    bind: impl for<'q> Fn(Query<'q>, &'q T) -> Query<'q>,
+    bind: impl for<'q> Fn(Args<'q>, &'q T) -> Args<'q>,
 ) -> Result<(), sqlx::Error> {
     for block in blocks(rows, columns) {
         let sql = statement(&values(backend, block.len(), columns));
-        let mut query = sqlx::query(&sql);
+        let mut args = Args::with_capacity(block.len() * columns);
         for row in block {
-            query = bind(query, row);
+            args = bind(args, row);
         }
-        query.execute(&mut *conn).await?;
+        conn.execute(&sql, &args).await?;
     }
     Ok(())
 }
