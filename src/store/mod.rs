@@ -4,7 +4,8 @@
 //! placeholders are `$1, $2, …` (run-time SQL is built with `sql.rs`), values are bound and read as
 //! `i64`/`String`, and the few SQL differences are [`Backend`]'s methods (`dialect.rs`). What stays
 //! SQLite-only: snapshots (`snapshots.rs`: `VACUUM INTO`, `ATTACH`, a raw SQLite connection for the
-//! restore's time limit) and the connection settings below.
+//! restore's time limit), an engine tick's own connection to a SQLite file (`tick_conn.rs`:
+//! rusqlite, the same SQL texts and arguments as on the pool) and the connection settings below.
 //! On SQLite, one writer connection, lent by a group-commit task (`group.rs`), so every [`WriteTx`]
 //! (`write.rs`) is serialised and an action's read-decide-write inside one is atomic, and a pool of
 //! reader connections that never wait on the writer (WAL). On PostgreSQL the writer pool has a few
