@@ -9,8 +9,10 @@ BIN is an engine benchmark executable (`cargo bench --bench engine --no-run` pri
 without BIN this script builds it). Each run starts BIN under `valgrind --tool=callgrind` with
 `IBE_BENCH_PHASE_MS=0 IBE_BENCH_TICK_ONLY=1` and N builds (default 1 000: a run takes ~25 s),
 zeroes the counts when the benchmark says it starts ticking, and prints the instructions of the
-tick per thread: the engine's (the benchmark's main thread, which runs the tick), the writer
-connection's (SQLite runs there), and the rest (the WAL checkpointer's connection, the runtime).
+tick per thread: the engine's (the benchmark's main thread, which runs the tick, and since round 15
+SQLite too: the tick has a connection of its own, `store/tick_conn.rs`), the busiest other thread
+(before round 15 the writer connection's thread, where SQLite ran; now a runtime worker), and the rest
+(the WAL checkpointer's connection, the runtime).
 With --baseline, runs of BIN and of the baseline alternate and both are printed.
 
 Needs valgrind (Debian: `apt-get install valgrind`). Counts instructions only: a change that
@@ -94,7 +96,7 @@ def main():
         binaries.append(("baseline", args.baseline))
     steps = args.builds * 15
     print(f"instructions of one tick of {args.builds} builds x 15 steps, in millions (per step in thousands)")
-    print(f"{'binary':<10} {'engine thread':>14} {'writer thread':>14} {'both':>8} {'per step':>9} {'others':>7}")
+    print(f"{'binary':<10} {'engine thread':>14} {'busiest other':>14} {'both':>8} {'per step':>9} {'others':>7}")
     for _ in range(args.runs):
         for name, binary in binaries:
             main_ir, writer, rest = one_run(binary, args.builds)

@@ -14,9 +14,9 @@ use crate::domain::tags::Tag;
 
 /// Entries kept at most (~1–2 KiB each); past it, new ones are not cached. The process must stay
 /// under 64 MiB with 10 000 builds in flight beside the writers' page caches
-/// (`checkpoint::WRITER_PRAGMAS`, `tick_conn::TICK_PRAGMAS`; `cargo bench --bench engine`): 4 096 reached 63–65 MiB; 2 048
-/// kept it at ~61 MiB until round 8's writes took it to 64.8–66.1 (cause not found, README); 1 024
-/// brought it back to 62.2–64.1. The figure levels off with the load (caches filling, not memory per
+/// (`checkpoint::WRITER_PRAGMAS`, `tick_conn::TICK_PRAGMAS`; `cargo bench --bench engine`): 4 096
+/// reached 63–65 MiB; 2 048 kept it at ~61 MiB until round 8's writes took it to 64.8–66.1 (cause
+/// not found, README); 1 024 brought it back to 62.2–64.1. The figure levels off with the load (caches filling, not memory per
 /// build): 52 / 59 / 63 / 62 MiB with 2 500 / 5 000 / 10 000 / 20 000 builds in flight (round 9).
 const CAPACITY: usize = 1_024;
 

@@ -162,7 +162,8 @@ impl Drop for NativeTick {
 }
 
 impl TickConn {
-    /// Begins a tick on `native` when there is one, on the writer pool's connection otherwise.
+    /// Begins a tick on `own` (a SQLite file's own connection) when there is one, in `pool_tx` (a
+    /// transaction on the writer pool's connection) otherwise.
     pub(super) async fn begin(
         writer: &AnyPool,
         own: Option<&NativeConnection>,

@@ -12,9 +12,10 @@
 //! per chunk for every name its builds may create ([`TickTx::batch`]) and kept up to date in memory.
 //!
 //! A [`TickTx`] holds the single writer connection (taken from the writer pool, like the
-//! group-commit task does between its batches), so the rules that rely on one writer (one running
-//! build per template, a cancel never lost under a step) hold as for any write; the engine commits
-//! between chunks when a request waits for the writer ([`Store::writer_wanted`]).
+//! group-commit task does between its batches; on a SQLite file it holds it idle and writes
+//! through the tick's own connection, `tick_conn.rs`), so the rules that rely on one writer (one
+//! running build per template, a cancel never lost under a step) hold as for any write; the engine
+//! commits between chunks when a request waits for the writer ([`Store::writer_wanted`]).
 //!
 //! SQL here is portable (`$N` placeholders, `UPDATE … FROM (VALUES …)`, `ON CONFLICT … DO NOTHING`,
 //! a `VALUES` list's columns read as `column1, column2, …` as both SQLite and PostgreSQL name them);
