@@ -228,6 +228,8 @@ fn arguments<'q>(args: &Args<'q>) -> Result<AnyArguments<'q>, sqlx::Error> {
     Ok(out)
 }
 
+/// Binds `args` by position: SQLite numbers a text's `$N` parameters in the order they first
+/// appear, so the tick's texts use `?` or `$1, $2, …` in order, each once.
 fn bind(statement: &mut rusqlite::CachedStatement<'_>, args: &Args<'_>) -> Result<(), sqlx::Error> {
     for (n, arg) in args.0.iter().enumerate() {
         statement.raw_bind_parameter(n + 1, arg).map_err(native_error)?;
