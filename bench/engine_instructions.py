@@ -10,9 +10,9 @@ without BIN this script builds it). Each run starts BIN under `valgrind --tool=c
 `IBE_BENCH_PHASE_MS=0 IBE_BENCH_TICK_ONLY=1` and N builds (default 1 000: a run takes ~25 s),
 zeroes the counts when the benchmark says it starts ticking, and prints the instructions of the
 tick per thread: the engine's (the benchmark's main thread, which runs the tick, and since round 15
-SQLite too: the tick has a connection of its own, `store/tick_conn.rs`), the busiest other thread
-(before round 15 the writer connection's thread, where SQLite ran; now a runtime worker), and the rest
-(the WAL checkpointer's connection, the runtime).
+its SQL too: on a SQLite file the tick has a connection of its own, `store/tick_conn.rs`), the writer
+connection's (the busiest other thread that ran SQLite's statements: before round 15 the tick's SQL
+ran there; since then it is the WAL checkpointer's, a few million), and the rest (the runtime).
 With --baseline, runs of BIN and of the baseline alternate and both are printed.
 
 Needs valgrind (Debian: `apt-get install valgrind`). Counts instructions only: a change that
@@ -43,12 +43,14 @@ def build_bench():
 
 
 def thread_counts(prefix):
-    """Instructions per thread file (`PREFIX-01`, `-02`, …) of one callgrind run."""
+    """Instructions per thread file (`PREFIX-01`, `-02`, …) of one callgrind run, and whether the
+    thread ran SQLite's statements (`sqlite3VdbeExec`)."""
     counts = {}
     for path in sorted(Path(prefix).parent.glob(Path(prefix).name + "-*")):
-        for line in path.read_text(errors="replace").splitlines():
+        text = path.read_text(errors="replace")
+        for line in text.splitlines():
             if line.startswith(("summary:", "totals:")):
-                counts[path.name.rsplit("-", 1)[1]] = int(line.split()[1])
+                counts[path.name.rsplit("-", 1)[1]] = (int(line.split()[1]), "sqlite3VdbeExec" in text)
                 break
     return counts
 
@@ -76,9 +78,11 @@ def one_run(binary, builds):
         subprocess.run(["callgrind_control", "-z", str(proc.pid)], capture_output=True, check=False)
         proc.wait()
         counts = thread_counts(prefix)
-    main = counts.pop("01", 0)
-    writer = max(counts.values(), default=0)
-    rest = sum(counts.values()) - writer
+    main = counts.pop("01", (0, False))[0]
+    # The writer connection's thread: the busiest other thread that ran SQLite's statements (since
+    # round 15 the tick runs its own, and this is the WAL checkpointer's).
+    writer = max((n for n, ran_sql in counts.values() if ran_sql), default=0)
+    rest = sum(n for n, _ in counts.values()) - writer
     return main, writer, rest
 
 
@@ -96,7 +100,7 @@ def main():
         binaries.append(("baseline", args.baseline))
     steps = args.builds * 15
     print(f"instructions of one tick of {args.builds} builds x 15 steps, in millions (per step in thousands)")
-    print(f"{'binary':<10} {'engine thread':>14} {'busiest other':>14} {'both':>8} {'per step':>9} {'others':>7}")
+    print(f"{'binary':<10} {'engine thread':>14} {'writer thread':>14} {'both':>8} {'per step':>9} {'others':>7}")
     for _ in range(args.runs):
         for name, binary in binaries:
             main_ir, writer, rest = one_run(binary, args.builds)
