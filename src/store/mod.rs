@@ -37,7 +37,7 @@ pub mod snapshots;
 mod sql;
 pub mod tag_resources;
 mod tags;
-pub mod tick_conn;
+mod tick_conn;
 pub mod ticks;
 mod write;
 

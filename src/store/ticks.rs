@@ -280,8 +280,7 @@ impl Store {
         if let Some(wal) = &self.wal {
             wal.settle().await;
         }
-        let conn = TickConn::begin(&self.writer, self.tick_conn.as_ref(), self.begin_write()).await?;
-        Ok(TickTx { conn, backend: self.backend })
+        Ok(TickTx { conn: self.begin_tick().await?, backend: self.backend })
     }
 
     /// Marks an engine tick under way, until the guard is dropped: it settles the WAL before each
